@@ -1,0 +1,5 @@
+import sys
+
+from isoaudit.cli import main
+
+sys.exit(main())

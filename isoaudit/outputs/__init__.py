@@ -1,0 +1,1 @@
+"""Output layer: workbooks, HTML and Word documents written from computed frames."""

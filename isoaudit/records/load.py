@@ -1,0 +1,216 @@
+"""A district's records folder, found by convention and read with every problem collected.
+
+Layout (file names are matched without diacritics or case; CSV works wherever xlsx does)::
+
+    FOLDER/units.xlsx              unit registry           (also: don_vi.xlsx)
+    FOLDER/procedures.xlsx         procedure catalogue     (also: danh_muc_tthc.xlsx, thu_tuc.xlsx)
+    FOLDER/calendar.csv            optional day-off / working-day decisions (also: lich_lam_viec.csv)
+    FOLDER/column_aliases.csv      optional extra header aliases (kind,column,alias)
+    FOLDER/dossiers/*.xlsx         dossier logs            (also: ho_so/)
+    FOLDER/objectives/*.xlsx       quality-objective plans (also: muc_tieu/)
+
+A dossier log or objectives plan belongs to the unit named by its ``unit_code`` column, else by the code
+its file name starts with (``26734_2025.xlsx``), else by the unit name in its title rows.
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from isoaudit.errors import RecordsError
+from isoaudit.problems import ERROR, WARNING, Problem, has_errors, problems_frame
+from isoaudit.records import validate
+from isoaudit.records.grid import RECORD_SUFFIXES
+from isoaudit.records.readers import TABLE_READERS
+from isoaudit.records.table import empty_frame
+from isoaudit.text import fold
+
+SINGLE_FILES = {
+    "units": ("units", "don vi", "danh sach don vi"),
+    "procedures": ("procedures", "danh muc tthc", "thu tuc", "danh muc thu tuc"),
+}
+FOLDERS = {
+    "dossiers": ("dossiers", "ho so"),
+    "objectives": ("objectives", "muc tieu"),
+}
+ALIAS_FILE = "column_aliases.csv"
+
+
+@dataclass
+class Records:
+    """Everything read from one records folder. Frames have the canonical columns of ``isoaudit.schema``."""
+
+    folder: Path
+    units: pd.DataFrame
+    procedures: pd.DataFrame
+    dossiers: pd.DataFrame
+    objectives: pd.DataFrame
+    excluded_dossiers: pd.DataFrame  # rows not usable, with a ``reason`` code; their problems are listed
+    problems: list[Problem] = field(default_factory=list)
+    files: list[Path] = field(default_factory=list)
+
+    def problems_table(self, lang: str = "vi") -> pd.DataFrame:
+        return problems_frame(self.problems, lang)
+
+    @property
+    def has_errors(self) -> bool:
+        return has_errors(self.problems)
+
+    def for_unit(self, unit_code: str) -> "Records":
+        """The same records restricted to one unit (its dossiers, objectives and problems)."""
+        files = {str(f) for f in self.dossiers.loc[self.dossiers["unit_code"] == unit_code, "source_file"]}
+        return Records(
+            folder=self.folder,
+            units=self.units,
+            procedures=self.procedures,
+            dossiers=self.dossiers[self.dossiers["unit_code"] == unit_code].reset_index(drop=True),
+            objectives=self.objectives[self.objectives["unit_code"] == unit_code].reset_index(drop=True),
+            excluded_dossiers=self.excluded_dossiers[self.excluded_dossiers["source_file"].isin(files)]
+            .reset_index(drop=True),
+            problems=[p for p in self.problems if p.file in files or p.file in _shared_files(self)],
+            files=self.files,
+        )
+
+    def file_digests(self) -> pd.DataFrame:
+        """Each input file with its SHA-256, so a report can be reproduced from the same inputs."""
+        rows = [{"file": str(f.relative_to(self.folder)), "sha256": _sha256(f)} for f in self.files]
+        return pd.DataFrame(rows, columns=["file", "sha256"])
+
+
+def load_records(folder, lang: str = "vi") -> Records:
+    """Read a records folder. Never raises for bad content: every problem is in ``Records.problems``."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise RecordsError("folder_not_found", folder=str(folder))
+    alias_file = folder / ALIAS_FILE
+    problems: list[Problem] = []
+    files: list[Path] = []
+
+    units, unit_labels = _read_single(folder, "units", problems, files, alias_file)
+    checked_units = validate.check_units(units, unit_labels)
+    problems += checked_units.problems
+    units = checked_units.kept
+
+    procedures, procedure_labels = _read_single(folder, "procedures", problems, files, alias_file)
+    checked_procedures = validate.check_procedures(procedures, procedure_labels)
+    problems += checked_procedures.problems
+    procedures = checked_procedures.kept
+
+    dossiers, dossier_labels = _read_folder(folder, "dossiers", units, problems, files, alias_file)
+    excluded = []
+    if not procedures.empty:
+        dossiers, unmatched = validate.match_procedures(dossiers, procedures)
+        problems += unmatched
+        unknown = dossiers["procedure_code"].isna() & dossiers["procedure_name"].notna()
+        excluded.append(dossiers[unknown].assign(reason="unknown_procedure"))
+        dossiers = dossiers[~unknown].reset_index(drop=True)
+    unreadable = {(p.file, p.row, p.params.get("canonical")) for p in problems if p.code.startswith("unreadable")}
+    checked_dossiers = validate.check_dossiers(dossiers, unreadable, dossier_labels)
+    problems += checked_dossiers.problems
+    excluded.append(checked_dossiers.excluded)
+
+    objectives, objective_labels = _read_folder(folder, "objectives", units, problems, files, alias_file)
+    checked_objectives = validate.check_objectives(objectives, objective_labels)
+    problems += checked_objectives.problems
+
+    excluded_frame = pd.concat([e for e in excluded if len(e)], ignore_index=True) if any(len(e) for e in excluded) \
+        else empty_frame("dossiers").assign(reason=pd.Series([], dtype="string"))
+    return Records(folder, units, procedures, checked_dossiers.kept, checked_objectives.kept, excluded_frame,
+                   problems, files)
+
+
+def find_single(folder: Path, kind: str) -> list[Path]:
+    """Files in ``folder`` whose name (without diacritics, case or separators) is one of ``kind``'s names."""
+    names = SINGLE_FILES[kind]
+    return sorted(p for p in folder.iterdir() if _is_record_file(p) and fold(p.stem) in names)
+
+
+def find_folder_files(folder: Path, kind: str) -> list[Path]:
+    subfolders = [p for p in folder.iterdir() if p.is_dir() and fold(p.name) in FOLDERS[kind]]
+    return sorted(f for sub in subfolders for f in sub.rglob("*") if _is_record_file(f))
+
+
+def _read_single(folder, kind, problems, files, alias_file):
+    found = find_single(folder, kind)
+    if not found:
+        names = ", ".join(n.replace(" ", "_") + ".xlsx" for n in SINGLE_FILES[kind])
+        problems.append(Problem("missing_file", file=kind, severity=ERROR, params={"kind": kind, "names": names}))
+        return empty_frame(kind), {}
+    for extra in found[1:]:
+        problems.append(Problem("extra_file", file=extra.name, severity=WARNING, params={"used": found[0].name}))
+    files.append(found[0])
+    table = TABLE_READERS[kind](found[0], alias_file=alias_file)
+    problems += table.problems
+    return table.frame, table.labels
+
+
+def _read_folder(folder, kind, units, problems, files, alias_file):
+    paths = find_folder_files(folder, kind)
+    if not paths:
+        severity = ERROR if kind == "dossiers" else WARNING
+        problems.append(Problem("missing_folder", file=FOLDERS[kind][0] + "/", severity=severity,
+                                params={"kind": kind}))
+    frames, labels = [], {}
+    known_units = set(units["unit_code"].dropna())
+    for path in paths:
+        files.append(path)
+        table = TABLE_READERS[kind](path, alias_file=alias_file)
+        problems += table.problems
+        labels.update(table.labels)
+        if not table.usable or table.frame.empty:
+            continue
+        frame = _attach_unit(table.frame, path, units, known_units, table.title_lines, problems)
+        if frame is not None:
+            frames.append(frame)
+    if not frames:
+        return empty_frame(kind), labels
+    return pd.concat(frames, ignore_index=True), labels
+
+
+def _attach_unit(frame, path, units, known_units, titles, problems):
+    """Fill the unit of each row; a file whose unit is not in the registry cannot be used."""
+    if frame["unit_code"].isna().any() and titles:
+        by_title = _unit_from_titles(titles, units)
+        if by_title is not None:
+            frame["unit_code"] = frame["unit_code"].fillna(by_title)
+    if not known_units:
+        return frame
+    unknown = ~frame["unit_code"].isin(known_units)
+    if unknown.all():
+        value = frame["unit_code"].dropna().iloc[0] if frame["unit_code"].notna().any() else ""
+        problems.append(Problem("unknown_unit_file", file=path.name, severity=ERROR, column="unit_code",
+                                value=value))
+        return None
+    for row in frame.loc[unknown].itertuples():
+        problems.append(Problem("unknown_unit", file=path.name, row=int(row.source_row), column="unit_code",
+                                value=row.unit_code))
+    return frame.loc[~unknown].reset_index(drop=True)
+
+
+def _unit_from_titles(titles: list[str], units: pd.DataFrame) -> str | None:
+    folded_titles = [fold(t) for t in titles]
+    matches = []
+    for code, name in zip(units["unit_code"], units["unit_name"]):
+        key = fold(name)
+        if key and any(key in t for t in folded_titles):
+            matches.append((len(key), code))
+    return max(matches)[1] if matches else None
+
+
+def _is_record_file(path: Path) -> bool:
+    return path.is_file() and path.suffix.lower() in RECORD_SUFFIXES and not path.name.startswith(("~$", "."))
+
+
+def _shared_files(records: Records) -> set[str]:
+    return {f.name for f in records.files if f.parent == records.folder}
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()

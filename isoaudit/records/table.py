@@ -1,0 +1,147 @@
+"""Reading one record table (units, procedures, dossiers, objectives) from one file into canonical columns.
+
+The work is streamed in chunks so that a million-row dossier log never sits in memory as Python cells.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from itertools import islice
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from isoaudit import schema
+from isoaudit.errors import RecordsError
+from isoaudit.problems import ERROR, WARNING, Problem
+from isoaudit.records.aliases import alias_table
+from isoaudit.records.convert import CONVERTERS
+from isoaudit.records.grid import open_grid
+from isoaudit.records.header import SCAN_ROWS, find_header
+from isoaudit.text import fold
+
+CHUNK_ROWS = 50_000
+# Rows that end the table in administrative books: totals and the signature block.
+_END_MARKERS = ("tong cong", "tong so", "cong ", "nguoi lap", "ky ghi ro", "ky va ghi ro", "xac nhan cua",
+                "thu truong", "lanh dao don vi", "nguoi ghi so")
+
+
+@dataclass
+class Table:
+    """What was read from one file: the canonical frame, its problems and the title lines above its header."""
+
+    kind: str
+    frame: pd.DataFrame
+    problems: list[Problem] = field(default_factory=list)
+    title_lines: list[str] = field(default_factory=list)
+    labels: dict[str, str] = field(default_factory=dict)  # canonical column -> header text in the file
+
+    @property
+    def usable(self) -> bool:
+        return not any(p.severity == ERROR for p in self.problems)
+
+
+def read_table(path, kind: str, sheet=None, mapping: dict | None = None, alias_file=None) -> Table:
+    """Read ``path`` as a ``kind`` table. Never raises for bad content: problems come back in the Table."""
+    path = Path(path)
+    name = path.name
+    try:
+        grid = open_grid(path, sheet)
+    except RecordsError as exc:
+        return Table(kind, empty_frame(kind), [Problem(exc.code, file=name, severity=ERROR, params=exc.params)])
+    rows = iter(grid.rows)
+    head = list(islice(rows, SCAN_ROWS))
+    header = find_header(head, alias_table(kind, alias_file, mapping))
+    if header is None:
+        problem = Problem("no_header", file=name, sheet=grid.sheet, severity=ERROR, params={"kind": kind})
+        return Table(kind, empty_frame(kind), [problem])
+    problems = [
+        Problem("duplicate_header", file=name, sheet=grid.sheet, row=None, column=text, params={"canonical": column})
+        for column, text in header.duplicates
+    ]
+    missing = [c for c in schema.required(kind) if c not in header.positions]
+    if kind == "dossiers" and not {"procedure_code", "procedure_name"} & set(header.positions):
+        missing.append("procedure_code")  # a log must name the procedure, by code or by name
+    for column in missing:
+        problems.append(Problem("missing_column", file=name, sheet=grid.sheet, column=column, severity=ERROR,
+                                params={"kind": kind}))
+    if missing:
+        return Table(kind, empty_frame(kind), problems, header.title_lines, header.labels)
+
+    first_row_number = grid.first_row + header.first_data_index
+    data_rows = _chain(head[header.first_data_index:], rows)
+    chunks, row_number = [], first_row_number
+    while True:
+        chunk = list(islice(data_rows, CHUNK_ROWS))
+        if not chunk:
+            break
+        frame, ended = _convert_chunk(chunk, row_number, kind, header, name, grid.sheet, problems)
+        chunks.append(frame)
+        row_number += len(chunk)
+        if ended:
+            break
+    frame = pd.concat(chunks, ignore_index=True) if chunks else empty_frame(kind)
+    frame["source_file"] = pd.Series(name, index=frame.index, dtype="string")
+    return Table(kind, frame[schema.columns(kind)], problems, header.title_lines, header.labels)
+
+
+def empty_frame(kind: str) -> pd.DataFrame:
+    """A frame with no rows and the canonical columns and types of ``kind``."""
+    data = {c.name: CONVERTERS[c.kind]([])[0] for c in schema.KINDS[kind]}
+    data["source_file"] = pd.Series([], dtype="string")
+    data["source_row"] = pd.Series([], dtype="int64")
+    return pd.DataFrame(data)
+
+
+def _convert_chunk(chunk, first_row, kind, header, file_name, sheet, problems):
+    """Typed columns for one chunk of raw rows; blank rows dropped, the table ends at a totals row."""
+    positions = header.positions
+    width = max(positions.values()) + 1
+    padded = [row if len(row) >= width else list(row) + [""] * (width - len(row)) for row in chunk]
+    raw = {column: [row[i] for row in padded] for column, i in positions.items()}
+    numbers = np.arange(first_row, first_row + len(chunk))
+    empty = np.ones(len(chunk), dtype=bool)
+    for values in raw.values():
+        empty &= np.fromiter((v == "" or v is None for v in values), dtype=bool, count=len(values))
+    ended = False
+    end_at = _end_marker_row(padded, empty, raw, kind)
+    if end_at is not None:
+        keep_upto, ended = end_at, True
+        empty[keep_upto:] = True
+    keep = ~empty
+    columns = {}
+    for spec in schema.KINDS[kind]:
+        if spec.name not in raw:
+            columns[spec.name] = CONVERTERS[spec.kind]([""] * int(keep.sum()))[0]
+            continue
+        values = [v for v, k in zip(raw[spec.name], keep) if k]
+        series, bad = CONVERTERS[spec.kind](values)
+        columns[spec.name] = series.reset_index(drop=True)
+        if bad.any():
+            kept_numbers = numbers[keep]
+            for index in np.flatnonzero(bad):
+                problems.append(Problem(f"unreadable_{spec.kind}", file=file_name, sheet=sheet,
+                                        row=int(kept_numbers[index]), column=header.labels.get(spec.name, spec.name),
+                                        value=values[index], params={"canonical": spec.name}))
+    frame = pd.DataFrame(columns)
+    frame["source_row"] = numbers[keep]
+    return frame, ended
+
+
+def _end_marker_row(rows, empty, raw, kind) -> int | None:
+    """Index of the first totals or signature row: a row whose key column is empty and whose first text is
+    one of the end markers (checked only on such rows, which are few)."""
+    key = {"dossiers": "dossier_id", "procedures": "procedure_code", "units": "unit_code"}.get(kind)
+    key_values = raw.get(key) if key else None
+    for index, row in enumerate(rows):
+        if key_values is not None and not (key_values[index] == "" or key_values[index] is None):
+            continue
+        first = next((c for c in row if isinstance(c, str) and c.strip()), None)
+        if first is not None and fold(first).startswith(_END_MARKERS):
+            return index
+    return None
+
+
+def _chain(first: list, rest):
+    yield from first
+    yield from rest

@@ -1,0 +1,142 @@
+"""Checks across the rows of each record kind and between kinds. Every problem comes back at once.
+
+Row problems are warnings: the row is excluded (``excluded`` mask) or kept and flagged, and the rest of the
+file is used. Problems that make a whole file unusable are errors and are raised where the file is read.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from isoaudit.problems import ERROR, WARNING, Problem
+from isoaudit.text import fold_series
+
+
+@dataclass
+class Checked:
+    """A frame after checks: rows kept, rows excluded (with a ``reason`` code), and the problems found."""
+
+    kept: pd.DataFrame
+    excluded: pd.DataFrame
+    problems: list[Problem]
+
+
+def check_units(units: pd.DataFrame, labels: dict | None = None) -> Checked:
+    rules = [
+        ("missing_value", units["unit_code"].isna() | units["unit_name"].isna(), True, "unit_code"),
+        ("duplicate_id", _later_duplicates(units, ["unit_code"]), True, "unit_code"),
+    ]
+    return _apply(units, rules, labels)
+
+
+def check_procedures(procedures: pd.DataFrame, labels: dict | None = None) -> Checked:
+    days = procedures["legal_days"]
+    rules = [
+        ("missing_value", procedures["procedure_code"].isna(), True, "procedure_code"),
+        ("duplicate_id", _later_duplicates(procedures, ["procedure_code"]), True, "procedure_code"),
+        ("missing_legal_days", days.isna(), False, "legal_days"),
+        ("negative_time", (days < 0).fillna(False), True, "legal_days"),
+    ]
+    return _apply(procedures, rules, labels)
+
+
+def check_objectives(objectives: pd.DataFrame, labels: dict | None = None) -> Checked:
+    rules = [
+        ("missing_value", objectives["objective"].isna(), True, "objective"),
+        ("missing_target", objectives["target"].isna(), False, "target"),
+        ("missing_value", objectives["year"].isna(), True, "year"),
+        ("unknown_unit_code", objectives["unit_code"].isna(), True, "unit_code"),
+    ]
+    return _apply(objectives, rules, labels)
+
+
+def check_dossiers(dossiers: pd.DataFrame, unreadable: set, labels: dict | None = None) -> Checked:
+    """``unreadable`` holds (file, row, column) of cells already reported as unreadable, not to repeat them."""
+    received = dossiers["received_at"].dt.normalize()
+    returned = dossiers["returned_date"].dt.normalize()
+    requested = dossiers["supplement_requested_at"]
+    supplied = dossiers["supplement_received_at"]
+    rules = [
+        ("missing_value", dossiers["dossier_id"].isna(), True, "dossier_id"),
+        ("missing_value", _missing_not_reported(dossiers, "received_at", unreadable), True, "received_at"),
+        ("unreadable_excluded", _reported(dossiers, "received_at", unreadable), True, "received_at"),
+        ("missing_procedure", dossiers["procedure_code"].isna() & dossiers["procedure_name"].isna(), True,
+         "procedure_name"),
+        ("returned_before_received", (returned < received).fillna(False), True, "returned_date"),
+        ("due_before_received", (dossiers["due_date"] < received).fillna(False), False, "due_date"),
+        ("supplement_before_request", (supplied < requested).fillna(False), True, "supplement_received_at"),
+        ("supplement_before_received", (requested.dt.normalize() < received).fillna(False), False,
+         "supplement_requested_at"),
+        ("new_due_before_due", (dossiers["new_due_date"] < dossiers["due_date"]).fillna(False), False,
+         "new_due_date"),
+        ("duplicate_id", _later_duplicates(dossiers, ["unit_code", "dossier_id"]), True, "dossier_id"),
+    ]
+    return _apply(dossiers, rules, labels)
+
+
+def match_procedures(dossiers: pd.DataFrame, procedures: pd.DataFrame) -> tuple[pd.DataFrame, list[Problem]]:
+    """Give every dossier its catalogue code and name: by code when it has one, else by normalised name.
+
+    Dossiers whose procedure is not in the catalogue keep an empty code and are reported.
+    """
+    dossiers = dossiers.copy()
+    by_code = procedures.dropna(subset=["procedure_code"]).drop_duplicates("procedure_code")
+    names = by_code.set_index("procedure_code")["procedure_name"]
+    codes_by_name = dict(zip(fold_series(by_code["procedure_name"]), by_code["procedure_code"]))
+    code = dossiers["procedure_code"]
+    known = code.isin(names.index)
+    from_name = fold_series(dossiers["procedure_name"]).map(codes_by_name).astype("string")
+    resolved = code.where(known, from_name)
+    unknown = resolved.isna()
+    problems = [
+        Problem("unknown_procedure", file=row.source_file, row=int(row.source_row),
+                column="procedure_code" if pd.notna(row.procedure_code) else "procedure_name",
+                value=row.procedure_code if pd.notna(row.procedure_code) else row.procedure_name)
+        for row in dossiers.loc[unknown & ~(code.isna() & dossiers["procedure_name"].isna())].itertuples()
+    ]
+    dossiers["procedure_code"] = resolved
+    dossiers["procedure_name"] = resolved.map(names).astype("string").fillna(dossiers["procedure_name"])
+    return dossiers, problems
+
+
+def _apply(frame: pd.DataFrame, rules, labels: dict | None) -> Checked:
+    labels = labels or {}
+    problems: list[Problem] = []
+    excluded = np.zeros(len(frame), dtype=bool)
+    reason = pd.Series(pd.NA, index=frame.index, dtype="string")
+    for code, mask, exclude, column in rules:
+        mask = np.asarray(mask, dtype=bool)
+        if not mask.any():
+            continue
+        rows = frame.loc[mask]
+        # Cells that could not be read were reported when the file was read: exclude, don't repeat.
+        silent = code == "unreadable_excluded"
+        for file, row, value in [] if silent else zip(rows["source_file"], rows["source_row"], rows[column]):
+            problems.append(Problem(code, file=str(file), row=int(row), column=labels.get(column, column),
+                                    value=value, severity=WARNING, params={"excluded": exclude}))
+        if exclude:
+            reason = reason.mask(mask & reason.isna().to_numpy(), code)
+            excluded |= mask
+    kept = frame.loc[~excluded].reset_index(drop=True)
+    dropped = frame.loc[excluded].assign(reason=reason[excluded]).reset_index(drop=True)
+    return Checked(kept, dropped, problems)
+
+
+def _later_duplicates(frame: pd.DataFrame, keys: list[str]) -> np.ndarray:
+    filled = frame[keys].notna().all(axis=1)
+    return (filled & frame.duplicated(keys, keep="first")).to_numpy()
+
+
+def _reported(frame: pd.DataFrame, column: str, unreadable: set) -> np.ndarray:
+    result = np.zeros(len(frame), dtype=bool)
+    empty = np.flatnonzero(frame[column].isna().to_numpy())
+    if unreadable and len(empty):
+        files, rows = frame["source_file"].to_numpy(), frame["source_row"].to_numpy()
+        result[empty] = [(files[i], int(rows[i]), column) in unreadable for i in empty]
+    return result
+
+
+def _missing_not_reported(frame: pd.DataFrame, column: str, unreadable: set) -> np.ndarray:
+    return frame[column].isna().to_numpy() & ~_reported(frame, column, unreadable)

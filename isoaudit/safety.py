@@ -1,0 +1,57 @@
+"""Guards for everything isoaudit writes: formula injection, paths outside the output folder, torn files."""
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+from isoaudit.errors import OutputPathError
+
+# A cell starting with one of these is run as a formula by Excel or LibreOffice (OWASP CSV injection).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+_UNSAFE_NAME = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
+
+
+def neutralise_formula(value):
+    """Text that a spreadsheet would run as a formula gets a leading apostrophe; other values pass as is."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def safe_filename(name: str, default: str = "file") -> str:
+    """A single path component made from untrusted text (a unit's name, say): no separators, no dots first."""
+    cleaned = _UNSAFE_NAME.sub("_", str(name)).strip().lstrip(".").strip()
+    return cleaned[:120] or default
+
+
+def inside(out_dir: str | os.PathLike, *parts: str) -> Path:
+    """``out_dir / parts`` after checking it stays inside ``out_dir`` (no '..', no absolute parts)."""
+    root = Path(out_dir).resolve()
+    target = root.joinpath(*parts).resolve()
+    if target != root and root not in target.parents:
+        raise OutputPathError("output_outside_folder", path=str(target), folder=str(root))
+    return target
+
+
+@contextmanager
+def atomic_write(path: str | os.PathLike, mode: str = "wb") -> Iterator:
+    """Write to a temporary file beside ``path`` and move it into place only when the block succeeds.
+
+    An interrupted write leaves the previous file intact and no half-written file behind.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, mode, **({} if "b" in mode else {"encoding": "utf-8"})) as handle:
+            yield handle
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
