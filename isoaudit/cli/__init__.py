@@ -39,6 +39,9 @@ def main(argv: list[str] | None = None) -> int:
     except IsoauditError as error:
         print(error.message(args.lang), file=sys.stderr)
         return 2
+    except BrokenPipeError:  # output piped into `head` and closed early: not an error of ours
+        sys.stderr.close()
+        return 0
     except KeyboardInterrupt:
         print("Đã dừng." if args.lang == "vi" else "Interrupted.", file=sys.stderr)
         return 130

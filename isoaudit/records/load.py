@@ -102,11 +102,10 @@ def load_records(folder, lang: str = "vi") -> Records:
     dossiers, dossier_labels = _read_folder(folder, "dossiers", units, problems, files, alias_file)
     excluded = []
     if not procedures.empty:
-        dossiers, unmatched = validate.match_procedures(dossiers, procedures)
-        problems += unmatched
-        unknown = dossiers["procedure_code"].isna() & dossiers["procedure_name"].notna()
-        excluded.append(dossiers[unknown].assign(reason="unknown_procedure"))
-        dossiers = dossiers[~unknown].reset_index(drop=True)
+        matched = validate.match_procedures(dossiers, procedures, dossier_labels)
+        problems += matched.problems
+        excluded.append(matched.excluded)
+        dossiers = matched.kept
     unreadable = {(p.file, p.row, p.params.get("canonical")) for p in problems if p.code.startswith("unreadable")}
     checked_dossiers = validate.check_dossiers(dossiers, unreadable, dossier_labels)
     problems += checked_dossiers.problems
@@ -144,7 +143,7 @@ def _read_single(folder, kind, problems, files, alias_file):
     files.append(found[0])
     table = TABLE_READERS[kind](found[0], alias_file=alias_file)
     problems += table.problems
-    return table.frame, table.labels
+    return table.frame, {found[0].name: table.labels}
 
 
 def _read_folder(folder, kind, units, problems, files, alias_file):
@@ -159,7 +158,7 @@ def _read_folder(folder, kind, units, problems, files, alias_file):
         files.append(path)
         table = TABLE_READERS[kind](path, alias_file=alias_file)
         problems += table.problems
-        labels.update(table.labels)
+        labels[path.name] = table.labels
         if not table.usable or table.frame.empty:
             continue
         frame = _attach_unit(table.frame, path, units, known_units, table.title_lines, problems)

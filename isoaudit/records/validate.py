@@ -71,15 +71,19 @@ def check_dossiers(dossiers: pd.DataFrame, unreadable: set, labels: dict | None 
          "supplement_requested_at"),
         ("new_due_before_due", (dossiers["new_due_date"] < dossiers["due_date"]).fillna(False), False,
          "new_due_date"),
-        ("duplicate_id", _later_duplicates(dossiers, ["unit_code", "dossier_id"]), True, "dossier_id"),
     ]
-    return _apply(dossiers, rules, labels)
+    first = _apply(dossiers, rules, labels)
+    # Duplicates are judged among usable rows: a row excluded for its dates does not hide a later good one.
+    second = _apply(first.kept, [("duplicate_id", _later_duplicates(first.kept, ["unit_code", "dossier_id"]), True,
+                                  "dossier_id")], labels)
+    excluded = pd.concat([first.excluded, second.excluded], ignore_index=True)
+    return Checked(second.kept, excluded, first.problems + second.problems)
 
 
-def match_procedures(dossiers: pd.DataFrame, procedures: pd.DataFrame) -> tuple[pd.DataFrame, list[Problem]]:
+def match_procedures(dossiers: pd.DataFrame, procedures: pd.DataFrame, labels: dict | None = None) -> Checked:
     """Give every dossier its catalogue code and name: by code when it has one, else by normalised name.
 
-    Dossiers whose procedure is not in the catalogue keep an empty code and are reported.
+    Dossiers naming a procedure that is not in the catalogue are excluded and reported.
     """
     dossiers = dossiers.copy()
     by_code = procedures.dropna(subset=["procedure_code"]).drop_duplicates("procedure_code")
@@ -89,19 +93,23 @@ def match_procedures(dossiers: pd.DataFrame, procedures: pd.DataFrame) -> tuple[
     known = code.isin(names.index)
     from_name = fold_series(dossiers["procedure_name"]).map(codes_by_name).astype("string")
     resolved = code.where(known, from_name)
-    unknown = resolved.isna()
-    problems = [
-        Problem("unknown_procedure", file=row.source_file, row=int(row.source_row),
-                column="procedure_code" if pd.notna(row.procedure_code) else "procedure_name",
-                value=row.procedure_code if pd.notna(row.procedure_code) else row.procedure_name)
-        for row in dossiers.loc[unknown & ~(code.isna() & dossiers["procedure_name"].isna())].itertuples()
-    ]
-    dossiers["procedure_code"] = resolved
+    named = code.notna() | dossiers["procedure_name"].notna()
+    unknown = (resolved.isna() & named).to_numpy()
+    labels = labels or {}
+    problems = []
+    for row in dossiers.loc[unknown].itertuples():
+        column = "procedure_code" if pd.notna(row.procedure_code) else "procedure_name"
+        problems.append(Problem("unknown_procedure", file=row.source_file, row=int(row.source_row),
+                                column=labels.get(row.source_file, {}).get(column, column),
+                                value=getattr(row, column)))
+    dossiers["procedure_code"] = resolved.fillna(code)
     dossiers["procedure_name"] = resolved.map(names).astype("string").fillna(dossiers["procedure_name"])
-    return dossiers, problems
+    excluded = dossiers.loc[unknown].assign(reason="unknown_procedure").reset_index(drop=True)
+    return Checked(dossiers.loc[~unknown].reset_index(drop=True), excluded, problems)
 
 
 def _apply(frame: pd.DataFrame, rules, labels: dict | None) -> Checked:
+    """``labels`` maps file name -> {canonical column: header as written in that file}."""
     labels = labels or {}
     problems: list[Problem] = []
     excluded = np.zeros(len(frame), dtype=bool)
@@ -114,7 +122,8 @@ def _apply(frame: pd.DataFrame, rules, labels: dict | None) -> Checked:
         # Cells that could not be read were reported when the file was read: exclude, don't repeat.
         silent = code == "unreadable_excluded"
         for file, row, value in [] if silent else zip(rows["source_file"], rows["source_row"], rows[column]):
-            problems.append(Problem(code, file=str(file), row=int(row), column=labels.get(column, column),
+            shown = labels.get(str(file), {}).get(column, column)
+            problems.append(Problem(code, file=str(file), row=int(row), column=shown,
                                     value=value, severity=WARNING, params={"excluded": exclude}))
         if exclude:
             reason = reason.mask(mask & reason.isna().to_numpy(), code)

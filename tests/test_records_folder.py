@@ -1,0 +1,112 @@
+"""A district records folder read as a whole: layout, unit attribution, catalogue matching, validation."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import pytest
+
+from isoaudit.cli import main
+from isoaudit.records import load_records
+from tests.builders import nfd, write_official_log, write_sheet
+
+UNITS = [["070", "Huyện Yên Sơn", "Huyện", "08"], ["02266", "Xã Thái Bình", "Xã", "070"],
+         ["02269", "Xã Tân Long", "Xã", "070"]]
+PROCEDURES = [["1.001193", "Đăng ký khai sinh", "Hộ tịch", 0, "15:00"],
+              ["2.000815", "Chứng thực bản sao từ bản chính", "Chứng thực", 0, "15:00"],
+              ["1.004873", "Xác nhận tình trạng hôn nhân", "Hộ tịch", 3, None]]
+EXPORT_HEADER = ["Mã hồ sơ", "Mã TTHC", "Tên TTHC", "Hình thức nộp", "Ngày tiếp nhận", "Ngày hẹn trả",
+                 "Ngày trả kết quả", "Ngày yêu cầu bổ sung", "Ngày nhận bổ sung"]
+
+
+@pytest.fixture
+def district(tmp_path):
+    write_sheet(tmp_path / "units.xlsx", ["Mã đơn vị", "Tên đơn vị", "Cấp", "Mã đơn vị cấp trên"], UNITS)
+    write_sheet(tmp_path / "procedures.xlsx", ["Mã TTHC", "Tên TTHC", "Lĩnh vực", "Thời hạn giải quyết",
+                                              "Giờ tiếp nhận cuối"], PROCEDURES)
+    (tmp_path / "dossiers").mkdir()
+    # A flat software export, unit from the file name.
+    write_sheet(tmp_path / "dossiers" / "02266_2025.xlsx", EXPORT_HEADER, [
+        ["TB-1", "1.001193", "Đăng ký khai sinh", "Trực tiếp", "06/01/2025 08:00", "06/01/2025", "06/01/2025 10:00", "", ""],
+        ["TB-2", "1.004873", "", "Trực tuyến", "06/01/2025 09:00", "09/01/2025", "05/01/2025 10:00", "", ""],
+        ["TB-2", "1.004873", "", "Trực tuyến", "06/01/2025 09:00", "09/01/2025", "09/01/2025", "", ""],
+        ["TB-3", "9.999999", "", "Trực tiếp", "07/01/2025 08:00", "07/01/2025", "07/01/2025", "", ""],
+        ["TB-4", "1.004873", "", "Bưu chính", "07/01/2025 08:00", "10/01/2025", "14/01/2025",
+         "08/01/2025", "07/01/2025"],
+    ])
+    # An official tracking book naming procedures only, the unit only in its title rows.
+    write_official_log(tmp_path / "dossiers" / "so_theo_doi_tan_long.xlsx", "UBND xã Tân Long", [
+        {"id": "TL-1", "name": nfd("CHỨNG THỰC BẢN SAO TỪ BẢN CHÍNH"), "received": dt.datetime(2025, 1, 6, 8),
+         "due": dt.datetime(2025, 1, 6), "returned": dt.datetime(2025, 1, 6, 9)},
+        {"id": "TL-2", "name": "Đăng  ký khai sinh ", "received": "06/01/2025 16:00", "due": "07/01/2025",
+         "returned": "07/01/2025 08:30"},
+        {"id": "TL-3", "name": "Cấp giấy phép xây dựng", "received": "06/01/2025", "due": "20/01/2025"},
+    ])
+    # A broken file must not stop the others.
+    (tmp_path / "dossiers" / "02269_hong.xlsx").write_bytes(b"not a workbook")
+    (tmp_path / "objectives").mkdir()
+    write_sheet(tmp_path / "objectives" / "02266_muc_tieu_2025.xlsx",
+                ["Năm", "Mục tiêu chất lượng", "Chỉ tiêu cần đạt", "Cách đo"],
+                [[2025, "Giải quyết hồ sơ đúng hạn", "≥ 98 %", "on_time_rate"],
+                 [2025, "Không có hồ sơ trễ hạn mà không xin lỗi", "", "late_without_apology_count"]],
+                title_rows=[["UBND XÃ THÁI BÌNH"], ["KẾ HOẠCH THỰC HIỆN MỤC TIÊU CHẤT LƯỢNG NĂM 2025"]])
+    return tmp_path
+
+
+def test_load_records_reads_every_kind_and_attributes_units(district):
+    records = load_records(district)
+    assert records.units["unit_code"].tolist() == ["070", "02266", "02269"]
+    assert len(records.procedures) == 3
+    by_unit = records.dossiers.groupby("unit_code")["dossier_id"].apply(list).to_dict()
+    assert by_unit == {"02266": ["TB-1", "TB-2"], "02269": ["TL-1", "TL-2"]}
+    tan_long = records.dossiers[records.dossiers["source_file"] == "so_theo_doi_tan_long.xlsx"]
+    # The title row "UBND XÃ TÂN LONG" names the unit; names are matched to the catalogue after folding.
+    assert tan_long["unit_code"].unique().tolist() == ["02269"]
+    assert tan_long["procedure_code"].tolist() == ["2.000815", "1.001193"]
+    assert tan_long["procedure_name"].tolist() == ["Chứng thực bản sao từ bản chính", "Đăng ký khai sinh"]
+    assert records.dossiers["channel"].tolist() == ["counter", "online", pd.NA, pd.NA]
+    assert records.objectives["unit_code"].unique().tolist() == ["02266"]
+
+
+def test_every_planted_problem_is_reported_once_and_nothing_else(district):
+    records = load_records(district)
+    found = sorted((p.file, p.row or 0, p.code) for p in records.problems)
+    assert found == sorted([
+        ("02266_2025.xlsx", 3, "returned_before_received"),
+        ("02266_2025.xlsx", 5, "unknown_procedure"),
+        ("02266_2025.xlsx", 6, "supplement_before_request"),
+        ("02269_hong.xlsx", 0, "not_a_spreadsheet"),
+        ("02266_muc_tieu_2025.xlsx", 5, "missing_target"),
+        ("so_theo_doi_tan_long.xlsx", 13, "unknown_procedure"),
+    ])
+    # TB-2's first row is excluded for its impossible dates, so the second is not a duplicate.
+    assert records.dossiers["dossier_id"].tolist().count("TB-2") == 1
+    assert set(records.excluded_dossiers["reason"]) == {"returned_before_received", "unknown_procedure",
+                                                         "supplement_before_request"}
+
+
+def test_validate_command_groups_by_file_and_exits_1_on_errors(district, capsys):
+    code = main(["validate", str(district)])
+    out = capsys.readouterr().out
+    assert code == 1  # the damaged workbook is an error
+    assert "Tệp 02266_2025.xlsx" in out and "Ngày trả kết quả" in out and "trước ngày nhận hồ sơ" in out
+    assert "02269_hong.xlsx" in out and "không phải là bảng tính" in out
+    (district / "dossiers" / "02269_hong.xlsx").unlink()
+    assert main(["validate", str(district)]) == 0  # only warnings remain
+    assert main(["validate", str(district), "--strict"]) == 1
+    main(["validate", str(district), "--lang", "en"])
+    assert "before the dossier was received" in capsys.readouterr().out
+
+
+def test_missing_folder_and_registry_are_clear(tmp_path, capsys):
+    assert main(["validate", str(tmp_path / "nowhere")]) == 2
+    assert "Không tìm thấy thư mục hồ sơ" in capsys.readouterr().err
+    records = load_records(tmp_path)
+    assert {p.code for p in records.problems} == {"missing_file", "missing_folder"}
+
+
+def test_for_unit_keeps_one_units_rows(district):
+    records = load_records(district).for_unit("02266")
+    assert records.dossiers["dossier_id"].tolist() == ["TB-1", "TB-2"]
+    assert sorted(records.excluded_dossiers["dossier_id"]) == ["TB-2", "TB-3", "TB-4"]
+    assert set(records.objectives["unit_code"]) == {"02266"}
