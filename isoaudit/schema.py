@@ -81,11 +81,54 @@ OBJECTIVES = _cols(
     ("actual", "text"),  # the manual result, when there is no measure key
 )
 
+# Citizen satisfaction survey answers (phiếu khảo sát), one row per answer.
+SURVEYS = _cols(
+    ("unit_code", "text"),  # from the column, else the file name
+    ("survey_date", "date", True),
+    ("dossier_id", "text"),
+    ("procedure_code", "text"),
+    ("procedure_name", "text"),
+    ("rating", "text", True),  # very_satisfied, satisfied, neutral, dissatisfied (see vocabulary.csv)
+    ("comment", "text"),
+    ("respondent", "text", False, True),
+)
+
+# Citizens' feedback, recommendations and complaints (phản ánh, kiến nghị) and how they were handled.
+FEEDBACK = _cols(
+    ("unit_code", "text"),
+    ("feedback_id", "text", True),
+    ("received_date", "date", True),
+    ("channel", "text"),
+    ("feedback_type", "text"),  # feedback, recommendation, complaint (see vocabulary.csv)
+    ("content", "text", True),
+    ("procedure_name", "text"),
+    ("due_date", "date"),  # the date a reply was due, when the agency set one
+    ("handled_date", "date"),  # empty while not handled
+    ("result", "text"),
+    ("citizen", "text", False, True),
+)
+
+# Decisions of a management review (9.3.3), filled by the chair; next year's review reads them as input (a).
+DECISIONS = _cols(
+    ("unit_code", "text"),
+    ("year", "int", True),  # the year of the review that took the decision
+    ("decision_id", "text", True),
+    ("decision", "text", True),
+    ("category", "text"),  # improvement, qms_change, resources (see vocabulary.csv)
+    ("owner", "text"),
+    ("deadline", "date"),
+    ("status", "text"),  # open, in_progress, done, cancelled (see vocabulary.csv)
+    ("result", "text"),
+)
+
 KINDS: dict[str, tuple[Column, ...]] = {
     "units": UNITS,
     "procedures": PROCEDURES,
     "dossiers": DOSSIERS,
     "objectives": OBJECTIVES,
+    "surveys": SURVEYS,
+    "feedback": FEEDBACK,
+    "decisions": DECISIONS,
 }
 
 SOURCE_COLUMNS = ("source_file", "source_row")

@@ -8,6 +8,10 @@ Layout (file names are matched without diacritics or case; CSV works wherever xl
     FOLDER/column_aliases.csv      optional extra header aliases (kind,column,alias)
     FOLDER/dossiers/*.xlsx         dossier logs            (also: ho_so/)
     FOLDER/objectives/*.xlsx       quality-objective plans (also: muc_tieu/)
+    FOLDER/surveys/*.xlsx          satisfaction surveys    (also: khao_sat/)
+    FOLDER/feedback/*.xlsx         feedback and complaints (also: phan_anh/)
+    FOLDER/reviews/*.xlsx          management-review decisions (also: xem_xet/)
+    FOLDER/findings/*.xlsx         findings and corrective actions (also: phat_hien/)
 
 A dossier log or objectives plan belongs to the unit named by its ``unit_code`` column, else by the code
 its file name starts with (``26734_2025.xlsx``), else by the unit name in its title rows.
@@ -35,7 +39,12 @@ SINGLE_FILES = {
 FOLDERS = {
     "dossiers": ("dossiers", "ho so"),
     "objectives": ("objectives", "muc tieu"),
+    "surveys": ("surveys", "khao sat"),
+    "feedback": ("feedback", "phan anh", "phan anh kien nghi"),
+    "decisions": ("reviews", "decisions", "xem xet", "xem xet lanh dao"),
+    "findings": ("findings", "phat hien", "khac phuc"),
 }
+OPTIONAL_FOLDERS = ("surveys", "feedback", "decisions", "findings")  # reported as missing by the review
 ALIAS_FILE = "column_aliases.csv"
 
 
@@ -48,6 +57,10 @@ class Records:
     procedures: pd.DataFrame
     dossiers: pd.DataFrame
     objectives: pd.DataFrame
+    surveys: pd.DataFrame
+    feedback: pd.DataFrame
+    decisions: pd.DataFrame
+    findings: pd.DataFrame
     excluded_dossiers: pd.DataFrame  # rows not usable, with a ``reason`` code; their problems are listed
     problems: list[Problem] = field(default_factory=list)
     files: list[Path] = field(default_factory=list)
@@ -61,13 +74,22 @@ class Records:
 
     def for_unit(self, unit_code: str) -> "Records":
         """The same records restricted to one unit (its dossiers, objectives and problems)."""
-        files = {str(f) for f in self.dossiers.loc[self.dossiers["unit_code"] == unit_code, "source_file"]}
+        def own(frame: pd.DataFrame) -> pd.DataFrame:
+            return frame[(frame["unit_code"] == unit_code).fillna(False)].reset_index(drop=True)
+
+        files = set()
+        for frame in (self.dossiers, self.objectives, self.surveys, self.feedback, self.decisions, self.findings):
+            files |= set(own(frame)["source_file"])
         return Records(
             folder=self.folder,
             units=self.units,
             procedures=self.procedures,
-            dossiers=self.dossiers[self.dossiers["unit_code"] == unit_code].reset_index(drop=True),
-            objectives=self.objectives[self.objectives["unit_code"] == unit_code].reset_index(drop=True),
+            dossiers=own(self.dossiers),
+            objectives=own(self.objectives),
+            surveys=own(self.surveys),
+            feedback=own(self.feedback),
+            decisions=own(self.decisions),
+            findings=own(self.findings),
             excluded_dossiers=self.excluded_dossiers[self.excluded_dossiers["source_file"].isin(files)]
             .reset_index(drop=True),
             problems=[p for p in self.problems if p.file in files or p.file in _shared_files(self)],
@@ -115,10 +137,17 @@ def load_records(folder, lang: str = "vi") -> Records:
     checked_objectives = validate.check_objectives(objectives, objective_labels)
     problems += checked_objectives.problems
 
+    others = {}
+    for kind in OPTIONAL_FOLDERS:
+        frame, labels = _read_folder(folder, kind, units, problems, files, alias_file)
+        checked = validate.check_required(frame, kind, labels)
+        problems += checked.problems
+        others[kind] = checked.kept
+
     excluded_frame = pd.concat([e for e in excluded if len(e)], ignore_index=True) if any(len(e) for e in excluded) \
         else empty_frame("dossiers").assign(reason=pd.Series([], dtype="string"))
-    return Records(folder, units, procedures, checked_dossiers.kept, checked_objectives.kept, excluded_frame,
-                   problems, files)
+    return Records(folder, units, procedures, checked_dossiers.kept, checked_objectives.kept, others["surveys"],
+                   others["feedback"], others["decisions"], others["findings"], excluded_frame, problems, files)
 
 
 def find_single(folder: Path, kind: str) -> list[Path]:
@@ -148,7 +177,7 @@ def _read_single(folder, kind, problems, files, alias_file):
 
 def _read_folder(folder, kind, units, problems, files, alias_file):
     paths = find_folder_files(folder, kind)
-    if not paths:
+    if not paths and kind not in OPTIONAL_FOLDERS:
         severity = ERROR if kind == "dossiers" else WARNING
         problems.append(Problem("missing_folder", file=FOLDERS[kind][0] + "/", severity=severity,
                                 params={"kind": kind}))

@@ -73,12 +73,53 @@ def objective_table(path, sheet=None, mapping=None, alias_file=None) -> Table:
     return table
 
 
+def survey_table(path, sheet=None, mapping=None, alias_file=None) -> Table:
+    table = read_table(path, "surveys", sheet, mapping, alias_file)
+    _unit_from_file_name(table, path)
+    table.frame["rating"] = _canonical(table, "rating")
+    return table
+
+
+def feedback_table(path, sheet=None, mapping=None, alias_file=None) -> Table:
+    table = read_table(path, "feedback", sheet, mapping, alias_file)
+    _unit_from_file_name(table, path)
+    table.frame["channel"] = _canonical(table, "channel")
+    table.frame["feedback_type"] = _canonical(table, "feedback_type")
+    return table
+
+
+def decision_table(path, sheet=None, mapping=None, alias_file=None) -> Table:
+    table = read_table(path, "decisions", sheet, mapping, alias_file)
+    _unit_from_file_name(table, path)
+    table.frame["category"] = _canonical(table, "category")
+    table.frame["status"] = _canonical(table, "status", vocabulary="decision_status")
+    return table
+
+
+def finding_table(path, sheet=None, mapping=None, alias_file=None) -> Table:
+    table = read_table(path, "findings", sheet, mapping, alias_file)
+    _unit_from_file_name(table, path)
+    table.frame["grade"] = _canonical(table, "grade")
+    table.frame["status"] = _canonical(table, "status", vocabulary="action_status")
+    return table
+
+
 TABLE_READERS = {
     "dossiers": dossier_table,
     "procedures": procedure_table,
     "units": unit_table,
     "objectives": objective_table,
+    "surveys": survey_table,
+    "feedback": feedback_table,
+    "decisions": decision_table,
+    "findings": finding_table,
 }
+
+
+def read_record_file(path, kind: str, sheet=None, mapping: dict | None = None, problems: list | None = None,
+                     alias_file=None) -> pd.DataFrame:
+    """Any record kind of ``isoaudit.schema.KINDS`` from one file (surveys, feedback, decisions, findings...)."""
+    return _deliver(TABLE_READERS[kind](path, sheet, mapping, alias_file), problems)
 
 
 def unit_code_from_name(path) -> str | None:
@@ -93,11 +134,11 @@ def _unit_from_file_name(table: Table, path) -> None:
         table.frame["unit_code"] = table.frame["unit_code"].fillna(prefix)
 
 
-def _canonical(table: Table, column: str) -> pd.Series:
+def _canonical(table: Table, column: str, vocabulary: str | None = None) -> pd.Series:
     values = table.frame[column]
-    mapped, bad = canonical_words(values, column)
+    mapped, bad = canonical_words(values, vocabulary or column)
     for index in bad.nonzero()[0]:
-        table.problems.append(Problem(f"unknown_{column}", file=table.frame["source_file"].iat[index],
+        table.problems.append(Problem(f"unknown_{vocabulary or column}", file=table.frame["source_file"].iat[index],
                                       row=int(table.frame["source_row"].iat[index]),
                                       column=table.labels.get(column, column), value=values.iat[index]))
     return mapped

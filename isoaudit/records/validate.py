@@ -80,6 +80,19 @@ def check_dossiers(dossiers: pd.DataFrame, unreadable: set, labels: dict | None 
     return Checked(second.kept, excluded, first.problems + second.problems)
 
 
+def check_required(frame: pd.DataFrame, kind: str, labels: dict | None = None) -> Checked:
+    """Rows missing a required value are excluded; a repeated id (first required column) is excluded too."""
+    from isoaudit import schema
+
+    required = schema.required(kind)
+    rules = [("missing_value", frame[c].isna(), True, c) for c in required]
+    first = _apply(frame, rules, labels)
+    keys = ["unit_code", required[0]] if "unit_code" in frame else [required[0]]
+    second = _apply(first.kept, [("duplicate_id", _later_duplicates(first.kept, keys), True, required[0])], labels)
+    return Checked(second.kept, pd.concat([first.excluded, second.excluded], ignore_index=True),
+                   first.problems + second.problems)
+
+
 def match_procedures(dossiers: pd.DataFrame, procedures: pd.DataFrame, labels: dict | None = None) -> Checked:
     """Give every dossier its catalogue code and name: by code when it has one, else by normalised name.
 
