@@ -110,3 +110,18 @@ def test_for_unit_keeps_one_units_rows(district):
     assert records.dossiers["dossier_id"].tolist() == ["TB-1", "TB-2"]
     assert sorted(records.excluded_dossiers["dossier_id"]) == ["TB-2", "TB-3", "TB-4"]
     assert set(records.objectives["unit_code"]) == {"02266"}
+
+
+def test_columnar_cache_gives_back_the_same_records(district, tmp_path):
+    from isoaudit.records.cache import save_cache
+
+    records = load_records(district)
+    cache = save_cache(records, tmp_path / "cache")
+    again = load_records(cache)
+    for name in ("units", "procedures", "dossiers", "objectives", "excluded_dossiers"):
+        pd.testing.assert_frame_equal(getattr(again, name), getattr(records, name), check_dtype=False)
+    assert again.dossiers["received_at"].dtype.kind == "M"
+    assert [(p.code, p.file, p.row) for p in again.problems] == [(p.code, p.file, p.row) for p in records.problems]
+    assert again.problems[0].message("vi") == records.problems[0].message("vi")
+    pd.testing.assert_frame_equal(again.file_digests(), records.file_digests())
+    assert again.for_unit("02266").dossiers["dossier_id"].tolist() == ["TB-1", "TB-2"]

@@ -27,6 +27,7 @@ import pandas as pd
 from isoaudit.errors import RecordsError
 from isoaudit.problems import ERROR, WARNING, Problem, has_errors, problems_frame
 from isoaudit.records import validate
+from isoaudit.records.cache import is_cache, load_cache
 from isoaudit.records.grid import RECORD_SUFFIXES
 from isoaudit.records.readers import TABLE_READERS
 from isoaudit.records.table import empty_frame
@@ -64,6 +65,7 @@ class Records:
     excluded_dossiers: pd.DataFrame  # rows not usable, with a ``reason`` code; their problems are listed
     problems: list[Problem] = field(default_factory=list)
     files: list[Path] = field(default_factory=list)
+    cached_digests: pd.DataFrame | None = None  # set when loaded from a cache: digests of the original inputs
 
     def problems_table(self, lang: str = "vi") -> pd.DataFrame:
         return problems_frame(self.problems, lang)
@@ -94,10 +96,13 @@ class Records:
             .reset_index(drop=True),
             problems=[p for p in self.problems if p.file in files or p.file in _shared_files(self)],
             files=self.files,
+            cached_digests=self.cached_digests,
         )
 
     def file_digests(self) -> pd.DataFrame:
         """Each input file with its SHA-256, so a report can be reproduced from the same inputs."""
+        if self.cached_digests is not None:
+            return self.cached_digests
         rows = [{"file": str(f.relative_to(self.folder)), "sha256": _sha256(f)} for f in self.files]
         return pd.DataFrame(rows, columns=["file", "sha256"])
 
@@ -107,6 +112,8 @@ def load_records(folder, lang: str = "vi") -> Records:
     folder = Path(folder)
     if not folder.is_dir():
         raise RecordsError("folder_not_found", folder=str(folder))
+    if is_cache(folder):
+        return load_cache(folder)
     alias_file = folder / ALIAS_FILE
     problems: list[Problem] = []
     files: list[Path] = []
