@@ -61,12 +61,10 @@ def cell_value(value):
 
 def _write_sheet(sheet, spec: SheetSpec) -> None:
     frame = spec.frame
-    for line in spec.title_lines:
-        sheet.append([neutralise_formula(line)])
-        sheet.cell(row=sheet.max_row, column=1).font = Font(bold=True)
-    if spec.title_lines:
-        sheet.append([])
-    header_row = sheet.max_row + 1 if spec.title_lines else 1
+    for number, line in enumerate(spec.title_lines, start=1):
+        sheet.cell(row=number, column=1, value=neutralise_formula(line)).font = Font(bold=True)
+    # One blank row between the title lines and the table (openpyxl's append([]) would not leave one).
+    header_row = len(spec.title_lines) + 2 if spec.title_lines else 1
     headers = [spec.headers.get(c, c) for c in frame.columns]
     for col, text in enumerate(headers, start=1):
         cell = sheet.cell(row=header_row, column=col, value=neutralise_formula(str(text)))

@@ -11,6 +11,10 @@ import re
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from pandas.api.types import infer_dtype
 
 from isoaudit.text import fold, fold_series
 
@@ -31,51 +35,57 @@ _FALSE = {"khong", "no", "false", "0", "sai", "n", ""}
 _SAME_DAY = {"trong ngay", "ngay trong ngay", "same day", "trong ngay lam viec"}
 
 
-def to_datetime(cells: list, keep_time: bool = True) -> tuple[pd.Series, np.ndarray]:
+def to_datetime(cells, keep_time: bool = True) -> tuple[pd.Series, np.ndarray]:
     """Dates (and times) from any mix of Excel dates, serial numbers and day-first text."""
-    raw = pd.Series(cells, dtype=object)
-    kinds = raw.map(type)
-    result = pd.Series(pd.NaT, index=raw.index, dtype="datetime64[us]")
-    is_dt = kinds.isin([dt.datetime, pd.Timestamp])
-    is_date = kinds == dt.date
-    is_num = kinds.isin([float, int, np.float64, np.int64])
-    is_str = kinds == str
-    if is_dt.any():
-        result[is_dt] = pd.to_datetime(raw[is_dt].astype("datetime64[us]"))
-    if is_date.any():
-        result[is_date] = pd.to_datetime(raw[is_date].map(lambda d: dt.datetime(d.year, d.month, d.day)))
-    if is_num.any():
-        result[is_num] = _from_serial(raw[is_num].astype(float))
-    if is_str.any():
-        text = raw[is_str].astype("string").str.strip()
-        filled = text != ""
-        parsed = _parse_text(text[filled])
-        result[parsed.index] = parsed
-    filled_mask = ~(is_str & (raw.astype("string").str.strip() == "").fillna(True)) & raw.notna()
-    bad = (filled_mask & result.isna()).to_numpy()
+    values = as_cells(cells)
+    filled = pd.notna(values)
+    kind = infer_dtype(values, skipna=True)
+    if kind == "empty":
+        result = pd.Series(pd.NaT, index=range(len(values)), dtype="datetime64[us]")
+    elif kind in ("datetime", "date", "datetime64"):
+        result = pd.Series(pd.to_datetime(values, errors="coerce")).astype("datetime64[us]")
+    elif kind == "string":
+        text = pd.Series(values, dtype="string").str.strip()
+        filled &= (text != "").fillna(False).to_numpy()  # a cell of spaces is empty
+        result = _parse_text(text)
+    elif kind in ("floating", "integer", "mixed-integer-float"):
+        result = _from_serial(pd.Series(values, dtype=float))
+    else:
+        result = _mixed_to_datetime(pd.Series(values, dtype=object))
+    bad = filled & result.isna().to_numpy()
     if not keep_time:
         result = result.dt.normalize()
     return result, bad
 
 
-def to_date(cells: list) -> tuple[pd.Series, np.ndarray]:
+def to_date(cells) -> tuple[pd.Series, np.ndarray]:
     """Calendar dates (time of day dropped)."""
     return to_datetime(cells, keep_time=False)
 
 
-def to_text(cells: list) -> tuple[pd.Series, np.ndarray]:
+def to_text(cells) -> tuple[pd.Series, np.ndarray]:
     """Clean text (NFC, folded spaces); numbers typed into text columns lose a spurious '.0'."""
-    raw = pd.Series(cells, dtype=object)
-    kinds = raw.map(type)
-    not_str = kinds != str
-    if not_str.any():
-        raw[not_str] = raw[not_str].map(_text_of)
-    codes, uniques = pd.factorize(raw, use_na_sentinel=True)
-    cleaned = pd.Series(uniques, dtype="string").str.normalize("NFC").str.replace(r"\s+", " ", regex=True)
-    cleaned = cleaned.str.strip().replace("", pd.NA).astype("string")
-    result = pd.Series(pd.array(cleaned.to_numpy()[codes], dtype="string"), index=raw.index) if len(uniques) else pd.Series(pd.NA, index=raw.index, dtype="string")
-    result[codes < 0] = pd.NA
-    return result, np.zeros(len(raw), dtype=bool)
+    values = as_cells(cells)
+    if infer_dtype(values, skipna=True) not in ("string", "empty"):
+        values = np.array([v if isinstance(v, str) or v is None else _text_of(v) for v in values], dtype=object)
+    # Clean each distinct value once: logs repeat the same procedure names, channels and officers.
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    text = pa.array(uniques, type=pa.string())
+    text = pc.utf8_trim_whitespace(pc.replace_substring_regex(pc.utf8_normalize(text, "NFC"), r"\s+", " "))
+    text = pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text)
+    cleaned = pd.array(text, dtype="string")
+    result = pd.Series(cleaned.take(codes, allow_fill=True))
+    return result, np.zeros(len(values), dtype=bool)
+
+
+def as_cells(cells) -> np.ndarray:
+    """Raw cells as an object array with empty cells ('' from calamine and CSV) turned into None."""
+    values = np.array(cells, dtype=object) if not isinstance(cells, np.ndarray) else cells.astype(object, copy=True)
+    if values.ndim != 1:
+        values = values.reshape(-1)
+    if len(values):
+        values[values == ""] = None
+    return values
 
 
 def to_int(cells: list) -> tuple[pd.Series, np.ndarray]:
@@ -94,9 +104,9 @@ def to_int(cells: list) -> tuple[pd.Series, np.ndarray]:
 def to_time(cells: list) -> tuple[pd.Series, np.ndarray]:
     """Times of day as 'HH:MM' text (from time cells, fractions of a day, '15:00', '15h', '15h30')."""
     # Catalogues are small (tens of rows): a plain loop is clearer than a vectorised parser here.
-    series = pd.Series([_time_text(cell) for cell in cells], dtype="string")
-    filled = pd.Series([not (isinstance(c, str) and not c.strip()) and c is not None for c in cells])
-    bad = (filled & series.isna()).to_numpy()
+    values = as_cells(cells)
+    series = pd.Series([_time_text(cell) for cell in values], dtype="string")
+    bad = pd.notna(values) & series.isna().to_numpy()
     return series, bad
 
 
@@ -132,6 +142,22 @@ def _from_serial(serials: pd.Series) -> pd.Series:
     # Round to the minute: serials carry float noise (0.99999 of a minute).
     stamps = EXCEL_EPOCH + pd.to_timedelta((days * 1440).round(), unit="min")
     return stamps.astype("datetime64[us]")
+
+
+def _mixed_to_datetime(raw: pd.Series) -> pd.Series:
+    """The slow path, for a column mixing real dates, serial numbers and text (hand-edited books)."""
+    kinds = raw.map(type)
+    result = pd.Series(pd.NaT, index=raw.index, dtype="datetime64[us]")
+    is_dt = kinds.isin([dt.datetime, dt.date, pd.Timestamp])
+    is_num = kinds.isin([float, int, np.float64, np.int64])
+    is_str = kinds == str
+    if is_dt.any():
+        result[is_dt] = pd.to_datetime(raw[is_dt].tolist(), errors="coerce")
+    if is_num.any():
+        result[is_num] = _from_serial(raw[is_num].astype(float))
+    if is_str.any():
+        result[is_str] = _parse_text(raw[is_str].astype("string").str.strip())
+    return result
 
 
 def _parse_text(text: pd.Series) -> pd.Series:

@@ -5,7 +5,7 @@ The work is streamed in chunks so that a million-row dossier log never sits in m
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from itertools import islice
+from itertools import chain, islice
 from pathlib import Path
 
 import numpy as np
@@ -69,7 +69,7 @@ def read_table(path, kind: str, sheet=None, mapping: dict | None = None, alias_f
         return Table(kind, empty_frame(kind), problems, header.title_lines, header.labels)
 
     first_row_number = grid.first_row + header.first_data_index
-    data_rows = _chain(head[header.first_data_index:], rows)
+    data_rows = chain(head[header.first_data_index:], rows)
     chunks, row_number = [], first_row_number
     while True:
         chunk = list(islice(data_rows, CHUNK_ROWS))
@@ -96,52 +96,45 @@ def empty_frame(kind: str) -> pd.DataFrame:
 def _convert_chunk(chunk, first_row, kind, header, file_name, sheet, problems):
     """Typed columns for one chunk of raw rows; blank rows dropped, the table ends at a totals row."""
     positions = header.positions
-    width = max(positions.values()) + 1
-    padded = [row if len(row) >= width else list(row) + [""] * (width - len(row)) for row in chunk]
-    raw = {column: [row[i] for row in padded] for column, i in positions.items()}
+    lengths = set(map(len, chunk))
+    width = max(max(positions.values()) + 1, max(lengths))
+    if lengths != {width}:  # CSV rows may be ragged; calamine rows never are
+        chunk = [list(row) + [""] * (width - len(row)) for row in chunk]
+    grid = np.empty((len(chunk), width), dtype=object)
+    grid[:] = chunk
     numbers = np.arange(first_row, first_row + len(chunk))
-    empty = np.ones(len(chunk), dtype=bool)
-    for values in raw.values():
-        empty &= np.fromiter((v == "" or v is None for v in values), dtype=bool, count=len(values))
-    ended = False
-    end_at = _end_marker_row(padded, empty, raw, kind)
+    mapped = grid[:, list(positions.values())]
+    blank = (mapped == "").all(axis=1)
+    end_at = _end_marker_row(grid, blank, positions, kind)
     if end_at is not None:
-        keep_upto, ended = end_at, True
-        empty[keep_upto:] = True
-    keep = ~empty
+        blank[end_at:] = True
+    keep = ~blank
+    kept = grid[keep]
+    kept_numbers = numbers[keep]
     columns = {}
     for spec in schema.KINDS[kind]:
-        if spec.name not in raw:
-            columns[spec.name] = CONVERTERS[spec.kind]([""] * int(keep.sum()))[0]
+        if spec.name not in positions:
+            columns[spec.name] = CONVERTERS[spec.kind](np.full(len(kept), None, dtype=object))[0]
             continue
-        values = [v for v, k in zip(raw[spec.name], keep) if k]
+        values = kept[:, positions[spec.name]]
         series, bad = CONVERTERS[spec.kind](values)
         columns[spec.name] = series.reset_index(drop=True)
-        if bad.any():
-            kept_numbers = numbers[keep]
-            for index in np.flatnonzero(bad):
-                problems.append(Problem(f"unreadable_{spec.kind}", file=file_name, sheet=sheet,
-                                        row=int(kept_numbers[index]), column=header.labels.get(spec.name, spec.name),
-                                        value=values[index], params={"canonical": spec.name}))
+        for index in np.flatnonzero(bad):
+            problems.append(Problem(f"unreadable_{spec.kind}", file=file_name, sheet=sheet,
+                                    row=int(kept_numbers[index]), column=header.labels.get(spec.name, spec.name),
+                                    value=values[index], params={"canonical": spec.name}))
     frame = pd.DataFrame(columns)
-    frame["source_row"] = numbers[keep]
-    return frame, ended
+    frame["source_row"] = kept_numbers
+    return frame, end_at is not None
 
 
-def _end_marker_row(rows, empty, raw, kind) -> int | None:
-    """Index of the first totals or signature row: a row whose key column is empty and whose first text is
-    one of the end markers (checked only on such rows, which are few)."""
-    key = {"dossiers": "dossier_id", "procedures": "procedure_code", "units": "unit_code"}.get(kind)
-    key_values = raw.get(key) if key else None
-    for index, row in enumerate(rows):
-        if key_values is not None and not (key_values[index] == "" or key_values[index] is None):
-            continue
-        first = next((c for c in row if isinstance(c, str) and c.strip()), None)
+def _end_marker_row(grid: np.ndarray, blank: np.ndarray, positions: dict, kind: str) -> int | None:
+    """Index of the first totals or signature row: a row missing a required value whose first text is one
+    of the end markers. Only such rows are looked at, and they are few."""
+    required = [positions[c] for c in schema.required(kind) if c in positions]
+    incomplete = (grid[:, required] == "").any(axis=1) if required else np.ones(len(grid), dtype=bool)
+    for index in np.flatnonzero(incomplete):
+        first = next((c for c in grid[index] if isinstance(c, str) and c.strip()), None)
         if first is not None and fold(first).startswith(_END_MARKERS):
-            return index
+            return int(index)
     return None
-
-
-def _chain(first: list, rest):
-    yield from first
-    yield from rest
