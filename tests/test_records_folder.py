@@ -105,8 +105,12 @@ def test_missing_folder_and_registry_are_clear(tmp_path, capsys):
     assert {p.code for p in records.problems} == {"missing_file", "missing_folder"}
 
 
-def test_for_unit_keeps_one_units_rows(district):
+def test_for_unit_keeps_one_units_rows_and_problems(district):
+    broken = load_records(district).for_unit("02269")
+    assert {p.code for p in broken.problems} == {"not_a_spreadsheet", "unknown_procedure"}
+    assert broken.has_errors
     records = load_records(district).for_unit("02266")
+    assert not records.has_errors
     assert records.dossiers["dossier_id"].tolist() == ["TB-1", "TB-2"]
     assert sorted(records.excluded_dossiers["dossier_id"]) == ["TB-2", "TB-3", "TB-4"]
     assert set(records.objectives["unit_code"]) == {"02266"}

@@ -29,7 +29,7 @@ from isoaudit.problems import ERROR, WARNING, Problem, has_errors, problems_fram
 from isoaudit.records import validate
 from isoaudit.records.cache import is_cache, load_cache
 from isoaudit.records.grid import RECORD_SUFFIXES
-from isoaudit.records.readers import TABLE_READERS
+from isoaudit.records.readers import TABLE_READERS, unit_code_from_name
 from isoaudit.records.table import empty_frame
 from isoaudit.text import fold
 
@@ -82,6 +82,8 @@ class Records:
         files = set()
         for frame in (self.dossiers, self.objectives, self.surveys, self.feedback, self.decisions, self.findings):
             files |= set(own(frame)["source_file"])
+        # A file that could not be read has no rows to say whose it is: its name does ("26734_2025.xlsx").
+        files |= {Path(f).name for f in self.files if unit_code_from_name(f) == unit_code}
         return Records(
             folder=self.folder,
             units=self.units,
