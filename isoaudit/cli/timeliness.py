@@ -1,0 +1,176 @@
+"""``isoaudit timeliness FOLDER``: how many dossiers were returned early, on time or late, by unit (or by
+procedure for one unit), the dossiers most days late, and optionally the whole assessment as a workbook."""
+from __future__ import annotations
+
+import re
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+
+from isoaudit.errors import IsoauditError
+from isoaudit.i18n import format_date, format_percent, label
+from isoaudit.outputs.timeliness_workbook import shown_values, write_timeliness_workbook
+from isoaudit.problems import ERROR, WARNING
+from isoaudit.records import load_records
+from isoaudit.calendar import records_calendar
+from isoaudit.records.calendar_file import find_calendar_file
+from isoaudit.textable import render_table
+from isoaudit.timeliness import assess
+from isoaudit.timeliness_summary import late_list, summarise
+
+LATE_SHOWN = 10  # dossiers listed on screen; the workbook has them all
+_DATE = re.compile(r"^\s*(\d{1,2})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*(\d{4})\s*$")
+_TABLE_COLUMNS = ["dossiers", "early", "on_time", "late", "in_progress", "overdue", "on_time_rate",
+                  "late_without_apology"]
+
+
+def register(subparsers):
+    parser = subparsers.add_parser(
+        "timeliness",
+        help="đánh giá tiến độ giải quyết hồ sơ: trước hạn, đúng hạn, trễ hạn, quá hạn",
+        description="Tính hạn giải quyết theo ngày làm việc của từng hồ sơ trong thư mục hồ sơ, đếm hồ sơ trước hạn, "
+        "đúng hạn, trễ hạn, đang giải quyết và quá hạn theo đơn vị, liệt kê hồ sơ trễ hạn; "
+        "ghi toàn bộ kết quả ra bảng tính khi có --out. Ngày ghi theo dạng ngày/tháng/năm.",
+    )
+    parser.add_argument("folder", help="thư mục hồ sơ (ví dụ: sample_records)")
+    parser.add_argument("--unit", metavar="MÃ", help="chỉ đánh giá một đơn vị (mã đơn vị)")
+    parser.add_argument("--from", dest="start", metavar="NGÀY", help="hồ sơ tiếp nhận từ ngày (dd/mm/yyyy)")
+    parser.add_argument("--to", dest="end", metavar="NGÀY", help="hồ sơ tiếp nhận đến ngày (dd/mm/yyyy)")
+    parser.add_argument("--as-of", dest="as_of", metavar="NGÀY",
+                        help="ngày xét hồ sơ chưa trả kết quả (dd/mm/yyyy; mặc định: hôm nay)")
+    parser.add_argument("--out", metavar="TỆP.xlsx", help="ghi kết quả chi tiết và tổng hợp ra bảng tính")
+    parser.set_defaults(func=run)
+    return parser
+
+
+def run(args) -> int:
+    lang = args.lang
+    start, end = parse_date(args.start, "--from"), parse_date(args.end, "--to")
+    as_of = parse_date(args.as_of, "--as-of") or date.today()
+    if start and end and start > end:
+        raise IsoauditError("timeliness.bad_period", start=format_date(start), end=format_date(end))
+    if args.out and Path(args.out).suffix.lower() != ".xlsx":
+        raise IsoauditError("timeliness.bad_output", path=args.out)
+
+    records = load_records(args.folder, lang=lang)
+    calendar, decisions = records_calendar(records), records.calendar_days
+    dossiers = _in_scope(records, args.unit, start, end)
+    assessed = assess(dossiers, records.procedures, calendar, as_of=as_of)
+
+    titles = _title_lines(records, args.unit, start, end, as_of, lang)
+    for line in [label("timeliness.title", lang), *titles, _calendar_line(records, decisions, lang)]:
+        print(line)
+    _print_problems(records, args.folder, lang)
+    print()
+    if assessed.empty:
+        print(label("timeliness.no_dossiers", lang))
+    else:
+        _print_summary(assessed, by_procedure=bool(args.unit), lang=lang)
+    if args.out:
+        write_timeliness_workbook(args.out, assessed, lang, titles)
+        print()
+        print(label("timeliness.written", lang, path=args.out))
+    return 0
+
+
+def parse_date(text: str | None, option: str) -> date | None:
+    """A date typed day first (dd/mm/yyyy, also d/m/yyyy, d-m-yyyy, d.m.yyyy); None when not given."""
+    if text is None:
+        return None
+    match = _DATE.match(text)
+    try:
+        if not match:
+            raise ValueError(text)
+        day, month, year = (int(part) for part in match.groups())
+        return date(year, month, day)
+    except ValueError:
+        raise IsoauditError("timeliness.bad_date", value=text, option=option) from None
+
+
+def _in_scope(records, unit: str | None, start: date | None, end: date | None) -> pd.DataFrame:
+    """The dossiers of ``unit`` (all when None) received between ``start`` and ``end`` (inclusive), with
+    the unit's name beside its code."""
+    dossiers = records.dossiers
+    if unit is not None:
+        unit = unit.strip()
+        known = set(records.units["unit_code"].dropna()) | set(dossiers["unit_code"].dropna())
+        if unit not in known:
+            raise IsoauditError("timeliness.unknown_unit", unit=unit)
+        dossiers = dossiers[(dossiers["unit_code"] == unit).fillna(False).to_numpy(bool)]
+    received = dossiers["received_at"].dt.normalize()
+    keep = pd.Series(True, index=dossiers.index)
+    if start is not None:
+        keep &= (received >= pd.Timestamp(start)).fillna(False)
+    if end is not None:
+        keep &= (received <= pd.Timestamp(end)).fillna(False)
+    dossiers = dossiers[keep.to_numpy(bool)]
+    names = records.units.drop_duplicates("unit_code").set_index("unit_code")["unit_name"]
+    return dossiers.assign(unit_name=dossiers["unit_code"].map(names)).reset_index(drop=True)
+
+
+def _title_lines(records, unit, start, end, as_of, lang) -> list[str]:
+    if unit is None:
+        scope = label("timeliness.scope_all", lang)
+    else:
+        names = records.units.loc[records.units["unit_code"] == unit, "unit_name"]
+        scope = label("timeliness.scope_unit", lang, unit=f"{names.iloc[0]} ({unit})" if len(names) else unit)
+    if start is None and end is None:
+        period = label("timeliness.period_all", lang)
+    else:
+        period = label("timeliness.period", lang, start=format_date(start) or "...", end=format_date(end) or "...")
+    return [scope, period, label("timeliness.as_of", lang, date=format_date(as_of))]
+
+
+def _calendar_line(records, decisions: pd.DataFrame, lang: str) -> str:
+    path = find_calendar_file(records.folder)
+    extra = label("timeliness.calendar_extra", lang, decisions=len(decisions), file=path.name) if len(decisions) else ""
+    line = label("timeliness.calendar_used", lang, extra=extra)
+    if "saturday_reception" in records.units:
+        saturday = records.units.loc[records.units["saturday_reception"].astype("boolean").fillna(False)
+                                     .to_numpy(bool), "unit_name"].dropna()
+        if len(saturday):
+            line += " " + label("timeliness.saturday_units", lang, units=", ".join(saturday))
+    return line
+
+
+def _print_problems(records, folder, lang: str) -> None:
+    """How many problems the records have; `isoaudit validate` lists them."""
+    errors = sum(p.severity == ERROR for p in records.problems)
+    warnings = sum(p.severity == WARNING for p in records.problems)
+    if errors or warnings:
+        print(label("timeliness.records_problems", lang, errors=errors, warnings=warnings,
+                    excluded=len(records.excluded_dossiers), folder=folder))
+
+
+def _print_summary(assessed: pd.DataFrame, by_procedure: bool, lang: str) -> None:
+    overall = summarise(assessed).iloc[0]
+    print(label("timeliness.overall", lang, **{k: int(overall[k]) for k in
+                                                ("dossiers", "early", "on_time", "late", "in_progress", "overdue",
+                                                 "unassessable")}))
+    print(label("timeliness.rate_line", lang, rate=format_percent(overall["on_time_rate"], lang)))
+    print(label("timeliness.flags_line", lang, late_without_apology=int(overall["late_without_apology"]),
+                appointment_beyond_legal=int(overall["appointment_beyond_legal"])))
+    by = "procedure" if by_procedure else "unit"
+    table = summarise(assessed, by)
+    keys = ["procedure_code", "procedure_name"] if by_procedure else ["unit_code", "unit_name"]
+    table = table[[c for c in keys if c in table] + _TABLE_COLUMNS]
+    table = table.assign(on_time_rate=table["on_time_rate"].map(lambda rate: format_percent(rate, lang)))
+    print()
+    print(label(f"timeliness.by_{by}_heading", lang))
+    print(render_table(table, _headers(table, lang), max_width=50))
+    late = late_list(assessed)
+    if len(late):
+        shown = late.sort_values("days_late", ascending=False, kind="stable").head(LATE_SHOWN)
+        shown = shown_values(shown[[c for c in ("dossier_id", "unit_name", "procedure_code", "legal_due_date",
+                                                "returned_date", "status", "days_late", "late_without_apology")
+                                    if c in shown]], lang)
+        print()
+        print(label("timeliness.late_heading", lang, shown=len(shown), total=len(late)))
+        shown = shown.assign(**{c: shown[c].map(lambda v: format_date(v, lang))
+                                for c in ("legal_due_date", "returned_date") if c in shown})
+        print(render_table(shown, _headers(shown, lang), max_width=40))
+
+
+def _headers(frame: pd.DataFrame, lang: str) -> dict[str, str]:
+    return {column: label(f"timeliness.col.{column}", lang) for column in frame.columns}

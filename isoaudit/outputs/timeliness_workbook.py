@@ -1,0 +1,79 @@
+"""The timeliness workbook: summaries by unit, procedure, field and month, the late and overdue dossiers, the
+dossiers that cannot be judged, and every dossier with its assessment. Headers and values in ``lang``;
+citizens' personal data left out."""
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pandas as pd
+
+from isoaudit.i18n import check_lang, label
+from isoaudit.outputs.xlsx import SheetSpec, write_workbook
+from isoaudit.timeliness import REASONS, STATUSES
+from isoaudit.timeliness_summary import GROUPINGS, late_list, summaries, unassessable_list, without_personal_data
+
+DETAIL_COLUMNS = [
+    "unit_code", "unit_name", "dossier_id", "procedure_code", "procedure_name", "field", "channel", "received_at",
+    "due_date", "legal_days", "supplement_requested_at", "supplement_received_at", "supplement_days",
+    "waiting_supplement", "legal_due_date", "returned_date", "status", "days_late", "apology_date", "new_due_date",
+    "appointment_beyond_legal", "late_without_apology", "late_against_new_appointment", "unassessable_reason",
+    "handling_agency", "officer", "note", "source_file", "source_row",
+]
+FLAG_COLUMNS = ("waiting_supplement", "appointment_beyond_legal", "late_without_apology",
+                "late_against_new_appointment")
+
+
+def write_timeliness_workbook(path: str | os.PathLike, assessed: pd.DataFrame, lang: str = "vi",
+                              title_lines: list[str] | None = None) -> None:
+    """Write the sheets of ``timeliness_sheets`` to ``path`` (atomically, formula-safe)."""
+    write_workbook(path, timeliness_sheets(assessed, lang, title_lines))
+
+
+def timeliness_sheets(assessed: pd.DataFrame, lang: str = "vi",
+                      title_lines: list[str] | None = None) -> dict[str, SheetSpec]:
+    """Sheet name -> SheetSpec for ``assessed`` (the frame of ``timeliness.assess``); ``title_lines`` head
+    the summary sheet (scope, period, as-of date)."""
+    check_lang(lang)
+    tables = summaries(assessed)
+    titles = [label("timeliness.title", lang), *(title_lines or []), label("timeliness.rule_note", lang)]
+    sheets = {label("timeliness.sheet.summary", lang): _spec(tables["overall"], lang, titles)}
+    for by in GROUPINGS:
+        sheets[label(f"timeliness.sheet.{by}", lang)] = _spec(tables[by], lang)
+    sheets[label("timeliness.sheet.late", lang)] = _spec(late_list(assessed), lang)
+    sheets[label("timeliness.sheet.unassessable", lang)] = _spec(unassessable_list(assessed), lang)
+    detail = without_personal_data(assessed)
+    sheets[label("timeliness.sheet.detail", lang)] = _spec(detail[[c for c in DETAIL_COLUMNS if c in detail]], lang)
+    return sheets
+
+
+def shown_values(frame: pd.DataFrame, lang: str = "vi") -> pd.DataFrame:
+    """``frame`` with statuses, reasons and yes/no flags worded in ``lang`` (codes stay in the frame given)."""
+    changes = {}
+    if "status" in frame:
+        changes["status"] = _worded(frame["status"], {s: label(f"timeliness.status.{s}", lang) for s in STATUSES})
+    if "unassessable_reason" in frame:
+        changes["unassessable_reason"] = _worded(
+            frame["unassessable_reason"], {r: label(f"timeliness.reason.{r}", lang) for r in REASONS})
+    yes, no = label("timeliness.yes", lang), label("timeliness.no", lang)
+    for column in FLAG_COLUMNS:
+        if column in frame and pd.api.types.is_bool_dtype(frame[column].dtype):
+            values = frame[column].astype("boolean")
+            words = np.where(values.fillna(False).to_numpy(bool), yes, no).astype(object)
+            words[values.isna().to_numpy()] = None
+            changes[column] = pd.Series(words, index=frame.index)
+    if "field" in frame and isinstance(frame["field"].dtype, pd.CategoricalDtype):
+        changes["field"] = frame["field"].astype("string")
+    return frame.assign(**changes)
+
+
+def _spec(frame: pd.DataFrame, lang: str, title_lines: list[str] | None = None) -> SheetSpec:
+    headers = {column: label(f"timeliness.col.{column}", lang) for column in frame.columns}
+    return SheetSpec(shown_values(frame, lang), headers, list(title_lines or []),
+                     percent_columns=("on_time_rate",) if "on_time_rate" in frame else ())
+
+
+def _worded(values: pd.Series, words: dict[str, str]) -> pd.Series:
+    if not isinstance(values.dtype, pd.CategoricalDtype):
+        values = values.astype("category")
+    return values.cat.rename_categories(lambda code: words.get(code, code)).astype(object)

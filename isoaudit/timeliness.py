@@ -1,0 +1,300 @@
+"""Was each dossier returned within its legal time? The one-stop rules of Nghị định 61/2018 (amended by
+107/2021) applied to whole columns of a dossier log.
+
+Rules, in working days of the unit's calendar:
+
+- Counting starts on the working day after receipt. A dossier received on a non-working day (online, by
+  post) counts as received on the next working day; at a unit with Saturday-morning reception, a dossier
+  received on a Saturday before 12:00 counts as received that Saturday (so counting starts on Monday).
+- Same-day procedures (``legal_days`` 0) are due on the day of receipt, or on the next working day when
+  received after the procedure's ``cutoff_time`` (15:00 by default; exactly at the cut-off is in time).
+  A receipt with no time of day (00:00: the log holds dates only) gets the benefit of the doubt: due the
+  next working day. Multi-day procedures ignore the cut-off: counting starts the next working day anyway.
+  A same-day dossier received on a non-working day (or at a Saturday reception) is due the next working day.
+- Waiting for a requested supplement does not count. ``supplement_rule`` "pause" (default): the working days
+  after the request up to the supplement's receipt (on a non-working day: the next working day) are added.
+  "restart": the legal time counts afresh from the supplement's receipt, by the receipt rules above. A
+  request made after the legal due date pauses nothing (the dossier was already late); a supplement
+  received before it was requested is ignored. Still waiting (requested, not received): the clock stays
+  stopped until the return, or until ``as_of`` for a dossier not returned (``waiting_supplement``).
+- Returned before the legal due date: early; on it: on_time; after it: late. Not returned: in_progress while
+  ``as_of`` <= legal due date, overdue after. ``days_late`` counts the working days after the due date up
+  to the return (or ``as_of``), at least 1 for a late or overdue dossier.
+- A new appointment after an apology letter (``new_due_date``) does not cure lateness: the status stays
+  against the legal due date; ``late_against_new_appointment`` says whether the new date was missed too.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+from isoaudit.calendar import WorkCalendar
+
+STATUSES = ("early", "on_time", "late", "in_progress", "overdue")
+LATE_STATUSES = ("late", "overdue")
+REASONS = ("unknown_procedure", "no_legal_days", "no_received_at", "returned_before_received")
+DEFAULT_CUTOFF = "15:00"
+SATURDAY_RECEPTION_UNTIL = 12 * 60  # minutes after midnight: Saturday reception is a morning service
+
+# Columns assess() adds to the dossier's own (``field`` only when the dossiers lack one).
+ASSESSMENT_COLUMNS = [
+    "field", "legal_days", "supplement_days", "waiting_supplement", "legal_due_date", "status", "days_late",
+    "appointment_beyond_legal", "late_without_apology", "late_against_new_appointment", "unassessable_reason",
+]
+STATUS_DTYPE = pd.CategoricalDtype(STATUSES)
+REASON_DTYPE = pd.CategoricalDtype(REASONS)
+
+_EARLY, _ON_TIME, _LATE, _IN_PROGRESS, _OVERDUE = range(5)
+_NAT = np.datetime64("NaT", "D")
+_DEFAULT_CUTOFF_MINUTES = 15 * 60  # DEFAULT_CUTOFF in minutes
+
+
+def assess(dossiers: pd.DataFrame, procedures: pd.DataFrame, calendar: WorkCalendar,
+           as_of=None) -> pd.DataFrame:
+    """One row per dossier, in order: its own columns plus ``ASSESSMENT_COLUMNS``.
+
+    ``legal_days``, ``supplement_days`` and ``days_late`` are working days (Int64); ``legal_due_date`` a
+    date; ``status`` one of ``STATUSES`` (categorical; <NA> when the dossier cannot be judged, with the
+    reason in ``unassessable_reason``, one of ``REASONS``); flags are nullable booleans; ``field`` is the
+    procedure's (categorical). Procedures are joined by ``procedure_code``; ``as_of`` (a date, or
+    dd/mm/yyyy text; default today) judges the dossiers not yet returned. Each unit is judged under
+    ``calendar.for_unit(unit_code)``.
+    """
+    as_of_day = _as_day(date.today() if as_of is None else as_of)
+    catalogue = procedures.drop_duplicates("procedure_code").reset_index(drop=True)
+    lookup = _lookup(_column(dossiers, "procedure_code"), catalogue["procedure_code"])
+    rows = _Rows.from_frames(dossiers, catalogue, lookup)
+    # Every row under the shared calendar first, then the few units with their own calendar again.
+    result = _judge(rows, calendar, as_of_day)
+    for unit_calendar, mask in calendar.unit_calendars(_column(dossiers, "unit_code")):
+        positions = np.flatnonzero(mask)
+        if positions.size:
+            for name, values in _judge(rows.subset(positions), unit_calendar, as_of_day).items():
+                result[name][positions] = values
+    columns = _columns(dossiers, rows, result, as_of_day)
+    if "field" not in dossiers:
+        columns = {"field": _field(catalogue, lookup), **columns}
+    return dossiers.assign(**{name: column.set_axis(dossiers.index) for name, column in columns.items()})
+
+
+def due_on_receipt(calendar: WorkCalendar, day: np.ndarray, minute: np.ndarray, legal_days: np.ndarray,
+                   cutoff: np.ndarray) -> np.ndarray:
+    """Legal due dates (datetime64[D]) of dossiers received on ``day`` (datetime64[D]) at ``minute`` (after
+    midnight) under the receipt rules of this module; ``legal_days`` in working days; ``cutoff`` in minutes."""
+    working = calendar.is_working_day(day)
+    received_that_day = working
+    if calendar.saturday_reception:
+        # Saturday-morning reception: the receipt counts on the Saturday itself (counting starts Monday).
+        received_that_day = working | (calendar.is_reception_day(day) & (minute < SATURDAY_RECEPTION_UNTIL))
+    after_cutoff = (minute > cutoff) | (minute == 0)  # 00:00: no time recorded, benefit of the doubt
+    steps = np.where(legal_days == 0, working & after_cutoff, legal_days + ~received_that_day)
+    return calendar.add_working_days(day, steps.astype(np.int64))
+
+
+def _judge(rows: "_Rows", calendar: WorkCalendar, as_of: np.datetime64) -> dict[str, np.ndarray]:
+    """Legal due date, status and lateness of ``rows`` under one calendar (rows that cannot be judged get
+    meaningless values, masked later)."""
+    due = due_on_receipt(calendar, rows.received_day, rows.received_minute, rows.legal_days, rows.cutoff)
+    supplement_days = np.zeros(len(due), dtype=np.int64)
+    waiting = np.zeros(len(due), dtype=bool)
+    with_request = np.flatnonzero(~np.isnat(rows.supplement_requested))
+    if with_request.size:
+        asked = rows.subset(with_request)
+        new_due, waits = _after_supplement(asked, due[with_request], calendar, as_of)
+        supplement_days[with_request] = calendar.working_days_between(due[with_request], new_due)
+        due[with_request] = new_due
+        waiting[with_request] = waits
+
+    not_returned = np.isnat(rows.returned_day)
+    due_number = due.view(np.int64)
+    # Codes in STATUSES order: early, on_time, late = 1 + sign(returned - due); in_progress, overdue.
+    status = np.where(not_returned, _IN_PROGRESS + (as_of.view(np.int64) > due_number),
+                      _ON_TIME + np.sign(rows.returned_day.view(np.int64) - due_number)).astype(np.int8)
+    days_late = np.zeros(len(due), dtype=np.int64)
+    behind = np.flatnonzero(((status == _LATE) | (status == _OVERDUE)) & ~np.isnat(due))
+    if behind.size:
+        until = np.where(not_returned[behind], as_of, rows.returned_day[behind])
+        # Returned on a Saturday after a Friday due date is still a day late: at least 1.
+        days_late[behind] = np.maximum(calendar.working_days_between(due[behind], until), 1)
+    return {"legal_due_date": due, "status": status, "days_late": days_late,
+            "supplement_days": supplement_days, "waiting_supplement": waiting}
+
+
+def _after_supplement(rows: "_Rows", due: np.ndarray, calendar: WorkCalendar,
+                      as_of: np.datetime64) -> tuple[np.ndarray, np.ndarray]:
+    """(legal due dates, still waiting) of dossiers with a supplement request, whose due date before the
+    supplement is ``due``. Invalid requests (before receipt, after the due date, answered before asked)
+    leave the due date alone."""
+    requested = rows.supplement_requested.astype("datetime64[D]")
+    supplied = rows.supplement_received
+    counts = (requested >= rows.received_day) & (requested <= due)
+    counts &= np.isnat(supplied) | (supplied.astype("datetime64[D]") >= requested)
+    not_returned = np.isnat(rows.returned_day)
+    waiting = counts & np.isnat(supplied) & not_returned
+    # Not yet supplied: the clock stays stopped until the return, or until as_of.
+    resumed_at = np.where(np.isnat(supplied), np.where(not_returned, as_of, rows.returned_day), supplied)
+    resumed_at = np.maximum(resumed_at.astype("datetime64[m]"), requested.astype("datetime64[m]"))
+    resumed_day = resumed_at.astype("datetime64[D]")
+    new_due = due.copy()
+    pause = counts & ~rows.restart
+    if pause.any():
+        resumed = calendar.add_working_days(resumed_day[pause], 0)
+        waited = calendar.working_days_between(requested[pause], resumed)
+        new_due[pause] = calendar.add_working_days(due[pause], np.maximum(waited, 0))
+    restart = counts & rows.restart
+    if restart.any():
+        minute = (resumed_at[restart] - resumed_day[restart]).astype(np.int64)
+        new_due[restart] = due_on_receipt(calendar, resumed_day[restart], minute, rows.legal_days[restart],
+                                          rows.cutoff[restart])
+    return new_due, waiting
+
+
+@dataclass
+class _Rows:
+    """What the rules need of each dossier and its procedure, as numpy arrays."""
+
+    received_day: np.ndarray  # datetime64[D]
+    received_minute: np.ndarray  # int64 minutes after midnight
+    returned_day: np.ndarray  # datetime64[D]
+    supplement_requested: np.ndarray  # datetime64 with time
+    supplement_received: np.ndarray
+    legal_days: np.ndarray  # int64, 0 where unknown
+    cutoff: np.ndarray  # minutes after midnight
+    restart: np.ndarray  # bool: supplement_rule "restart"
+    reason: np.ndarray  # int8 code of REASONS, -1 when the dossier can be judged
+
+    @classmethod
+    def from_frames(cls, dossiers: pd.DataFrame, catalogue: pd.DataFrame, lookup: np.ndarray) -> "_Rows":
+        """``lookup``: each dossier's row in ``catalogue``, ``len(catalogue)`` when unknown."""
+        legal = catalogue["legal_days"].astype("Int64")
+        has_days = np.append((legal >= 0).fillna(False).to_numpy(dtype=bool), False)[lookup]
+        legal_days = np.append(legal.fillna(0).to_numpy(dtype=np.int64), 0)[lookup]
+        cutoff = np.append(_cutoff_minutes(catalogue), _DEFAULT_CUTOFF_MINUTES)[lookup]
+        restart = np.append(_restarts(catalogue), False)[lookup]
+        received = _datetimes(dossiers, "received_at").astype("datetime64[m]")
+        received_day = received.astype("datetime64[D]")
+        received_minute = (received - received_day).astype(np.int64)
+        returned_day = _datetimes(dossiers, "returned_date").astype("datetime64[D]")
+        reason = np.full(len(dossiers), -1, dtype=np.int8)
+        # Later assignments win, so the first-listed reason is reported when several apply.
+        reason[returned_day < received_day] = 3
+        reason[np.isnat(received_day)] = 2
+        reason[~has_days] = 1
+        reason[lookup == len(catalogue)] = 0
+        return cls(received_day, received_minute, returned_day, _datetimes(dossiers, "supplement_requested_at"),
+                   _datetimes(dossiers, "supplement_received_at"), legal_days, cutoff, restart, reason)
+
+    def subset(self, rows: np.ndarray) -> "_Rows":
+        """The rows picked by a boolean mask or by positions."""
+        return _Rows(**{name: value[rows] for name, value in vars(self).items()})
+
+
+def _columns(dossiers: pd.DataFrame, rows: _Rows, result: dict[str, np.ndarray],
+             as_of: np.datetime64) -> dict[str, pd.Series]:
+    """The assessment columns, with missing values where a dossier cannot be judged (``result``'s arrays
+    are overwritten)."""
+    missing = rows.reason >= 0
+    due, status = result["legal_due_date"], result["status"]
+    due[missing] = np.datetime64("NaT")
+    status[missing] = -1
+    behind = (status == _LATE) | (status == _OVERDUE)
+    appointment = _datetimes(dossiers, "due_date").astype("datetime64[D]")
+    return {
+        "legal_days": _ints(rows.legal_days, (rows.reason == 0) | (rows.reason == 1)),
+        "supplement_days": _ints(result["supplement_days"], missing),
+        "waiting_supplement": _bools(result["waiting_supplement"], missing),
+        "legal_due_date": pd.Series(due.astype("datetime64[us]")),
+        "status": pd.Series(pd.Categorical.from_codes(status, dtype=STATUS_DTYPE)),
+        "days_late": _ints(result["days_late"], missing),
+        "appointment_beyond_legal": _bools(appointment > due, missing | np.isnat(appointment)),
+        "late_without_apology": _bools(behind & np.isnat(_datetimes(dossiers, "apology_date")), missing),
+        "late_against_new_appointment": _new_appointment_missed(dossiers, rows, missing, as_of),
+        "unassessable_reason": pd.Series(pd.Categorical.from_codes(rows.reason, dtype=REASON_DTYPE)),
+    }
+
+
+def _new_appointment_missed(dossiers: pd.DataFrame, rows: _Rows, missing: np.ndarray,
+                            as_of: np.datetime64) -> pd.Series:
+    """Returned (or, not returned, still open at ``as_of``) after the new appointment of an apology letter;
+    <NA> without one. Few dossiers have one: only those are looked at."""
+    new_due = _datetimes(dossiers, "new_due_date")
+    given = np.flatnonzero(~np.isnat(new_due) & ~missing)
+    missed = np.zeros(len(new_due), dtype=bool)
+    returned = rows.returned_day[given]
+    finished = np.where(np.isnat(returned), as_of, returned)
+    missed[given] = finished > new_due[given].astype("datetime64[D]")
+    unknown = np.ones(len(new_due), dtype=bool)
+    unknown[given] = False
+    return _bools(missed, unknown)
+
+
+def _lookup(codes: pd.Series, catalogue_codes: pd.Series) -> np.ndarray:
+    """Each dossier's row in the catalogue (``len(catalogue)`` when unknown), hashing each code once."""
+    positions, uniques = pd.factorize(codes)
+    stripped = pd.Index(pd.Series(uniques, dtype="string").str.strip())
+    found = pd.Index(catalogue_codes.astype("string").str.strip()).get_indexer(stripped)
+    found = np.where(found < 0, len(catalogue_codes), found)
+    return np.append(found, len(catalogue_codes))[positions]  # position -1 (missing code) takes the last
+
+
+def _field(catalogue: pd.DataFrame, lookup: np.ndarray) -> pd.Series:
+    fields = catalogue["field"] if "field" in catalogue else pd.Series(pd.NA, index=catalogue.index)
+    codes, categories = pd.factorize(fields.astype("string"))
+    return pd.Series(pd.Categorical.from_codes(np.append(codes, -1)[lookup], categories=categories))
+
+
+def _cutoff_minutes(catalogue: pd.DataFrame) -> np.ndarray:
+    texts = catalogue["cutoff_time"] if "cutoff_time" in catalogue else pd.Series(pd.NA, index=catalogue.index)
+    # The catalogue has tens of rows: parsing each one is cheap.
+    return np.array([_minutes(t) for t in texts], dtype=np.int64).reshape(-1)
+
+
+def _minutes(text) -> int:
+    """Minutes after midnight of "HH:MM" text; the default cut-off when missing or unreadable."""
+    try:
+        hours, minutes = str(text).strip().split(":")[:2]
+        value = int(hours) * 60 + int(minutes)
+    except ValueError:
+        return _DEFAULT_CUTOFF_MINUTES
+    return value if 0 <= value < 24 * 60 else _DEFAULT_CUTOFF_MINUTES
+
+
+def _restarts(catalogue: pd.DataFrame) -> np.ndarray:
+    if "supplement_rule" not in catalogue:
+        return np.zeros(len(catalogue), dtype=bool)
+    return catalogue["supplement_rule"].astype("string").str.strip().str.lower().eq("restart").fillna(False) \
+        .to_numpy(dtype=bool)
+
+
+def _column(frame: pd.DataFrame, name: str) -> pd.Series:
+    return frame[name] if name in frame else pd.Series(pd.NA, index=frame.index, dtype="string")
+
+
+def _datetimes(frame: pd.DataFrame, name: str) -> np.ndarray:
+    """A datetime64 numpy array of ``frame[name]`` (all NaT when the column is absent)."""
+    if name not in frame:
+        return np.full(len(frame), np.datetime64("NaT", "us"))
+    column = frame[name]
+    if not pd.api.types.is_datetime64_dtype(column.dtype):
+        column = pd.to_datetime(column, dayfirst=True, format="mixed", errors="coerce")
+    return column.to_numpy()
+
+
+def _missing_dates(frame: pd.DataFrame, name: str) -> np.ndarray:
+    return np.isnat(_datetimes(frame, name))
+
+
+def _as_day(value) -> np.datetime64:
+    stamp = pd.to_datetime(value, dayfirst=True, format="mixed") if isinstance(value, str) else pd.Timestamp(value)
+    return np.datetime64(stamp.date(), "D")
+
+
+def _ints(values: np.ndarray, missing: np.ndarray) -> pd.Series:
+    return pd.Series(pd.arrays.IntegerArray(values.astype(np.int64), missing.copy()))
+
+
+def _bools(values: np.ndarray, missing: np.ndarray) -> pd.Series:
+    return pd.Series(pd.arrays.BooleanArray(np.asarray(values, dtype=bool), missing.copy()))
