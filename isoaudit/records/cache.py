@@ -17,7 +17,7 @@ from isoaudit.safety import atomic_write
 
 MANIFEST = "manifest.json"
 FRAMES = ("units", "procedures", "dossiers", "objectives", "surveys", "feedback", "decisions", "findings",
-          "excluded_dossiers")
+          "excluded_dossiers", "calendar_days")
 FORMAT_VERSION = 1
 
 

@@ -28,6 +28,7 @@ from isoaudit.errors import RecordsError
 from isoaudit.problems import ERROR, WARNING, Problem, has_errors, problems_frame
 from isoaudit.records import validate
 from isoaudit.records.cache import is_cache, load_cache
+from isoaudit.records.calendar_file import empty_calendar, find_calendar_file, read_calendar_file
 from isoaudit.records.grid import RECORD_SUFFIXES
 from isoaudit.records.readers import TABLE_READERS, unit_code_from_name
 from isoaudit.records.table import empty_frame
@@ -63,6 +64,7 @@ class Records:
     decisions: pd.DataFrame
     findings: pd.DataFrame
     excluded_dossiers: pd.DataFrame  # rows not usable, with a ``reason`` code; their problems are listed
+    calendar_days: pd.DataFrame  # the folder's own days off and working days (calendar.csv), may be empty
     problems: list[Problem] = field(default_factory=list)
     files: list[Path] = field(default_factory=list)
     cached_digests: pd.DataFrame | None = None  # set when loaded from a cache: digests of the original inputs
@@ -94,6 +96,7 @@ class Records:
             feedback=own(self.feedback),
             decisions=own(self.decisions),
             findings=own(self.findings),
+            calendar_days=self.calendar_days,
             excluded_dossiers=self.excluded_dossiers[self.excluded_dossiers["source_file"].isin(files)]
             .reset_index(drop=True),
             problems=[p for p in self.problems if p.file in files or p.file in _shared_files(self)],
@@ -121,6 +124,12 @@ def load_records(folder, lang: str = "vi") -> Records:
     files: list[Path] = []
 
     units, unit_labels = _read_single(folder, "units", problems, files, alias_file)
+    calendar_path = find_calendar_file(folder)
+    calendar_days = empty_calendar()
+    if calendar_path is not None:
+        files.append(calendar_path)
+        calendar_days, calendar_problems = read_calendar_file(calendar_path)
+        problems += calendar_problems
     checked_units = validate.check_units(units, unit_labels)
     problems += checked_units.problems
     units = checked_units.kept
@@ -156,7 +165,8 @@ def load_records(folder, lang: str = "vi") -> Records:
     excluded_frame = pd.concat([e for e in excluded if len(e)], ignore_index=True) if any(len(e) for e in excluded) \
         else empty_frame("dossiers").assign(reason=pd.Series([], dtype="string"))
     return Records(folder, units, procedures, checked_dossiers.kept, checked_objectives.kept, others["surveys"],
-                   others["feedback"], others["decisions"], others["findings"], excluded_frame, problems, files)
+                   others["feedback"], others["decisions"], others["findings"], excluded_frame, calendar_days, problems,
+                   files)
 
 
 def find_single(folder: Path, kind: str) -> list[Path]:
