@@ -10,7 +10,11 @@ import pandas as pd
 import pytest
 
 from isoaudit.calendar import WorkCalendar
-from isoaudit.records.calendar_file import find_calendar_file, folder_calendar, read_calendar_file
+from isoaudit.records.calendar_file import (
+    find_calendar_file,
+    folder_calendar,
+    read_calendar_file,
+)
 
 VN = WorkCalendar.vietnam()
 

@@ -10,7 +10,14 @@ import pandas.testing as pdt
 import pytest
 
 from isoaudit.checklist import (
-    BUNDLED, COLUMNS, LANG_COLUMNS, checklist_for_level, clause_coverage, clauses, evidence_keys, load_checklist,
+    BUNDLED,
+    COLUMNS,
+    LANG_COLUMNS,
+    checklist_for_level,
+    clause_coverage,
+    clauses,
+    evidence_keys,
+    load_checklist,
 )
 from isoaudit.errors import ChecklistError
 from isoaudit.outputs.checklist_workbook import export_checklist_xlsx

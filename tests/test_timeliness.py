@@ -9,7 +9,10 @@ from openpyxl import load_workbook
 
 from isoaudit import schema
 from isoaudit.calendar import WorkCalendar
-from isoaudit.outputs.timeliness_workbook import timeliness_sheets, write_timeliness_workbook
+from isoaudit.outputs.timeliness_workbook import (
+    timeliness_sheets,
+    write_timeliness_workbook,
+)
 from isoaudit.records.calendar_file import read_calendar_file
 from isoaudit.timeliness import ASSESSMENT_COLUMNS, assess
 from isoaudit.timeliness_summary import late_list, summarise, unassessable_list

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pandas as pd
 
+from isoaudit.calendar import records_calendar
 from isoaudit.errors import IsoauditError
 from isoaudit.i18n import format_date, format_percent, label
 from isoaudit.outputs.timeliness_workbook import shown_values, write_timeliness_workbook
 from isoaudit.problems import ERROR, WARNING
 from isoaudit.records import load_records
-from isoaudit.calendar import records_calendar
 from isoaudit.records.calendar_file import find_calendar_file
 from isoaudit.textable import render_table
 from isoaudit.timeliness import assess

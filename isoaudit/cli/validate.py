@@ -1,8 +1,6 @@
 """``isoaudit validate FOLDER``: read a records folder and list every problem, grouped by file."""
 from __future__ import annotations
 
-import sys
-
 from isoaudit.i18n import label
 from isoaudit.problems import ERROR, WARNING
 from isoaudit.records import load_records

@@ -11,7 +11,13 @@ import pandas as pd
 from isoaudit.i18n import check_lang, label
 from isoaudit.outputs.xlsx import SheetSpec, write_workbook
 from isoaudit.timeliness import REASONS, STATUSES
-from isoaudit.timeliness_summary import GROUPINGS, late_list, summaries, unassessable_list, without_personal_data
+from isoaudit.timeliness_summary import (
+    GROUPINGS,
+    late_list,
+    summaries,
+    unassessable_list,
+    without_personal_data,
+)
 
 DETAIL_COLUMNS = [
     "unit_code", "unit_name", "dossier_id", "procedure_code", "procedure_name", "field", "channel", "received_at",

@@ -1,5 +1,10 @@
 """Records layer: agency spreadsheets in, canonical pandas frames and a list of problems out."""
 from isoaudit.records.load import Records, load_records
-from isoaudit.records.readers import read_dossier_log, read_objectives, read_procedures, read_units
+from isoaudit.records.readers import (
+    read_dossier_log,
+    read_objectives,
+    read_procedures,
+    read_units,
+)
 
 __all__ = ["Records", "load_records", "read_dossier_log", "read_objectives", "read_procedures", "read_units"]

@@ -7,7 +7,7 @@ same ``Records`` back in a fraction of the time. ``load_records`` reads a cache 
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, fields
+from dataclasses import asdict
 from pathlib import Path
 
 import pandas as pd

@@ -13,7 +13,6 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-
 from pandas.api.types import infer_dtype
 
 from isoaudit.text import fold, fold_series

@@ -28,7 +28,11 @@ from isoaudit.errors import RecordsError
 from isoaudit.problems import ERROR, WARNING, Problem, has_errors, problems_frame
 from isoaudit.records import validate
 from isoaudit.records.cache import is_cache, load_cache
-from isoaudit.records.calendar_file import empty_calendar, find_calendar_file, read_calendar_file
+from isoaudit.records.calendar_file import (
+    empty_calendar,
+    find_calendar_file,
+    read_calendar_file,
+)
 from isoaudit.records.grid import RECORD_SUFFIXES
 from isoaudit.records.readers import TABLE_READERS, unit_code_from_name
 from isoaudit.records.table import empty_frame

@@ -13,7 +13,7 @@ import pandas as pd
 
 from isoaudit import schema
 from isoaudit.errors import RecordsError
-from isoaudit.problems import ERROR, WARNING, Problem
+from isoaudit.problems import ERROR, Problem
 from isoaudit.records.aliases import alias_table
 from isoaudit.records.convert import CONVERTERS
 from isoaudit.records.grid import open_grid

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from isoaudit.problems import ERROR, WARNING, Problem
+from isoaudit.problems import WARNING, Problem
 from isoaudit.text import fold_series
 
 
