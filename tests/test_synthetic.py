@@ -1,0 +1,226 @@
+"""The sample district generator: reproducible bytes, the official book's layout, planted problems where the
+README says, behaviour that the records reader and the timeliness rules agree with."""
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import time
+
+import numpy as np
+import pandas as pd
+import pytest
+import python_calamine
+from openpyxl import load_workbook
+
+from isoaudit import synthetic
+from isoaudit.calendar import WorkCalendar
+from isoaudit.cli import make_sample as make_sample_cli
+from isoaudit.errors import IsoauditError
+from isoaudit.records import load_records
+from isoaudit.timeliness import assess
+
+SCALE = 0.05  # about 340 dossiers district-wide: every layout and every plant, in well under a second
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory):
+    return synthetic.make_sample(tmp_path_factory.mktemp("sample") / "records", seed=11, scale=SCALE)
+
+
+def test_same_seed_gives_the_same_bytes(sample, tmp_path):
+    again = synthetic.make_sample(tmp_path / "again", seed=11, scale=SCALE)
+    other = synthetic.make_sample(tmp_path / "other", seed=12, scale=SCALE)
+    names = sorted(p.relative_to(sample.folder) for p in sample.folder.rglob("*") if p.is_file())
+    assert names == sorted(p.relative_to(again.folder) for p in again.folder.rglob("*") if p.is_file())
+    assert len(names) == 1 + 3 + 9 + 9  # README, units, procedures, calendar, 9 logs, 9 objective plans
+    for name in names:
+        assert (sample.folder / name).read_bytes() == (again.folder / name).read_bytes(), name
+    log = "dossiers/08011_phuong_hung_vuong_2025.xlsx"
+    assert (sample.folder / log).read_bytes() != (other.folder / log).read_bytes()
+
+
+def test_official_book_has_title_rows_merged_header_numbers_totals_and_signature(sample):
+    name = "dossiers/08029_xa_dong_tam_2025.xlsx"
+    rows = dict(sample.files)[name]
+    sheet = load_workbook(sample.folder / name).active
+    merged = {str(r) for r in sheet.merged_cells.ranges}
+    values = [list(r) for r in sheet.iter_rows(values_only=True)]
+    assert values[0][0] == "UBND THỊ XÃ THANH LÂM" and "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in values[0]
+    assert values[1][0] == "UBND XÃ ĐỒNG TÂM" and "Độc lập - Tự do - Hạnh phúc" in values[1]
+    assert values[3][0] == "SỔ THEO DÕI HỒ SƠ"
+    assert values[4][0] == "(Từ ngày 01/01/2025 đến ngày 31/12/2025)"
+    top, sub, numbers = values[6], values[7], values[8]
+    group = top.index("Ngày, tháng, năm")
+    assert f"{_letter(group)}7:{_letter(group + 4)}7" in merged
+    assert sub[group:group + 5] == ["Nhận hồ sơ", "Hẹn trả kết quả", "Chuyển hồ sơ đến cơ quan giải quyết",
+                                    "Nhận kết quả từ cơ quan giải quyết", "Trả kết quả cho cá nhân, tổ chức"]
+    assert {"A7:A8", "B7:B8", f"{_letter(len(top) - 1)}7:{_letter(len(top) - 1)}8"} <= merged
+    assert "Mã TTHC" not in top and "Tên thủ tục hành chính" in top  # this book names procedures only
+    assert numbers == [f"({i})" for i in range(1, len(top) + 1)]
+    body = values[9:]
+    totals = next(i for i, r in enumerate(body) if r[0] == f"Tổng cộng: {rows} hồ sơ")
+    data = [r for r in body[:totals] if any(v is not None for v in r)]
+    assert len(data) == rows
+    assert any(all(v is None for v in r) for r in body[:totals - 1])  # blank rows inside the table
+    assert any("NGƯỜI LẬP SỔ" in r for r in body[totals:]) and any("(Ký, ghi rõ họ tên)" in r for r in body[totals:])
+    received = [r[group] for r in data]
+    assert {type(v) for v in received} == {dt.datetime, float, str}  # Excel dates, serial numbers, d/m/yyyy text
+
+
+def test_flat_exports_use_known_headers_and_the_csv_has_a_bom(sample):
+    raw = (sample.folder / "dossiers/08014_phuong_tan_thinh_2025.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    header = next(csv.reader(raw.decode("utf-8-sig").splitlines()))
+    assert header[:3] == ["Số biên nhận", "Mã đơn vị", "Mã thủ tục"]
+    sheet = load_workbook(sample.folder / "dossiers/08026_xa_phu_loc_2025.xlsx").active
+    first = next(sheet.iter_rows(min_row=2, max_row=2))
+    received = first[7]
+    assert isinstance(received.value, dt.datetime) and received.number_format == "dd/mm/yyyy hh:mm"
+    properties = load_workbook(sample.folder / "units.xlsx").properties
+    assert properties.created == properties.modified == synthetic.FIXED_TIME
+
+
+def test_planted_problems_sit_where_the_readme_says(sample):
+    assert {p.kind for p in sample.planted} == {"returned_before_received", "duplicate_id", "unreadable_received",
+                                               "unreadable_returned", "unknown_procedure", "empty_received"}
+    assert len(sample.planted) == 7 and len({p.file for p in sample.planted}) == 7
+    readme = (sample.folder / "README.md").read_text(encoding="utf-8")
+    for planted in sample.planted:
+        assert f"| `{planted.file}` | {planted.row} | {planted.column} |" in readme
+        assert _cell_text(sample.folder / planted.file, planted.row, planted.column) == planted.value
+
+
+def test_records_reader_finds_exactly_the_planted_problems(sample):
+    records = load_records(sample.folder)
+    found = {(p.file, p.row, p.code) for p in records.problems}
+    planted = {(p.file.split("/")[-1], p.row, p.expected_code) for p in sample.planted}
+    assert found == planted
+    assert len(records.units) == 10 and len(records.procedures) >= 25
+    assert set(records.dossiers["unit_code"]) == {u.unit_code for u in synthetic.district_units() if u.dossiers}
+    assert records.objectives.groupby("unit_code")["measure"].apply(lambda m: "on_time_rate" in set(m)).all()
+
+
+def test_generated_statuses_agree_with_the_timeliness_rules():
+    units = {u.unit_code: u for u in synthetic.district_units()}
+    decisions = synthetic.calendar_decisions(2025)
+    calendar = WorkCalendar.vietnam().with_decisions(decisions)
+    catalogue = synthetic.load_catalogue()
+    frames = [synthetic.generate_dossiers(units[code], 2025, np.random.default_rng(5), n=1500, catalogue=catalogue,
+                                          calendar=calendar, neighbours=list(units.values()))
+              for code in ("08011", "08029", "08032")]  # Saturday reception, weak commune, storm day off
+    dossiers = pd.concat(frames, ignore_index=True)
+    dossiers["unit_code"] = dossiers["unit_code"].astype("string")
+    dossiers["procedure_code"] = dossiers["procedure_code"].astype("string")
+    mine = dossiers.pop("status").astype(str)
+    assessed = assess(dossiers.drop(columns=["legal_days", "legal_due_date"]), catalogue,
+                      calendar.with_saturday_reception(["08011"]), as_of="2025-12-31")
+    assert (assessed["status"].astype(str) == mine).all()
+
+
+def test_behaviour_weak_commune_land_procedures_apologies_and_open_dossiers():
+    units = {u.unit_code: u for u in synthetic.district_units()}
+    rng = np.random.default_rng(3)
+    normal = synthetic.generate_dossiers(units["08011"], 2025, rng, n=4000, neighbours=list(units.values()))
+    weak = synthetic.generate_dossiers(units["08029"], 2025, rng, n=4000, neighbours=list(units.values()))
+    late = lambda frame: frame["status"].isin(["late", "overdue"]).mean()  # noqa: E731
+    assert late(normal) < 0.05 < 0.10 < late(weak)
+    land = normal["field"] == "Đất đai"
+    assert late(normal[land]) > 2 * late(normal[~land])
+    late_rows = weak[weak["status"] == "late"]
+    assert 0.1 < late_rows["apology_date"].notna().mean() < 0.9  # some late dossiers have no apology letter
+    assert (late_rows["new_due_date"].dropna() > late_rows.loc[late_rows["new_due_date"].notna(), "due_date"]).all()
+    assert weak["returned_date"].isna().any() and (weak["status"] == "overdue").any()
+    assert weak["appointment_beyond_legal"].any() and weak["supplement_requested_at"].notna().any()
+    for frame in (normal, weak):
+        returned = frame.dropna(subset=["returned_date"])
+        assert (returned["returned_date"] > returned["received_at"]).all()
+        assert (frame["due_date"] >= frame["received_at"].dt.normalize()).all()
+        online = frame[frame["channel"] == "Trực tuyến"]["received_at"]
+        counter = frame[frame["channel"] == "Trực tiếp"]["received_at"]
+        assert (online.dt.day_of_week >= 5).any() and (online.dt.hour >= 18).any()
+        minutes = counter.dt.hour * 60 + counter.dt.minute
+        assert minutes.between(7 * 60 + 30, 17 * 60).all()
+    calendar = WorkCalendar.vietnam().with_decisions(synthetic.calendar_decisions(2025))
+    counter = weak[weak["channel"] == "Trực tiếp"]["received_at"]
+    assert calendar.is_working_day(counter).all()  # make-up Saturdays included, holidays never
+    assert (counter.dt.day_of_week == 5).any()
+    saturdays = normal[normal["channel"] == "Trực tiếp"]["received_at"]
+    saturdays = saturdays[~calendar.is_working_day(saturdays)]
+    assert len(saturdays) and (saturdays.dt.day_of_week == 5).all() and (saturdays.dt.hour < 12).all()
+    assert weak["applicant"].str.match(r"^(Công ty|[A-ZĐÂ][^ ]+ [^ ]+ [^ ]+$)").all()
+
+
+@pytest.mark.parametrize("received, legal_days, saturday, expected", [
+    ("24/01/2025 10:00", 0, False, "24/01/2025"),  # same day before the cut-off
+    ("24/01/2025 16:00", 0, False, "03/02/2025"),  # after 15:00, then the Tết break
+    ("29/04/2025 10:00", 3, False, "07/05/2025"),  # 30/4, 1/5, 2/5 off, then a weekend
+    ("25/04/2025 10:00", 3, False, "29/04/2025"),  # Saturday 26/4 is a make-up working day
+    ("15/08/2025 09:00", 2, False, "20/08/2025"),  # the province's festival day off (calendar.csv)
+    ("11/10/2025 09:00", 3, True, "15/10/2025"),  # Saturday reception: counting starts on Monday
+    ("11/10/2025 09:00", 3, False, "16/10/2025"),  # online on a Saturday: received on Monday
+    ("12/10/2025 23:00", 0, False, "13/10/2025"),  # online on Sunday night, same-day procedure
+])
+def test_legal_due_dates(received, legal_days, saturday, expected):
+    calendar = WorkCalendar.vietnam().with_decisions(synthetic.calendar_decisions(2025))
+    stamps = pd.Series([pd.to_datetime(received, dayfirst=True)])
+    due = synthetic.legal_due_dates(stamps, legal_days, 900, calendar, saturday_reception=saturday)
+    assert due.iloc[0] == pd.to_datetime(expected, dayfirst=True)
+
+
+def test_calendar_file_has_the_agreed_header(sample):
+    lines = (sample.folder / "calendar.csv").read_text(encoding="utf-8").splitlines()
+    assert lines[0] == "date,type,description,unit_code"
+    assert lines[1].startswith("18/08/2025,nghỉ,") and lines[2].startswith("23/08/2025,làm việc,")
+    assert lines[3].endswith(",08032")
+
+
+def test_write_dossier_log_flat_xlsx_and_official_csv(tmp_path):
+    flat = synthetic.write_dossier_log(tmp_path / "flat.xlsx", 400, seed=1)
+    sheet = load_workbook(flat, read_only=True).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][:2] == ("Số biên nhận", "Mã đơn vị") and len(rows) == 401
+    assert len({r[1] for r in rows[1:]}) > 1  # the whole district
+    official = synthetic.write_dossier_log(tmp_path / "book.csv", 300, seed=1, layout="official")
+    lines = list(csv.reader(official.read_text(encoding="utf-8-sig").splitlines()))
+    assert lines[3][0] == "SỔ THEO DÕI HỒ SƠ" and ["Tổng cộng: 300 hồ sơ"] in lines
+    with pytest.raises(IsoauditError) as raised:
+        synthetic.write_dossier_log(tmp_path / "log.ods", 10)
+    assert raised.value.code == "synthetic.bad_suffix"
+
+
+def test_cli_writes_a_large_log(tmp_path, capsys):
+    parser = argparse.ArgumentParser()
+    make_sample_cli.register(parser.add_subparsers())
+    args = parser.parse_args(["make-sample", "--rows", "250", "--out", str(tmp_path / "big.csv")])
+    assert args.func(args) == 0
+    assert (tmp_path / "big.csv").read_text(encoding="utf-8-sig").count("\n") == 251
+    assert "big.csv" in capsys.readouterr().out
+
+
+@pytest.mark.slow
+def test_two_hundred_thousand_rows_xlsx_in_reasonable_time(tmp_path):
+    started = time.perf_counter()
+    path = synthetic.write_dossier_log(tmp_path / "big.xlsx", 200_000, seed=2)
+    assert time.perf_counter() - started < 150  # about 60 s on the development machine
+    assert python_calamine.CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0).height == 200_001
+
+
+def _letter(index: int) -> str:
+    from openpyxl.utils import get_column_letter
+
+    return get_column_letter(index + 1)
+
+
+def _cell_text(path, row: int, header: str) -> str:
+    """The cell under ``header`` at Excel row (or CSV line) ``row``, as text ('' when empty)."""
+    if path.suffix == ".csv":
+        lines = list(csv.reader(path.read_text(encoding="utf-8-sig").splitlines()))
+        return lines[row - 1][lines[0].index(header)]
+    sheet = load_workbook(path).active
+    header_row = next(r for r in sheet.iter_rows(max_row=12) if any(c.value == header for c in r))
+    column = next(c.column for c in header_row if c.value == header)
+    value = sheet.cell(row=row, column=column).value
+    if isinstance(value, dt.datetime):
+        return f"{value:%d/%m/%Y %H:%M}"
+    return "" if value is None else str(value)
