@@ -42,7 +42,8 @@ PROCEDURES = _cols(
     ("supplement_rule", "text"),  # pause (default) or restart: how waiting for a supplement counts
     ("process_code", "text"),
     ("process_version", "text"),
-    ("effective_date", "date"),
+    ("effective_date", "date"),  # of the internal process version
+    ("changed_date", "date"),  # the procedure's last amendment in the catalogue
     ("fee", "text"),
 )
 

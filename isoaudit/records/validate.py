@@ -61,7 +61,13 @@ def check_dossiers(dossiers: pd.DataFrame, unreadable: set, labels: dict | None 
     rules = [
         ("missing_value", dossiers["dossier_id"].isna(), True, "dossier_id"),
         ("missing_value", _missing_not_reported(dossiers, "received_at", unreadable), True, "received_at"),
+        # A date that could not be read would make a returned dossier look overdue, or a pause vanish.
         ("unreadable_excluded", _reported(dossiers, "received_at", unreadable), True, "received_at"),
+        ("unreadable_excluded", _reported(dossiers, "returned_date", unreadable), True, "returned_date"),
+        ("unreadable_excluded", _reported(dossiers, "supplement_requested_at", unreadable), True,
+         "supplement_requested_at"),
+        ("unreadable_excluded", _reported(dossiers, "supplement_received_at", unreadable), True,
+         "supplement_received_at"),
         ("missing_procedure", dossiers["procedure_code"].isna() & dossiers["procedure_name"].isna(), True,
          "procedure_name"),
         ("returned_before_received", (returned < received).fillna(False), True, "returned_date"),
