@@ -129,3 +129,31 @@ def test_columnar_cache_gives_back_the_same_records(district, tmp_path):
     assert again.problems[0].message("vi") == records.problems[0].message("vi")
     pd.testing.assert_frame_equal(again.file_digests(), records.file_digests())
     assert again.for_unit("02266").dossiers["dossier_id"].tolist() == ["TB-1", "TB-2"]
+
+
+def test_decisions_of_one_year_are_not_duplicates_but_a_repeated_id_is(district):
+    (district / "reviews").mkdir()
+    write_sheet(district / "reviews" / "02266_quyet_dinh_2024.xlsx",
+                ["Năm xem xét", "Mã quyết định", "Nội dung quyết định", "Thời hạn", "Tình trạng"],
+                [[2024, "QD-01", "Rút ngắn thời gian chứng thực", "30/06/2025", "Đã thực hiện"],
+                 [2024, "QD-02", "Bổ sung máy quét tại bộ phận một cửa", "30/09/2025", "đang thực hiện"],
+                 [2024, "QD-02", "Bổ sung máy quét", "30/09/2025", "Chưa thực hiện"]])
+    records = load_records(district)
+    assert records.decisions["decision_id"].tolist() == ["QD-01", "QD-02"]
+    assert records.decisions["status"].tolist() == ["done", "in_progress"]
+    assert [(p.file, p.row, p.code) for p in records.problems if p.file.startswith("02266_quyet")] == [
+        ("02266_quyet_dinh_2024.xlsx", 4, "duplicate_id")]
+
+
+def test_unreadable_returned_date_sets_the_row_aside(tmp_path):
+    write_sheet(tmp_path / "units.xlsx", ["Mã đơn vị", "Tên đơn vị", "Cấp"], [["02266", "Xã Thái Bình", "Xã"]])
+    write_sheet(tmp_path / "procedures.xlsx", ["Mã TTHC", "Tên TTHC", "Thời hạn giải quyết"],
+                [["1.001193", "Đăng ký khai sinh", 0]])
+    (tmp_path / "dossiers").mkdir()
+    write_sheet(tmp_path / "dossiers" / "02266_2025.xlsx", EXPORT_HEADER[:7], [
+        ["A", "1.001193", "", "", "06/01/2025 08:00", "06/01/2025", "không rõ"],
+        ["B", "1.001193", "", "", "06/01/2025 08:00", "06/01/2025", "06/01/2025 09:00"]])
+    records = load_records(tmp_path)
+    assert records.dossiers["dossier_id"].tolist() == ["B"]
+    assert records.excluded_dossiers["reason"].tolist() == ["unreadable_excluded"]
+    assert [p.code for p in records.problems if p.file == "02266_2025.xlsx"] == ["unreadable_datetime"]

@@ -86,15 +86,21 @@ def check_dossiers(dossiers: pd.DataFrame, unreadable: set, labels: dict | None 
     return Checked(second.kept, excluded, first.problems + second.problems)
 
 
+# The columns that identify one record of a kind within a unit; a kind without one has no duplicates check.
+ID_COLUMNS = {"feedback": ["feedback_id"], "decisions": ["year", "decision_id"], "findings": ["finding_id"]}
+
+
 def check_required(frame: pd.DataFrame, kind: str, labels: dict | None = None) -> Checked:
-    """Rows missing a required value are excluded; a repeated id (first required column) is excluded too."""
+    """Rows missing a required value are excluded; so is a row repeating the id of an earlier one."""
     from isoaudit import schema
 
-    required = schema.required(kind)
-    rules = [("missing_value", frame[c].isna(), True, c) for c in required]
+    rules = [("missing_value", frame[c].isna(), True, c) for c in schema.required(kind)]
     first = _apply(frame, rules, labels)
-    keys = ["unit_code", required[0]] if "unit_code" in frame else [required[0]]
-    second = _apply(first.kept, [("duplicate_id", _later_duplicates(first.kept, keys), True, required[0])], labels)
+    ids = ID_COLUMNS.get(kind)
+    if not ids:
+        return first
+    keys = (["unit_code"] if "unit_code" in frame else []) + ids
+    second = _apply(first.kept, [("duplicate_id", _later_duplicates(first.kept, keys), True, ids[-1])], labels)
     return Checked(second.kept, pd.concat([first.excluded, second.excluded], ignore_index=True),
                    first.problems + second.problems)
 
