@@ -1,0 +1,470 @@
+"""The audit as an auditor works it in a notebook: clause by clause, automatic evidence beside each question,
+every change saved at once.
+
+``open_audit`` gathers everything one audit needs (records, unit, checklist for the unit's level, automatic
+evidence, the audit file, resumed when it exists) into an ``AuditForm``. The form's state changes
+(``answer``) save the file (``isoaudit.audit_record.save_merging``: atomic, earlier version kept, merged
+when another auditor saved meanwhile); its ipywidgets view (``widget``) only calls ``answer``, so tests
+drive it by setting widget values, without a browser. Nothing is written until someone answers: opening
+an audit, computing evidence or rendering the report never touches the records folder.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+import pandas as pd
+
+from isoaudit.audit_record import (
+    KEEP_VERSIONS,
+    AuditPlan,
+    AuditRecord,
+    audit_path,
+    empty_conflicts,
+    file_digest,
+    load_audit,
+    new_audit,
+    result_label,
+    save_merging,
+)
+from isoaudit.errors import RecordsError
+from isoaudit.evidence import audit_period, compute_evidence, evidence_for_items
+from isoaudit.i18n import check_lang, label
+from isoaudit.schema import RESULTS
+from isoaudit.text import clean
+
+NOTEBOOK_DIR = Path("notebooks") / "audit"
+DEFAULT_AUDIT_PREFIX = "DGNB"  # đánh giá nội bộ
+_STATUS_COLOURS = {"ok": "#2e7d32", "attention": "#c62828", "no_data": "#757575"}
+
+
+def open_audit(records, unit: str | None = None, audit_id: str | None = None, checklist=None,
+               year: int | None = None, *, lang: str = "vi", audit_dir=None, auditor: str = "",
+               as_of=None, keep_versions: int | None = KEEP_VERSIONS) -> AuditForm:
+    """The audit ``audit_id`` of ``unit``, ready to answer or report.
+
+    ``records``: a records folder (a path, resolved with ``resolve_folder``) or a loaded ``Records``;
+    ``unit``: a unit code (default: ``default_unit``); ``year``: the year audited (default:
+    the latest year of the unit's dossiers, else this year); ``audit_id``: default ``DGNB-<year>``;
+    ``checklist``: a checklist file (None: the bundled one), cut to the unit's level; ``audit_dir``: the folder
+    holding ``audits/`` and ``findings/`` (default: the records folder); ``as_of``: the day the records are
+    judged (default today; the evidence period ends on 31/12 of ``year`` at the latest).
+    """
+    from isoaudit.checklist import checklist_for_level, load_checklist
+    from isoaudit.records import load_records
+
+    check_lang(lang)
+    if not hasattr(records, "dossiers"):
+        records = load_records(resolve_folder(records), lang)
+    unit = known_unit_code(records, unit) if unit is not None and clean(unit) else default_unit(records)
+    unit_row = _unit_row(records, unit)
+    year = int(year) if year is not None else default_year(records, unit)
+    audit_id = clean(audit_id) if audit_id is not None and clean(audit_id) else f"{DEFAULT_AUDIT_PREFIX}-{year}"
+    items = load_checklist(checklist, lang)
+    level = unit_row.get("level")
+    if level is not None and not pd.isna(level):
+        items = checklist_for_level(items, level)
+    as_of = pd.Timestamp(as_of if as_of is not None else date.today()).normalize()
+    evidence = compute_evidence(records, year, unit, as_of=as_of)
+    folder = Path(audit_dir) if audit_dir is not None else Path(records.folder)
+    plan = AuditPlan(audit_id, unit, _text(unit_row.get("unit_name")), year,
+                     checklist="" if checklist is None else str(checklist))
+    return AuditForm.open(audit_path(folder, unit, audit_id), plan, items, evidence, auditor=auditor, lang=lang,
+                          records=records, folder=folder, as_of=as_of, keep_versions=keep_versions)
+
+
+def resolve_folder(path, notebook_dir: Path = NOTEBOOK_DIR) -> Path:
+    """A folder given relative to the notebook (``"../../sample_records"``), found whether the kernel runs in
+    the notebook's folder (JupyterLab, papermill ``--cwd``) or anywhere above it (papermill from the repo
+    root): tried as given, then under ``<each parent of the working folder>/notebooks/audit``, then under the
+    source tree isoaudit was installed from. Raises ``RecordsError`` listing the places tried."""
+    given = Path(path).expanduser()
+    candidates = [given] if given.is_absolute() else [Path.cwd() / given]
+    if not given.is_absolute():
+        candidates += [base / notebook_dir / given for base in (Path.cwd(), *Path.cwd().parents)]
+        candidates.append(Path(__file__).resolve().parent.parent / notebook_dir / given)
+    for candidate in candidates:
+        if candidate.is_dir():
+            return candidate.resolve()
+    tried = list(dict.fromkeys(str(c.resolve()) for c in candidates))
+    raise RecordsError("audit.records_not_found", path=str(path), tried="; ".join(tried[:6]))
+
+
+def default_unit(records) -> str:
+    """The first commune of the unit registry (in file order), else its first ward, else the first unit
+    with dossiers."""
+    units = records.units
+    for level in ("commune", "ward"):
+        codes = units.loc[(units["level"] == level).fillna(False).to_numpy(bool), "unit_code"].dropna()
+        if len(codes):
+            return str(codes.iloc[0])
+    with_dossiers = sorted(records.dossiers["unit_code"].dropna().unique())
+    if with_dossiers:
+        return str(with_dossiers[0])
+    raise RecordsError("audit.no_unit", folder=str(records.folder))
+
+
+def known_unit_code(records, unit) -> str:
+    """``unit`` as the registry writes it. A number that lost its leading zeros on the way (papermill's
+    ``-p unit 02266`` passes the integer 2266) is matched to the registry's code with them."""
+    unit = clean(unit)
+    codes = records.units["unit_code"].dropna()
+    if unit in set(codes) or not unit.isdigit():
+        return unit
+    padded = codes[codes.str.lstrip("0") == unit.lstrip("0")]
+    return str(padded.iloc[0]) if len(padded) == 1 else unit
+
+
+def default_year(records, unit: str) -> int:
+    """The latest year in which ``unit`` received dossiers; this year when it has none."""
+    own = records.dossiers[(records.dossiers["unit_code"] == unit).fillna(False).to_numpy(bool)]
+    years = own["received_at"].dt.year.dropna()
+    return int(years.max()) if len(years) else date.today().year
+
+
+def in_frontend() -> bool:
+    """Whether a person's Jupyter frontend runs this kernel. JupyterLab, Notebook 7 and VS Code send a cell
+    id with every execution; papermill and nbval (nobody at the keyboard) do not."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return False
+    shell = get_ipython()
+    kernel = getattr(shell, "kernel", None)
+    if kernel is None:
+        return False
+    parent = kernel.get_parent() or {}
+    return "cellId" in (parent.get("metadata") or {})
+
+
+@dataclass
+class ItemWidgets:
+    """The inputs of one checklist item."""
+
+    result: object
+    evidence: object
+    notes: object
+    box: object
+
+
+class AuditForm:
+    """One auditor's session on one audit: the record, where it is saved, the items with their evidence.
+
+    ``answer`` changes the record and saves it; ``widget`` builds the ipywidgets view that calls ``answer``.
+    ``conflicts`` lists the items another auditor answered differently since this session read the file.
+    """
+
+    def __init__(self, record: AuditRecord, path, checklist: pd.DataFrame, evidence: pd.DataFrame | None = None,
+                 *, auditor: str = "", lang: str = "vi", records=None, folder=None, as_of=None,
+                 keep_versions: int | None = KEEP_VERSIONS):
+        self.record = record
+        self.path = Path(path)
+        self.checklist = checklist.reset_index(drop=True)
+        self.evidence = evidence
+        self.auditor = clean(auditor)
+        self.lang = check_lang(lang)
+        self.records = records
+        self.folder = Path(folder) if folder is not None else self.path.parent.parent.parent
+        self.as_of = pd.Timestamp(as_of if as_of is not None else date.today()).normalize()
+        self.keep_versions = keep_versions
+        self.base = record.answers
+        self.digest = file_digest(self.path)
+        self.conflicts = empty_conflicts()
+        self.saved_at: datetime | None = None
+        self.merged_count = 0
+        self._view: _View | None = None
+
+    @classmethod
+    def open(cls, path, plan: AuditPlan, checklist: pd.DataFrame, evidence: pd.DataFrame | None = None,
+             **options) -> AuditForm:
+        """The audit file at ``path`` when it exists (resuming it: its plan and items stay as saved, even if
+        the checklist was edited since), else a new audit of ``plan`` over ``checklist``."""
+        path = Path(path)
+        record = load_audit(path) if path.exists() else new_audit(plan, checklist)
+        return cls(record, path, checklist, evidence, **options)
+
+    # ---- state -----------------------------------------------------------------------------------------
+    @property
+    def exists(self) -> bool:
+        return self.path.exists()
+
+    def progress(self) -> tuple[int, int]:
+        """(items answered, items in the audit)."""
+        return self.record.progress()
+
+    def clauses(self) -> pd.DataFrame:
+        """Clauses in checklist order: ``clause``, ``title``, ``answered``, ``total``."""
+        answers = self.record.answers
+        titles = self.checklist.drop_duplicates("clause").set_index("clause")["clause_title"] \
+            if "clause_title" in self.checklist else pd.Series(dtype="string")
+        grouped = answers.assign(done=answers["result"].notna()).groupby("clause", sort=False)["done"]
+        frame = pd.DataFrame({"answered": grouped.sum().astype(int), "total": grouped.size()})
+        frame["title"] = frame.index.map(titles).astype("string")
+        return frame.reset_index()[["clause", "title", "answered", "total"]]
+
+    def resume_clause(self) -> str | None:
+        """Where the auditor left off: the first clause with an unanswered item, else the first clause."""
+        clauses = self.clauses()
+        if clauses.empty:
+            return None
+        open_ones = clauses[clauses["answered"] < clauses["total"]]
+        return str((open_ones if len(open_ones) else clauses)["clause"].iloc[0])
+
+    def item_evidence(self) -> pd.DataFrame:
+        """Per item of the audit: its automatic evidence (see ``evidence_for_items``)."""
+        if self.evidence is None:
+            return pd.DataFrame(columns=["id", "evidence_key", "value", "status", "text", "items"])
+        return evidence_for_items(self.checklist, self.evidence, self.lang)
+
+    def answer(self, item_id: str, **fields) -> None:
+        """Record ``fields`` (``result``, ``evidence``, ``notes``) of ``item_id`` by this auditor, and save."""
+        from isoaudit.audit_record import set_answer
+
+        self.record = AuditRecord(self.record.plan, set_answer(self.record.answers, item_id, auditor=self.auditor,
+                                                               **fields))
+        self.save()
+
+    def save(self) -> None:
+        """Save now (merging first when someone else saved the file since this session read it)."""
+        plan = self.record.plan.with_auditor(self.auditor)
+        record, merged = save_merging(AuditRecord(plan, self.record.answers), self.path, self.base, self.digest,
+                                      self.lang, self.keep_versions)
+        self.record, self.base, self.digest = record, record.answers, file_digest(self.path)
+        self.saved_at = datetime.now()
+        self.merged_count = len(merged.taken_from_theirs)
+        if len(merged.conflicts):
+            self.conflicts = pd.concat([self.conflicts, merged.conflicts], ignore_index=True) \
+                .drop_duplicates("id", keep="last").reset_index(drop=True)
+        if self._view is not None:
+            self._view.refresh(merged.taken_from_theirs)
+
+    # ---- findings ----------------------------------------------------------------------------------------
+    def findings(self) -> pd.DataFrame:
+        """This audit's findings with the register's typed actions and flags (nothing written)."""
+        from isoaudit.findings import findings_from_audit, flag_findings, merge_register
+
+        new = findings_from_audit(self.record, self.evidence, self.checklist, lang=self.lang)
+        merged, _, _ = merge_register(self.known_findings(), new)
+        flagged = flag_findings(merged, self.as_of)
+        return flagged[flagged["finding_id"].isin(new["finding_id"]).to_numpy(bool)].reset_index(drop=True)
+
+    def known_findings(self) -> pd.DataFrame:
+        """Findings already recorded for the unit: its register, then other findings files of the records."""
+        from isoaudit.findings import conform, read_register, register_path
+
+        register = read_register(register_path(self.folder, self.record.plan.unit_code))
+        frames = [register]
+        if self.records is not None:
+            own = self.records.findings[(self.records.findings["unit_code"] == self.record.plan.unit_code)
+                                        .fillna(False).to_numpy(bool)]
+            frames.append(conform(own[~own["finding_id"].isin(register["finding_id"]).to_numpy(bool)]))
+        return pd.concat([f for f in frames if len(f)], ignore_index=True) if any(len(f) for f in frames) \
+            else register
+
+    def write_findings(self):
+        """Add this audit's findings to the unit's register (``isoaudit.findings.update_register``)."""
+        from isoaudit.findings import findings_from_audit, update_register
+
+        plan = self.record.plan
+        new = findings_from_audit(self.record, self.evidence, self.checklist, lang=self.lang)
+        return update_register(self.folder, plan.unit_code, new, audit_id=plan.audit_id, as_of=self.as_of,
+                               unit_name=plan.unit_name, lang=self.lang)
+
+    # ---- the view ----------------------------------------------------------------------------------------
+    def widget(self):
+        """The ipywidgets form (built once): auditor, clause chooser, progress, the clause's items."""
+        if self._view is None:
+            self._view = _View(self)
+        return self._view.root
+
+    def item_widgets(self, item_id: str) -> ItemWidgets:
+        self.widget()
+        return self._view.items[item_id]
+
+    def show_clause(self, clause: str) -> None:
+        self.widget()
+        self._view.clause.value = clause
+
+    def shown_items(self) -> list[str]:
+        """Ids of the items the view shows now."""
+        self.widget()
+        return [item_id for item_id, item in self._view.items.items() if item.box in self._view.body.children]
+
+    def period(self) -> tuple[pd.Timestamp, pd.Timestamp]:
+        return audit_period(self.record.plan.year or self.as_of.year, self.as_of)
+
+
+class _View:
+    """The widgets of a form; every change goes through ``AuditForm.answer``."""
+
+    def __init__(self, form: AuditForm):
+        import ipywidgets as w
+
+        self.form = form
+        self.syncing = False
+        lang = form.lang
+        self.auditor = w.Text(value=form.auditor, description=label("audit.form.auditor", lang),
+                              continuous_update=False, style={"description_width": "initial"})
+        self.auditor.observe(self._auditor_changed, names="value")
+        self.clause = w.Dropdown(options=self._clause_options(), value=form.resume_clause(),
+                                 description=label("audit.form.clause", lang),
+                                 layout=w.Layout(width="95%"), style={"description_width": "initial"})
+        self.clause.observe(lambda change: self._show(change["new"]), names="value")
+        answered, total = form.progress()
+        self.progress = w.IntProgress(value=answered, min=0, max=max(total, 1))
+        self.progress_text = w.Label()
+        self.status = w.HTML()
+        self.register_button = w.Button(description=label("audit.form.register_button", lang),
+                                        layout=w.Layout(width="auto"))
+        self.register_button.on_click(self._write_register)
+        self.items = {row.id: self._item(row) for row in self._rows()}
+        self.body = w.VBox()
+        self.root = w.VBox([self.auditor, self.clause, w.HBox([self.progress, self.progress_text]), self.body,
+                            self.register_button, self.status])
+        self._show(self.clause.value)
+        self._update_status()
+
+    def _rows(self):
+        answers = self.form.record.answers
+        evidence = self.form.item_evidence().drop_duplicates("id").set_index("id")
+        look_for = self.form.checklist.drop_duplicates("id").set_index("id")
+        for row in answers.itertuples(index=False):  # one form: at most a few hundred items
+            yield _ItemRow(row.id, row.clause, row.question, row.result, row.evidence, row.notes,
+                           _get(look_for, row.id, "evidence"), _get(evidence, row.id, "text"),
+                           _get(evidence, row.id, "status"))
+
+    def _item(self, row: _ItemRow) -> ItemWidgets:
+        import ipywidgets as w
+
+        lang = self.form.lang
+        options = [(label("audit.result.unanswered", lang), "")] + [(result_label(c, lang), c) for c in RESULTS]
+        result = w.Dropdown(options=options, value=_text(row.result), description=label("audit.form.result", lang))
+        evidence = w.Textarea(value=_text(row.evidence), placeholder=label("audit.form.evidence", lang),
+                              continuous_update=False, layout=w.Layout(width="95%"))
+        notes = w.Textarea(value=_text(row.notes), placeholder=label("audit.form.notes", lang),
+                           continuous_update=False, layout=w.Layout(width="95%"))
+        for name, widget in (("result", result), ("evidence", evidence), ("notes", notes)):
+            widget.observe(self._changed(row.id, name), names="value")
+        header = w.HTML(_item_html(row, lang))
+        return ItemWidgets(result, evidence, notes, w.VBox([header, result, evidence, notes],
+                                                           layout=w.Layout(border="1px solid #ddd",
+                                                                           padding="6px", margin="4px 0")))
+
+    def _changed(self, item_id: str, field: str):
+        def handler(change):
+            if not self.syncing:
+                self.form.answer(item_id, **{field: change["new"] or None})
+        return handler
+
+    def _auditor_changed(self, change):
+        self.form.auditor = clean(change["new"])
+
+    def _show(self, clause: str | None):
+        ids = self.form.record.answers.loc[(self.form.record.answers["clause"] == clause).fillna(False)
+                                           .to_numpy(bool), "id"]
+        self.body.children = [self.items[i].box for i in ids]
+
+    def _clause_options(self):
+        return [(label("audit.form.clause_option", self.form.lang, clause=r.clause, title=_text(r.title),
+                       answered=r.answered, total=r.total), r.clause) for r in self.form.clauses().itertuples()]
+
+    def refresh(self, changed_ids: list[str]):
+        """Show what the record holds now: answers merged from another auditor, counts, save status."""
+        self.syncing = True
+        try:
+            answers = self.form.record.answers.set_index("id")
+            for item_id in changed_ids:
+                if item_id in self.items and item_id in answers.index:
+                    item = self.items[item_id]
+                    item.result.value = _text(answers.at[item_id, "result"])
+                    item.evidence.value = _text(answers.at[item_id, "evidence"])
+                    item.notes.value = _text(answers.at[item_id, "notes"])
+            selected = self.clause.value
+            self.clause.options = self._clause_options()
+            self.clause.value = selected
+        finally:
+            self.syncing = False
+        self._update_status()
+
+    def _update_status(self):
+        lang = self.form.lang
+        answered, total = self.form.progress()
+        self.progress.value = answered
+        self.progress_text.value = label("audit.form.progress", lang, answered=answered, total=total)
+        lines = []
+        if self.form.saved_at is not None:
+            lines.append(label("audit.form.saved", lang, time=self.form.saved_at.strftime("%H:%M:%S"),
+                               file=self.form.path.name))
+        elif not self.form.exists:
+            lines.append(label("audit.form.not_saved", lang, file=self.form.path.name))
+        if self.form.merged_count:
+            lines.append(label("audit.form.merged", lang, taken=self.form.merged_count))
+        if len(self.form.conflicts):
+            from isoaudit.audit_report import conflicts_html
+
+            lines.append(conflicts_html(self.form.conflicts, lang))
+        from html import escape
+
+        self.status.value = "<br>".join(line if line.startswith("<") else escape(line) for line in lines)
+
+    def _write_register(self, _button=None):
+        from html import escape
+
+        update = self.form.write_findings()
+        self.status.value = escape(label("audit.form.register_done", self.form.lang, file=update.path.name,
+                                         added=len(update.added), filled=len(update.filled),
+                                         withdrawn=len(update.withdrawn)))
+
+
+@dataclass
+class _ItemRow:
+    id: str
+    clause: str
+    question: str
+    result: object
+    evidence: object
+    notes: object
+    look_for: object
+    auto_text: object
+    auto_status: object
+
+
+def _item_html(row: _ItemRow, lang: str) -> str:
+    """The item's question, what to look for and its automatic evidence, escaped (checklists are edited)."""
+    from html import escape
+
+    parts = [f"<b>{escape(_text(row.id))}</b> {escape(_text(row.question))}"]
+    if _text(row.look_for):
+        parts.append(f"<i>{escape(label('audit.form.look_for', lang))}:</i> {escape(_text(row.look_for))}")
+    if _text(row.auto_text):
+        colour = _STATUS_COLOURS.get(_text(row.auto_status), "#000")
+        parts.append(f"<span style='color:{colour}'><b>{escape(label('audit.form.auto_evidence', lang))}:</b> "
+                     f"{escape(_text(row.auto_text))}</span>")
+    return "<br>".join(parts)
+
+
+def _get(frame: pd.DataFrame, key, column):
+    if column not in frame or key not in frame.index:
+        return None
+    return frame.at[key, column]
+
+
+def _text(value) -> str:
+    return "" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
+
+
+def _unit_row(records, unit: str) -> dict:
+    """The registry row of ``unit``; an empty dict when the folder has no registry; an error when the
+    registry does not know the unit."""
+    units = records.units
+    if units.empty:
+        return {}
+    row = units[(units["unit_code"] == unit).fillna(False).to_numpy(bool)]
+    if row.empty:
+        raise RecordsError("audit.unknown_unit", unit=unit, folder=str(records.folder))
+    return row.iloc[0].to_dict()
+
+
+__all__ = ["AuditForm", "ItemWidgets", "default_unit", "default_year", "in_frontend", "known_unit_code", "open_audit",
+           "resolve_folder"]

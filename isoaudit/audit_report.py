@@ -1,0 +1,232 @@
+"""The audit report a notebook run with nobody at the keyboard shows: plan, results, evidence, findings.
+
+``render_report(form)`` returns one HTML fragment (display it with ``IPython.display.HTML``), built with
+jinja2 with autoescaping on: every text comes from spreadsheets people typed, so none is trusted as markup.
+Sections: 1 the plan, 2 the count of each result, 3 the answers clause by clause (clauses with no answer
+listed on one line), 4 the automatic evidence of every key, 5 the audit's findings with their corrective
+actions and flags from the register; and the items two auditors answered differently, when there are any.
+"""
+from __future__ import annotations
+
+from datetime import date
+from functools import cache
+
+import pandas as pd
+from jinja2 import Environment
+
+from isoaudit.audit_record import PLAN_FIELDS, result_label
+from isoaudit.checklist import evidence_keys
+from isoaudit.findings import grade_label, register_path, status_label
+from isoaudit.i18n import format_date, format_percent, label
+from isoaudit.schema import RESULTS
+
+FINDING_REPORT_COLUMNS = ("finding_id", "clause", "grade", "description", "evidence", "dossier_ids",
+                          "corrective_action", "owner", "deadline", "status", "flags")
+ITEMS_SHOWN = 10  # evidence details listed in the report; the rest are counted
+_STATUS_CLASS = {"ok": "ok", "attention": "attention", "no_data": "nodata"}
+
+_STYLE = """
+<style>
+.isoaudit-report table { border-collapse: collapse; margin: 4px 0 12px 0; }
+.isoaudit-report th, .isoaudit-report td { border: 1px solid #ccc; padding: 3px 6px; vertical-align: top;
+  text-align: left; }
+.isoaudit-report th { background: #ddebf7; }
+.isoaudit-report .ok { color: #2e7d32; } .isoaudit-report .attention { color: #c62828; font-weight: bold; }
+.isoaudit-report .nodata { color: #757575; } .isoaudit-report .nc { color: #c62828; font-weight: bold; }
+</style>
+"""
+
+_REPORT = """
+<div class="isoaudit-report">
+<h2>{{ title }}</h2>
+<p><b>{{ subtitle }}</b><br>{{ generated }}</p>
+
+<h3>{{ headings.plan }}</h3>
+<table>{% for name, value in plan %}<tr><th>{{ name }}</th><td>{{ value }}</td></tr>{% endfor %}</table>
+
+<h3>{{ headings.summary }}</h3>
+{% if not exists %}<p>{{ no_record }}</p>{% endif %}
+<p>{{ progress }}</p>
+<table><tr><th>{{ cols.result }}</th><th>{{ cols.count }}</th></tr>
+{% for name, count, css in summary %}<tr><td class="{{ css }}">{{ name }}</td><td>{{ count }}</td></tr>{% endfor %}
+</table>
+
+<h3>{{ headings.answers }}</h3>
+{% if not clauses %}<p>{{ no_answers }}</p>{% endif %}
+{% for clause in clauses %}
+<h4>{{ clause.clause }} {{ clause.title }}</h4>
+<table><tr>{% for header in answer_headers %}<th>{{ header }}</th>{% endfor %}</tr>
+{% for row in clause.rows %}<tr>{% for cell in row.cells %}<td{% if loop.index == 3 and row.nc %} class="nc"{% endif %}>{{ cell }}</td>{% endfor %}</tr>{% endfor %}
+</table>
+{% endfor %}
+{% if unanswered_clauses %}<p><i>{{ unanswered_label }}:</i> {{ unanswered_clauses }}</p>{% endif %}
+
+<h3>{{ headings.evidence }}</h3>
+<table><tr>{% for header in evidence_headers %}<th>{{ header }}</th>{% endfor %}</tr>
+{% for row in evidence %}<tr><td>{{ row.key }}</td><td>{{ row.description }}</td><td>{{ row.text }}</td>
+<td class="{{ row.css }}">{{ row.status }}</td><td>{{ row.details }}</td></tr>{% endfor %}
+</table>
+
+<h3>{{ headings.findings }}</h3>
+{% if findings %}
+<table><tr>{% for header in finding_headers %}<th>{{ header }}</th>{% endfor %}</tr>
+{% for row in findings %}<tr>{% for cell in row.cells %}<td{% if loop.last and cell %} class="attention"{% endif %}>{{ cell }}</td>{% endfor %}</tr>{% endfor %}
+</table>
+{% else %}<p>{{ no_findings }}</p>{% endif %}
+<p>{{ register_note }}</p>
+{% if conflicts %}{{ conflicts }}{% endif %}
+</div>
+"""
+
+_CONFLICTS = """
+<div class="isoaudit-report">
+<h4>{{ heading }}</h4>
+<table><tr>{% for header in headers %}<th>{{ header }}</th>{% endfor %}</tr>
+{% for row in rows %}<tr>{% for cell in row %}<td>{{ cell }}</td>{% endfor %}</tr>{% endfor %}
+</table>
+</div>
+"""
+
+
+def render_report(form, lang: str | None = None) -> str:
+    """The audit report of ``form`` (an ``isoaudit.audit_form.AuditForm``) as an HTML fragment."""
+    lang = lang or form.lang
+    plan = form.record.plan
+    answers = form.record.answers
+    answered, total = form.progress()
+    unit = f"{plan.unit_name} ({plan.unit_code})" if plan.unit_name else plan.unit_code
+    folder = getattr(form.records, "folder", None) or form.folder
+    context = {
+        "title": label("audit.report.title", lang),
+        "subtitle": label("audit.report.subtitle", lang, audit_id=plan.audit_id, unit=unit, year=plan.year or ""),
+        "generated": label("audit.report.generated", lang, date=format_date(date.today(), lang), folder=str(folder)),
+        "headings": {k: label(f"audit.report.{k}", lang) for k in ("plan", "summary", "answers", "evidence",
+                                                                  "findings")},
+        "cols": {k: label(f"audit.report.col.{k}", lang) for k in ("result", "count")},
+        "plan": _plan_rows(plan, lang),
+        "exists": form.exists,
+        "no_record": label("audit.report.no_record", lang, file=form.path.name),
+        "progress": label("audit.report.progress", lang, answered=answered, total=total,
+                          rate=format_percent(answered / total if total else float("nan"), lang)),
+        "summary": _summary(answers, lang),
+        "no_answers": label("audit.report.no_answers", lang),
+        "answer_headers": [label(f"audit.col.{c}", lang) for c in ("id", "question", "result", "evidence", "notes",
+                                                                  "auditor", "answered_at")],
+        "evidence_headers": [label(f"audit.report.col.{c}", lang) for c in ("key", "description", "finding",
+                                                                            "status", "items")],
+        "evidence": _evidence_rows(form.evidence, lang),
+        "finding_headers": [label(f"audit.report.finding.{c}", lang) for c in FINDING_REPORT_COLUMNS],
+        "findings": _finding_rows(form.findings(), lang),
+        "no_findings": label("audit.report.no_findings", lang),
+        "register_note": label("audit.report.register_note", lang,
+                               file=str(register_path(form.folder, plan.unit_code))),
+        "unanswered_label": label("audit.report.unanswered", lang),
+        "conflicts": conflicts_html(form.conflicts, lang) if len(form.conflicts) else "",
+    }
+    context["clauses"], context["unanswered_clauses"] = _clause_sections(form, lang)
+    return _STYLE + _template("report").render(**context)
+
+
+def conflicts_html(conflicts: pd.DataFrame, lang: str = "vi") -> str:
+    """The items two auditors answered differently, both answers side by side (an HTML fragment)."""
+    mine, theirs = label("audit.report.col.mine", lang), label("audit.report.col.theirs", lang)
+    headers = [label("audit.col.id", lang), label("audit.col.question", lang)] + [
+        f"{label(f'audit.col.{c}', lang)} ({side})" for side in (mine, theirs)
+        for c in ("result", "evidence", "notes", "auditor")]
+    rows = []
+    for row in conflicts.itertuples(index=False):
+        rows.append([_text(row.id), _text(row.question),
+                     result_label(row.result_mine, lang), _text(row.evidence_mine), _text(row.notes_mine),
+                     _text(row.auditor_mine),
+                     result_label(row.result_theirs, lang), _text(row.evidence_theirs), _text(row.notes_theirs),
+                     _text(row.auditor_theirs)])
+    return _template("conflicts").render(heading=label("audit.report.conflicts", lang), headers=headers, rows=rows)
+
+
+@cache
+def _template(name: str):
+    # Autoescape on: answers, notes and register cells are typed by people and may hold markup.
+    environment = Environment(autoescape=True, trim_blocks=True, lstrip_blocks=True)
+    return environment.from_string({"report": _REPORT, "conflicts": _CONFLICTS}[name])
+
+
+def _plan_rows(plan, lang: str) -> list[tuple[str, str]]:
+    rows = []
+    for name in PLAN_FIELDS:
+        value = getattr(plan, name)
+        if name in ("scope_clauses", "scope_processes"):
+            value = "; ".join(value) or label("audit.plan.all_scope", lang)
+        elif name == "auditors":
+            value = "; ".join(value)
+        elif name in ("start_date", "end_date"):
+            value = format_date(value, lang) if value else ""
+        elif name == "checklist":
+            value = value or label("audit.plan.bundled_checklist", lang)
+        rows.append((label(f"audit.plan.{name}", lang), "" if value is None else str(value)))
+    return rows
+
+
+def _summary(answers: pd.DataFrame, lang: str) -> list[tuple[str, int, str]]:
+    counts = answers["result"].value_counts()
+    rows = [(result_label(code, lang), int(counts.get(code, 0)), "nc" if code in ("major", "minor") else "")
+            for code in RESULTS]
+    rows.append((label("audit.report.unanswered", lang), int(answers["result"].isna().sum()), ""))
+    rows.append((label("audit.report.total", lang), len(answers), ""))
+    return rows
+
+
+def _clause_sections(form, lang: str) -> tuple[list[dict], str]:
+    """Clauses with at least one answer, each with all its items; the clauses with none, joined."""
+    answers = form.record.answers
+    clauses = form.clauses()
+    answered = clauses[clauses["answered"] > 0]
+    sections = []
+    for clause in answered.itertuples(index=False):  # a few dozen clauses
+        items = answers[(answers["clause"] == clause.clause).fillna(False).to_numpy(bool)]
+        rows = [{"cells": [_text(r.id), _text(r.question),
+                           result_label(r.result, lang) if not pd.isna(r.result) else label("audit.report.unanswered", lang),
+                           _text(r.evidence), _text(r.notes), _text(r.auditor), _datetime(r.answered_at)],
+                 "nc": _text(r.result) in ("major", "minor")}
+                for r in items.itertuples(index=False)]
+        sections.append({"clause": clause.clause, "title": _text(clause.title), "rows": rows})
+    missing = clauses.loc[clauses["answered"] == 0, "clause"]
+    return sections, ", ".join(missing) if form.exists else ""
+
+
+def _evidence_rows(evidence: pd.DataFrame | None, lang: str) -> list[dict]:
+    if evidence is None:
+        return []
+    descriptions = evidence_keys().set_index("key")[f"description_{lang}"]
+    rows = []
+    for row in evidence.itertuples(index=False):  # one row per evidence key
+        items = _text(row.items).split("; ") if _text(row.items) else []
+        shown = "; ".join(items[:ITEMS_SHOWN]) + (f" … (+{len(items) - ITEMS_SHOWN})" if len(items) > ITEMS_SHOWN else "")
+        rows.append({"key": row.key, "description": _text(descriptions.get(row.key)),
+                     "text": _text(getattr(row, f"text_{lang}")), "status": label(f"audit.evidence_status.{row.status}", lang),
+                     "css": _STATUS_CLASS.get(row.status, ""), "details": shown})
+    return rows
+
+
+def _finding_rows(findings: pd.DataFrame, lang: str) -> list[dict]:
+    rows = []
+    for row in findings.itertuples(index=False):  # an audit raises a handful of findings
+        flags = []
+        if row.overdue:
+            flags.append(label("audit.report.flag.overdue", lang))
+        if row.repeated:
+            flags.append(label("audit.report.flag.repeated", lang, ids=_text(row.repeat_of)))
+        rows.append({"cells": [_text(row.finding_id), _text(row.clause), grade_label(row.grade, lang),
+                               _text(row.description), _text(row.evidence), _text(row.dossier_ids),
+                               _text(row.corrective_action), _text(row.owner), format_date(row.deadline, lang),
+                               status_label(row.status, lang), "; ".join(flags)]})
+    return rows
+
+
+def _text(value) -> str:
+    return "" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
+
+
+def _datetime(value) -> str:
+    if value is None or pd.isna(value):
+        return ""
+    return pd.Timestamp(value).strftime("%d/%m/%Y %H:%M")
