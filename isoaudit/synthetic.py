@@ -223,7 +223,10 @@ class SampleSummary:
 def make_sample(out_dir, seed: int = 2025, year: int = 2025, scale: float = 1.0) -> SampleSummary:
     """Write the sample district's records folder into ``out_dir`` for ``year``.
 
-    ``scale`` multiplies every unit's dossier count (tests use a small one). Same seed, same bytes.
+    ``scale`` multiplies every unit's dossier count (tests use a small one). Same seed, same bytes. Besides the
+    year's logs and objectives, each commune gets what its management review reads (``_write_review_inputs``):
+    the previous year's log, satisfaction surveys, feedback, the previous review's decisions and a findings
+    register.
     """
     out = Path(out_dir)
     units = district_units()
@@ -241,7 +244,7 @@ def make_sample(out_dir, seed: int = 2025, year: int = 2025, scale: float = 1.0)
     _write_calendar(inside(out, "calendar.csv"), decisions)
     summary.files.append(("calendar.csv", len(decisions)))
 
-    behaviour = []
+    behaviour, logs = [], []
     for unit, stream in zip(communes, streams):
         rng = np.random.default_rng(stream)
         n = max(int(round(unit.dossiers * scale)), 30)
@@ -256,12 +259,14 @@ def make_sample(out_dir, seed: int = 2025, year: int = 2025, scale: float = 1.0)
         summary.planted += planted
         clean = dossiers.drop(index=sheet.planted_rows)
         behaviour.append(_behaviour(unit, clean, year))
+        logs.append(clean)
 
         objectives = _objectives_sheet(unit, year, rng)
         objectives_name = f"{unit.unit_code}_muc_tieu_{year}.xlsx"
         _write_xlsx(inside(out, "objectives", objectives_name), [objectives])
         summary.files.append((f"objectives/{objectives_name}", objectives.rows))
     summary.behaviour = pd.DataFrame(behaviour)
+    _write_review_inputs(out, summary, units, communes, logs, catalogue, calendar, seed, year, scale)
     _write_readme(inside(out, "README.md"), summary, seed, year)
     return summary
 
@@ -387,10 +392,13 @@ def legal_due_dates(received_at: pd.Series, legal_days, cutoff_minutes, calendar
 # ---- dossier generation -----------------------------------------------------------------------------------
 def generate_dossiers(unit: UnitProfile, year: int, rng: np.random.Generator, n: int | None = None,
                       catalogue: pd.DataFrame | None = None, calendar: WorkCalendar | None = None,
-                      neighbours: list[UnitProfile] | None = None) -> pd.DataFrame:
+                      neighbours: list[UnitProfile] | None = None, until: int | None = None) -> pd.DataFrame:
     """One year of ``unit``'s dossiers, sorted by receipt: canonical dossier columns plus what the generator
     knows (``field``, ``legal_days``, ``legal_due_date`` with pauses, ``status`` as of 31/12, ``sets``,
-    ``appointment_beyond_legal``, ``late_without_apology``, ``status_text``)."""
+    ``appointment_beyond_legal``, ``late_without_apology``, ``status_text``).
+
+    The log is seen at the end of year ``until`` (default ``year``): what happens later (returns, supplements,
+    apologies) is not in it yet. A previous year's log seen a year later has its January returns."""
     n = unit.dossiers if n is None else n
     catalogue = load_catalogue() if catalogue is None else catalogue
     calendar = calendar or district_calendar(year)
@@ -441,7 +449,8 @@ def generate_dossiers(unit: UnitProfile, year: int, rng: np.random.Generator, n:
     transferred = np.minimum(idx + np.where(legal > 0, rng.integers(0, 2, n), 0), returned)
     result_back = np.maximum(returned - np.where(legal > 0, rng.integers(0, 2, n), 0), transferred)
 
-    end = np.datetime64(f"{year}-12-31T23:59", "m")
+    seen = year if until is None else until
+    end = np.datetime64(f"{seen}-12-31T23:59", "m")
     returned_at = _at(workdays, returned, returned_minute)
     returned_at = np.where(stuck | (returned_at > end), np.datetime64("NaT"), returned_at)
     asked_at = np.where(supplement, _at(workdays, asked, asked_minute), np.datetime64("NaT"))
@@ -455,7 +464,7 @@ def generate_dossiers(unit: UnitProfile, year: int, rng: np.random.Generator, n:
     result_day = np.where(np.isnat(returned_at), np.datetime64("NaT"), workdays[result_back])
 
     legal_due_day = workdays[legal_due]
-    status = _status(returned_at, legal_due_day, last)
+    status = _status(returned_at, legal_due_day, np.datetime64(f"{seen}-12-31"))
     frame = pd.DataFrame({
         "dossier_id": _dossier_ids(unit, received, year, rng),
         "unit_code": pd.Categorical.from_codes(np.zeros(n, dtype=np.int8), [unit.unit_code]),
@@ -677,6 +686,208 @@ def _notes(rng, frame: pd.DataFrame, supplement: np.ndarray) -> pd.Categorical:
     code[frame["returned_date"].isna().to_numpy()] = 4
     code[frame["sets"].to_numpy() == 2] = 5
     return pd.Categorical.from_codes(code - 1, _NOTES[1:])  # code -1: no note
+
+
+# ---- management review inputs -------------------------------------------------------------------------------
+REVIEW_STREAM = 9302  # the review inputs draw from a stream of their own: the year's logs stay byte-identical
+PREVIOUS_SHARE = 0.9  # the previous year's dossier count, as a share of the year's
+SURVEY_SHARE = 0.12  # survey answers per dossier (one answer a day at most: a counter's feedback device)
+FEEDBACK_DAYS = 10  # working days the sample agencies give themselves to answer feedback
+MARKUP_UNIT = "08023"  # its feedback holds markup typed in a web form (the review notebook's default unit)
+RATING_WORDS = ("Rất hài lòng", "Hài lòng", "Bình thường", "Không hài lòng")
+# Rating probabilities for a dossier returned in time, and for one returned late or still overdue.
+RATING_ON_TIME = (0.45, 0.43, 0.09, 0.03)
+RATING_LATE = (0.05, 0.30, 0.30, 0.35)
+FEEDBACK_CHANNELS = ("Trực tiếp", "Trực tuyến", "Bưu chính")
+FEEDBACK_TYPES = {"feedback": "Phản ánh", "recommendation": "Kiến nghị", "complaint": "Khiếu nại"}
+CATEGORY_WORDS = {"improvement": "cải tiến", "qms_change": "thay đổi HTQLCL", "resources": "nguồn lực"}
+DECISION_STATUSES = ("hoàn thành", "đang thực hiện", "chưa thực hiện", "hủy")
+GRADE_WORDS = {"major": "Không phù hợp nặng", "minor": "Không phù hợp nhẹ", "observation": "Khuyến nghị",
+               "improvement": "Cơ hội cải tiến"}
+OWNERS = ("Bộ phận Một cửa", "Công chức Tư pháp - Hộ tịch", "Công chức Văn phòng - Thống kê",
+          "Công chức Địa chính - Xây dựng", "Thư ký ISO", "Phó Chủ tịch UBND")
+
+
+def _write_review_inputs(out: Path, summary: SampleSummary, units, communes, logs, catalogue, calendar,
+                         seed: int, year: int, scale: float) -> None:
+    """Per commune: ``dossiers/<code>_<slug>_<year-1>.xlsx`` (software export, seen at the end of ``year``),
+    ``surveys/<code>_khao_sat_<y>.xlsx`` for both years, ``feedback/<code>_phan_anh_<year>.xlsx``,
+    ``reviews/<code>_quyet_dinh_<year-1>.xlsx`` and ``findings/<code>_findings.xlsx`` (audits of both years)."""
+    rng = np.random.default_rng([seed, REVIEW_STREAM])
+    texts = _data_frame("synthetic_review.csv")
+    workdays = _working_days(calendar, year - 1, year)
+    for unit, current in zip(communes, logs):
+        n = max(int(round(unit.dossiers * scale * PREVIOUS_SHARE)), 30)
+        previous = generate_dossiers(unit, year - 1, rng, n=n, catalogue=catalogue, calendar=calendar,
+                                     neighbours=units, until=year)
+        # Seen a year later, nearly everything was returned; the few dossiers never returned were closed.
+        previous = previous[previous["returned_date"].notna()].reset_index(drop=True)
+        name = f"{unit.unit_code}_{unit.slug}_{year - 1}.xlsx"
+        _write_log(inside(out, "dossiers", name), dossier_sheet(previous, LOG_STYLES["export_a"], unit, year - 1, rng))
+        summary.files.append((f"dossiers/{name}", len(previous)))
+        for log, log_year in ((previous, year - 1), (current, year)):
+            sheet = _surveys_sheet(unit, log, log_year, rng, texts)
+            _add_file(out, summary, "surveys", f"{unit.unit_code}_khao_sat_{log_year}.xlsx", sheet)
+        sheet = _feedback_sheet(unit, year, rng, texts, workdays, scale)
+        _add_file(out, summary, "feedback", f"{unit.unit_code}_phan_anh_{year}.xlsx", sheet)
+        sheet = _decisions_sheet(unit, year - 1, rng, texts)
+        _add_file(out, summary, "reviews", f"{unit.unit_code}_quyet_dinh_{year - 1}.xlsx", sheet)
+        sheet = _findings_sheet(unit, year, rng, texts, current)
+        _add_file(out, summary, "findings", f"{unit.unit_code}_findings.xlsx", sheet)
+
+
+def _add_file(out: Path, summary: SampleSummary, folder: str, name: str, sheet: Sheet) -> None:
+    _write_xlsx(inside(out, folder, name), [sheet])
+    summary.files.append((f"{folder}/{name}", sheet.rows))
+
+
+def _surveys_sheet(unit: UnitProfile, dossiers: pd.DataFrame, year: int, rng, texts: pd.DataFrame) -> Sheet:
+    """Answers of citizens whose dossier was returned in ``year``, one a day at most; dissatisfaction follows
+    lateness."""
+    returned = dossiers[(dossiers["returned_date"].dt.year == year).fillna(False).to_numpy(bool)]
+    shuffled = returned.iloc[rng.permutation(len(returned))]
+    day = shuffled["returned_date"].dt.normalize()
+    one_a_day = shuffled[~day.duplicated().to_numpy()]
+    count = int(np.clip(round(len(dossiers) * SURVEY_SHARE), 12, 230))
+    picked = one_a_day.iloc[:count].sort_values("returned_date", kind="stable")
+    late = picked["status"].isin(["late", "overdue"]).to_numpy()
+    cumulative = np.where(late[:, None], np.cumsum(RATING_LATE), np.cumsum(RATING_ON_TIME))
+    rating = (rng.random(len(picked))[:, None] > cumulative).sum(axis=1).clip(0, 3)
+    comments = texts.loc[texts["kind"] == "survey_comment", "text"].to_numpy(dtype=object)
+    commented = (rating >= 2) & (rng.random(len(picked)) < 0.6)
+    comment = np.where(commented, comments[rng.integers(0, len(comments), len(picked))], None)
+    rows = [[d.to_pydatetime().replace(hour=0, minute=0), i, c, p, RATING_WORDS[r], m, a]
+            for d, i, c, p, r, m, a in zip(picked["returned_date"].dt.normalize(), picked["dossier_id"],
+                                           picked["procedure_code"].astype(str), picked["procedure_name"].astype(str),
+                                           rating, comment, picked["applicant"])]
+    header = ["Ngày khảo sát", "Mã hồ sơ", "Mã TTHC", "Tên TTHC", "Mức độ hài lòng", "Ý kiến góp ý",
+              "Người được khảo sát"]
+    sheet = _static_sheet("Khảo sát", _review_preamble(unit, f"KẾT QUẢ KHẢO SÁT SỰ HÀI LÒNG NĂM {year}", header),
+                          rows, [13, 26, 11, 42, 16, 40, 22])
+    sheet.date_formats = {0: "dd/mm/yyyy"}
+    return sheet
+
+
+def _feedback_sheet(unit: UnitProfile, year: int, rng, texts: pd.DataFrame, workdays: np.ndarray,
+                    scale: float) -> Sheet:
+    """The year's feedback, recommendations and complaints: most answered within ``FEEDBACK_DAYS`` working
+    days, some late, some received late in the year still waiting."""
+    n = 3 + int(rng.poisson(max(unit.dossiers * scale, 30) / 200))
+    days = workdays[(workdays >= np.datetime64(f"{year}-01-01")) & (workdays <= np.datetime64(f"{year}-12-31"))]
+    received = np.sort(rng.choice(len(days), n, replace=False))
+    first = np.searchsorted(workdays, days[0])
+    index = first + received
+    due = index + FEEDBACK_DAYS
+    late = rng.random(n) < (0.35 if unit.late_factor >= 2 else 0.15)
+    answered = np.where(late, due + rng.integers(1, 8, n), index + rng.integers(2, FEEDBACK_DAYS + 1, n))
+    end = np.datetime64(f"{year}-12-31")
+    waiting = workdays[np.minimum(answered, len(workdays) - 1)] > end
+    kinds = rng.choice(list(FEEDBACK_TYPES), n, p=[0.5, 0.35, 0.15])
+    results = texts.loc[texts["kind"] == "feedback_result", "text"].to_numpy(dtype=object)
+    names = _names()
+    rows = []
+    for k in range(n):
+        options = texts[(texts["kind"] == "feedback") & (texts["key"] == kinds[k])]["text"].to_numpy(dtype=object)
+        content = options[rng.integers(0, len(options))]
+        kind = kinds[k]
+        if unit.unit_code == MARKUP_UNIT and k == 0:
+            markup = texts[texts["kind"] == "feedback_markup"].iloc[0]
+            content, kind = markup["text"], markup["key"]
+        citizen = " ".join(_pick(rng, names[part], 1)[0] for part in ("surname", "middle_f", "given_f"))
+        rows.append([f"PA-{year}-{unit.unit_code}-{k + 1:02d}", _datetime(workdays[index[k]]),
+                     FEEDBACK_CHANNELS[rng.integers(0, 3)], FEEDBACK_TYPES[kind], content, None,
+                     _datetime(workdays[due[k]]), None if waiting[k] else _datetime(workdays[answered[k]]),
+                     None if waiting[k] else results[rng.integers(0, len(results))], citizen])
+    header = ["Số phản ánh", "Ngày tiếp nhận", "Hình thức tiếp nhận", "Loại", "Nội dung", "Thủ tục liên quan",
+              "Hạn trả lời", "Ngày trả lời", "Kết quả xử lý", "Người phản ánh"]
+    sheet = _static_sheet("Phản ánh, kiến nghị",
+                          _review_preamble(unit, f"SỔ THEO DÕI PHẢN ÁNH, KIẾN NGHỊ NĂM {year}", header), rows,
+                          [22, 13, 14, 11, 60, 20, 13, 13, 36, 22])
+    sheet.date_formats = {1: "dd/mm/yyyy", 6: "dd/mm/yyyy", 7: "dd/mm/yyyy"}
+    return sheet
+
+
+def _decisions_sheet(unit: UnitProfile, review_year: int, rng, texts: pd.DataFrame) -> Sheet:
+    """The decisions of the review held at the end of ``review_year``, with where they stood a year later
+    (the weak commune finished fewer)."""
+    options = texts[texts["kind"] == "decision"].reset_index(drop=True)
+    count = int(rng.integers(3, 6))
+    picked = options.iloc[np.sort(rng.choice(len(options), count, replace=False))]
+    weak = unit.late_factor >= 2
+    status = rng.choice(4, count, p=[0.25, 0.3, 0.4, 0.05] if weak else [0.5, 0.25, 0.15, 0.1])
+    results = texts.loc[texts["kind"] == "decision_result", "text"].to_numpy(dtype=object)
+    rows = []
+    for number, (decision, status_code) in enumerate(zip(picked.itertuples(index=False), status), start=1):
+        month = int(rng.integers(3, 13))
+        deadline = (pd.Timestamp(review_year + 1, month, 1) + pd.offsets.MonthEnd(0)).to_pydatetime()
+        rows.append([review_year, f"{review_year}-{number:02d}", decision.text, CATEGORY_WORDS[decision.key],
+                     OWNERS[int(rng.integers(0, len(OWNERS)))], deadline, DECISION_STATUSES[status_code],
+                     results[rng.integers(0, len(results))] if status_code == 0 else None])
+    header = ["Năm xem xét", "Mã quyết định", "Nội dung quyết định", "Loại", "Người thực hiện", "Thời hạn",
+              "Tình trạng", "Kết quả thực hiện"]
+    title = f"QUYẾT ĐỊNH VÀ HÀNH ĐỘNG SAU XEM XÉT CỦA LÃNH ĐẠO NĂM {review_year}"
+    sheet = _static_sheet("Quyết định", _review_preamble(unit, title, header), rows, [11, 14, 70, 16, 28, 12, 16, 36])
+    sheet.date_formats = {5: "dd/mm/yyyy"}
+    return sheet
+
+
+def _findings_sheet(unit: UnitProfile, year: int, rng, texts: pd.DataFrame, current: pd.DataFrame) -> Sheet:
+    """The findings register after the internal audits of ``year - 1`` and ``year`` (October): the earlier
+    audit's actions mostly verified, the later one's open or in progress, some past their deadline. Some
+    communes repeat a nonconformity under the same clause; some have an action on risks (clause 6.1)."""
+    findings = texts[texts["kind"] == "finding"].reset_index(drop=True)
+    nonconformities = findings.index[findings["grade"].isin(["major", "minor"])].to_numpy()
+    risk = findings.index[findings["clause"] == "6.1"].to_numpy()
+    repeat = unit.unit_code == MARKUP_UNIT or unit.late_factor >= 2 or rng.random() < 0.4
+    late_ids = current.loc[current["status"].isin(["late", "overdue"]), "dossier_id"].astype(str).tolist()
+    rows = []
+    for audit_year in (year - 1, year):
+        audit_id = f"DGNB-{audit_year}"
+        raised = pd.Timestamp(audit_year, 10, int(rng.integers(6, 25)))
+        chosen = list(rng.choice(len(findings), int(rng.integers(2, 4)), replace=False))
+        if repeat:
+            chosen.append(int(nonconformities[0]))  # 8.5.1 in both audits
+        if audit_year == year and (unit.unit_code == MARKUP_UNIT or rng.random() < 0.5):
+            chosen.append(int(risk[0]))
+        for position in dict.fromkeys(chosen):
+            item = findings.iloc[position]
+            deadline = raised + pd.Timedelta(days=int(rng.integers(20, 75)))
+            if audit_year < year:
+                status = rng.choice(["đã kiểm tra hiệu lực", "đã thực hiện", "không hiệu lực"], p=[0.7, 0.2, 0.1])
+            else:
+                status = rng.choice(["mở", "đang thực hiện", "đã thực hiện"], p=[0.4, 0.35, 0.25])
+            verified = status in ("đã kiểm tra hiệu lực", "không hiệu lực")
+            dossiers = "; ".join(late_ids[:2]) if item["key"].startswith("8.5.1") and audit_year == year else None
+            rows.append([f"{audit_id}-{item['key']}", audit_id, unit.unit_code, item["clause"],
+                         GRADE_WORDS[item["grade"]], item["text"], dossiers, "checklist", raised.to_pydatetime(),
+                         item["action"], OWNERS[int(rng.integers(0, len(OWNERS)))], deadline.to_pydatetime(),
+                         status, (deadline + pd.Timedelta(days=20)).to_pydatetime() if verified else None,
+                         ("Có hiệu lực" if status == "đã kiểm tra hiệu lực" else "Chưa có hiệu lực, mở lại hành động")
+                         if verified else None])
+    header = ["Mã phát hiện", "Mã cuộc đánh giá", "Mã đơn vị", "Điều khoản", "Mức độ", "Mô tả", "Hồ sơ liên quan",
+              "Nguồn", "Ngày phát hiện", "Hành động khắc phục", "Người thực hiện", "Thời hạn", "Trạng thái",
+              "Ngày kiểm tra", "Kết quả kiểm tra hiệu lực"]
+    title = "SỔ THEO DÕI SỰ KHÔNG PHÙ HỢP VÀ HÀNH ĐỘNG KHẮC PHỤC"
+    sheet = _static_sheet("Phát hiện", _review_preamble(unit, title, header), rows,
+                          [22, 13, 9, 9, 18, 60, 30, 10, 13, 45, 26, 12, 18, 13, 30])
+    sheet.date_formats = {8: "dd/mm/yyyy", 11: "dd/mm/yyyy", 13: "dd/mm/yyyy"}
+    return sheet
+
+
+def _review_preamble(unit: UnitProfile, title: str, header: list[str]) -> list:
+    width = len(header)
+    return [
+        (_spread(width, {0: f"UBND {DISTRICT.upper()}", 3: "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"}), "title"),
+        (_spread(width, {0: f"UBND {unit.unit_name.upper()}", 3: "Độc lập - Tự do - Hạnh phúc"}), "title"),
+        ([], "title"),
+        ([title], "title"),
+        ([], "title"),
+        (header, "header"),
+    ]
+
+
+def _datetime(day: np.datetime64) -> datetime:
+    return pd.Timestamp(day).to_pydatetime()
 
 
 # ---- the log as a sheet ----------------------------------------------------------------------------------
@@ -1134,7 +1345,8 @@ def _write_readme(path: Path, summary: SampleSummary, seed: int, year: int) -> N
         "",
         "## Lỗi cài sẵn để kiểm tra phần đọc dữ liệu / Validation problems planted on purpose",
         "",
-        "| Tệp / File | Dòng / Row | Cột / Column | Giá trị / Value | Lỗi / Problem | Mã lỗi mong đợi / Expected code |",
+        "| Tệp / File | Dòng / Row | Cột / Column | Giá trị / Value | Lỗi / Problem | "
+        "Mã lỗi mong đợi / Expected code |",
         "|---|---|---|---|---|---|",
     ]
     descriptions = {
@@ -1178,6 +1390,22 @@ def _write_readme(path: Path, summary: SampleSummary, seed: int, year: int) -> N
         "của Xã Vạn Xuân (08032) / provincial decisions (a festival day off worked back the next Saturday) and a "
         "storm day off for one commune. Ngày nghỉ lễ quốc gia lấy từ gói `holidays` / national holidays come from "
         "the `holidays` package.",
+        "",
+        "## Đầu vào xem xét của lãnh đạo / Management review inputs",
+        "",
+        f"Mỗi xã, phường còn có: sổ hồ sơ năm {year - 1} (tệp xuất phần mềm, để so sánh xu hướng), phiếu khảo sát "
+        f"sự hài lòng năm {year - 1} và {year} (`surveys/`), sổ phản ánh, kiến nghị năm {year} (`feedback/`), "
+        f"quyết định của lần xem xét năm {year - 1} với tình trạng thực hiện (`reviews/`) và sổ theo dõi sự không "
+        f"phù hợp sau hai cuộc đánh giá nội bộ DGNB-{year - 1}, DGNB-{year} (`findings/`: có hành động quá hạn, "
+        f"điểm không phù hợp lặp lại ở điều khoản 8.5.1, hành động về rủi ro theo điều khoản 6.1). Một phản ánh "
+        f"của {MARKUP_UNIT} có thẻ HTML (`<b>`) do người dân gõ trên cổng trực tuyến, để kiểm tra việc mã hóa "
+        "khi hiển thị báo cáo.",
+        "",
+        f"Each commune also has: its {year - 1} log (a software export, for the trend), satisfaction surveys of "
+        f"{year - 1} and {year}, its {year} feedback register, the decisions of its {year - 1} management review "
+        f"with their status, and a findings register after the internal audits DGNB-{year - 1} and DGNB-{year} "
+        f"(overdue actions, a nonconformity repeated under clause 8.5.1, actions on risks under 6.1). One feedback "
+        f"of {MARKUP_UNIT} holds HTML markup (`<b>`) typed in the online form, to check that reports escape it.",
         "",
     ]
     with atomic_write(path, "w") as handle:

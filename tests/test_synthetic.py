@@ -33,7 +33,9 @@ def test_same_seed_gives_the_same_bytes(sample, tmp_path):
     other = synthetic.make_sample(tmp_path / "other", seed=12, scale=SCALE)
     names = sorted(p.relative_to(sample.folder) for p in sample.folder.rglob("*") if p.is_file())
     assert names == sorted(p.relative_to(again.folder) for p in again.folder.rglob("*") if p.is_file())
-    assert len(names) == 1 + 3 + 9 + 9  # README, units, procedures, calendar, 9 logs, 9 objective plans
+    # README, units, procedures, calendar; per commune: two years of logs, objectives, two years of surveys,
+    # feedback, the previous review's decisions, the findings register.
+    assert len(names) == 1 + 3 + 9 * 8
     for name in names:
         assert (sample.folder / name).read_bytes() == (again.folder / name).read_bytes(), name
     log = "dossiers/08011_phuong_hung_vuong_2025.xlsx"
@@ -99,6 +101,40 @@ def test_records_reader_finds_exactly_the_planted_problems(sample):
     assert len(records.units) == 10 and len(records.procedures) >= 25
     assert set(records.dossiers["unit_code"]) == {u.unit_code for u in synthetic.district_units() if u.dossiers}
     assert records.objectives.groupby("unit_code")["measure"].apply(lambda m: "on_time_rate" in set(m)).all()
+
+
+def test_management_review_inputs_read_back(sample):
+    records = load_records(sample.folder)
+    communes = {u.unit_code for u in synthetic.district_units() if u.dossiers}
+    years = records.dossiers.groupby("unit_code")["received_at"].apply(lambda r: set(r.dt.year))
+    assert all(years[code] == {2024, 2025} for code in communes)
+    previous = records.dossiers[records.dossiers["received_at"].dt.year == 2024]
+    assert previous["returned_date"].notna().all()  # seen a year later: every previous-year dossier returned
+    assert (previous["returned_date"].dt.year == 2025).any()  # December dossiers returned in January
+    surveys = records.surveys
+    assert set(surveys["unit_code"]) == communes
+    assert set(surveys["survey_date"].dt.year) == {2024, 2025}
+    assert not surveys.duplicated(["unit_code", "survey_date"]).any()  # one answer a day per counter
+    assert set(surveys["rating"]) == {"very_satisfied", "satisfied", "neutral", "dissatisfied"}
+    assert surveys["dossier_id"].isin(records.dossiers["dossier_id"]).mean() > 0.95
+    feedback = records.feedback
+    assert set(feedback["unit_code"]) == communes and (feedback["received_date"].dt.year == 2025).all()
+    assert {"feedback", "recommendation"} <= set(feedback["feedback_type"])
+    assert (feedback["handled_date"] > feedback["due_date"]).any()  # some answered late
+    markup = feedback[feedback["content"].str.contains("<b>", regex=False)]
+    assert markup["unit_code"].tolist() == [synthetic.MARKUP_UNIT]
+    decisions = records.decisions
+    assert set(decisions["unit_code"]) == communes and set(decisions["year"]) == {2024}
+    assert decisions["status"].notna().all() and (decisions["deadline"].dt.year == 2025).all()
+    findings = records.findings
+    assert set(findings["audit_id"]) == {"DGNB-2024", "DGNB-2025"} and set(findings["unit_code"]) == communes
+    of_unit = findings[findings["unit_code"] == synthetic.MARKUP_UNIT]
+    repeated = of_unit[of_unit["clause"] == "8.5.1"]["audit_id"]
+    assert set(repeated) == {"DGNB-2024", "DGNB-2025"} and "6.1" in set(of_unit["clause"])
+    pending = findings["status"].isin(["open", "in_progress"])
+    assert ((findings["deadline"] < pd.Timestamp(2025, 12, 31)) & pending).any()
+    assert not [p for p in records.problems if p.file.endswith(("khao_sat_2024.xlsx", "khao_sat_2025.xlsx",
+                                                                 "phan_anh_2025.xlsx", "findings.xlsx"))]
 
 
 def test_generated_statuses_agree_with_the_timeliness_rules():

@@ -1,0 +1,131 @@
+"""Run a parameterised notebook with papermill into a folder, with a kernel that is found on a fresh install.
+
+The kernel is the current interpreter's ``python3`` kernel: the one ipykernel ships (jupyter_client finds it
+even when no kernelspec was ever installed) or an installed spec whose command is ``python``/``python3``
+(jupyter_client runs those with the current interpreter). A ``python3`` spec installed elsewhere that points
+at another interpreter (which may lack isoaudit) is bypassed with a private spec for this interpreter.
+"""
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator, Mapping
+
+from isoaudit.safety import inside, safe_filename
+
+KERNEL_NAME = "python3"
+DEFAULT_TIMEOUT = 900  # seconds per cell: a district's records load in well under that
+
+
+@dataclass
+class NotebookRun:
+    """The executed notebook (written even when a cell failed) and the failure, if any."""
+
+    notebook: Path
+    error: str | None = None  # "<ErrorName>: <message>" of the failing cell
+    failed_cell: int | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+def execute_notebook(notebook, out_dir, parameters: Mapping | None = None, *, name: str | None = None,
+                     kernel_name: str = KERNEL_NAME, timeout: int = DEFAULT_TIMEOUT,
+                     cwd=None) -> NotebookRun:
+    """Execute ``notebook`` with ``parameters`` injected; the executed copy goes to ``out_dir/name``.
+
+    A failing cell does not raise: the run comes back with ``error`` set (the executed notebook shows where).
+    ``cwd`` defaults to the notebook's folder, so relative paths in it behave as when opened in JupyterLab.
+    """
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    notebook = Path(notebook)
+    target = inside(out_dir, safe_filename(name or notebook.name, "notebook.ipynb"))
+    target.parent.mkdir(parents=True, exist_ok=True)
+    # Papermill writes as it goes: run into a hidden file beside the target, move it in place at the end.
+    partial = target.with_name(f".{target.stem}.{os.getpid()}.tmp.ipynb")
+    failure = None
+    try:
+        with _kernel_available(kernel_name) as kernel:
+            try:
+                papermill.execute_notebook(
+                    str(notebook), str(partial), parameters=dict(parameters or {}), kernel_name=kernel,
+                    progress_bar=False, log_output=False, request_save_on_cell_execute=False,
+                    cwd=str(cwd or notebook.parent), execution_timeout=timeout,
+                    # The kernel's start-up log (e.g. its note on local TCP transport) is not for the user.
+                    extra_arguments=["--IPKernelApp.log_level=ERROR"],
+                )
+            except PapermillExecutionError as error:
+                failure = NotebookRun(target, f"{error.ename}: {error.evalue}", error.cell_index)
+        os.replace(partial, target)
+    finally:
+        partial.unlink(missing_ok=True)
+    return failure or NotebookRun(target)
+
+
+def find_records_folder(records, start=None) -> Path:
+    """The records folder a notebook parameter names: as given (absolute, or relative to ``start``, default
+    the working directory), else in a parent of ``start`` (a notebook runs in ``notebooks/<name>/``), else
+    beside the isoaudit package (the repository of an editable install). Unfound: the path as given."""
+    given = Path(records).expanduser()
+    if given.is_absolute():
+        return given
+    start = Path(start or Path.cwd()).resolve()
+    package_root = Path(__file__).resolve().parents[1]
+    for base in [start, *start.parents, package_root]:
+        candidate = base / given
+        if candidate.is_dir():
+            return candidate
+    return start / given
+
+
+def kernel_for_this_interpreter(kernel_name: str = KERNEL_NAME) -> bool:
+    """Whether ``kernel_name`` resolves to a kernel running this very interpreter."""
+    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+
+    try:
+        spec = KernelSpecManager().get_kernel_spec(kernel_name)
+    except NoSuchKernel:
+        return False
+    command = spec.argv[0] if spec.argv else ""
+    # jupyter_client replaces these with sys.executable when it launches the kernel.
+    if command in {"python", f"python{sys.version_info[0]}", "python%i.%i" % sys.version_info[:2]}:
+        return True
+    try:
+        return Path(command).resolve() == Path(sys.executable).resolve()
+    except OSError:
+        return False
+
+
+@contextmanager
+def _kernel_available(kernel_name: str) -> Iterator[str]:
+    """Yield a kernel name that runs this interpreter: ``kernel_name`` itself, or a private spec put first
+    on JUPYTER_PATH for the duration of the run."""
+    if kernel_for_this_interpreter(kernel_name):
+        yield kernel_name
+        return
+    with tempfile.TemporaryDirectory(prefix="isoaudit-kernel-") as folder:
+        spec_dir = Path(folder, "kernels", kernel_name)
+        spec_dir.mkdir(parents=True)
+        spec = {
+            "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+            "display_name": "Python 3 (isoaudit)",
+            "language": "python",
+        }
+        (spec_dir / "kernel.json").write_text(json.dumps(spec), encoding="utf-8")
+        previous = os.environ.get("JUPYTER_PATH")
+        os.environ["JUPYTER_PATH"] = os.pathsep.join(filter(None, [folder, previous]))
+        try:
+            yield kernel_name
+        finally:
+            if previous is None:
+                os.environ.pop("JUPYTER_PATH", None)
+            else:
+                os.environ["JUPYTER_PATH"] = previous

@@ -1,0 +1,382 @@
+"""The management review as a Word report laid out as a Vietnamese administrative document.
+
+Layout after Nghị định 30/2020/NĐ-CP (Phụ lục I): A4, margins 20 mm top and bottom, 30 mm left, 15 mm right;
+Times New Roman 13-14 pt; a borderless two-column heading (the agency and the document number on the left,
+the national name and motto with the place and date on the right); the document type and its title centred
+in bold; the body justified with a first-line indent; recipients ("Nơi nhận:") bottom left and the signature
+block bottom right; page numbers centred at the top from page 2. The content is the ``ReviewPack``, the same
+the notebook shows; an appendix lists the input files with their SHA-256 so the report can be reproduced.
+"""
+from __future__ import annotations
+
+import io
+from datetime import date
+from pathlib import Path
+
+from docx import Document
+from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Cm, Mm, Pt
+
+from isoaudit.i18n import check_lang, label
+from isoaudit.review_charts import chart_png
+from isoaudit.safety import atomic_write
+
+FONT = "Times New Roman"
+BODY_PT = 14
+HEADING_PT = 13
+TABLE_PT = 11
+SMALL_PT = 9
+TEXT_WIDTH_CM = 16.5  # A4 width less the 30 mm and 15 mm margins
+CHAR_CM = 0.21  # an average character of Times New Roman at the table's 11 pt (bold headers are wider)
+CELL_PADDING_CM = 0.42  # the cell's left and right margins
+MIN_COLUMN_CM = 1.0
+MIN_TEXT_CM = 3.0
+CHART_WIDTH = Cm(15.5)
+# Prefixes of unit names that are not part of the place name ("Xã Thanh Hà" is dated at "Thanh Hà").
+_LEVEL_PREFIXES = ("Thành phố ", "Thị trấn ", "Thị xã ", "Phường ", "Huyện ", "Quận ", "Tỉnh ", "Xã ")
+# Sections of clause 9.3.2 as the numbered parts of the report: 1, 2, 3.1..3.7, 4, 5, 6.
+_NUMBERS = {"a": "1", "b": "2", "c1": "3.1", "c2": "3.2", "c3": "3.3", "c4": "3.4", "c5": "3.5", "c6": "3.6",
+            "c7": "3.7", "d": "4", "e": "5", "f": "6"}
+
+
+def write_review_docx(pack, path, report_date: date | None = None, decisions_file: str | None = None) -> Path:
+    """Write ``pack`` as a Word report to ``path`` (atomically). ``report_date`` (default today) is the date
+    in the heading; ``decisions_file`` is named in the conclusion as where the chair records decisions."""
+    check_lang(pack.lang)
+    document = _document()
+    t = _words(pack.lang)
+    _heading_block(document, pack, report_date or date.today(), t)
+    _title(document, pack, t)
+    _paragraph(document, t("docx.intro", unit=in_sentence(pack.unit_name), year=pack.year), indent=True)
+    _part(document, t("docx.part_inputs"))
+    for section in pack.sections:
+        if section.key == "c1":
+            _subheading(document, f"3. {t('docx.part_performance')}")
+        _section(document, section, t)
+    _part(document, t("docx.part_outputs"))
+    _paragraph(document, t("docx.outputs"), indent=True)
+    if decisions_file:
+        _paragraph(document, t("docx.decisions_file", file=decisions_file), indent=True)
+    _signature(document, pack, t)
+    _appendix(document, pack, t)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    path = Path(path)
+    with atomic_write(path) as handle:
+        handle.write(buffer.getvalue())
+    return path
+
+
+def place_name(unit_name: str) -> str:
+    """The place in the date line: the unit's name without its level ("Phường Hùng Vương" -> "Hùng Vương")."""
+    for prefix in _LEVEL_PREFIXES:
+        if unit_name.startswith(prefix):
+            return unit_name[len(prefix):]
+    return unit_name
+
+
+def in_sentence(unit_name: str) -> str:
+    """The unit's name inside a sentence: its level in lower case ("Ủy ban nhân dân phường Hùng Vương")."""
+    for prefix in _LEVEL_PREFIXES:
+        if unit_name.startswith(prefix):
+            return prefix.lower() + unit_name[len(prefix):]
+    return unit_name
+
+
+def date_line(place: str, day: date, lang: str) -> str:
+    """"Hùng Vương, ngày 05 tháng 01 năm 2026": days below 10 and months below 3 take a leading zero."""
+    if lang == "en":
+        return f"{place}, {day.day} {day.strftime('%B')} {day.year}"
+    month = f"{day.month:02d}" if day.month < 3 else str(day.month)
+    return f"{place}, ngày {day.day:02d} tháng {month} năm {day.year}"
+
+
+# ---- blocks ------------------------------------------------------------------------------------------------------
+def _heading_block(document, pack, report_date: date, t) -> None:
+    table = document.add_table(rows=1, cols=2)
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    _no_borders(table)
+    _widths(table, (Cm(6.0), Cm(10.5)))
+    left, right = table.rows[0].cells
+    _cell_line(left, t("docx.agency"), bold=True, size=HEADING_PT, first=True)
+    _cell_line(left, pack.unit_name.upper(), bold=True, size=HEADING_PT)
+    _rule(left, Cm(1.9))  # a line about a third of the agency name's width
+    _cell_line(left, t("docx.number"), size=HEADING_PT)
+    _cell_line(right, t("docx.nation"), bold=True, size=12, first=True)
+    _cell_line(right, t("docx.motto"), bold=True, size=HEADING_PT)
+    _rule(right, Cm(2.2))  # as long as the motto
+    _cell_line(right, date_line(place_name(pack.unit_name), report_date, pack.lang), italic=True, size=BODY_PT)
+
+
+def _title(document, pack, t) -> None:
+    _paragraph(document, t("docx.document_type"), bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, before=18)
+    _paragraph(document, pack.title, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, before=0)
+    rule = _paragraph(document, "", align=WD_ALIGN_PARAGRAPH.CENTER, before=0)
+    _bottom_border(rule, indent=Cm(6.2))
+
+
+def _part(document, text: str) -> None:
+    _paragraph(document, text, bold=True, before=12)
+
+
+def _subheading(document, text: str) -> None:
+    _paragraph(document, text, bold=True, before=8, indent=True)
+
+
+def _section(document, section, t) -> None:
+    _subheading(document, f"{_NUMBERS[section.key]}. {section.title} ({t('docx.clause')} {section.clause})")
+    for warning in section.warnings:
+        paragraph = _paragraph(document, "", indent=True, italic=True)
+        _run(paragraph, f"{t('warning_prefix')}: ", bold=True, italic=True)
+        _run(paragraph, warning, italic=True)
+    for sentence in section.sentences:
+        _paragraph(document, sentence, indent=True)
+    for chart in section.charts:
+        _caption(document, chart.caption)
+        picture = document.add_paragraph()
+        picture.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        picture.add_run().add_picture(io.BytesIO(chart_png(chart, dpi=150)), width=CHART_WIDTH)
+    for table in section.tables:
+        _caption(document, table.caption)
+        _table(document, table)
+
+
+def _table(document, review_table) -> None:
+    shown = review_table.display()
+    numeric = review_table.numeric()
+    table = document.add_table(rows=1, cols=len(shown.columns))
+    table.style = "Table Grid"
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    for cell, header in zip(table.rows[0].cells, shown.columns):
+        _cell_text(cell, header, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, size=TABLE_PT - 1)
+        _shade(cell, "E8F0F8")
+    _repeat_header(table.rows[0])
+    for values in shown.itertuples(index=False, name=None):
+        cells = table.add_row().cells
+        for cell, value, number in zip(cells, values, numeric):
+            _cell_text(cell, value, align=WD_ALIGN_PARAGRAPH.RIGHT if number else WD_ALIGN_PARAGRAPH.LEFT)
+    _widths(table, _column_widths(shown, numeric))
+    document.add_paragraph().paragraph_format.space_after = Pt(0)
+
+
+def _column_widths(shown, numeric: list[bool]) -> list:
+    """Widths filling the text width: numbers and short codes get what they need (their longest cell or
+    header word), long texts share the rest in proportion to their length, each keeping at least its
+    longest word (or MIN_TEXT_CM) when the page allows."""
+    def need(texts) -> float:
+        return max((len(t) for t in texts), default=0) * CHAR_CM + CELL_PADDING_CM
+
+    fixed, weights, least = {}, {}, {}
+    for position, (column, number) in enumerate(zip(shown.columns, numeric)):
+        cells = shown[column].astype(str).tolist()
+        longest = max((len(c) for c in cells), default=0)
+        header = need(str(column).split())
+        if number or longest <= 12:
+            fixed[position] = max(need(cells), header, MIN_COLUMN_CM)
+        else:
+            words = [w for c in cells for w in c.split()]
+            weights[position] = min(longest, 60)
+            least[position] = max(min(need(words), MIN_TEXT_CM), header)
+    room = TEXT_WIDTH_CM - sum(fixed.values())
+    spare = room - sum(least.values())
+    widths = dict(fixed)
+    if spare >= 0:
+        total = sum(weights.values()) or 1
+        widths.update({p: least[p] + spare * w / total for p, w in weights.items()})
+    else:
+        # Not even the longest words fit: long texts shrink first, to a narrow floor, then everything.
+        floor = 1.2
+        share = max(room, floor * len(least)) / (sum(least.values()) or 1)
+        widths.update({p: max(least[p] * share, floor) for p in least})
+    scale = min(1.0, TEXT_WIDTH_CM / sum(widths.values()))
+    return [Cm(widths[p] * scale) for p in range(len(shown.columns))]
+
+
+def _signature(document, pack, t) -> None:
+    table = document.add_table(rows=1, cols=2)
+    _no_borders(table)
+    _widths(table, (Cm(8.5), Cm(8.0)))
+    left, right = table.rows[0].cells
+    _cell_line(left, t("docx.recipients"), bold=True, italic=True, size=12, first=True,
+               align=WD_ALIGN_PARAGRAPH.LEFT)
+    recipients = []
+    if pack.parent_name:
+        recipients.append(t("docx.recipient.parent", parent=pack.parent_name))
+    recipients += [t(f"docx.recipient.{key}") for key in ("steering", "leaders", "staff", "archive")]
+    for line in recipients:
+        _cell_line(left, line, size=11, align=WD_ALIGN_PARAGRAPH.LEFT)
+    _cell_line(right, t("docx.on_behalf"), bold=True, size=BODY_PT, first=True)
+    _cell_line(right, t("docx.signer"), bold=True, size=BODY_PT)
+    for _ in range(4):  # room for the signature and the seal
+        _cell_line(right, "", size=BODY_PT)
+
+
+def _appendix(document, pack, t) -> None:
+    paragraph = document.add_paragraph()
+    paragraph.add_run().add_break(WD_BREAK.PAGE)
+    _paragraph(document, t("footer.heading").upper(), bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, before=0)
+    _paragraph(document, t("footer.version", version=pack.version), size=SMALL_PT + 2)
+    parameters = ", ".join(f"{k}={v}" for k, v in pack.parameters.items())
+    _paragraph(document, f"{t('footer.parameters')}: {parameters}", size=SMALL_PT + 2)
+    _caption(document, t("footer.inputs"))
+    table = document.add_table(rows=1, cols=2)
+    table.style = "Table Grid"
+    for cell, header in zip(table.rows[0].cells, (t("footer.file"), "SHA-256")):
+        _cell_text(cell, header, bold=True, size=SMALL_PT)
+    for row in pack.inputs.itertuples(index=False):
+        cells = table.add_row().cells
+        _cell_text(cells[0], row.file, size=SMALL_PT)
+        _cell_text(cells[1], row.sha256, size=SMALL_PT, font="Courier New")
+    _widths(table, (Cm(6.5), Cm(10.0)))
+
+
+# ---- document set-up and low-level helpers -------------------------------------------------------------------
+def _document():
+    document = Document()
+    section = document.sections[0]
+    section.page_width, section.page_height = Mm(210), Mm(297)
+    section.top_margin = section.bottom_margin = Mm(20)
+    section.left_margin, section.right_margin = Mm(30), Mm(15)
+    section.different_first_page_header_footer = True  # no page number on the first page
+    _page_number(section.header.paragraphs[0])
+    style = document.styles["Normal"]
+    style.font.name = FONT
+    style.font.size = Pt(BODY_PT)
+    # East-Asian and complex-script slots too, or Word falls back to another font for some characters.
+    fonts = style.element.get_or_add_rPr().get_or_add_rFonts()
+    for attribute in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
+        fonts.set(qn(attribute), FONT)
+    style.paragraph_format.space_after = Pt(0)
+    style.paragraph_format.space_before = Pt(6)
+    style.paragraph_format.line_spacing = 1.1
+    return document
+
+
+def _words(lang: str):
+    return lambda key, **params: label(f"review.{key}", lang, **params)
+
+
+def _paragraph(document, text: str, bold=False, italic=False, indent=False, align=WD_ALIGN_PARAGRAPH.JUSTIFY,
+               before: int | None = None, size: int | None = None):
+    paragraph = document.add_paragraph()
+    paragraph.alignment = align
+    if indent:
+        paragraph.paragraph_format.first_line_indent = Cm(1.27)
+    if before is not None:
+        paragraph.paragraph_format.space_before = Pt(before)
+    if text:
+        _run(paragraph, text, bold=bold, italic=italic, size=size)
+    return paragraph
+
+
+def _caption(document, text: str) -> None:
+    paragraph = _paragraph(document, text, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, before=8, size=12)
+    paragraph.paragraph_format.keep_with_next = True
+    paragraph.paragraph_format.space_after = Pt(3)
+
+
+def _run(paragraph, text: str, bold=False, italic=False, size: int | None = None, font: str | None = None):
+    run = paragraph.add_run(_xml_safe(text))
+    run.bold, run.italic = bold, italic
+    if size:
+        run.font.size = Pt(size)
+    if font:
+        run.font.name = font
+    return run
+
+
+def _cell_line(cell, text: str, bold=False, italic=False, size: int = BODY_PT, first=False,
+               align=WD_ALIGN_PARAGRAPH.CENTER) -> None:
+    paragraph = cell.paragraphs[0] if first else cell.add_paragraph()
+    paragraph.alignment = align
+    paragraph.paragraph_format.space_before = Pt(0)
+    paragraph.paragraph_format.first_line_indent = Cm(0)
+    _run(paragraph, text, bold=bold, italic=italic, size=size)
+
+
+def _cell_text(cell, value, bold=False, align=WD_ALIGN_PARAGRAPH.LEFT, size: int = TABLE_PT,
+               font: str | None = None) -> None:
+    paragraph = cell.paragraphs[0]
+    paragraph.alignment = align
+    paragraph.paragraph_format.space_before = Pt(1)
+    paragraph.paragraph_format.space_after = Pt(1)
+    paragraph.paragraph_format.line_spacing = 1.0
+    _run(paragraph, "" if value is None else str(value), bold=bold, size=size, font=font)
+
+
+def _widths(table, widths) -> None:
+    """Fixed column widths, set on the grid and on every cell (Word reads one, LibreOffice the other)."""
+    table.autofit = False
+    for column, width in zip(table.columns, widths):
+        column.width = width
+    for row in table.rows:
+        for cell, width in zip(row.cells, widths):
+            cell.width = width
+
+
+def _rule(cell, indent) -> None:
+    """A short centred line under the agency name or the motto (a bottom border with side indents)."""
+    paragraph = cell.add_paragraph()
+    paragraph.paragraph_format.space_before = Pt(0)
+    _bottom_border(paragraph, indent)
+    _run(paragraph, "", size=4)
+
+
+def _bottom_border(paragraph, indent) -> None:
+    paragraph.paragraph_format.left_indent = indent
+    paragraph.paragraph_format.right_indent = indent
+    properties = paragraph._p.get_or_add_pPr()
+    borders = OxmlElement("w:pBdr")
+    bottom = OxmlElement("w:bottom")
+    for key, value in (("w:val", "single"), ("w:sz", "6"), ("w:space", "1"), ("w:color", "000000")):
+        bottom.set(qn(key), value)
+    borders.append(bottom)
+    properties.append(borders)
+
+
+def _no_borders(table) -> None:
+    properties = table._tbl.tblPr
+    borders = OxmlElement("w:tblBorders")
+    for edge in ("top", "left", "bottom", "right", "insideH", "insideV"):
+        element = OxmlElement(f"w:{edge}")
+        element.set(qn("w:val"), "nil")
+        borders.append(element)
+    properties.append(borders)
+
+
+def _shade(cell, colour: str) -> None:
+    shading = OxmlElement("w:shd")
+    shading.set(qn("w:val"), "clear")
+    shading.set(qn("w:color"), "auto")
+    shading.set(qn("w:fill"), colour)
+    cell._tc.get_or_add_tcPr().append(shading)
+
+
+def _repeat_header(row) -> None:
+    """The header row repeats at the top of each page a long table runs over."""
+    marker = OxmlElement("w:tblHeader")
+    marker.set(qn("w:val"), "true")
+    row._tr.get_or_add_trPr().append(marker)
+
+
+def _page_number(paragraph) -> None:
+    paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    run = paragraph.add_run()
+    run.font.size = Pt(BODY_PT)
+    for kind, text in (("begin", None), (None, "PAGE"), ("end", None)):
+        if kind:
+            element = OxmlElement("w:fldChar")
+            element.set(qn("w:fldCharType"), kind)
+        else:
+            element = OxmlElement("w:instrText")
+            element.set(qn("xml:space"), "preserve")
+            element.text = text
+        run._r.append(element)
+
+
+def _xml_safe(text: str) -> str:
+    """Text from the records may hold control characters XML cannot carry; python-docx would refuse them."""
+    return "".join(ch for ch in str(text) if ch in "\t\n" or ord(ch) >= 32)

@@ -1,0 +1,82 @@
+"""Charts of a management-review pack: matplotlib figures and PNG bytes, one per ``ReviewChart``.
+
+Figures are built on ``matplotlib.figure.Figure`` (no pyplot, no global state), so they render the same in
+a notebook kernel, a command-line run and a test. DejaVu Sans (matplotlib's default) has every Vietnamese
+diacritic. The chart's title is its caption in the page and the Word report (with its number), so the image
+itself carries none; ``with_title=True`` puts it in the image for use on its own.
+"""
+from __future__ import annotations
+
+import io
+
+import numpy as np
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+WIDTH_INCHES = 6.4  # fits an A4 page between margins at print size, and a phone screen scaled down
+HEIGHT_INCHES = 3.2
+DPI = 120
+FONT_SIZE = 10
+_COLOURS = ("#1f5f99", "#d9822b", "#5b9e47", "#b23b3b", "#7a5ea8")
+
+
+def chart_figure(chart, with_title: bool = False) -> Figure:
+    """The figure of one ``ReviewChart``: its data as bars or lines, a legend below when there are several
+    series or a target line."""
+    data = chart.data
+    height = HEIGHT_INCHES
+    if chart.kind == "barh":
+        height = max(HEIGHT_INCHES, 0.34 * len(data) + 1.3)  # one readable line per category
+    figure = Figure(figsize=(WIDTH_INCHES, height), dpi=DPI, layout="constrained")
+    axes = figure.add_subplot()
+    labels = [str(v) for v in data.index]
+    positions = np.arange(len(labels))
+    series = list(data.columns)
+    if chart.kind == "line":
+        for number, name in enumerate(series):
+            values = data[name].astype(float).to_numpy()
+            axes.plot(positions, values, marker="o", color=_COLOURS[number % len(_COLOURS)], label=str(name))
+        axes.set_xticks(positions, labels)
+    elif chart.kind == "barh":
+        width = 0.8 / max(len(series), 1)
+        for number, name in enumerate(series):
+            values = data[name].astype(float).to_numpy()
+            axes.barh(positions + number * width, np.nan_to_num(values), height=width,
+                      color=_COLOURS[number % len(_COLOURS)], label=str(name))
+        axes.set_yticks(positions + width * (len(series) - 1) / 2, labels)
+        axes.invert_yaxis()  # the first row of the table on top
+    else:
+        width = 0.8 / max(len(series), 1)
+        for number, name in enumerate(series):
+            values = data[name].astype(float).to_numpy()
+            axes.bar(positions + number * width, np.nan_to_num(values), width=width,
+                     color=_COLOURS[number % len(_COLOURS)], label=str(name))
+        axes.set_xticks(positions + width * (len(series) - 1) / 2, labels)
+        if max((len(label) for label in labels), default=0) > 6:
+            axes.tick_params(axis="x", labelrotation=30)
+    value_axis = axes.xaxis if chart.kind == "barh" else axes.yaxis
+    if chart.percent:
+        value_axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v * 100:.0f} %"))
+    elif chart.integer:
+        value_axis.set_major_locator(MaxNLocator(integer=True))
+    if chart.target is not None:
+        line = axes.axvline if chart.kind == "barh" else axes.axhline
+        line(chart.target, color="#444444", linestyle="--", linewidth=1, label=chart.target_label or None)
+    if chart.value_label:
+        (axes.set_xlabel if chart.kind == "barh" else axes.set_ylabel)(chart.value_label)
+    if with_title:
+        axes.set_title(chart.caption, fontsize=FONT_SIZE + 1, loc="left", wrap=True)
+    axes.tick_params(labelsize=FONT_SIZE)
+    axes.grid(axis="x" if chart.kind == "barh" else "y", alpha=0.3)
+    axes.spines[["top", "right"]].set_visible(False)
+    if len(series) > 1 or chart.target_label:
+        # Below the plot, where it never hides a bar or a point.
+        figure.legend(loc="outside lower center", ncols=len(series) + 1, fontsize=FONT_SIZE - 1, frameon=False)
+    return figure
+
+
+def chart_png(chart, dpi: int = DPI, with_title: bool = False) -> bytes:
+    """The chart as PNG bytes (for the notebook, the Word document and tests)."""
+    buffer = io.BytesIO()
+    chart_figure(chart, with_title).savefig(buffer, format="png", dpi=dpi)
+    return buffer.getvalue()

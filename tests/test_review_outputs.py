@@ -1,0 +1,209 @@
+"""The review pack rendered: a Word report in the administrative layout, a web page, the whole command."""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import shutil
+from datetime import date
+
+import nbformat
+import pytest
+from docx import Document
+from docx.shared import Mm, Pt
+
+from isoaudit.cli import review as review_command
+from isoaudit.notebook_run import (
+    execute_notebook,
+    find_records_folder,
+    kernel_for_this_interpreter,
+)
+from isoaudit.outputs.review_docx import (
+    date_line,
+    in_sentence,
+    place_name,
+    write_review_docx,
+)
+from isoaudit.outputs.review_html import (
+    chart_html,
+    export_html,
+    header_html,
+    section_html,
+    table_html,
+)
+from isoaudit.records import load_records
+from isoaudit.review import assemble_review
+from tests.test_review import SCRIPT, UNIT, write_district
+
+
+@pytest.fixture(scope="module")
+def district(tmp_path_factory):
+    return write_district(tmp_path_factory.mktemp("district"))
+
+
+@pytest.fixture(scope="module")
+def pack(district):
+    return assemble_review(load_records(district), UNIT, 2025)
+
+
+@pytest.fixture(scope="module")
+def report(pack, tmp_path_factory):
+    path = tmp_path_factory.mktemp("out") / "report.docx"
+    write_review_docx(pack, path, date(2026, 11, 23), "reviews/26734_quyet_dinh_2025.xlsx")
+    return Document(str(path))
+
+
+def _cell_lines(cell) -> list[str]:
+    return [p.text for p in cell.paragraphs if p.text]
+
+
+def test_heading_block_is_a_borderless_two_column_table(report):
+    heading = report.tables[0]
+    left, right = heading.rows[0].cells
+    assert _cell_lines(left) == ["ỦY BAN NHÂN DÂN", "XÃ TÂN PHÚ", "Số: .../BC-UBND"]
+    assert _cell_lines(right) == ["CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc",
+                                  "Tân Phú, ngày 23 tháng 11 năm 2026"]
+    borders = heading._tbl.tblPr.xpath("./w:tblBorders/*")
+    assert borders and all(b.get("{http://schemas.openxmlformats.org/wordprocessingml/2006/main}val") == "nil"
+                           for b in borders)
+    date_paragraph = next(p for p in right.paragraphs if p.text.startswith("Tân Phú"))
+    assert date_paragraph.runs[0].italic and left.paragraphs[0].runs[0].bold
+
+
+def test_title_body_recipients_and_signature(report, pack):
+    texts = [p.text for p in report.paragraphs]
+    assert "BÁO CÁO" in texts
+    assert "Kết quả xem xét của lãnh đạo đối với Hệ thống quản lý chất lượng năm 2025" in texts
+    assert any(t.startswith("1. Tình trạng thực hiện các hành động") and "9.3.2 a)" in t for t in texts)
+    assert any(t.startswith("3.3. Kết quả thực hiện quá trình") for t in texts)
+    assert any("reviews/26734_quyet_dinh_2025.xlsx" in t for t in texts)
+    assert any("Ủy ban nhân dân xã Tân Phú" in t for t in texts)
+    signature = next(t for t in report.tables if "Nơi nhận:" in t.rows[0].cells[0].text)
+    left, right = signature.rows[0].cells
+    assert "- UBND Huyện Yên Sơn (để báo cáo);" in _cell_lines(left) and "- Lưu: VT." in _cell_lines(left)
+    assert _cell_lines(right) == ["TM. ỦY BAN NHÂN DÂN", "CHỦ TỊCH"]
+    captions = [t.caption for s in pack.sections for t in s.tables] + [c.caption for s in pack.sections
+                                                                      for c in s.charts]
+    assert set(captions) <= set(texts)
+    assert len(report.inline_shapes) == sum(len(s.charts) for s in pack.sections)
+    warnings = [w for _, w in pack.warnings]
+    assert all(any(w in t for t in texts) for w in warnings)
+
+
+def test_page_and_fonts_follow_decree_30(report):
+    section = report.sections[0]
+    def mm(length) -> float:
+        return round(length / Mm(1), 1)
+
+    assert (mm(section.page_width), mm(section.page_height)) == (210, 297)  # A4
+    assert (mm(section.left_margin), mm(section.right_margin), mm(section.top_margin)) == (30, 15, 20)
+    normal = report.styles["Normal"]
+    assert normal.font.name == "Times New Roman" and normal.font.size == Pt(14)
+    assert section.different_first_page_header_footer  # page numbers from page 2
+
+
+def test_appendix_lists_every_input_with_its_sha256(report, pack, district):
+    digests = {row[0].text: row[1].text for row in (r.cells for r in report.tables[-1].rows[1:])}
+    assert set(digests) == set(pack.inputs["file"])
+    for name, digest in digests.items():
+        assert digest == hashlib.sha256((district / name).read_bytes()).hexdigest()
+    assert "units.xlsx" in digests and f"dossiers/{UNIT}_2024_2025.xlsx" in digests
+    texts = " ".join(p.text for p in report.paragraphs)
+    assert "unit=26734" in texts and "year=2025" in texts and "isoaudit" in texts
+
+
+def test_record_text_kept_literally_in_word(report):
+    cells = " ".join(c.text for t in report.tables for r in t.rows for c in r.cells)
+    assert SCRIPT in cells  # plain text in Word: nothing to escape, nothing lost
+
+
+def test_english_report(pack, tmp_path, district):
+    english = assemble_review(load_records(district), UNIT, 2025, lang="en")
+    path = write_review_docx(english, tmp_path / "en.docx", date(2026, 1, 5))
+    document = Document(str(path))
+    right = document.tables[0].rows[0].cells[1]
+    assert _cell_lines(right)[:2] == ["SOCIALIST REPUBLIC OF VIETNAM", "Independence - Freedom - Happiness"]
+    assert "REPORT" in [p.text for p in document.paragraphs]
+
+
+def test_place_and_date_lines():
+    assert place_name("Phường Hùng Vương") == "Hùng Vương" and place_name("Thị xã Thanh Lâm") == "Thanh Lâm"
+    assert in_sentence("Thị trấn Yên Sơn") == "thị trấn Yên Sơn"
+    assert date_line("Tân Phú", date(2026, 1, 5), "vi") == "Tân Phú, ngày 05 tháng 01 năm 2026"
+    assert date_line("Tân Phú", date(2026, 11, 23), "vi") == "Tân Phú, ngày 23 tháng 11 năm 2026"
+    assert date_line("Tân Phú", date(2026, 3, 9), "vi") == "Tân Phú, ngày 09 tháng 3 năm 2026"
+
+
+def _executed_notebook(pack, path):
+    """A notebook as papermill leaves it: code cells with display outputs, a note, a library warning."""
+    cells = [nbformat.v4.new_markdown_cell("# Ghi chú cho người dùng notebook"),
+             nbformat.v4.new_code_cell("show_header(pack)", outputs=[
+                 nbformat.v4.new_output("display_data", {"text/html": header_html(pack)})])]
+    for section in pack.sections:
+        outputs = [nbformat.v4.new_output("display_data", {"text/html": section_html(section)})]
+        outputs += [nbformat.v4.new_output("display_data", {"text/html": chart_html(c)}) for c in section.charts]
+        outputs += [nbformat.v4.new_output("display_data", {"text/html": table_html(t)}) for t in section.tables]
+        outputs.append(nbformat.v4.new_output("stream", name="stderr", text="FutureWarning: something\n"))
+        cells.append(nbformat.v4.new_code_cell(f'show_section(pack.section("{section.key}"))', outputs=outputs))
+    nbformat.write(nbformat.v4.new_notebook(cells=cells), str(path))
+    return path
+
+
+def test_web_page_without_code_readable_on_a_phone(pack, tmp_path):
+    page = export_html(_executed_notebook(pack, tmp_path / "run.ipynb"), pack, tmp_path / "review.html").read_text(
+        encoding="utf-8")
+    assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in page
+    assert '<html lang="vi">' in page
+    assert "show_section" not in page and "Ghi chú cho người dùng" not in page and "FutureWarning" not in page
+    assert page.count('src="data:image/png;base64,') == sum(len(s.charts) for s in pack.sections)
+    assert "overflow-x: auto" in page and 'class="iso-table"' in page
+    assert SCRIPT not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "<script" not in page.lower()  # a self-contained page: no script at all
+    for row in pack.inputs.itertuples():
+        assert row.sha256 in page
+    assert "Bảng 1. " in page and "Biểu đồ 1. " in page
+
+
+def test_records_folder_found_from_a_notebook_folder(tmp_path):
+    (tmp_path / "sample_records").mkdir()
+    notebook_dir = tmp_path / "notebooks" / "management_review"
+    notebook_dir.mkdir(parents=True)
+    assert find_records_folder("sample_records", start=notebook_dir) == tmp_path / "sample_records"
+    assert find_records_folder(str(tmp_path), start=notebook_dir) == tmp_path
+    assert kernel_for_this_interpreter("python3")
+
+
+def _review(argv) -> int:
+    parser = argparse.ArgumentParser()
+    review_command.register(parser.add_subparsers()).add_argument("--lang", default="vi")  # as cli.main adds it
+    args = parser.parse_args(["review", *argv])
+    return args.func(args)
+
+
+@pytest.mark.slow
+def test_review_command_end_to_end(district, tmp_path, capsys):
+    """papermill runs the committed notebook; the page, the report and the decisions workbook come out."""
+    folder = shutil.copytree(district, tmp_path / "records")
+    out = tmp_path / "out"
+    assert _review([str(folder), "--unit", UNIT, "--year", "2025", "--out", str(out),
+                    "--report-date", "23/11/2026"]) == 0
+    base = f"{UNIT}_xem_xet_lanh_dao_2025"
+    page = (out / f"{base}.html").read_text(encoding="utf-8")
+    assert "9.3.2 f) Cơ hội cải tiến" in page and "Biểu đồ 1. " in page
+    assert SCRIPT not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "pack = assemble_review" not in page  # no code in the page
+    executed = nbformat.read(str(out / f"{base}.ipynb"), as_version=4)
+    assert any("injected-parameters" in c.metadata.get("tags", []) for c in executed.cells)
+    assert Document(str(out / f"{base}.docx")).tables[0].rows[0].cells[0].paragraphs[1].text == "XÃ TÂN PHÚ"
+    decisions = folder / "reviews" / f"{UNIT}_quyet_dinh_2025.xlsx"
+    assert decisions.is_file()
+    decisions.write_bytes(decisions.read_bytes() + b"")  # as the chair saved it
+    before = decisions.read_bytes()
+    assert _review([str(folder), "--unit", UNIT, "--year", "2025", "--out", str(out)]) == 0
+    assert decisions.read_bytes() == before
+    assert "giữ nguyên" in capsys.readouterr().out
+    assert not list(out.glob(".*"))  # no temporary files left behind
+
+    failing = tmp_path / "failing.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1 / 0")]), str(failing))
+    run = execute_notebook(failing, tmp_path / "failed", {})
+    assert not run.ok and run.error.startswith("ZeroDivisionError") and run.notebook.is_file()
