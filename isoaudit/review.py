@@ -144,6 +144,7 @@ class ReviewPack:
     proposals: pd.DataFrame  # improvement opportunities (f): opportunity, category, source
     inputs: pd.DataFrame  # file, sha256
     parameters: dict
+    figures: dict = field(default_factory=dict)  # headline numbers for roll-ups (see ``_figures``)
     version: str = __version__
 
     def section(self, key: str) -> ReviewSection:
@@ -192,7 +193,29 @@ def assemble_review(records, unit_code: str, year: int, lang: str = "vi", as_of=
         inputs=_input_digests(records, context.own),
         parameters={"records": str(records.folder), "unit": unit_code, "year": year, "lang": lang,
                     "as_of": format_date(context.as_of, lang)},
+        figures=_figures(context),
     )
+
+
+def _figures(context: "_Context") -> dict:
+    """The headline numbers of the review, as plain JSON values: the same figures the sections show."""
+    totals = _overall(context.current) if len(context.current) else None
+    findings = context.findings
+    raised = findings[(findings["raised_date"].dt.year == context.year).fillna(False).to_numpy(bool)]
+    objectives = context.objectives
+    return {
+        "on_time_rate": context.measures.get("on_time_rate"),
+        "received": len(context.current),
+        "returned": int(totals["returned"]) if totals is not None else 0,
+        "overdue": int(totals["overdue"]) if totals is not None else 0,
+        "late_without_apology": int(context.current["late_without_apology"].fillna(False).sum())
+        if len(context.current) else 0,
+        "actions_open": int(findings["open"].sum()),
+        "actions_overdue": int(findings["overdue"].sum()),
+        "objectives_met": int(objectives["met"].fillna(False).astype(bool).sum()),
+        "objectives_total": len(objectives),
+        "findings_by_clause": {str(k): int(v) for k, v in raised["clause"].value_counts().items()},
+    }
 
 
 # ---- shared computations -----------------------------------------------------------------------------------
@@ -504,7 +527,7 @@ def _objectives_section(context: _Context) -> ReviewSection:
                                        missed=int((met == False).sum()), unknown=int(met.isna().sum())))  # noqa: E712
     for row in result[result["note"].notna()].itertuples():
         section.warnings.append(context.t(f"warn.objective_{row.note}", objective=row.objective,
-                                          measure=row.measure or ""))
+                                          measure=row.measure if isinstance(row.measure, str) else ""))
     shown = result.assign(
         result_text=[_measured_text(v, u, context.lang) for v, u in zip(result["measured"], result["target_unit"])],
         met=met.map({True: context.t("met.yes"), False: context.t("met.no")}).astype("string")

@@ -6,7 +6,12 @@ import pytest
 from openpyxl import load_workbook
 
 from isoaudit.decisions import decisions_path, write_decisions_template
-from isoaudit.outputs.review_html import page_html, section_html, table_html
+from isoaudit.outputs.review_html import (
+    footer_html,
+    page_html,
+    section_html,
+    table_html,
+)
 from isoaudit.records import load_records
 from isoaudit.review import SECTION_KEYS, assemble_review
 from isoaudit.synthetic import MARKUP_UNIT, make_sample
@@ -259,7 +264,7 @@ def test_decisions_are_carried_to_the_next_review(tmp_path):
 
 def test_text_from_the_records_is_escaped(pack):
     body = "".join(section_html(s) + "".join(table_html(t) for t in s.tables) for s in pack.sections)
-    page = page_html(body, pack)
+    page = page_html(body, pack.title, pack.lang, footer_html(pack.inputs, pack.parameters, pack.version, pack.lang))
     assert SCRIPT not in page and "<b>xác nhận</b>" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page  # the procedure and the feedback
     assert page.count("&lt;script&gt;") >= 3  # catalogue gap, by-procedure table, feedback table
@@ -289,7 +294,9 @@ def test_sample_district_has_every_review_input(sample_pack):
 
 def test_sample_feedback_markup_is_escaped(sample_pack):
     section = sample_pack.section("c1")
-    page = page_html(section_html(section) + "".join(table_html(t) for t in section.tables), sample_pack)
+    page = page_html(section_html(section) + "".join(table_html(t) for t in section.tables), sample_pack.title,
+                     sample_pack.lang, footer_html(sample_pack.inputs, sample_pack.parameters, sample_pack.version,
+                                                   sample_pack.lang))
     assert "<b>công khai</b>" not in page and "&lt;b&gt;công khai&lt;/b&gt;" in page
 
 

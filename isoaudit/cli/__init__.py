@@ -9,7 +9,7 @@ from isoaudit import __version__
 from isoaudit.errors import IsoauditError
 
 # Modules of isoaudit.cli, in the order their commands are listed in --help.
-COMMANDS = ["validate", "timeliness", "sample", "make_sample"]
+COMMANDS = ["validate", "timeliness", "sample", "review", "batch", "make_sample"]
 
 
 def build_parser() -> argparse.ArgumentParser:

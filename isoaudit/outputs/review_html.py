@@ -10,6 +10,7 @@ import base64
 import html
 from pathlib import Path
 
+from isoaudit import __version__
 from isoaudit.i18n import format_date, label
 from isoaudit.review_charts import chart_png
 from isoaudit.safety import atomic_write
@@ -107,8 +108,16 @@ def show_section(section) -> None:
 
 # ---- the page ----------------------------------------------------------------------------------------------------
 def export_html(executed_notebook, pack, path) -> Path:
-    """Write the executed notebook as a page without code, prompts or notebook notes (markdown cells), with
-    a viewport for phones and the reproducibility footer; atomically."""
+    """The executed review notebook as a page (see ``export_notebook_page``) with the pack's footer."""
+    title = f'{label("review.html.report", pack.lang)}: {pack.title} - {pack.unit_name}'
+    return export_notebook_page(executed_notebook, path, title, pack.lang, pack.inputs, pack.parameters, pack.version)
+
+
+def export_notebook_page(executed_notebook, path, title: str, lang: str, inputs, parameters: dict,
+                         version: str = __version__) -> Path:
+    """Write an executed notebook as a page without code, prompts or notebook notes (markdown cells), with a
+    viewport for phones and a footer naming the input files (``inputs``: file, sha256), the parameters and
+    the isoaudit version; atomically."""
     import nbformat
     from nbconvert import HTMLExporter
 
@@ -121,31 +130,30 @@ def export_html(executed_notebook, pack, path) -> Path:
     exporter = HTMLExporter(template_name="basic", exclude_input=True, exclude_input_prompt=True,
                             exclude_output_prompt=True, exclude_markdown=True)
     body, _ = exporter.from_notebook_node(notebook)
-    page = page_html(body, pack)
+    page = page_html(body, title, lang, footer_html(inputs, parameters, version, lang))
     path = Path(path)
     with atomic_write(path, "w") as handle:
         handle.write(page)
     return path
 
 
-def page_html(body: str, pack) -> str:
+def page_html(body: str, title: str, lang: str, footer: str) -> str:
     """A complete page around ``body`` (the exported notebook outputs)."""
-    title = f'{label("review.html.report", pack.lang)}: {pack.title} - {pack.unit_name}'
-    return (f'<!DOCTYPE html>\n<html lang="{pack.lang}">\n<head>\n<meta charset="utf-8">\n'
+    return (f'<!DOCTYPE html>\n<html lang="{lang}">\n<head>\n<meta charset="utf-8">\n'
             f'<meta name="viewport" content="width=device-width, initial-scale=1">\n'
             f"<title>{_e(title)}</title>\n<style>{PAGE_CSS}</style>\n</head>\n<body>\n"
-            f'<main class="iso-report">\n{body}\n</main>\n{footer_html(pack)}\n</body>\n</html>\n')
+            f'<main class="iso-report">\n{body}\n</main>\n{footer}\n</body>\n</html>\n')
 
 
-def footer_html(pack) -> str:
-    """Input files with their SHA-256, the parameters and the isoaudit version: enough to redo the pack."""
-    t = _t(pack.lang)
+def footer_html(inputs, parameters: dict, version: str, lang: str) -> str:
+    """Input files with their SHA-256, the parameters and the isoaudit version: enough to redo the report."""
+    t = _t(lang)
     files = "".join(f"<tr><th>{_e(row.file)}</th><td>{_e(row.sha256)}</td></tr>"
-                    for row in pack.inputs.itertuples(index=False))
-    parameters = ", ".join(f"{_e(k)}={_e(v)}" for k, v in pack.parameters.items())
+                    for row in inputs.itertuples(index=False))
+    shown = ", ".join(f"{_e(k)}={_e(v)}" for k, v in parameters.items())
     return (f'<footer class="iso-footer">\n<p><strong>{_e(t("footer.heading"))}</strong></p>\n'
-            f'<p>{_e(t("footer.version", version=pack.version))}</p>\n'
-            f'<p>{_e(t("footer.parameters"))}: {parameters}</p>\n'
+            f'<p>{_e(t("footer.version", version=version))}</p>\n'
+            f'<p>{_e(t("footer.parameters"))}: {shown}</p>\n'
             f'<div class="iso-table"><table><caption>{_e(t("footer.inputs"))}</caption>'
             f'<thead><tr><th scope="col">{_e(t("footer.file"))}</th><th scope="col">SHA-256</th></tr></thead>'
             f"<tbody>{files}</tbody></table></div>\n</footer>")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from itertools import chain, islice
+from operator import itemgetter
 from pathlib import Path
 
 import numpy as np
@@ -96,27 +97,28 @@ def empty_frame(kind: str) -> pd.DataFrame:
 def _convert_chunk(chunk, first_row, kind, header, file_name, sheet, problems):
     """Typed columns for one chunk of raw rows; blank rows dropped, the table ends at a totals row."""
     positions = header.positions
-    lengths = set(map(len, chunk))
-    width = max(max(positions.values()) + 1, max(lengths))
-    if lengths != {width}:  # CSV rows may be ragged; calamine rows never are
+    names = list(positions)
+    width = max(positions.values()) + 1
+    if min(map(len, chunk)) < width:  # CSV rows may be ragged; calamine rows never are
         chunk = [list(row) + [""] * (width - len(row)) for row in chunk]
-    grid = np.empty((len(chunk), width), dtype=object)
-    grid[:] = chunk
+    # Only the recognised columns are copied out of the rows, by a C-level getter.
+    picked = list(map(itemgetter(*positions.values()), chunk))
+    mapped = np.empty((len(chunk), len(names)), dtype=object)
+    mapped[:] = picked if len(names) > 1 else [[value] for value in picked]
     numbers = np.arange(first_row, first_row + len(chunk))
-    mapped = grid[:, list(positions.values())]
     blank = (mapped == "").all(axis=1)
-    end_at = _end_marker_row(grid, blank, positions, kind)
+    end_at = _end_marker_row(chunk, mapped, names, kind)
     if end_at is not None:
         blank[end_at:] = True
     keep = ~blank
-    kept = grid[keep]
+    kept = mapped[keep]
     kept_numbers = numbers[keep]
     columns = {}
     for spec in schema.KINDS[kind]:
         if spec.name not in positions:
             columns[spec.name] = CONVERTERS[spec.kind](np.full(len(kept), None, dtype=object))[0]
             continue
-        values = kept[:, positions[spec.name]]
+        values = kept[:, names.index(spec.name)]
         series, bad = CONVERTERS[spec.kind](values)
         columns[spec.name] = series.reset_index(drop=True)
         for index in np.flatnonzero(bad):
@@ -128,13 +130,13 @@ def _convert_chunk(chunk, first_row, kind, header, file_name, sheet, problems):
     return frame, end_at is not None
 
 
-def _end_marker_row(grid: np.ndarray, blank: np.ndarray, positions: dict, kind: str) -> int | None:
+def _end_marker_row(rows: list, mapped: np.ndarray, names: list, kind: str) -> int | None:
     """Index of the first totals or signature row: a row missing a required value whose first text is one
     of the end markers. Only such rows are looked at, and they are few."""
-    required = [positions[c] for c in schema.required(kind) if c in positions]
-    incomplete = (grid[:, required] == "").any(axis=1) if required else np.ones(len(grid), dtype=bool)
+    required = [names.index(c) for c in schema.required(kind) if c in names]
+    incomplete = (mapped[:, required] == "").any(axis=1) if required else np.ones(len(rows), dtype=bool)
     for index in np.flatnonzero(incomplete):
-        first = next((c for c in grid[index] if isinstance(c, str) and c.strip()), None)
+        first = next((c for c in rows[index] if isinstance(c, str) and c.strip()), None)
         if first is not None and fold(first).startswith(_END_MARKERS):
             return int(index)
     return None

@@ -1,0 +1,279 @@
+"""Every unit's audit and management-review reports in one run, with a district roll-up.
+
+The district's records are read and validated once and handed to each unit's notebooks as a columnar cache
+(``records.cache``). Units run in worker processes (or on a Dask cluster); a unit whose records are broken
+or whose notebook fails gets an error result and the others complete. A unit's reports appear all at once
+in its folder (built beside it, then renamed), and a rerun skips units whose inputs, notebooks and
+parameters have not changed since their last successful run.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import time
+import traceback
+import uuid
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from isoaudit import __version__
+from isoaudit.errors import IsoauditError
+from isoaudit.i18n import label
+from isoaudit.problems import ERROR
+from isoaudit.records import load_records
+from isoaudit.records.cache import save_cache
+from isoaudit.safety import atomic_write, inside, safe_filename
+from isoaudit.text import fold
+from isoaudit.unit_reports import AUDIT_NOTEBOOK, REVIEW_NOTEBOOK
+
+UNIT_LEVELS = ("commune", "ward")  # a district office audits its communes and wards
+CACHE_DIR = "_cache"
+PARTIAL_DIR = "_partial"
+FINGERPRINT = ".fingerprint"
+SUMMARY = "summary.json"
+
+
+@dataclass
+class UnitJob:
+    """Everything a worker needs to produce one unit's reports (plain values: it travels to other processes)."""
+
+    unit_code: str
+    unit_name: str
+    folder: str  # the unit's output folder
+    cache: str  # the records cache
+    records_folder: str  # the original records folder (audits are kept there)
+    year: int
+    lang: str
+    fingerprint: str
+    force: bool = False
+
+
+@dataclass
+class UnitResult:
+    unit_code: str
+    unit_name: str
+    folder: str
+    status: str  # done, unchanged, failed
+    seconds: float = 0.0
+    error: str = ""
+    outputs: dict = field(default_factory=dict)  # kind -> file name inside the unit folder
+    summary: dict = field(default_factory=dict)  # figures for the district roll-up
+
+    @property
+    def ok(self) -> bool:
+        return self.status != "failed"
+
+
+@dataclass
+class BatchResult:
+    out: Path
+    year: int
+    results: list[UnitResult]
+    index: Path | None = None
+
+    @property
+    def failed(self) -> list[UnitResult]:
+        return [r for r in self.results if not r.ok]
+
+
+def run_batch(folder, out, *, jobs: int | None = None, units: list[str] | None = None, year: int | None = None,
+              lang: str = "vi", force: bool = False, executor: str = "local", scheduler: str | None = None,
+              progress: bool = True) -> BatchResult:
+    """Produce every selected unit's reports under ``out`` and the district roll-up; see the module doc."""
+    from isoaudit.rollup import write_rollup
+
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    shutil.rmtree(out / PARTIAL_DIR, ignore_errors=True)  # what an interrupted run left half-built
+    records = load_records(folder, lang=lang)
+    cache = save_cache(records, out / CACHE_DIR)
+    year = year or default_year(records)
+    selected = select_units(records, units)
+    jobs_list = [make_job(records, row, out, cache, year, lang, force) for row in selected.itertuples()]
+    results = _execute(jobs_list, jobs or os.cpu_count() or 1, executor, scheduler, progress, lang)
+    shutil.rmtree(out / PARTIAL_DIR, ignore_errors=True)  # every unit's staging folder was moved or removed
+    order = {job.unit_code: i for i, job in enumerate(jobs_list)}
+    results.sort(key=lambda r: order[r.unit_code])
+    batch = BatchResult(out, year, results)
+    batch.index = write_rollup(batch, records, lang)
+    return batch
+
+
+def default_year(records) -> int:
+    """The latest year with dossiers received (the year a review looks back on)."""
+    received = records.dossiers["received_at"].dropna()
+    return int(received.dt.year.max()) if len(received) else pd.Timestamp.today().year
+
+
+def select_units(records, codes: list[str] | None) -> pd.DataFrame:
+    """The registry rows to run: the given codes, or every commune and ward."""
+    units = records.units
+    if codes:
+        wanted = [str(c).strip() for c in codes]
+        unknown = [c for c in wanted if c not in set(units["unit_code"])]
+        if unknown:
+            raise IsoauditError("batch.unknown_units", units=", ".join(unknown))
+        return units.set_index("unit_code").loc[wanted].reset_index()
+    return units[units["level"].isin(UNIT_LEVELS)].reset_index(drop=True)
+
+
+def make_job(records, unit, out: Path, cache: Path, year: int, lang: str, force: bool) -> UnitJob:
+    name = str(unit.unit_name)
+    folder = inside(out, safe_filename(f"{unit.unit_code}_{fold(name).replace(' ', '_')}", "unit"))
+    return UnitJob(unit_code=str(unit.unit_code), unit_name=name, folder=str(folder), cache=str(cache),
+                   records_folder=str(records.folder), year=year, lang=lang,
+                   fingerprint=unit_fingerprint(records, str(unit.unit_code), year, lang), force=force)
+
+
+def unit_fingerprint(records, unit_code: str, year: int, lang: str) -> str:
+    """A digest of everything a unit's reports depend on: its input files and the shared ones (registry,
+    catalogue, calendar), its saved audits, the notebooks, the parameters and the isoaudit version."""
+    digests = records.file_digests()
+    own = records.for_unit(unit_code)
+    names = set(own.dossiers["source_file"]) | set(own.objectives["source_file"]) | set(own.surveys["source_file"]) \
+        | set(own.feedback["source_file"]) | set(own.decisions["source_file"]) | set(own.findings["source_file"]) \
+        | {p.file for p in own.problems}
+    shared = digests["file"].map(lambda f: "/" not in f.replace("\\", "/"))
+    mine = digests["file"].map(lambda f: Path(f).name in names)
+    parts = digests[shared | mine].sort_values("file").to_records(index=False).tolist()
+    audits = Path(records.folder) / "audits" / unit_code
+    if audits.is_dir():
+        parts += [(str(p.relative_to(audits)), _sha256(p)) for p in sorted(audits.glob("*.xlsx"))]
+    parts += [(path.name, _sha256(path)) for path in (AUDIT_NOTEBOOK, REVIEW_NOTEBOOK)]
+    payload = json.dumps({"inputs": parts, "year": year, "lang": lang, "version": __version__}, sort_keys=True,
+                         default=str)
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def run_unit(job: UnitJob) -> UnitResult:
+    """One unit's reports. Never raises: a failure comes back as a result with the reason."""
+    started = time.perf_counter()
+    folder = Path(job.folder)
+    previous = _previous_run(folder)
+    if not job.force and previous is not None and previous.get("fingerprint") == job.fingerprint:
+        result = UnitResult(**{**previous["result"], "status": "unchanged", "seconds": 0.0})
+        return result
+    staging = Path(job.folder).parent / PARTIAL_DIR / f"{folder.name}-{uuid.uuid4().hex[:8]}"
+    staging.mkdir(parents=True)
+    log = staging / "log.txt"
+    try:
+        result = _produce(job, staging, log)
+    except Exception as error:  # a unit must never stop the batch; the reason goes to its row and log
+        _append(log, traceback.format_exc())
+        result = UnitResult(job.unit_code, job.unit_name, job.folder, "failed", error=_reason(error, job.lang))
+    result.seconds = round(time.perf_counter() - started, 2)
+    if result.ok:
+        with atomic_write(staging / FINGERPRINT, "w") as handle:
+            json.dump({"fingerprint": job.fingerprint, "result": asdict(result)}, handle, ensure_ascii=False)
+        _publish(staging, folder)
+    else:
+        _keep_log(staging, folder, log)
+    return result
+
+
+def _produce(job: UnitJob, staging: Path, log: Path) -> UnitResult:
+    from isoaudit.unit_reports import audit_progress, audit_reports, review_reports
+
+    records = load_records(job.cache)
+    errors = [p for p in records.for_unit(job.unit_code).problems if p.severity == ERROR]
+    if errors:
+        reasons = "; ".join(f"{p.file}: {p.message(job.lang)}" for p in errors)
+        _append(log, reasons)
+        return UnitResult(job.unit_code, job.unit_name, job.folder, "failed",
+                          error=label("batch.broken_records", job.lang, reasons=reasons))
+    common = {"lang": job.lang, "records_param": job.cache}
+    audit = audit_reports(records, job.unit_code, job.year, staging, audit_dir=job.records_folder, **common)
+    _append(log, f"audit: {audit.error or 'ok'}")
+    if not audit.ok:
+        return UnitResult(job.unit_code, job.unit_name, job.folder, "failed",
+                          error=label("batch.notebook_failed", job.lang, notebook="audit", error=audit.error))
+    # The chair's decisions workbook is left with the reports: a batch never writes into the records folder.
+    review = review_reports(records, job.unit_code, job.year, staging, decisions_folder=staging,
+                            base="xem_xet_lanh_dao", **common)
+    _append(log, f"review: {review.error or 'ok'}")
+    if not review.ok:
+        return UnitResult(job.unit_code, job.unit_name, job.folder, "failed",
+                          error=label("batch.notebook_failed", job.lang, notebook="review", error=review.error))
+    files = {**audit.files, **review.files}
+    outputs = {kind: path.relative_to(staging).as_posix() for kind, path in files.items()}
+    summary = {**review.pack.figures, **audit_progress(job.records_folder, job.unit_code, job.year)}
+    with atomic_write(staging / SUMMARY, "w") as handle:
+        json.dump(summary, handle, ensure_ascii=False, indent=1, default=str)
+    return UnitResult(job.unit_code, job.unit_name, job.folder, "done", outputs=outputs, summary=summary)
+
+
+def _execute(jobs: list[UnitJob], workers: int, executor: str, scheduler: str | None, progress: bool,
+             lang: str) -> list[UnitResult]:
+    from tqdm import tqdm
+
+    bar = tqdm(total=len(jobs), disable=not progress, unit=label("batch.unit_word", lang), ncols=80)
+    results = []
+    try:
+        if executor == "dask":
+            from distributed import Client
+            from distributed import as_completed as dask_completed
+
+            with Client(scheduler) as client:
+                futures = client.map(run_unit, jobs, pure=False)
+                for future in dask_completed(futures):
+                    results.append(future.result())
+                    bar.update()
+        elif workers <= 1 or len(jobs) <= 1:
+            for job in jobs:
+                results.append(run_unit(job))
+                bar.update()
+        else:
+            with ProcessPoolExecutor(max_workers=min(workers, len(jobs))) as pool:
+                for future in as_completed([pool.submit(run_unit, job) for job in jobs]):
+                    results.append(future.result())
+                    bar.update()
+    finally:
+        bar.close()
+    return results
+
+
+def _publish(staging: Path, folder: Path) -> None:
+    """Put the freshly built folder in place of the old one; readers never see a half-written unit."""
+    old = None
+    if folder.exists():
+        old = folder.with_name(f".{folder.name}.old-{uuid.uuid4().hex[:8]}")
+        os.replace(folder, old)
+    os.replace(staging, folder)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def _keep_log(staging: Path, folder: Path, log: Path) -> None:
+    """A failed unit keeps its previous reports; only its log is updated, under ``out/_logs``."""
+    logs = folder.parent / "_logs"
+    logs.mkdir(exist_ok=True)
+    if log.exists():
+        shutil.copyfile(log, logs / f"{folder.name}.log")
+    shutil.rmtree(staging, ignore_errors=True)
+
+
+def _previous_run(folder: Path) -> dict | None:
+    try:
+        return json.loads((folder / FINGERPRINT).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def _append(log: Path, text: str) -> None:
+    with log.open("a", encoding="utf-8") as handle:
+        handle.write(text.rstrip() + "\n")
+
+
+def _reason(error: Exception, lang: str) -> str:
+    if isinstance(error, IsoauditError):
+        return error.message(lang)
+    return f"{type(error).__name__}: {error}"
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()

@@ -1,0 +1,132 @@
+"""The district roll-up of a batch: one row per unit, findings by clause and unit, the worst procedures.
+
+Written as ``index.html`` (linking every unit's reports) and ``summary.xlsx``. It shows figures only: no
+citizen's name, address or identity number ever reaches it.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pandas as pd
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from isoaudit import __version__
+from isoaudit.calendar import records_calendar
+from isoaudit.i18n import format_date, format_percent, label
+from isoaudit.outputs.xlsx import SheetSpec, write_workbook
+from isoaudit.safety import atomic_write
+from isoaudit.timeliness import assess
+from isoaudit.timeliness_summary import summarise
+
+SUMMARY_COLUMNS = ["unit_code", "unit_name", "status", "on_time_rate", "returned", "overdue", "late_without_apology",
+                   "actions_open", "actions_overdue", "objectives_met", "objectives_total", "audit_status",
+                   "audit_answered", "audit_total", "error"]
+WORST_PROCEDURES = 10
+MIN_RETURNED = 5  # a procedure with fewer returned dossiers says little about its rate
+
+
+def write_rollup(batch, records, lang: str = "vi") -> Path:
+    """Write ``index.html`` and ``summary.xlsx`` into the batch's output folder; returns the page's path."""
+    table = unit_table(batch.results)
+    heatmap = findings_heatmap(batch.results)
+    worst = worst_procedures(records, batch.year)
+    write_workbook(batch.out / "summary.xlsx", {
+        label("batch.sheet.units", lang): SheetSpec(_shown(table, lang), _headers(table, lang),
+                                                    [label("batch.title", lang, year=batch.year)],
+                                                    percent_columns=("on_time_rate",)),
+        label("batch.sheet.findings", lang): SheetSpec(heatmap.reset_index(), {"clause": label("batch.col.clause", lang)}),
+        label("batch.sheet.worst", lang): SheetSpec(worst, _headers(worst, lang),
+                                                    percent_columns=("on_time_rate",)),
+    })
+    page = _environment().get_template("rollup.html.j2").render(
+        t=lambda key, **params: label(f"batch.{key}", lang, **params), lang=lang, year=batch.year,
+        rows=_page_rows(batch, table, lang), heatmap=heatmap, heat_max=max(int(heatmap.to_numpy().max()), 1)
+        if heatmap.size else 1, worst=_shown_worst(worst, lang), version=__version__,
+        generated=format_date(pd.Timestamp.today(), lang), failed=len(batch.failed), total=len(batch.results))
+    path = batch.out / "index.html"
+    with atomic_write(path, "w") as handle:
+        handle.write(page)
+    return path
+
+
+def unit_table(results) -> pd.DataFrame:
+    """One row per unit with the figures of ``SUMMARY_COLUMNS``."""
+    rows = []
+    for result in results:
+        figures = {k: v for k, v in result.summary.items() if k in SUMMARY_COLUMNS}
+        rows.append({**figures, "unit_code": result.unit_code, "unit_name": result.unit_name,
+                     "status": result.status, "error": result.error})
+    return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
+
+
+def findings_heatmap(results) -> pd.DataFrame:
+    """Findings (nonconformities and observations) per clause (rows) and unit (columns)."""
+    counts = {r.unit_code: r.summary.get("findings_by_clause", {}) for r in results}
+    frame = pd.DataFrame(counts).fillna(0).astype(int)
+    if frame.empty:
+        return frame
+    frame.index.name = "clause"
+    return frame.loc[sorted(frame.index, key=_clause_key)]
+
+
+def worst_procedures(records, year: int) -> pd.DataFrame:
+    """The district's procedures with the lowest on-time rate in ``year`` (at least ``MIN_RETURNED`` returned)."""
+    dossiers = records.dossiers[records.dossiers["received_at"].dt.year == year]
+    if dossiers.empty:
+        return pd.DataFrame(columns=["procedure_code", "procedure_name", "returned", "late", "overdue",
+                                     "on_time_rate"])
+    as_of = min(pd.Timestamp(year=year, month=12, day=31), pd.Timestamp.today().normalize())
+    assessed = assess(dossiers, records.procedures, records_calendar(records), as_of=as_of)
+    table = summarise(assessed, by="procedure")
+    table = table[table["returned"] >= MIN_RETURNED].sort_values(["on_time_rate", "late"], ascending=[True, False])
+    columns = ["procedure_code", "procedure_name", "returned", "late", "overdue", "on_time_rate"]
+    return table[columns].head(WORST_PROCEDURES).reset_index(drop=True)
+
+
+def _page_rows(batch, table: pd.DataFrame, lang: str) -> list[dict]:
+    rows = []
+    for result, figures in zip(batch.results, table.to_dict("records")):
+        folder = Path(result.folder)
+        links = {kind: _relative(folder / name, batch.out) for kind, name in result.outputs.items()
+                 if (folder / name).exists() and kind in ("audit_html", "review_html", "review_docx")}
+        rows.append({**figures, "links": links, "ok": result.ok,
+                     "on_time": format_percent(figures.get("on_time_rate"), lang),
+                     "status_text": label(f"batch.status.{result.status}", lang),
+                     "audit_text": label(f"batch.audit.{figures.get('audit_status') or 'none'}", lang,
+                                         answered=_int(figures.get("audit_answered")),
+                                         total=_int(figures.get("audit_total")))})
+    return rows
+
+
+def _relative(path: Path, root: Path) -> str:
+    return os.path.relpath(path, root).replace(os.sep, "/")
+
+
+def _shown(table: pd.DataFrame, lang: str) -> pd.DataFrame:
+    shown = table.copy()
+    shown["status"] = shown["status"].map(lambda s: label(f"batch.status.{s}", lang))
+    shown["audit_status"] = shown["audit_status"].map(
+        lambda s: label(f"batch.audit_word.{s if isinstance(s, str) else 'none'}", lang))
+    return shown
+
+
+def _headers(table: pd.DataFrame, lang: str) -> dict:
+    return {c: label(f"batch.col.{c}", lang) for c in table.columns}
+
+
+def _shown_worst(worst: pd.DataFrame, lang: str) -> list[dict]:
+    return [{**row, "on_time": format_percent(row["on_time_rate"], lang)} for row in worst.to_dict("records")]
+
+
+def _int(value) -> int:
+    return 0 if value is None or value != value else int(value)
+
+
+def _clause_key(clause: str) -> tuple:
+    return tuple(int(p) if p.isdigit() else 0 for p in str(clause).split("."))
+
+
+def _environment() -> Environment:
+    # Autoescape: unit and procedure names come from spreadsheets and are untrusted.
+    return Environment(loader=PackageLoader("isoaudit", "templates"), autoescape=select_autoescape(["html", "j2"]))

@@ -1,0 +1,101 @@
+"""The batch over a district: every unit's reports, a broken commune, reruns, the roll-up page, Dask."""
+from __future__ import annotations
+
+import json
+import shutil
+from types import SimpleNamespace
+
+import pandas as pd
+import pytest
+
+from isoaudit.batch import BatchResult, UnitResult, make_job, run_batch
+from isoaudit.cli import main
+from isoaudit.records import load_records
+from isoaudit.rollup import write_rollup
+from isoaudit.synthetic import make_sample
+
+UNITS = ["08023", "08029", "08035"]  # two official books and one that the test breaks
+
+
+@pytest.fixture(scope="module")
+def district(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("district") / "records"
+    make_sample(folder, scale=0.1)
+    return folder
+
+
+@pytest.mark.slow
+def test_batch_makes_every_report_survives_a_broken_commune_and_skips_what_did_not_change(district, tmp_path):
+    records = tmp_path / "records"
+    shutil.copytree(district, records)
+    broken = next((records / "dossiers").glob("08035_*.xlsx"))
+    broken.write_bytes(b"PK\x03\x04 this zip is cut short")
+    out = tmp_path / "reports"
+
+    assert main(["batch", str(records), "--out", str(out), "--units", *UNITS, "--jobs", "2", "--quiet"]) == 1
+    summary = pd.read_excel(out / "summary.xlsx", sheet_name=0, header=2, dtype=str, engine="calamine")
+    statuses = dict(zip(summary["Mã đơn vị"], summary["Tình trạng lập báo cáo"]))
+    assert statuses == {"08023": "Đã lập", "08029": "Đã lập", "08035": "Lỗi"}
+    page = (out / "index.html").read_text(encoding="utf-8")
+    assert broken.name in page  # the reason names the damaged file
+    for unit in ("08023", "08029"):
+        folder = next(out.glob(f"{unit}_*"))
+        assert {"danh_gia_noi_bo.html", "xem_xet_lanh_dao.html", "xem_xet_lanh_dao.docx"} <= \
+            {p.name for p in folder.iterdir()}
+        review = (folder / "xem_xet_lanh_dao.html").read_text(encoding="utf-8")
+        assert "assemble_review(" not in review and "show_section(" not in review  # no code cells
+        assert f'href="{folder.name}/xem_xet_lanh_dao.html"' in page
+    assert not list(out.glob("08035_*")) and (out / "_logs").is_dir()
+    assert not any((records / "reviews").glob("*_quyet_dinh_2025.xlsx"))  # nothing written into the records
+    assert "Nguyễn" not in page and "Trần" not in page  # no citizen's name on the roll-up
+
+    # A rerun redoes nothing that did not change; the broken unit still fails.
+    first = {u: next(out.glob(f"{u}_*")) / ".fingerprint" for u in ("08023", "08029")}
+    stamps = {u: f.stat().st_mtime_ns for u, f in first.items()}
+    batch = run_batch(records, out, units=UNITS, jobs=2, progress=False)
+    assert [r.status for r in batch.results] == ["unchanged", "unchanged", "failed"]
+    assert {u: f.stat().st_mtime_ns for u, f in first.items()} == stamps
+
+    # Changing one commune's log reruns that commune only.
+    log = next((records / "dossiers").glob("08029_*.xlsx"))
+    log.write_bytes(log.read_bytes())  # same bytes: still unchanged
+    shutil.copyfile(next((district / "dossiers").glob("08035_*.xlsx")), broken)  # repaired
+    batch = run_batch(records, out, units=UNITS, jobs=2, progress=False)
+    assert [r.status for r in batch.results] == ["unchanged", "unchanged", "done"], batch.results[2].error
+    assert not batch.failed and not (out / "_partial").exists()
+
+
+def test_roll_up_escapes_markup_in_names_and_keeps_links_inside(tmp_path):
+    evil = '<script>alert("x")</script>'
+    folder = tmp_path / "08023_x"
+    folder.mkdir()
+    (folder / "xem_xet_lanh_dao.html").write_text("ok", encoding="utf-8")
+    results = [
+        UnitResult("08023", f"Xã {evil}", str(folder), "done", outputs={"review_html": "xem_xet_lanh_dao.html"},
+                   summary={"on_time_rate": 0.9, "overdue": 2, "findings_by_clause": {"8.5.1": 2}}),
+        UnitResult("08029", "Xã B", str(tmp_path / "08029_b"), "failed", error=f"tệp {evil} hỏng"),
+    ]
+    records = SimpleNamespace(dossiers=pd.DataFrame({"received_at": pd.Series([], dtype="datetime64[us]")}))
+    index = write_rollup(BatchResult(tmp_path, 2025, results), records, "vi")
+    page = index.read_text(encoding="utf-8")
+    assert "<script>" not in page and "&lt;script&gt;" in page
+    assert 'href="08023_x/xem_xet_lanh_dao.html"' in page and "90,0 %" in page
+
+
+@pytest.mark.parametrize("name", ["../../etc", "/abs/path", "..", "Xã <b>A</b>/..\\b"])
+def test_unit_folders_stay_inside_the_output_folder(district, tmp_path, name):
+    records = load_records(district)
+    unit = SimpleNamespace(unit_code=name, unit_name=name)
+    job = make_job(records, unit, tmp_path, tmp_path / "_cache", 2025, "vi", False)
+    assert tmp_path.resolve() in __import__("pathlib").Path(job.folder).resolve().parents
+
+
+@pytest.mark.slow
+def test_dask_local_cluster_runs_units(district, tmp_path):
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        batch = run_batch(district, tmp_path / "out", units=["08023"], executor="dask", scheduler=cluster.scheduler_address,
+                          progress=False)
+    assert [r.status for r in batch.results] == ["done"]
+    summary = json.loads((next((tmp_path / "out").glob("08023_*")) / "summary.json").read_text(encoding="utf-8"))
+    assert 0 < summary["on_time_rate"] <= 1
