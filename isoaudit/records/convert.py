@@ -67,14 +67,28 @@ def to_text(cells) -> tuple[pd.Series, np.ndarray]:
     values = as_cells(cells)
     if infer_dtype(values, skipna=True) not in ("string", "empty"):
         values = np.array([v if isinstance(v, str) or v is None else _text_of(v) for v in values], dtype=object)
-    # Clean each distinct value once: logs repeat the same procedure names, channels and officers.
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    text = pa.array(uniques, type=pa.string())
-    text = pc.utf8_trim_whitespace(pc.replace_substring_regex(pc.utf8_normalize(text, "NFC"), r"\s+", " "))
-    text = pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text)
-    cleaned = pd.array(text, dtype="string")
-    result = pd.Series(cleaned.take(codes, allow_fill=True))
+    # Columns that repeat (procedure names, channels, officers) are cleaned once per distinct value; mostly
+    # unique ones (ids, names, addresses) are cleaned whole: hashing them would cost more than it saves.
+    head = values[:1000]
+    repeats = len(head) and len(set(head.tolist())) < 0.5 * len(head)
+    if repeats:
+        codes, uniques = pd.factorize(values, use_na_sentinel=True)
+        cleaned = _clean_text(pa.array(uniques, type=pa.string(), from_pandas=True))
+        result = pd.Series(pd.array(cleaned, dtype="string").take(codes, allow_fill=True))
+    else:
+        result = pd.Series(pd.array(_clean_text(pa.array(values, type=pa.string(), from_pandas=True)),
+                                    dtype="string"))
     return result, np.zeros(len(values), dtype=bool)
+
+
+def _clean_text(text: pa.Array) -> pa.Array:
+    """NFC (only where some text is not ASCII), runs of white space folded, ends trimmed, '' as missing."""
+    if not pc.all(pc.string_is_ascii(text)).as_py():
+        text = pc.utf8_normalize(text, "NFC")
+    text = pc.utf8_trim_whitespace(text)
+    if pc.any(pc.match_substring_regex(text, r"\s\s|[^\S ]")).as_py():
+        text = pc.replace_substring_regex(text, r"\s+", " ")
+    return pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text)
 
 
 def as_cells(cells) -> np.ndarray:

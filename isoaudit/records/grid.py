@@ -6,8 +6,8 @@ the user sees them in Excel. Files that are not spreadsheets, encrypted workbook
 """
 from __future__ import annotations
 
+import codecs
 import csv
-import io
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
@@ -87,19 +87,34 @@ def _check_container(path: Path) -> None:
 
 
 def _csv_grid(path: Path) -> Grid:
-    raw = path.read_bytes()
-    if not raw.strip():
+    """CSV rows streamed from the file (a million-row export never sits in memory as one text)."""
+    with path.open("rb") as handle:
+        head = handle.read(1 << 16)
+    if not head.strip():
         raise RecordsError("empty_file", file=path.name)
-    if b"\x00" in raw[:4096]:
+    if b"\x00" in head[:4096]:
         raise RecordsError("not_a_spreadsheet", file=path.name)
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise RecordsError("csv_not_utf8", file=path.name) from None
-    sample = text[:8192]
+    _check_utf8(path)
+    sample = head.decode("utf-8-sig", errors="ignore")[:8192]
     try:
         dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
     except csv.Error:
         dialect = csv.excel
-    rows = csv.reader(io.StringIO(text, newline=""), dialect)
-    return Grid(path=path, sheet="", rows=iter(rows), first_row=1)
+    return Grid(path=path, sheet="", rows=_csv_rows(path, dialect), first_row=1)
+
+
+def _check_utf8(path: Path) -> None:
+    """Refuse a CSV that is not UTF-8 before any row is read (Excel's "CSV" is often Windows-1258)."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        with path.open("rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                decoder.decode(block)
+            decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        raise RecordsError("csv_not_utf8", file=path.name) from None
+
+
+def _csv_rows(path: Path, dialect):
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        yield from csv.reader(handle, dialect)

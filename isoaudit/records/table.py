@@ -76,14 +76,25 @@ def read_table(path, kind: str, sheet=None, mapping: dict | None = None, alias_f
         chunk = list(islice(data_rows, CHUNK_ROWS))
         if not chunk:
             break
-        frame, ended = _convert_chunk(chunk, row_number, kind, header, name, grid.sheet, problems)
-        chunks.append(frame)
+        columns, ended = _convert_chunk(chunk, row_number, kind, header, name, grid.sheet, problems)
+        chunks.append(columns)
         row_number += len(chunk)
         if ended:
             break
-    frame = pd.concat(chunks, ignore_index=True) if chunks else empty_frame(kind)
+    frame = _join_chunks(chunks) if chunks else empty_frame(kind)
     frame["source_file"] = pd.Series(name, index=frame.index, dtype="string")
     return Table(kind, frame[schema.columns(kind)], problems, header.title_lines, header.labels)
+
+
+def _join_chunks(chunks: list[dict]) -> pd.DataFrame:
+    """One frame from the chunks' columns, joined a column at a time so that memory holds the data about
+    once, not twice as a whole-frame concat would."""
+    columns = {}
+    for name in list(chunks[0]):
+        pieces = [chunk.pop(name) for chunk in chunks]
+        columns[name] = pd.concat(pieces, ignore_index=True) if len(pieces) > 1 else pieces[0].reset_index(drop=True)
+        del pieces
+    return pd.DataFrame(columns, copy=False)
 
 
 def empty_frame(kind: str) -> pd.DataFrame:
@@ -101,40 +112,38 @@ def _convert_chunk(chunk, first_row, kind, header, file_name, sheet, problems):
     width = max(positions.values()) + 1
     if min(map(len, chunk)) < width:  # CSV rows may be ragged; calamine rows never are
         chunk = [list(row) + [""] * (width - len(row)) for row in chunk]
-    # Only the recognised columns are copied out of the rows, by a C-level getter.
-    picked = list(map(itemgetter(*positions.values()), chunk))
-    mapped = np.empty((len(chunk), len(names)), dtype=object)
-    mapped[:] = picked if len(names) > 1 else [[value] for value in picked]
+    # Only the recognised columns are copied out of the rows, by a C-level getter, then transposed.
+    getter = itemgetter(*positions.values())
+    picked = map(getter, chunk) if len(names) > 1 else ((getter(row),) for row in chunk)
+    raw = {name: np.array(values, dtype=object) for name, values in zip(names, zip(*picked))}
     numbers = np.arange(first_row, first_row + len(chunk))
-    blank = (mapped == "").all(axis=1)
-    end_at = _end_marker_row(chunk, mapped, names, kind)
+    blank = np.logical_and.reduce([values == "" for values in raw.values()])
+    end_at = _end_marker_row(chunk, raw, kind)
     if end_at is not None:
         blank[end_at:] = True
     keep = ~blank
-    kept = mapped[keep]
     kept_numbers = numbers[keep]
     columns = {}
     for spec in schema.KINDS[kind]:
         if spec.name not in positions:
-            columns[spec.name] = CONVERTERS[spec.kind](np.full(len(kept), None, dtype=object))[0]
+            columns[spec.name] = CONVERTERS[spec.kind](np.full(len(kept_numbers), None, dtype=object))[0]
             continue
-        values = kept[:, names.index(spec.name)]
+        values = raw[spec.name][keep]
         series, bad = CONVERTERS[spec.kind](values)
         columns[spec.name] = series.reset_index(drop=True)
         for index in np.flatnonzero(bad):
             problems.append(Problem(f"unreadable_{spec.kind}", file=file_name, sheet=sheet,
                                     row=int(kept_numbers[index]), column=header.labels.get(spec.name, spec.name),
                                     value=values[index], params={"canonical": spec.name}))
-    frame = pd.DataFrame(columns)
-    frame["source_row"] = kept_numbers
-    return frame, end_at is not None
+    columns["source_row"] = pd.Series(kept_numbers)
+    return columns, end_at is not None
 
 
-def _end_marker_row(rows: list, mapped: np.ndarray, names: list, kind: str) -> int | None:
+def _end_marker_row(rows: list, raw: dict, kind: str) -> int | None:
     """Index of the first totals or signature row: a row missing a required value whose first text is one
     of the end markers. Only such rows are looked at, and they are few."""
-    required = [names.index(c) for c in schema.required(kind) if c in names]
-    incomplete = (mapped[:, required] == "").any(axis=1) if required else np.ones(len(rows), dtype=bool)
+    required = [raw[c] == "" for c in schema.required(kind) if c in raw]
+    incomplete = np.logical_or.reduce(required) if required else np.ones(len(rows), dtype=bool)
     for index in np.flatnonzero(incomplete):
         first = next((c for c in rows[index] if isinstance(c, str) and c.strip()), None)
         if first is not None and fold(first).startswith(_END_MARKERS):
