@@ -31,10 +31,10 @@ from isoaudit.audit_record import (
 from isoaudit.errors import RecordsError
 from isoaudit.evidence import audit_period, compute_evidence, evidence_for_items
 from isoaudit.i18n import check_lang, label
+from isoaudit.notebook_run import find_records_folder
 from isoaudit.schema import RESULTS
 from isoaudit.text import clean
 
-NOTEBOOK_DIR = Path("notebooks") / "audit"
 DEFAULT_AUDIT_PREFIX = "DGNB"  # đánh giá nội bộ
 _STATUS_COLOURS = {"ok": "#2e7d32", "attention": "#c62828", "no_data": "#757575"}
 
@@ -44,7 +44,7 @@ def open_audit(records, unit: str | None = None, audit_id: str | None = None, ch
                as_of=None, keep_versions: int | None = KEEP_VERSIONS) -> AuditForm:
     """The audit ``audit_id`` of ``unit``, ready to answer or report.
 
-    ``records``: a records folder (a path, resolved with ``resolve_folder``) or a loaded ``Records``;
+    ``records``: a records folder (a path, resolved with ``notebook_run.find_records_folder``) or a loaded ``Records``;
     ``unit``: a unit code (default: ``default_unit``); ``year``: the year audited (default:
     the latest year of the unit's dossiers, else this year); ``audit_id``: default ``DGNB-<year>``;
     ``checklist``: a checklist file (None: the bundled one), cut to the unit's level; ``audit_dir``: the folder
@@ -56,7 +56,7 @@ def open_audit(records, unit: str | None = None, audit_id: str | None = None, ch
 
     check_lang(lang)
     if not hasattr(records, "dossiers"):
-        records = load_records(resolve_folder(records), lang)
+        records = load_records(find_records_folder(records), lang)
     unit = known_unit_code(records, unit) if unit is not None and clean(unit) else default_unit(records)
     unit_row = _unit_row(records, unit)
     year = int(year) if year is not None else default_year(records, unit)
@@ -72,23 +72,6 @@ def open_audit(records, unit: str | None = None, audit_id: str | None = None, ch
                      checklist="" if checklist is None else str(checklist))
     return AuditForm.open(audit_path(folder, unit, audit_id), plan, items, evidence, auditor=auditor, lang=lang,
                           records=records, folder=folder, as_of=as_of, keep_versions=keep_versions)
-
-
-def resolve_folder(path, notebook_dir: Path = NOTEBOOK_DIR) -> Path:
-    """A folder given relative to the notebook (``"../../sample_records"``), found whether the kernel runs in
-    the notebook's folder (JupyterLab, papermill ``--cwd``) or anywhere above it (papermill from the repo
-    root): tried as given, then under ``<each parent of the working folder>/notebooks/audit``, then under the
-    source tree isoaudit was installed from. Raises ``RecordsError`` listing the places tried."""
-    given = Path(path).expanduser()
-    candidates = [given] if given.is_absolute() else [Path.cwd() / given]
-    if not given.is_absolute():
-        candidates += [base / notebook_dir / given for base in (Path.cwd(), *Path.cwd().parents)]
-        candidates.append(Path(__file__).resolve().parent.parent / notebook_dir / given)
-    for candidate in candidates:
-        if candidate.is_dir():
-            return candidate.resolve()
-    tried = list(dict.fromkeys(str(c.resolve()) for c in candidates))
-    raise RecordsError("audit.records_not_found", path=str(path), tried="; ".join(tried[:6]))
 
 
 def default_unit(records) -> str:
@@ -466,5 +449,4 @@ def _unit_row(records, unit: str) -> dict:
     return row.iloc[0].to_dict()
 
 
-__all__ = ["AuditForm", "ItemWidgets", "default_unit", "default_year", "in_frontend", "known_unit_code", "open_audit",
-           "resolve_folder"]
+__all__ = ["AuditForm", "ItemWidgets", "default_unit", "default_year", "in_frontend", "known_unit_code", "open_audit"]

@@ -144,9 +144,10 @@ class _Context:
 
     @cached_property
     def returned(self) -> pd.DataFrame:
-        """Assessed dossiers returned in the period and judged."""
+        """Assessed dossiers received in the period and returned by its end: the base of the on-time rate,
+        as in ``timeliness_summary`` and the management review (rates belong to the period of receipt)."""
         frame = self.assessed
-        keep = self.in_period(frame["returned_date"]) & frame["status"].isin(RETURNED_STATUSES).to_numpy(bool)
+        keep = self.in_period(frame["received_at"]) & frame["status"].isin(RETURNED_STATUSES).to_numpy(bool)
         return frame[keep]
 
     @cached_property

@@ -19,6 +19,7 @@ from typing import Iterator, Mapping
 from isoaudit.safety import inside, safe_filename
 
 KERNEL_NAME = "python3"
+NOTEBOOK_FOLDERS = ("audit", "management_review")  # notebooks/<name>/ of the repository
 DEFAULT_TIMEOUT = 900  # seconds per cell: a district's records load in well under that
 
 
@@ -71,19 +72,25 @@ def execute_notebook(notebook, out_dir, parameters: Mapping | None = None, *, na
 
 
 def find_records_folder(records, start=None) -> Path:
-    """The records folder a notebook parameter names: as given (absolute, or relative to ``start``, default
-    the working directory), else in a parent of ``start`` (a notebook runs in ``notebooks/<name>/``), else
-    beside the isoaudit package (the repository of an editable install). Unfound: the path as given."""
+    """The records folder a notebook parameter names, found whether the kernel runs in the notebook's folder
+    (JupyterLab, papermill) or above it (papermill from the repository root): an absolute path as given;
+    a relative one under ``start`` (default: the working folder) or any of its parents, then under their
+    ``notebooks/<name>/`` folders (so "../../sample_records" works from the root too), then beside the
+    isoaudit package (an editable install). Raises ``RecordsError`` listing the places tried."""
+    from isoaudit.errors import RecordsError
+
     given = Path(records).expanduser()
     if given.is_absolute():
         return given
     start = Path(start or Path.cwd()).resolve()
-    package_root = Path(__file__).resolve().parents[1]
-    for base in [start, *start.parents, package_root]:
-        candidate = base / given
+    bases = list(dict.fromkeys([start, *start.parents, Path(__file__).resolve().parents[1]]))
+    candidates = [base / given for base in bases]
+    candidates += [base / "notebooks" / name / given for base in bases for name in NOTEBOOK_FOLDERS]
+    for candidate in candidates:
         if candidate.is_dir():
-            return candidate
-    return start / given
+            return candidate.resolve()
+    tried = list(dict.fromkeys(str(c.resolve()) for c in candidates))
+    raise RecordsError("audit.records_not_found", path=str(records), tried="; ".join(tried[:6]))
 
 
 def kernel_for_this_interpreter(kernel_name: str = KERNEL_NAME) -> bool:

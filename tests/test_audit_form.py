@@ -7,11 +7,12 @@ import os
 import pytest
 from openpyxl import load_workbook
 
-from isoaudit.audit_form import in_frontend, known_unit_code, open_audit, resolve_folder
+from isoaudit.audit_form import in_frontend, known_unit_code, open_audit
 from isoaudit.audit_record import load_audit
 from isoaudit.audit_report import render_report
 from isoaudit.checklist import BUNDLED, clause_coverage, evidence_keys
 from isoaudit.errors import ChecklistError, RecordsError
+from isoaudit.notebook_run import find_records_folder
 from isoaudit.records import load_records
 from tests.test_evidence import UNIT, write_records
 
@@ -159,10 +160,10 @@ def test_records_folder_found_from_the_notebook_folder_or_the_repository_root(tm
     (tmp_path / "sample_records").mkdir()
     for cwd in (tmp_path, tmp_path / "notebooks" / "audit"):
         monkeypatch.chdir(cwd)
-        assert resolve_folder("../../sample_records") == (tmp_path / "sample_records").resolve()
-    assert resolve_folder(str(tmp_path / "sample_records")) == tmp_path / "sample_records"
+        assert find_records_folder("../../sample_records") == (tmp_path / "sample_records").resolve()
+    assert find_records_folder(str(tmp_path / "sample_records")) == tmp_path / "sample_records"
     with pytest.raises(RecordsError, match="not found"):
-        resolve_folder("../../khong_co")
+        find_records_folder("../../khong_co")
 
 
 def test_unit_codes_that_lost_their_leading_zeros(records):

@@ -12,7 +12,6 @@ import pytest
 from isoaudit.calendar import WorkCalendar
 from isoaudit.records.calendar_file import (
     find_calendar_file,
-    folder_calendar,
     read_calendar_file,
 )
 
@@ -241,10 +240,15 @@ def test_calendar_file_not_utf8_or_without_header(tmp_path):
     assert "calendar" not in problems[0].message("vi")
 
 
-def test_folder_calendar_adds_units_receiving_on_saturday(tmp_path):
+def test_records_calendar_adds_the_folder_decisions_and_units_receiving_on_saturday(tmp_path):
+    from types import SimpleNamespace
+
+    from isoaudit.calendar import records_calendar
+
     (tmp_path / "calendar.csv").write_text("date,type\n18/08/2025,nghỉ\n", encoding="utf-8")
     units = pd.DataFrame({"unit_code": ["08011", "08014"], "saturday_reception": [True, False]})
-    calendar, decisions, problems = folder_calendar(tmp_path, units)
+    decisions, problems = read_calendar_file(find_calendar_file(tmp_path))
+    calendar = records_calendar(SimpleNamespace(calendar_days=decisions, units=units))
     assert len(decisions) == 1 and problems == []
     assert not calendar.is_working_day("18/08/2025")
     assert calendar.for_unit("08011").is_reception_day("07/06/2025")

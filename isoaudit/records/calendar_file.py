@@ -132,19 +132,3 @@ def empty_calendar() -> pd.DataFrame:
         "source_file": pd.Series([], dtype="string"),
         "source_row": pd.Series([], dtype="Int64"),
     })
-
-
-def folder_calendar(folder, units: pd.DataFrame | None = None):
-    """The calendar a records folder lives by, from the folder alone: ``(calendar, decisions, problems)``.
-
-    With a loaded ``Records`` use ``isoaudit.calendar.records_calendar(records)``: this reads the file again.
-    """
-    from types import SimpleNamespace
-
-    from isoaudit.calendar import records_calendar
-    from isoaudit.records.table import empty_frame
-
-    path = find_calendar_file(folder) if folder is not None else None
-    decisions, problems = read_calendar_file(path) if path is not None else (empty_calendar(), [])
-    registry = units if units is not None and "saturday_reception" in units else empty_frame("units")
-    return records_calendar(SimpleNamespace(calendar_days=decisions, units=registry)), decisions, problems
