@@ -53,7 +53,8 @@ def register(subparsers):
                         help="tỷ lệ sai lệch dự kiến (mặc định 0)")
     parser.add_argument("--seed", type=int, metavar="SỐ",
                         help="hạt giống ngẫu nhiên (mặc định: tạo mới và ghi vào phiếu)")
-    parser.add_argument("--from", dest="start", metavar="NGÀY", help="hồ sơ tiếp nhận từ ngày (dd/mm/yyyy)")
+    parser.add_argument("--from", dest="start", metavar="NGÀY",
+                        help="hồ sơ tiếp nhận từ ngày (dd/mm/yyyy; mặc định: cả năm gần nhất có hồ sơ của đơn vị)")
     parser.add_argument("--to", dest="end", metavar="NGÀY", help="hồ sơ tiếp nhận đến ngày (dd/mm/yyyy)")
     parser.add_argument("--as-of", dest="as_of", metavar="NGÀY",
                         help="ngày xét hồ sơ chưa trả kết quả (dd/mm/yyyy; mặc định: hôm nay)")
@@ -97,6 +98,10 @@ def run(args) -> int:
         raise IsoauditError("sampling.unknown_unit", unit=unit, units=", ".join(units) or "-")
     calendar = records_calendar(records)
     dossiers = records.dossiers[(records.dossiers["unit_code"] == unit).fillna(False).to_numpy(bool)]
+    if start is None and end is None and dossiers["received_at"].notna().any():
+        # An audit looks at one year: by default the latest year the unit received dossiers.
+        year = int(dossiers["received_at"].dt.year.max())
+        start, end = date(year, 1, 1), date(year, 12, 31)
     assessed = assess(dossiers.reset_index(drop=True), records.procedures, calendar, as_of=as_of)
     names = records.units.loc[records.units["unit_code"] == unit, "unit_name"].dropna()
     frame, description = build_frame(assessed, unit, start, end, unit_name=names.iloc[0] if len(names) else "",
