@@ -12,10 +12,12 @@ import hashlib
 import json
 import os
 import shutil
+import sys
 import time
 import traceback
 import uuid
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -162,7 +164,8 @@ def run_unit(job: UnitJob) -> UnitResult:
     staging.mkdir(parents=True)
     log = staging / "log.txt"
     try:
-        result = _produce(job, staging, log)
+        with _stderr_into(log):
+            result = _produce(job, staging, log)
     except Exception as error:  # a unit must never stop the batch; the reason goes to its row and log
         _append(log, traceback.format_exc())
         result = UnitResult(job.unit_code, job.unit_name, job.folder, "failed", error=_reason(error, job.lang))
@@ -235,6 +238,22 @@ def _execute(jobs: list[UnitJob], workers: int, executor: str, scheduler: str | 
     finally:
         bar.close()
     return results
+
+
+@contextmanager
+def _stderr_into(log: Path):
+    """Send this process's standard error, and so that of the kernels it starts, to the unit's log: what a
+    kernel prints (warnings, its shutdown messages) belongs with the unit, not on the user's terminal."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with log.open("a", encoding="utf-8") as handle:
+        os.dup2(handle.fileno(), 2)
+        try:
+            yield
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
 
 
 def _publish(staging: Path, folder: Path) -> None:
