@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import dataclasses
 import io
+import re
 import shutil
 import unicodedata
 import zipfile
@@ -267,6 +268,7 @@ def make_sample(out_dir, seed: int = 2025, year: int = 2025, scale: float = 1.0)
         summary.files.append((f"objectives/{objectives_name}", objectives.rows))
     summary.behaviour = pd.DataFrame(behaviour)
     _write_review_inputs(out, summary, units, communes, logs, catalogue, calendar, seed, year, scale)
+    _write_audits(out, summary, communes, year)
     _write_readme(inside(out, "README.md"), summary, seed, year)
     return summary
 
@@ -1295,6 +1297,82 @@ class _StableZip(zipfile.ZipFile):
         entry.compress_type = zipfile.ZIP_DEFLATED
         entry.external_attr = 0o644 << 16
         return entry
+
+
+# ---- saved internal audits ---------------------------------------------------------------------------------
+AUDITORS = ("Nguyễn Thị Thu Hà", "Trần Văn Minh", "Lê Thị Hồng Nhung", "Phạm Quốc Bảo")
+AUDIT_EXCLUDED = "8.3"  # design and development: excluded by every commune, with a justification
+
+
+def _write_audits(out: Path, summary: SampleSummary, communes, year: int) -> None:
+    """``audits/<code>/DGNB-<year>.xlsx`` as the audit notebook saves it, agreeing with the findings register:
+    the items behind the year's findings carry their grade, design (8.3) is not applicable, the rest conform.
+    The last commune has not started its audit and the one before it is half way, as in a real year."""
+    from isoaudit.audit_record import AuditPlan, audit_path, new_audit, save_audit, set_answer
+    from isoaudit.checklist import checklist_for_level, load_checklist
+    from isoaudit.records.readers import read_record_file
+
+    checklist = checklist_for_level(load_checklist(lang="vi"), "commune")
+    audit_id = f"DGNB-{year}"
+    for number, unit in enumerate(communes[:-1]):
+        register = read_record_file(inside(out, "findings", f"{unit.unit_code}_findings.xlsx"), "findings",
+                                    problems=[])
+        grades = {fid.removeprefix(f"{audit_id}-"): grade for fid, grade
+                  in zip(register["finding_id"], register["grade"]) if str(fid).startswith(audit_id)}
+        lead, member = AUDITORS[number % 4], AUDITORS[(number + 1) % 4]
+        start = datetime(year, 10, 6 + number)
+        plan = AuditPlan(audit_id, unit.unit_code, unit.unit_name, year, start.date(), start.date(), lead,
+                         (lead, member))
+        record = new_audit(plan, checklist)
+        answered = len(record.answers) if number < len(communes) - 2 else len(record.answers) * 3 // 5
+        answers = record.answers
+        for position, (item, clause) in enumerate(zip(answers["id"][:answered], answers["clause"][:answered])):
+            result = grades.get(item, "not_applicable" if clause.startswith(AUDIT_EXCLUDED) else "conforms")
+            answers = set_answer(answers, item, result=result, evidence=AUDIT_EVIDENCE[result],
+                                 auditor=lead if position % 2 else member,
+                                 at=start.replace(hour=8) + pd.Timedelta(minutes=4 * position))
+        path = audit_path(out, unit.unit_code, audit_id)
+        with _stable_copy(path) as draft:
+            save_audit(dataclasses.replace(record, answers=answers), draft, keep_versions=None)
+        summary.files.append((path.relative_to(Path(out).resolve()).as_posix(), answered))
+
+
+AUDIT_EVIDENCE = {
+    "conforms": "Đã xem hồ sơ, tài liệu và phỏng vấn công chức phụ trách: đáp ứng.",
+    "major": "Nhiều hồ sơ cùng lỗi, chưa có hành động khắc phục hiệu lực (xem sổ theo dõi phát hiện).",
+    "minor": "Một số hồ sơ chưa đáp ứng (xem sổ theo dõi phát hiện).",
+    "observation": "Đáp ứng nhưng cần theo dõi thêm (xem sổ theo dõi phát hiện).",
+    "improvement": "Đáp ứng; có đề xuất cải tiến (xem sổ theo dõi phát hiện).",
+    "not_applicable": "Loại trừ trong phạm vi HTQLCL, có lý giải trong sổ tay chất lượng.",
+}
+
+
+class _stable_copy:
+    """A draft path for a workbook written by other code, copied to ``path`` with ``FIXED_TIME`` stamped on
+    every zip entry and document property, so that the sample stays byte-identical for a seed."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self.draft = self.path.with_name(f".{self.path.stem}.draft.xlsx")
+
+    def __enter__(self) -> Path:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        return self.draft
+
+    def __exit__(self, kind, error, trace):
+        try:
+            if kind is None:
+                stamp = FIXED_TIME.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
+                with zipfile.ZipFile(self.draft) as source, atomic_write(self.path) as handle:
+                    with _StableZip(handle, "w", zipfile.ZIP_DEFLATED) as target:
+                        for entry in source.infolist():
+                            data = source.read(entry.filename)
+                            if entry.filename == "docProps/core.xml":
+                                data = re.sub(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*", rb"\g<1>" + stamp, data)
+                            target.writestr(entry.filename, data)
+        finally:
+            self.draft.unlink(missing_ok=True)
+        return False
 
 
 # ---- README of the sample -----------------------------------------------------------------------------------

@@ -34,8 +34,8 @@ def test_same_seed_gives_the_same_bytes(sample, tmp_path):
     names = sorted(p.relative_to(sample.folder) for p in sample.folder.rglob("*") if p.is_file())
     assert names == sorted(p.relative_to(again.folder) for p in again.folder.rglob("*") if p.is_file())
     # README, units, procedures, calendar; per commune: two years of logs, objectives, two years of surveys,
-    # feedback, the previous review's decisions, the findings register.
-    assert len(names) == 1 + 3 + 9 * 8
+    # feedback, the previous review's decisions, the findings register; a saved audit for all but the last.
+    assert len(names) == 1 + 3 + 9 * 8 + 8
     for name in names:
         assert (sample.folder / name).read_bytes() == (again.folder / name).read_bytes(), name
     log = "dossiers/08011_phuong_hung_vuong_2025.xlsx"
@@ -260,3 +260,21 @@ def _cell_text(path, row: int, header: str) -> str:
     if isinstance(value, dt.datetime):
         return f"{value:%d/%m/%Y %H:%M}"
     return "" if value is None else str(value)
+
+
+def test_saved_audits_agree_with_the_findings_register(sample):
+    from isoaudit.audit_record import load_audit
+    from isoaudit.records import load_records
+
+    records = load_records(sample.folder)
+    audit = load_audit(sample.folder / "audits" / "08023" / "DGNB-2025.xlsx")
+    graded = audit.answers.set_index("id")["result"]
+    register = records.findings[(records.findings["unit_code"] == "08023").fillna(False)
+                                & (records.findings["audit_id"] == "DGNB-2025").fillna(False)]
+    for finding_id, grade in zip(register["finding_id"], register["grade"]):
+        assert graded[finding_id.removeprefix("DGNB-2025-")] == grade
+    assert set(graded[audit.answers["clause"].str.startswith("8.3").to_numpy()]) == {"not_applicable"}
+    assert audit.progress() == (len(audit.answers), len(audit.answers))
+    half = load_audit(sample.folder / "audits" / "08032" / "DGNB-2025.xlsx").progress()
+    assert 0 < half[0] < half[1]
+    assert not (sample.folder / "audits" / "08035").exists()
