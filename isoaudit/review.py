@@ -38,7 +38,7 @@ from isoaudit.objectives import (
 )
 from isoaudit.text import fold, fold_series
 from isoaudit.timeliness import assess
-from isoaudit.timeliness_summary import COUNT_COLUMNS, GROUPINGS, summarise
+from isoaudit.timeliness_summary import GROUPINGS, summarise
 
 SECTION_KEYS = ("a", "b", "c1", "c2", "c3", "c4", "c5", "c6", "c7", "d", "e", "f")
 CLAUSES = {"a": "9.3.2 a)", "b": "9.3.2 b)", "c1": "9.3.2 c) 1)", "c2": "9.3.2 c) 2)", "c3": "9.3.2 c) 3)",
@@ -329,7 +329,7 @@ def _trend(context: _Context, by: str) -> pd.DataFrame:
     """``timeliness_summary.summarise`` of the review year by ``by`` with the previous year's on-time rate
     (``previous_rate``) and the change in percentage points (``change``). Months are numbers 1..12."""
     key = GROUPINGS[by][0]
-    current, previous = _summarise(context.current, by), _summarise(context.previous, by)
+    current, previous = summarise(context.current, by), summarise(context.previous, by)
     if by == "month":  # "03/2025" and "03/2024" are the same month of two years
         current[key] = current[key].str[:2].astype("int64")
         previous[key] = previous[key].str[:2].astype("int64")
@@ -338,15 +338,6 @@ def _trend(context: _Context, by: str) -> pd.DataFrame:
     merged = current.merge(previous, on=key, how="left").rename(columns={"dossiers": "received"})
     merged["change"] = (merged["on_time_rate"] - merged["previous_rate"]) * 100
     return merged
-
-
-def _summarise(assessed: pd.DataFrame, by: str) -> pd.DataFrame:
-    """``summarise`` by ``by``; a year without dossiers gives an empty table with the same columns."""
-    if assessed.empty:
-        key = GROUPINGS[by][0]
-        frame = pd.DataFrame({key: pd.Series([], dtype="string" if by != "month" else "object")})
-        return frame.assign(**{c: pd.Series([], dtype="float64") for c in COUNT_COLUMNS})
-    return summarise(assessed, by)
 
 
 def _overall(assessed: pd.DataFrame) -> pd.Series:

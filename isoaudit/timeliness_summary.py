@@ -44,7 +44,9 @@ def summarise(assessed: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
     table = table[COUNT_COLUMNS].reset_index(drop=not keys)
     table = _add_names(table, assessed, by)
     if by == "month":
-        table["month"] = table["month"].map(lambda period: period.strftime("%m/%Y") if pd.notna(period) else "")
+        # Text "MM/YYYY" whatever the rows (an empty table would otherwise keep a Period column).
+        table["month"] = pd.array([p.strftime("%m/%Y") if pd.notna(p) else "" for p in table["month"]],
+                                  dtype="string")
     return table
 
 
@@ -88,6 +90,9 @@ def _add_names(table: pd.DataFrame, assessed: pd.DataFrame, by: str | None) -> p
     present = [c for c in wanted if c in assessed]
     if not present:
         return table
+    if assessed.empty:  # nothing to look names up in (a join on an empty string column fails in pyarrow)
+        return table.assign(**{c: assessed[c].iloc[:0].reset_index(drop=True) for c in present})[
+            [key, *present, *[c for c in table.columns if c != key]]]
     first = assessed[[key, *present]].dropna(subset=[key]).groupby(key, sort=False).first()
     table = table.join(first, on=key)
     return table[[key, *present, *[c for c in table.columns if c not in (key, *present)]]]

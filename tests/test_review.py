@@ -306,3 +306,15 @@ def test_unknown_unit_is_an_error_naming_the_codes(district):
     with pytest.raises(RecordsError) as error:
         assemble_review(load_records(district), "99999", 2025)
     assert "99999" in error.value.message("vi") and UNIT in error.value.message("vi")
+
+
+@pytest.mark.parametrize("year", [2023, 2027])
+def test_a_year_without_dossiers_is_warned_not_a_crash(district, year):
+    quiet = assemble_review(load_records(district), UNIT, year)
+    assert "c3" in [key for key, _ in quiet.warnings]
+    assert quiet.figures["received"] == 0 and quiet.figures["on_time_rate"] is None
+
+
+def test_a_first_year_has_no_trend_but_its_own_figures(district):
+    first = assemble_review(load_records(district), UNIT, 2024)  # nothing in 2023 to compare with
+    assert first.figures["received"] > 0 and 0 <= first.figures["on_time_rate"] <= 1

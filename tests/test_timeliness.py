@@ -291,3 +291,16 @@ def test_workbook_in_vietnamese_without_personal_data(district, tmp_path):
     assert summary[0][0].startswith("ĐÁNH GIÁ TIẾN ĐỘ") and summary[1][0] == "Phạm vi: tất cả đơn vị"
     english = timeliness_sheets(district, "en")
     assert list(english)[0] == "Summary"
+
+
+def test_summaries_of_no_dossiers_have_every_column():
+    from isoaudit.timeliness_summary import COUNT_COLUMNS, GROUPINGS, summarise
+
+    empty = assess(pd.DataFrame({c: pd.Series([], dtype=t) for c, t in (
+        ("dossier_id", "string"), ("unit_code", "string"), ("procedure_code", "string"),
+        ("received_at", "datetime64[us]"), ("due_date", "datetime64[us]"), ("returned_date", "datetime64[us]"))}),
+        pd.DataFrame({"procedure_code": pd.Series([], dtype="string"), "procedure_name": pd.Series([], dtype="string"),
+                      "legal_days": pd.Series([], dtype="Int64")}), WorkCalendar.vietnam(), as_of="31/12/2025")
+    for by in GROUPINGS:
+        table = summarise(empty, by)
+        assert table.empty and set(COUNT_COLUMNS) <= set(table.columns) and GROUPINGS[by][0] in table
