@@ -99,11 +99,25 @@ def run_batch(folder, out, *, jobs: int | None = None, units: list[str] | None =
     jobs_list = [make_job(records, row, out, cache, year, lang, force) for row in selected.itertuples()]
     results = _execute(jobs_list, jobs or os.cpu_count() or 1, executor, scheduler, progress, lang)
     shutil.rmtree(out / PARTIAL_DIR, ignore_errors=True)  # every unit's staging folder was moved or removed
-    order = {job.unit_code: i for i, job in enumerate(jobs_list)}
-    results.sort(key=lambda r: order[r.unit_code])
+    results += _earlier_results(records, out, year, lang, {job.unit_code for job in jobs_list})
+    order = {code: i for i, code in enumerate(records.units["unit_code"])}
+    results.sort(key=lambda r: order.get(r.unit_code, len(order)))
     batch = BatchResult(out, year, results)
     batch.index = write_rollup(batch, records, lang)
     return batch
+
+
+def _earlier_results(records, out: Path, year: int, lang: str, ran: set) -> list[UnitResult]:
+    """The last successful results of the district's other units in ``out``, for the same year and language:
+    running a few units again must not drop the rest from the district page."""
+    earlier = []
+    for unit in select_units(records, None).itertuples():
+        if unit.unit_code in ran:
+            continue
+        previous = _previous_run(unit_folder(out, unit))
+        if previous and previous.get("year") == year and previous.get("lang") == lang:
+            earlier.append(UnitResult(**{**previous["result"], "status": "unchanged", "seconds": 0.0}))
+    return earlier
 
 
 def default_year(records) -> int:
@@ -124,9 +138,14 @@ def select_units(records, codes: list[str] | None) -> pd.DataFrame:
     return units[units["level"].isin(UNIT_LEVELS)].reset_index(drop=True)
 
 
+def unit_folder(out: Path, unit) -> Path:
+    """``out/<code>_<name without diacritics>``: one safe path component, always inside ``out``."""
+    return inside(out, safe_filename(f"{unit.unit_code}_{fold(str(unit.unit_name)).replace(' ', '_')}", "unit"))
+
+
 def make_job(records, unit, out: Path, cache: Path, year: int, lang: str, force: bool) -> UnitJob:
     name = str(unit.unit_name)
-    folder = inside(out, safe_filename(f"{unit.unit_code}_{fold(name).replace(' ', '_')}", "unit"))
+    folder = unit_folder(out, unit)
     return UnitJob(unit_code=str(unit.unit_code), unit_name=name, folder=str(folder), cache=str(cache),
                    records_folder=str(records.folder), year=year, lang=lang,
                    fingerprint=unit_fingerprint(records, str(unit.unit_code), year, lang), force=force)
@@ -172,7 +191,8 @@ def run_unit(job: UnitJob) -> UnitResult:
     result.seconds = round(time.perf_counter() - started, 2)
     if result.ok:
         with atomic_write(staging / FINGERPRINT, "w") as handle:
-            json.dump({"fingerprint": job.fingerprint, "result": asdict(result)}, handle, ensure_ascii=False)
+            json.dump({"fingerprint": job.fingerprint, "year": job.year, "lang": job.lang, "result": asdict(result)},
+                      handle, ensure_ascii=False)
         _publish(staging, folder)
     else:
         _keep_log(staging, folder, log)

@@ -99,3 +99,15 @@ def test_dask_local_cluster_runs_units(district, tmp_path):
     assert [r.status for r in batch.results] == ["done"]
     summary = json.loads((next((tmp_path / "out").glob("08023_*")) / "summary.json").read_text(encoding="utf-8"))
     assert 0 < summary["on_time_rate"] <= 1
+
+
+@pytest.mark.slow
+def test_running_one_unit_again_keeps_the_others_on_the_district_page(district, tmp_path):
+    out = tmp_path / "out"
+    run_batch(district, out, units=["08023", "08029"], jobs=2, progress=False)
+    batch = run_batch(district, out, units=["08029"], force=True, progress=False)
+    assert [(r.unit_code, r.status) for r in batch.results] == [("08023", "unchanged"), ("08029", "done")]
+    assert "08023" in (out / "index.html").read_text(encoding="utf-8")
+    # Another year's or language's reports are not mixed in.
+    batch = run_batch(district, out, units=["08029"], lang="en", progress=False)
+    assert [r.unit_code for r in batch.results] == ["08029"]
