@@ -132,6 +132,18 @@ KINDS: dict[str, tuple[Column, ...]] = {
     "decisions": DECISIONS,
 }
 
+# Columns written in controlled words (Vietnamese or English), mapped when read to canonical codes through the
+# vocabulary of the same or the named kind in ``isoaudit/data/vocabulary.csv``.
+CONTROLLED: dict[str, dict[str, str]] = {
+    "units": {"level": "level"},
+    "procedures": {"level": "level", "supplement_rule": "supplement_rule"},
+    "dossiers": {"channel": "channel"},
+    "surveys": {"rating": "rating"},
+    "feedback": {"channel": "channel", "feedback_type": "feedback_type"},
+    "decisions": {"category": "category", "status": "decision_status"},
+    "findings": {"grade": "grade", "status": "action_status"},
+}
+
 SOURCE_COLUMNS = ("source_file", "source_row")
 
 

@@ -34,7 +34,7 @@ from isoaudit.records.calendar_file import (
     read_calendar_file,
 )
 from isoaudit.records.grid import RECORD_SUFFIXES
-from isoaudit.records.readers import TABLE_READERS, unit_code_from_name
+from isoaudit.records.readers import record_table, unit_code_from_name
 from isoaudit.records.table import empty_frame
 from isoaudit.text import fold
 
@@ -71,7 +71,7 @@ class Records:
     calendar_days: pd.DataFrame  # the folder's own days off and working days (calendar.csv), may be empty
     problems: list[Problem] = field(default_factory=list)
     files: list[Path] = field(default_factory=list)
-    cached_digests: pd.DataFrame | None = None  # set when loaded from a cache: digests of the original inputs
+    cached_digests: pd.DataFrame | None = None  # the input files' digests, once computed or read from a cache
 
     def problems_table(self, lang: str = "vi") -> pd.DataFrame:
         return problems_frame(self.problems, lang)
@@ -109,11 +109,12 @@ class Records:
         )
 
     def file_digests(self) -> pd.DataFrame:
-        """Each input file with its SHA-256, so a report can be reproduced from the same inputs."""
-        if self.cached_digests is not None:
-            return self.cached_digests
-        rows = [{"file": str(f.relative_to(self.folder)), "sha256": _sha256(f)} for f in self.files]
-        return pd.DataFrame(rows, columns=["file", "sha256"])
+        """Each input file with its SHA-256, so a report can be reproduced from the same inputs. Hashed once:
+        a batch asks for them for every unit."""
+        if self.cached_digests is None:
+            rows = [{"file": str(f.relative_to(self.folder)), "sha256": _sha256(f)} for f in self.files]
+            self.cached_digests = pd.DataFrame(rows, columns=["file", "sha256"])
+        return self.cached_digests
 
 
 def load_records(folder, lang: str = "vi") -> Records:
@@ -193,7 +194,7 @@ def _read_single(folder, kind, problems, files, alias_file):
     for extra in found[1:]:
         problems.append(Problem("extra_file", file=extra.name, severity=WARNING, params={"used": found[0].name}))
     files.append(found[0])
-    table = TABLE_READERS[kind](found[0], alias_file=alias_file)
+    table = record_table(found[0], kind, alias_file=alias_file)
     problems += table.problems
     return table.frame, {found[0].name: table.labels}
 
@@ -208,7 +209,7 @@ def _read_folder(folder, kind, units, problems, files, alias_file):
     known_units = set(units["unit_code"].dropna())
     for path in paths:
         files.append(path)
-        table = TABLE_READERS[kind](path, alias_file=alias_file)
+        table = record_table(path, kind, alias_file=alias_file)
         problems += table.problems
         labels[path.name] = table.labels
         if not table.usable or table.frame.empty:
