@@ -9,9 +9,8 @@ from pathlib import Path
 import pandas as pd
 
 from isoaudit.calendar import records_calendar
-from isoaudit.cli.timeliness import parse_date
 from isoaudit.errors import IsoauditError
-from isoaudit.i18n import format_percent, label
+from isoaudit.i18n import format_percent, label, parse_date
 from isoaudit.outputs.sample_workbook import (
     refuse_existing,
     write_sample_findings,

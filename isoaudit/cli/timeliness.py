@@ -2,7 +2,6 @@
 procedure for one unit), the dossiers most days late, and optionally the whole assessment as a workbook."""
 from __future__ import annotations
 
-import re
 from datetime import date
 from pathlib import Path
 
@@ -10,7 +9,7 @@ import pandas as pd
 
 from isoaudit.calendar import records_calendar
 from isoaudit.errors import IsoauditError
-from isoaudit.i18n import format_date, format_percent, label
+from isoaudit.i18n import format_date, format_percent, label, parse_date
 from isoaudit.outputs.timeliness_workbook import shown_values, write_timeliness_workbook
 from isoaudit.problems import ERROR, WARNING
 from isoaudit.records import load_records
@@ -20,7 +19,6 @@ from isoaudit.timeliness import assess
 from isoaudit.timeliness_summary import late_list, summarise
 
 LATE_SHOWN = 10  # dossiers listed on screen; the workbook has them all
-_DATE = re.compile(r"^\s*(\d{1,2})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*(\d{4})\s*$")
 _TABLE_COLUMNS = ["dossiers", "early", "on_time", "late", "in_progress", "overdue", "on_time_rate",
                   "late_without_apology"]
 
@@ -72,20 +70,6 @@ def run(args) -> int:
         print()
         print(label("timeliness.written", lang, path=args.out))
     return 0
-
-
-def parse_date(text: str | None, option: str) -> date | None:
-    """A date typed day first (dd/mm/yyyy, also d/m/yyyy, d-m-yyyy, d.m.yyyy); None when not given."""
-    if text is None:
-        return None
-    match = _DATE.match(text)
-    try:
-        if not match:
-            raise ValueError(text)
-        day, month, year = (int(part) for part in match.groups())
-        return date(year, month, day)
-    except ValueError:
-        raise IsoauditError("timeliness.bad_date", value=text, option=option) from None
 
 
 def _in_scope(records, unit: str | None, start: date | None, end: date | None) -> pd.DataFrame:
