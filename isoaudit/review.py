@@ -68,6 +68,7 @@ class ReviewTable:
     formats: dict[str, str] = field(default_factory=dict)
     lang: str = "vi"
     number: int = 0  # numbered across the report by assemble_review
+    shown: pd.DataFrame | None = field(default=None, repr=False, compare=False)  # ``display()``, made once
 
     @property
     def caption(self) -> str:
@@ -81,13 +82,16 @@ class ReviewTable:
                 for c in self.headers]
 
     def display(self) -> pd.DataFrame:
-        """Text cells as the report shows them (dd/mm/yyyy, decimal comma in Vietnamese), labelled headers."""
-        shown = {}
-        for column, header in self.headers.items():
-            # A no-break space keeps "98 %" and "≥ 90 %" on one line in narrow cells.
-            text = _format_column(self.frame[column], self.formats.get(column), self.lang)
-            shown[header] = text.str.replace(" %", "\u00a0%", regex=False)
-        return pd.DataFrame(shown, index=self.frame.index).reset_index(drop=True)
+        """Text cells as the report shows them (dd/mm/yyyy, decimal comma in Vietnamese), labelled headers.
+        Formatted once: the page and the Word report show the same cells."""
+        if self.shown is None:
+            shown = {}
+            for column, header in self.headers.items():
+                # A no-break space keeps "98 %" and "≥ 90 %" on one line in narrow cells.
+                text = _format_column(self.frame[column], self.formats.get(column), self.lang)
+                shown[header] = text.str.replace(" %", "\u00a0%", regex=False)
+            self.shown = pd.DataFrame(shown, index=self.frame.index).reset_index(drop=True)
+        return self.shown.copy(deep=False)  # copy-on-write: a caller's change never reaches the table
 
 
 @dataclass
@@ -105,6 +109,7 @@ class ReviewChart:
     target_label: str = ""
     lang: str = "vi"
     number: int = 0
+    rendered: dict = field(default_factory=dict, repr=False, compare=False)  # (dpi, titled) -> PNG bytes
 
     @property
     def caption(self) -> str:

@@ -4,6 +4,9 @@ Figures are built on ``matplotlib.figure.Figure`` (no pyplot, no global state), 
 a notebook kernel, a command-line run and a test. DejaVu Sans (matplotlib's default) has every Vietnamese
 diacritic. The chart's title is its caption in the page and the Word report (with its number), so the image
 itself carries none; ``with_title=True`` puts it in the image for use on its own.
+
+Each chart is rendered once, at print resolution, and the same PNG goes into the page (shown at screen size)
+and the Word report: a review has several charts and rendering them is a good part of its cost.
 """
 from __future__ import annotations
 
@@ -15,7 +18,8 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 WIDTH_INCHES = 6.4  # fits an A4 page between margins at print size, and a phone screen scaled down
 HEIGHT_INCHES = 3.2
-DPI = 120
+DPI = 150  # print resolution for the Word report; the page shows the image at SCREEN_DPI
+SCREEN_DPI = 120
 FONT_SIZE = 10
 _COLOURS = ("#1f5f99", "#d9822b", "#5b9e47", "#b23b3b", "#7a5ea8")
 
@@ -76,7 +80,15 @@ def chart_figure(chart, with_title: bool = False) -> Figure:
 
 
 def chart_png(chart, dpi: int = DPI, with_title: bool = False) -> bytes:
-    """The chart as PNG bytes (for the notebook, the Word document and tests)."""
-    buffer = io.BytesIO()
-    chart_figure(chart, with_title).savefig(buffer, format="png", dpi=dpi)
-    return buffer.getvalue()
+    """The chart as PNG bytes (for the notebook, the Word document and tests), rendered once per chart."""
+    key = (dpi, with_title)
+    if key not in chart.rendered:
+        buffer = io.BytesIO()
+        chart_figure(chart, with_title).savefig(buffer, format="png", dpi=dpi)
+        chart.rendered[key] = buffer.getvalue()
+    return chart.rendered[key]
+
+
+def screen_width(chart) -> int:
+    """The width in CSS pixels a page shows the chart at (its print-resolution PNG is wider)."""
+    return round(WIDTH_INCHES * SCREEN_DPI)

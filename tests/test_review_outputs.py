@@ -7,8 +7,10 @@ import shutil
 from datetime import date
 
 import nbformat
+import pandas as pd
 import pytest
 from docx import Document
+from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Mm, Pt
 
 from isoaudit.cli import review as review_command
@@ -18,6 +20,7 @@ from isoaudit.notebook_run import (
     kernel_for_this_interpreter,
 )
 from isoaudit.outputs.review_docx import (
+    _table,
     date_line,
     in_sentence,
     place_name,
@@ -31,7 +34,8 @@ from isoaudit.outputs.review_html import (
     table_html,
 )
 from isoaudit.records import load_records
-from isoaudit.review import assemble_review
+from isoaudit.review import ReviewTable, assemble_review
+from isoaudit.review_files import read_review_facts, save_review
 from tests.test_review import SCRIPT, UNIT, write_district
 
 
@@ -114,6 +118,44 @@ def test_appendix_lists_every_input_with_its_sha256(report, pack, district):
 def test_record_text_kept_literally_in_word(report):
     cells = " ".join(c.text for t in report.tables for r in t.rows for c in r.cells)
     assert SCRIPT in cells  # plain text in Word: nothing to escape, nothing lost
+
+
+def test_data_tables_keep_line_breaks_tabs_and_widths(report, tmp_path):
+    frame = pd.DataFrame({"text": ["dòng 1\ndòng 2", "a\tb & <c>", None], "count": [1, 22, 333]})
+    table = ReviewTable("t", "Thử", frame, {"text": "Nội dung", "count": "Số lượng"})
+    document = Document()
+    _table(document, table)
+    path = tmp_path / "t.docx"
+    document.save(str(path))
+    written = Document(str(path)).tables[0]
+    assert [c.text for c in written.rows[0].cells] == ["Nội dung", "Số lượng"]
+    assert [c.text for c in written.rows[1].cells] == ["dòng 1\ndòng 2", "1"]
+    assert written.rows[2].cells[0].text == "a\tb & <c>" and written.rows[3].cells[0].text == ""
+    assert written.rows[1].cells[1].paragraphs[0].alignment == WD_ALIGN_PARAGRAPH.RIGHT  # numbers
+    assert written.rows[0].cells[0].paragraphs[0].runs[0].bold
+    assert written.rows[0]._tr.trPr.xpath("./w:tblHeader")  # header repeated on every page
+    assert all(cell.width == column.width for row in written.rows for cell, column in zip(row.cells, written.columns))
+    # The report's own tables: fixed widths that fill the text width.
+    widths = [c.width for c in report.tables[2].columns]
+    assert abs(sum(widths) - Mm(165)) < Mm(2)
+
+
+def test_save_review_writes_the_report_its_facts_and_leaves_the_decisions_file_once(pack, district, tmp_path):
+    records = load_records(district)
+    written = save_review(pack, records, tmp_path / "bao_cao.docx", tmp_path / "reviews", "23/11/2026")
+    assert set(written) == {"review_docx", "review_facts", "decisions"}
+    report = Document(str(written["review_docx"]))
+    assert any("ngày 23 tháng 11 năm 2026" in c.text for c in report.tables[0].rows[0].cells)
+    facts = read_review_facts(tmp_path / "bao_cao.docx")
+    assert facts.unit_code == UNIT and facts.year == 2025 and facts.figures == pack.figures
+    assert facts.decisions == written["decisions"].name and facts.decisions_written == str(written["decisions"])
+    assert [tuple(w) for w in facts.warnings] == [(pack.section(k).clause, t) for k, t in pack.warnings]
+    assert list(facts.inputs_frame.itertuples(index=False)) == list(pack.inputs[["file", "sha256"]].itertuples(
+        index=False))
+    chair = written["decisions"].read_bytes()
+    again = save_review(pack, records, tmp_path / "lan_2.docx", tmp_path / "reviews")
+    assert "decisions" not in again and written["decisions"].read_bytes() == chair  # never replaced
+    assert save_review(pack, records) == {}  # nothing asked, nothing written
 
 
 def test_english_report(pack, tmp_path, district):

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import base64
 import html
+import threading
 from pathlib import Path
 
 from isoaudit import __version__
 from isoaudit.i18n import format_date, label
-from isoaudit.review_charts import chart_png
+from isoaudit.review_charts import chart_png, screen_width
 from isoaudit.safety import atomic_write
 
 PAGE_CSS = """
@@ -85,7 +86,8 @@ def chart_html(chart) -> str:
     """The chart as an embedded PNG (base64) in a figure, its caption as text and as the image's alt text."""
     data = base64.b64encode(chart_png(chart)).decode("ascii")
     return (f'<figure class="iso-chart"><figcaption>{_e(chart.caption)}</figcaption>'
-            f'<img src="data:image/png;base64,{data}" alt="{_e(chart.caption)}"></figure>')
+            f'<img src="data:image/png;base64,{data}" width="{screen_width(chart)}" alt="{_e(chart.caption)}">'
+            "</figure>")
 
 
 def show_header(pack) -> None:
@@ -109,8 +111,13 @@ def show_section(section) -> None:
 # ---- the page ----------------------------------------------------------------------------------------------------
 def export_html(executed_notebook, pack, path) -> Path:
     """The executed review notebook as a page (see ``export_notebook_page``) with the pack's footer."""
-    title = f'{label("review.html.report", pack.lang)}: {pack.title} - {pack.unit_name}'
-    return export_notebook_page(executed_notebook, path, title, pack.lang, pack.inputs, pack.parameters, pack.version)
+    return export_notebook_page(executed_notebook, path, page_title(pack), pack.lang, pack.inputs, pack.parameters,
+                                pack.version)
+
+
+def page_title(pack) -> str:
+    """The review page's title (the browser tab, the district page's link)."""
+    return f'{label("review.html.report", pack.lang)}: {pack.title} - {pack.unit_name}'
 
 
 def export_notebook_page(executed_notebook, path, title: str, lang: str, inputs, parameters: dict,
@@ -119,7 +126,6 @@ def export_notebook_page(executed_notebook, path, title: str, lang: str, inputs,
     viewport for phones and a footer naming the input files (``inputs``: file, sha256), the parameters and
     the isoaudit version; atomically."""
     import nbformat
-    from nbconvert import HTMLExporter
 
     notebook = nbformat.read(str(executed_notebook), as_version=4)
     for cell in notebook.cells:
@@ -127,14 +133,27 @@ def export_notebook_page(executed_notebook, path, title: str, lang: str, inputs,
             # Warnings a library printed are for the analyst, not for the report's readers.
             cell["outputs"] = [o for o in cell.get("outputs", [])
                                if not (o.get("output_type") == "stream" and o.get("name") == "stderr")]
-    exporter = HTMLExporter(template_name="basic", exclude_input=True, exclude_input_prompt=True,
-                            exclude_output_prompt=True, exclude_markdown=True)
-    body, _ = exporter.from_notebook_node(notebook)
+    body, _ = page_exporter().from_notebook_node(notebook)
     page = page_html(body, title, lang, footer_html(inputs, parameters, version, lang))
     path = Path(path)
     with atomic_write(path, "w") as handle:
         handle.write(page)
     return path
+
+
+def page_exporter():
+    """This thread's exporter of outputs without code: made once, since it compiles its templates."""
+    exporter = getattr(_exporters, "page", None)
+    if exporter is None:
+        from nbconvert import HTMLExporter
+
+        exporter = _exporters.page = HTMLExporter(template_name="basic", exclude_input=True,
+                                                  exclude_input_prompt=True, exclude_output_prompt=True,
+                                                  exclude_markdown=True)
+    return exporter
+
+
+_exporters = threading.local()
 
 
 def page_html(body: str, title: str, lang: str, footer: str) -> str:
