@@ -8,11 +8,10 @@ from pathlib import Path
 
 import isoaudit
 from isoaudit.audit_record import audit_path, load_audit
-from isoaudit.decisions import decisions_path, write_decisions_template
+from isoaudit.i18n import format_date
 from isoaudit.notebook_run import NotebookRun, execute_notebook
-from isoaudit.outputs.review_docx import write_review_docx
-from isoaudit.outputs.review_html import export_html, export_notebook_page
-from isoaudit.review import ReviewPack, assemble_review
+from isoaudit.outputs.review_html import export_notebook_page
+from isoaudit.review_files import ReviewFacts, read_review_facts
 from isoaudit.safety import inside, safe_filename
 
 NOTEBOOK_DIR = Path(isoaudit.__file__).resolve().parents[1] / "notebooks"
@@ -26,49 +25,51 @@ class UnitReports:
 
     files: dict[str, Path] = field(default_factory=dict)  # kind -> path
     error: str | None = None
-    pack: ReviewPack | None = None
-    decisions: str | None = None  # where the chair's decisions file is (or the files already recorded)
+    facts: ReviewFacts | None = None  # a review's facts, once its notebook has run
 
     @property
     def ok(self) -> bool:
         return self.error is None
 
 
-def review_reports(records, unit_code: str, year: int, out_dir, *, lang: str = "vi", records_param: str,
-                   as_of=None, report_date: date | None = None, decisions_folder=None,
-                   notebook: Path = REVIEW_NOTEBOOK, base: str | None = None) -> UnitReports:
-    """The review pack of ``unit_code``: Word report, executed notebook and its HTML page in ``out_dir``.
+def review_reports(unit_code: str, year: int, out_dir, *, lang: str = "vi", records_param: str, as_of=None,
+                   report_date: date | None = None, decisions_folder=None, notebook: Path = REVIEW_NOTEBOOK,
+                   base: str | None = None, session=None) -> UnitReports:
+    """The review of ``unit_code``: the notebook run with papermill writes the Word report (and leaves the
+    chair's decisions workbook in ``decisions_folder`` if given and none exists); its page is exported here.
 
-    ``records_param`` is what the notebook is given to load the same records (a folder or a records cache).
-    ``decisions_folder``: where the chair's decisions workbook is left if none exists (None: no workbook).
+    ``records_param`` is what the notebook is given to load the records (a folder or a records cache).
+    ``session``: the ``KernelSession`` to run the notebook in (None: a kernel of its own).
     """
-    pack = assemble_review(records, unit_code, year, lang=lang, as_of=as_of)
-    base = base or safe_filename(f"{pack.unit_code}_xem_xet_lanh_dao_{pack.year}", "xem_xet_lanh_dao")
-    reports = UnitReports(pack=pack)
-    if decisions_folder is not None:
-        reports.decisions, written = leave_decisions_file(records, pack, decisions_folder, lang)
-        if written is not None:
-            reports.files["decisions"] = written
-    reports.files["review_docx"] = write_review_docx(pack, inside(out_dir, base + ".docx"), report_date,
-                                                     reports.decisions)
-    parameters = {"records": records_param, "unit": pack.unit_code, "year": pack.year, "lang": lang,
-                  "as_of": pack.parameters["as_of"]}
-    run = execute_notebook(notebook, out_dir, parameters, name=base + ".ipynb")
-    reports.files["review_notebook"] = run.notebook
+    base = base or safe_filename(f"{unit_code}_xem_xet_lanh_dao_{year}", "xem_xet_lanh_dao")
+    word_report = inside(out_dir, base + ".docx")
+    parameters = {"records": records_param, "unit": unit_code, "year": year, "lang": lang,
+                  "as_of": format_date(as_of) or None, "word_report": str(word_report),
+                  "decisions_dir": str(decisions_folder) if decisions_folder is not None else None,
+                  "report_date": format_date(report_date) or None}
+    run = execute_notebook(notebook, out_dir, parameters, name=base + ".ipynb", session=session)
+    reports = UnitReports(files={"review_notebook": run.notebook})
     if not run.ok:
         reports.error = run.error
         return reports
-    reports.files["review_html"] = export_html(run.notebook, pack, inside(out_dir, base + ".html"))
+    facts = reports.facts = read_review_facts(word_report)
+    reports.files["review_docx"] = word_report
+    if facts.decisions_written:
+        reports.files["decisions"] = Path(facts.decisions_written)
+    reports.files["review_html"] = export_notebook_page(
+        run.notebook, inside(out_dir, base + ".html"), facts.page_title, facts.lang, facts.inputs_frame,
+        facts.parameters, facts.version)
     return reports
 
 
 def audit_reports(records, unit_code: str, year: int, out_dir, *, lang: str = "vi", records_param: str,
-                  audit_dir, base: str = "danh_gia_noi_bo", notebook: Path = AUDIT_NOTEBOOK) -> UnitReports:
+                  audit_dir, base: str = "danh_gia_noi_bo", notebook: Path = AUDIT_NOTEBOOK,
+                  session=None) -> UnitReports:
     """The audit report of ``unit_code``: the audit notebook run without anyone at the keyboard (it reads the
     audit saved under ``audit_dir`` and writes nothing there), exported as a page without code."""
     parameters = {"records": records_param, "unit": unit_code, "year": year, "lang": lang,
                   "audit_dir": str(audit_dir), "interactive": False}
-    run: NotebookRun = execute_notebook(notebook, out_dir, parameters, name=base + ".ipynb")
+    run: NotebookRun = execute_notebook(notebook, out_dir, parameters, name=base + ".ipynb", session=session)
     reports = UnitReports(files={"audit_notebook": run.notebook})
     if not run.ok:
         reports.error = run.error
@@ -89,15 +90,3 @@ def audit_progress(audit_dir, unit_code: str, year: int) -> dict:
     answered, total = load_audit(path).progress()
     status = "complete" if total and answered >= total else ("in_progress" if answered else "not_started")
     return {"audit_status": status, "audit_answered": answered, "audit_total": total}
-
-
-def leave_decisions_file(records, pack: ReviewPack, folder, lang: str) -> tuple[str, Path | None]:
-    """Leave the chair's decisions workbook in ``folder`` unless one exists, or this review's decisions are
-    already recorded under another name (never replaced). Returns (what the report names, path written)."""
-    path = decisions_path(folder, pack.unit_code, pack.year)
-    recorded = records.decisions[(records.decisions["unit_code"] == pack.unit_code).fillna(False)
-                                 & (records.decisions["year"] == pack.year).fillna(False)]
-    if len(recorded) and not path.exists():
-        return ", ".join(sorted(set(recorded["source_file"].astype(str)))), None
-    written = write_decisions_template(path, pack.unit_code, pack.unit_name, pack.year, pack.proposals, lang)
-    return path.name, path if written else None

@@ -10,9 +10,9 @@ import argparse
 import sys
 from pathlib import Path
 
-from isoaudit.cli.timeliness import parse_date
-from isoaudit.errors import IsoauditError
-from isoaudit.i18n import label, message
+from isoaudit.audit_form import known_unit_code
+from isoaudit.errors import IsoauditError, RecordsError
+from isoaudit.i18n import label, message, parse_date
 from isoaudit.records import load_records
 from isoaudit.unit_reports import REVIEW_NOTEBOOK, review_reports
 
@@ -48,25 +48,29 @@ def run(args) -> int:
     notebook = Path(args.notebook) if args.notebook else REVIEW_NOTEBOOK
     if not notebook.is_file():
         raise IsoauditError("review.notebook_missing", path=str(notebook))
+    # Read here first: a wrong folder or unit code gets its own clear message, before any kernel starts.
     records = load_records(args.folder, lang=lang)
-    reports = review_reports(records, args.unit, args.year, args.out, lang=lang,
-                             records_param=str(Path(args.folder).resolve()), as_of=as_of, report_date=report_date,
-                             decisions_folder=records.folder if args.decisions_file else None, notebook=notebook)
-    pack = reports.pack
-    if "decisions" in reports.files:
-        print(label("review.cli.decisions_written", lang, path=str(reports.files["decisions"])))
-    elif args.decisions_file:
-        print(label("review.cli.decisions_kept", lang, path=reports.decisions))
-    for kind in ("review_docx", "review_html"):
-        if kind in reports.files:
-            print(label("review.cli.written", lang, path=str(reports.files[kind])))
+    unit = known_unit_code(records, args.unit)
+    if unit not in set(records.units["unit_code"]):
+        raise RecordsError("review.unknown_unit", unit=unit,
+                           units=", ".join(records.units["unit_code"].dropna().astype(str).tolist()[:40]))
+    folder = Path(records.folder).resolve()
+    reports = review_reports(unit, args.year, args.out, lang=lang, records_param=str(folder), as_of=as_of,
+                             report_date=report_date, decisions_folder=folder if args.decisions_file else None,
+                             notebook=notebook)
     if not reports.ok:
         print(message("review.notebook_failed", lang, error=reports.error,
                       notebook=str(reports.files["review_notebook"])), file=sys.stderr)
         return 1
-    warnings = pack.warnings
-    if warnings:
-        print(label("review.cli.warnings", lang, count=len(warnings)))
-        for key, warning in warnings:
-            print(f"  [{pack.section(key).clause}] {warning}")
+    facts = reports.facts
+    if "decisions" in reports.files:
+        print(label("review.cli.decisions_written", lang, path=str(reports.files["decisions"])))
+    elif args.decisions_file:
+        print(label("review.cli.decisions_kept", lang, path=facts.decisions))
+    for kind in ("review_docx", "review_html"):
+        print(label("review.cli.written", lang, path=str(reports.files[kind])))
+    if facts.warnings:
+        print(label("review.cli.warnings", lang, count=len(facts.warnings)))
+        for clause, warning in facts.warnings:
+            print(f"  [{clause}] {warning}")
     return 0
