@@ -8,6 +8,7 @@ parameters have not changed since their last successful run.
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -16,7 +17,6 @@ import sys
 import time
 import traceback
 import uuid
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -24,6 +24,7 @@ from pathlib import Path
 import pandas as pd
 
 from isoaudit import __version__
+from isoaudit.batch_workers import UnitRunner, unit_session
 from isoaudit.errors import IsoauditError
 from isoaudit.i18n import label
 from isoaudit.problems import ERROR
@@ -36,6 +37,7 @@ from isoaudit.unit_reports import AUDIT_NOTEBOOK, REVIEW_NOTEBOOK
 UNIT_LEVELS = ("commune", "ward")  # a district office audits its communes and wards
 CACHE_DIR = "_cache"
 PARTIAL_DIR = "_partial"
+LOG_DIR = "_logs"
 FINGERPRINT = ".fingerprint"
 SUMMARY = "summary.json"
 
@@ -92,13 +94,22 @@ def run_batch(folder, out, *, jobs: int | None = None, units: list[str] | None =
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     shutil.rmtree(out / PARTIAL_DIR, ignore_errors=True)  # what an interrupted run left half-built
-    records = load_records(folder, lang=lang)
-    cache = save_cache(records, out / CACHE_DIR)
-    year = year or default_year(records)
-    selected = select_units(records, units)
-    jobs_list = [make_job(records, row, out, cache, year, lang, force) for row in selected.itertuples()]
-    results = _execute(jobs_list, jobs or os.cpu_count() or 1, executor, scheduler, progress, lang)
+    workers = jobs or os.cpu_count() or 1
+    if units:
+        workers = min(workers, len(units))  # no idle worker warming a kernel for nothing
+    with UnitRunner(run_unit, workers, out / LOG_DIR, executor, scheduler) as runner:
+        records = load_records(folder, lang=lang)  # while the workers start their kernels
+        cache = save_cache(records, out / CACHE_DIR)
+        year = year or default_year(records)
+        selected = select_units(records, units)
+        jobs_list = [make_job(records, row, out, cache, year, lang, force) for row in selected.itertuples()]
+        # Biggest units first: a long unit started last would leave the other workers idle at the end.
+        sizes = records.dossiers["unit_code"].value_counts()
+        jobs_list.sort(key=lambda job: -int(sizes.get(job.unit_code, 0)))
+        results = runner.run(jobs_list, progress, lang)
     shutil.rmtree(out / PARTIAL_DIR, ignore_errors=True)  # every unit's staging folder was moved or removed
+    with contextlib.suppress(OSError):
+        (out / LOG_DIR).rmdir()  # only when no unit failed and no kernel had anything to say
     results += _earlier_results(records, out, year, lang, {job.unit_code for job in jobs_list})
     order = {code: i for i, code in enumerate(records.units["unit_code"])}
     results.sort(key=lambda r: order.get(r.unit_code, len(order)))
@@ -209,55 +220,29 @@ def _produce(job: UnitJob, staging: Path, log: Path) -> UnitResult:
         _append(log, reasons)
         return UnitResult(job.unit_code, job.unit_name, job.folder, "failed",
                           error=label("batch.broken_records", job.lang, reasons=reasons))
-    common = {"lang": job.lang, "records_param": job.cache}
+    # The worker's kernel runs every unit it is given: its start and imports are paid once per worker.
+    logs = Path(job.folder).parent / LOG_DIR
+    logs.mkdir(exist_ok=True)
+    session = unit_session(logs)
+    common = {"lang": job.lang, "records_param": job.cache, "session": session}
     audit = audit_reports(records, job.unit_code, job.year, staging, audit_dir=job.records_folder, **common)
     _append(log, f"audit: {audit.error or 'ok'}")
     if not audit.ok:
         return UnitResult(job.unit_code, job.unit_name, job.folder, "failed",
                           error=label("batch.notebook_failed", job.lang, notebook="audit", error=audit.error))
     # The chair's decisions workbook is left with the reports: a batch never writes into the records folder.
-    review = review_reports(records, job.unit_code, job.year, staging, decisions_folder=staging,
-                            base="xem_xet_lanh_dao", **common)
+    review = review_reports(job.unit_code, job.year, staging, decisions_folder=staging, base="xem_xet_lanh_dao",
+                            **common)
     _append(log, f"review: {review.error or 'ok'}")
     if not review.ok:
         return UnitResult(job.unit_code, job.unit_name, job.folder, "failed",
                           error=label("batch.notebook_failed", job.lang, notebook="review", error=review.error))
     files = {**audit.files, **review.files}
     outputs = {kind: path.relative_to(staging).as_posix() for kind, path in files.items()}
-    summary = {**review.pack.figures, **audit_progress(job.records_folder, job.unit_code, job.year)}
+    summary = {**review.facts.figures, **audit_progress(job.records_folder, job.unit_code, job.year)}
     with atomic_write(staging / SUMMARY, "w") as handle:
         json.dump(summary, handle, ensure_ascii=False, indent=1, default=str)
     return UnitResult(job.unit_code, job.unit_name, job.folder, "done", outputs=outputs, summary=summary)
-
-
-def _execute(jobs: list[UnitJob], workers: int, executor: str, scheduler: str | None, progress: bool,
-             lang: str) -> list[UnitResult]:
-    from tqdm import tqdm
-
-    bar = tqdm(total=len(jobs), disable=not progress, unit=label("batch.unit_word", lang), ncols=80)
-    results = []
-    try:
-        if executor == "dask":
-            from distributed import Client
-            from distributed import as_completed as dask_completed
-
-            with Client(scheduler) as client:
-                futures = client.map(run_unit, jobs, pure=False)
-                for future in dask_completed(futures):
-                    results.append(future.result())
-                    bar.update()
-        elif workers <= 1 or len(jobs) <= 1:
-            for job in jobs:
-                results.append(run_unit(job))
-                bar.update()
-        else:
-            with ProcessPoolExecutor(max_workers=min(workers, len(jobs))) as pool:
-                for future in as_completed([pool.submit(run_unit, job) for job in jobs]):
-                    results.append(future.result())
-                    bar.update()
-    finally:
-        bar.close()
-    return results
 
 
 @contextmanager
@@ -289,7 +274,7 @@ def _publish(staging: Path, folder: Path) -> None:
 
 def _keep_log(staging: Path, folder: Path, log: Path) -> None:
     """A failed unit keeps its previous reports; only its log is updated, under ``out/_logs``."""
-    logs = folder.parent / "_logs"
+    logs = folder.parent / LOG_DIR
     logs.mkdir(exist_ok=True)
     if log.exists():
         shutil.copyfile(log, logs / f"{folder.name}.log")

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator, Mapping
 
+from isoaudit.kernel_session import register_engine
 from isoaudit.safety import inside, safe_filename
 
 KERNEL_NAME = "python3"
@@ -38,11 +39,12 @@ class NotebookRun:
 
 def execute_notebook(notebook, out_dir, parameters: Mapping | None = None, *, name: str | None = None,
                      kernel_name: str = KERNEL_NAME, timeout: int = DEFAULT_TIMEOUT,
-                     cwd=None) -> NotebookRun:
+                     cwd=None, session=None) -> NotebookRun:
     """Execute ``notebook`` with ``parameters`` injected; the executed copy goes to ``out_dir/name``.
 
     A failing cell does not raise: the run comes back with ``error`` set (the executed notebook shows where).
     ``cwd`` defaults to the notebook's folder, so relative paths in it behave as when opened in JupyterLab.
+    ``session``: a ``KernelSession`` to run in (a batch worker's); None: a new kernel for this run.
     """
     import papermill
     from papermill.exceptions import PapermillExecutionError
@@ -53,18 +55,22 @@ def execute_notebook(notebook, out_dir, parameters: Mapping | None = None, *, na
     # Papermill writes as it goes: run into a hidden file beside the target, move it in place at the end.
     partial = target.with_name(f".{target.stem}.{os.getpid()}.tmp.ipynb")
     failure = None
+    cwd = Path(cwd or notebook.parent)
+    common = dict(parameters=dict(parameters or {}), progress_bar=False, log_output=False,
+                  request_save_on_cell_execute=False, execution_timeout=timeout, language="python")
     try:
-        with _kernel_available(kernel_name) as kernel:
-            try:
-                papermill.execute_notebook(
-                    str(notebook), str(partial), parameters=dict(parameters or {}), kernel_name=kernel,
-                    progress_bar=False, log_output=False, request_save_on_cell_execute=False,
-                    cwd=str(cwd or notebook.parent), execution_timeout=timeout,
+        try:
+            if session is not None:
+                session.prepare(cwd)
+                papermill.execute_notebook(str(notebook), str(partial), kernel_name=session.kernel_name,
+                                           engine_name=register_engine(), session=session, **common)
+            else:
+                with kernel_available(kernel_name) as kernel:
                     # The kernel's start-up log (e.g. its note on local TCP transport) is not for the user.
-                    extra_arguments=["--IPKernelApp.log_level=ERROR"],
-                )
-            except PapermillExecutionError as error:
-                failure = NotebookRun(target, f"{error.ename}: {error.evalue}", error.cell_index)
+                    papermill.execute_notebook(str(notebook), str(partial), kernel_name=kernel, cwd=str(cwd),
+                                               extra_arguments=["--IPKernelApp.log_level=ERROR"], **common)
+        except PapermillExecutionError as error:
+            failure = NotebookRun(target, f"{error.ename}: {error.evalue}", error.cell_index)
         os.replace(partial, target)
     finally:
         partial.unlink(missing_ok=True)
@@ -112,7 +118,7 @@ def kernel_for_this_interpreter(kernel_name: str = KERNEL_NAME) -> bool:
 
 
 @contextmanager
-def _kernel_available(kernel_name: str) -> Iterator[str]:
+def kernel_available(kernel_name: str = KERNEL_NAME) -> Iterator[str]:
     """Yield a kernel name that runs this interpreter: ``kernel_name`` itself, or a private spec put first
     on JUPYTER_PATH for the duration of the run."""
     if kernel_for_this_interpreter(kernel_name):

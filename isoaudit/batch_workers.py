@@ -1,0 +1,102 @@
+"""Where a batch's units run: this process, a pool of worker processes, or a Dask cluster.
+
+Local workers are started before the district's records are read. Each one starts its kernel and has it import
+what the notebooks need while the main process reads the records, so the first unit does not wait for them. A
+worker keeps its kernel for every unit it is given and shuts it down when it leaves. On one job the units run
+in this process, with a kernel warmed the same way.
+"""
+from __future__ import annotations
+
+import os
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from pathlib import Path
+from typing import Callable
+
+from isoaudit.i18n import label
+from isoaudit.kernel_session import close_worker_sessions, worker_session
+from isoaudit.notebook_run import KERNEL_NAME
+
+# What the audit and review notebooks import; a notebook importing something else only waits a little longer.
+WARM_IMPORTS = ("import isoaudit.records, isoaudit.audit_form, isoaudit.audit_report, isoaudit.review, "
+                "isoaudit.review_files, isoaudit.outputs.review_html, isoaudit.outputs.review_docx")
+
+
+def unit_session(log_dir: Path):
+    """This worker's kernel session; its kernel's own messages go to ``log_dir/kernel-<pid>.log``."""
+    return worker_session(KERNEL_NAME, Path(log_dir) / f"kernel-{os.getpid()}.log")
+
+
+def warm_worker(log_dir: str, imports: bool = True) -> None:
+    """Start this worker's kernel on its imports, then (``imports``) import what the worker itself runs.
+    Never raises: a warm-up that fails leaves the first unit to start the kernel and report what is wrong."""
+    try:
+        Path(log_dir).mkdir(parents=True, exist_ok=True)
+        unit_session(Path(log_dir)).warm(Path.cwd(), WARM_IMPORTS)
+        if imports:
+            import papermill  # noqa: F401 - loaded now, while the main process reads the records
+
+            from isoaudit.outputs.review_html import page_exporter
+
+            page_exporter()
+    except Exception:  # noqa: BLE001 - see the docstring
+        return
+
+
+class UnitRunner:
+    """Runs ``run_unit`` over the batch's jobs with ``workers`` local processes (started on entering, so
+    they warm up while the caller reads the records) or on the Dask scheduler at ``scheduler``."""
+
+    def __init__(self, run_unit: Callable, workers: int, log_dir: Path, executor: str = "local",
+                 scheduler: str | None = None):
+        self.run_unit = run_unit
+        self.workers = max(1, workers)
+        self.log_dir = Path(log_dir)
+        self.executor = executor
+        self.scheduler = scheduler
+        self.pool = None
+
+    def __enter__(self) -> UnitRunner:
+        if self.executor == "dask":
+            return self
+        if self.workers == 1:
+            warm_worker(str(self.log_dir), imports=False)  # this process imports what it needs as it goes
+        else:
+            self.pool = ProcessPoolExecutor(max_workers=self.workers, initializer=warm_worker,
+                                            initargs=(str(self.log_dir),))
+            self.pool.submit(int)  # launches every worker now (fork): their warm-up overlaps the reading
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool = None
+        close_worker_sessions()  # this process goes on after the batch: its kernel need not
+
+    def run(self, jobs: list, progress: bool, lang: str) -> list:
+        """Every job's result, in the order they finish; the progress bar counts units."""
+        from tqdm import tqdm
+
+        bar = tqdm(total=len(jobs), disable=not progress, unit=label("batch.unit_word", lang), ncols=80)
+        results = []
+        try:
+            for result in self._results(jobs):
+                results.append(result)
+                bar.update()
+        finally:
+            bar.close()
+        return results
+
+    def _results(self, jobs: list):
+        if self.executor == "dask":
+            from distributed import Client
+            from distributed import as_completed as dask_completed
+
+            with Client(self.scheduler) as client:
+                for future in dask_completed(client.map(self.run_unit, jobs, pure=False)):
+                    yield future.result()
+        elif self.pool is None:
+            for job in jobs:
+                yield self.run_unit(job)
+        else:
+            for future in as_completed([self.pool.submit(self.run_unit, job) for job in jobs]):
+                yield future.result()

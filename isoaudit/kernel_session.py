@@ -1,0 +1,197 @@
+"""One kernel kept running for many notebook runs: a batch worker's.
+
+Starting a kernel and importing pandas, matplotlib and isoaudit into it costs more than running a unit's
+notebook cells, so a batch worker starts its kernel once and runs every unit's notebooks in it. Each run
+starts from what a fresh kernel would give a notebook: an empty namespace, the notebook's folder as working
+folder, and execution counts from 1. Imported modules stay loaded:
+that is the point. A kernel that died (or was stuck and interrupted) is replaced before the next run.
+
+The runs go through papermill (parameters injected, failures recorded in the notebook) with an engine that
+hands papermill this kernel instead of a new one.
+"""
+from __future__ import annotations
+
+import atexit
+import contextlib
+import multiprocessing.util
+import os
+import subprocess
+import threading
+from pathlib import Path
+
+KERNEL_START_TIMEOUT = 60  # seconds
+# A new session numbers cells from 1 again. Freezing what survives the reset (the imported modules) keeps the
+# garbage collector from walking pandas and matplotlib again after every notebook.
+_RESET = ("import os as _os\n_os.chdir({cwd!r})\nget_ipython().reset(new_session=True)\n"
+          "import gc as _gc\n_gc.freeze()\n")
+
+
+class KernelSession:
+    """A kernel started on first use and reused by every ``run``; ``close`` shuts it down.
+
+    ``log``: a file the kernel's own standard error goes to (start-up and shutdown notes); None: discarded.
+    """
+
+    def __init__(self, kernel_name: str, log: Path | None = None):
+        self.kernel_name = kernel_name
+        self.log = log
+        self.manager = None
+        self.client = None  # one connection for every run: connecting costs a fifth of a second each time
+        self._log_handle = None
+        self._ready = False
+        self.runs = 0
+        self.pid = os.getpid()  # a forked child must not use its parent's kernel
+
+    # ---- lifecycle ---------------------------------------------------------------------------------------
+    def ensure_started(self, cwd: Path, wait: bool = True) -> None:
+        """Start the kernel (again, when the last one died); ``wait``: until it answers."""
+        from jupyter_core.utils import run_sync
+
+        if self.manager is not None and run_sync(self.manager.is_alive)():
+            if wait and not self._ready:
+                run_sync(self.client.wait_for_ready)(timeout=KERNEL_START_TIMEOUT)
+                self._ready = True
+            return
+        self.close()
+        from jupyter_client.manager import AsyncKernelManager
+
+        from isoaudit.notebook_run import kernel_available
+
+        if self.log is not None:
+            self._log_handle = open(self.log, "a", encoding="utf-8")  # noqa: SIM115 - lives with the kernel
+        with kernel_available(self.kernel_name) as name:
+            self.manager = AsyncKernelManager(kernel_name=name)
+            run_sync(self.manager.start_kernel)(
+                cwd=str(cwd), stderr=self._log_handle or subprocess.DEVNULL,
+                extra_arguments=["--IPKernelApp.log_level=ERROR"])
+        _track(self)
+        self.client = self.manager.client()
+        self.client.start_channels()
+        self._ready = False
+        if wait:
+            run_sync(self.client.wait_for_ready)(timeout=KERNEL_START_TIMEOUT)
+            self._ready = True
+
+    def warm(self, cwd: Path, code: str) -> None:
+        """Start the kernel and have it run ``code`` (imports) without waiting: it gets ready while this
+        process does something else, and the first ``prepare`` waits for it."""
+        self.ensure_started(cwd, wait=False)
+        # Queued until the kernel is listening; its reply is told apart from later ones by message id.
+        self.client.execute(code, silent=True, store_history=False)
+
+    def close(self) -> None:
+        from jupyter_core.utils import run_sync
+
+        manager, self.manager = self.manager, None
+        client, self.client = self.client, None
+        if client is not None:
+            client.stop_channels()
+        if manager is not None:
+            with contextlib.suppress(RuntimeError, OSError, TimeoutError):  # already gone: nothing to shut down
+                run_sync(manager.shutdown_kernel)(now=False)
+        if self._log_handle is not None:
+            self._log_handle.close()
+            self._log_handle = None
+            if self.log.exists() and not self.log.stat().st_size:
+                self.log.unlink()  # a kernel that had nothing to say leaves no file behind
+
+    def __enter__(self) -> KernelSession:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # ---- runs --------------------------------------------------------------------------------------------
+    def prepare(self, cwd: Path) -> None:
+        """A clean namespace in ``cwd`` for the next notebook (starting the kernel if need be)."""
+        from jupyter_core.utils import run_sync
+
+        self.ensure_started(cwd)
+        reply = run_sync(self.client.execute_interactive)(_RESET.format(cwd=str(cwd)), store_history=False,
+                                                          timeout=KERNEL_START_TIMEOUT, output_hook=_ignore)
+        if reply["content"]["status"] != "ok":  # the kernel is unusable: the next run starts another
+            self.close()
+            raise RuntimeError(f"kernel reset failed: {reply['content'].get('evalue', '')}")
+        self.runs += 1
+
+
+def _ignore(message) -> None:
+    """Output of the reset code (there is none) is not wanted anywhere."""
+
+
+# ---- papermill engine --------------------------------------------------------------------------------------
+ENGINE_NAME = "isoaudit-session"
+_registered = False
+
+
+def register_engine() -> str:
+    """Register (once) the papermill engine that runs a notebook in a ``KernelSession``; returns its name."""
+    global _registered
+    if _registered:
+        return ENGINE_NAME
+    from papermill.clientwrap import PapermillNotebookClient
+    from papermill.engines import NBClientEngine, papermill_engines
+    from papermill.log import logger
+
+    class SessionEngine(NBClientEngine):
+        """papermill's nbclient engine with the session's kernel and connection: nbclient then neither
+        starts, connects to nor stops a kernel."""
+
+        @classmethod
+        def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False, stdout_file=None,
+                                     stderr_file=None, start_timeout=60, execution_timeout=None,
+                                     session: KernelSession | None = None, **kwargs):
+            client = PapermillNotebookClient(
+                nb_man, km=session.manager, timeout=execution_timeout, startup_timeout=start_timeout,
+                kernel_name=kernel_name, log=logger, log_output=log_output, stdout_file=stdout_file,
+                stderr_file=stderr_file)
+            client.kc = session.client
+            return client.execute()
+
+    papermill_engines.register(ENGINE_NAME, SessionEngine)
+    _registered = True
+    return ENGINE_NAME
+
+
+# ---- one session per worker thread -------------------------------------------------------------------------
+_local = threading.local()
+_running: list[KernelSession] = []  # sessions of this process with a kernel started
+_lock = threading.Lock()
+_finalizer_pid = None
+
+
+def worker_session(kernel_name: str, log: Path | None = None) -> KernelSession:
+    """This thread's session (a batch worker process has one thread; a Dask worker may run several), its
+    kernel started on first use and shut down by ``close_worker_sessions`` or when the process exits. A
+    session made for another log (another batch) or inherited from the parent of a forked worker is not
+    reused."""
+    session = getattr(_local, "session", None)
+    if session is not None and (session.pid, session.kernel_name, session.log) == (os.getpid(), kernel_name, log):
+        return session
+    if session is not None and session.pid == os.getpid():
+        session.close()
+    session = _local.session = KernelSession(kernel_name, log)
+    return session
+
+
+def close_worker_sessions() -> None:
+    """Shut down the kernel of every session of this process (a closed session starts again if used)."""
+    with _lock:
+        sessions = list(_running)
+        _running.clear()
+    for session in sessions:
+        session.close()
+
+
+def _track(session: KernelSession) -> None:
+    global _finalizer_pid
+    with _lock:
+        if session not in _running:
+            _running.append(session)
+        if _finalizer_pid != os.getpid():
+            # A pool's worker process leaves through multiprocessing's exit, which skips atexit handlers.
+            multiprocessing.util.Finalize(None, close_worker_sessions, exitpriority=10)
+            _finalizer_pid = os.getpid()
+
+
+atexit.register(close_worker_sessions)

@@ -1,0 +1,77 @@
+"""One kernel reused for many notebook runs: each run sees what a fresh kernel would give it."""
+from __future__ import annotations
+
+import os
+import signal
+
+import nbformat
+import pytest
+
+from isoaudit.kernel_session import KernelSession, close_worker_sessions, worker_session
+from isoaudit.notebook_run import execute_notebook
+
+
+def _notebook(path, *cells):
+    parameters = nbformat.v4.new_code_cell('unit = "08023"', metadata={"tags": ["parameters"]})
+    notebook = nbformat.v4.new_notebook(cells=[parameters, *(nbformat.v4.new_code_cell(c) for c in cells)])
+    notebook.metadata["kernelspec"] = {"name": "python3", "language": "python", "display_name": "Python 3"}
+    nbformat.write(notebook, str(path))
+    return path
+
+
+def _text(notebook_path, cell):
+    outputs = nbformat.read(str(notebook_path), as_version=4).cells[cell].outputs
+    return "".join(o.get("text", "") for o in outputs)
+
+
+@pytest.fixture(scope="module")
+def session():
+    with KernelSession("python3") as running:
+        yield running
+
+
+def test_each_run_starts_clean_in_its_folder_numbered_from_one(session, tmp_path):
+    folder = tmp_path / "notebooks"
+    folder.mkdir()
+    notebook = _notebook(folder / "n.ipynb", "import os\nprint(os.getcwd(), 'left' in globals(), unit)\nleft = 1")
+    first = execute_notebook(notebook, tmp_path / "out", {"unit": "08011"}, name="a.ipynb", session=session)
+    second = execute_notebook(notebook, tmp_path / "out", {"unit": "08014"}, name="b.ipynb", session=session)
+    assert first.ok and second.ok
+    assert _text(second.notebook, 2).split() == [str(folder), "False", "08014"]  # nothing left from the first
+    counts = [c.execution_count for c in nbformat.read(str(second.notebook), as_version=4).cells]
+    assert counts == [1, 2, 3]  # as a fresh kernel numbers them, not from where the last run stopped
+    pid = session.manager.provisioner.pid
+    assert execute_notebook(notebook, tmp_path / "out", {}, name="c.ipynb", session=session).ok
+    assert session.manager.provisioner.pid == pid  # the same kernel all along
+
+
+def test_a_failing_notebook_leaves_the_kernel_usable(session, tmp_path):
+    failing = _notebook(tmp_path / "f.ipynb", "raise ValueError('sổ hỏng')")
+    run = execute_notebook(failing, tmp_path / "out", {}, name="f.ipynb", session=session)
+    assert not run.ok and run.error == "ValueError: sổ hỏng" and run.failed_cell == 1
+    fine = _notebook(tmp_path / "g.ipynb", "print(unit)")
+    assert execute_notebook(fine, tmp_path / "out", {}, name="g.ipynb", session=session).ok
+
+
+def test_a_dead_kernel_is_replaced_before_the_next_run(tmp_path):
+    notebook = _notebook(tmp_path / "n.ipynb", "print(unit)")
+    with KernelSession("python3") as session:
+        assert execute_notebook(notebook, tmp_path / "out", {}, name="a.ipynb", session=session).ok
+        os.kill(session.manager.provisioner.pid, signal.SIGKILL)
+        session.manager.provisioner.process.wait()
+        run = execute_notebook(notebook, tmp_path / "out", {}, name="b.ipynb", session=session)
+        assert run.ok and _text(run.notebook, 1) == "08023\n"
+
+
+def test_worker_sessions_are_per_log_and_closed_at_the_end(tmp_path):
+    log = tmp_path / "kernel.log"
+    session = worker_session("python3", log)
+    assert worker_session("python3", log) is session
+    session.warm(tmp_path, "import json")
+    session.prepare(tmp_path)  # waits for the warm-up, then resets
+    other = worker_session("python3", tmp_path / "other.log")
+    assert other is not session and session.manager is None  # a new batch's session replaces the old one
+    other.prepare(tmp_path)
+    close_worker_sessions()
+    assert other.manager is None
+    assert not log.exists()  # a kernel with nothing to say leaves no log file
