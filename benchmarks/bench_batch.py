@@ -1,10 +1,14 @@
 """Batch speed: seconds per unit against the floor, papermill executing an empty notebook with the same kernel.
 
-    python benchmarks/bench_batch.py [--units 4]
+    python benchmarks/bench_batch.py [--copies 2] [--scale 0.1]
 
 Each unit runs two notebooks (audit and review), so the floor per unit is two empty-notebook executions,
 measured in the same run. Goals: a unit costs at most 2x its floor, and 2 jobs run at least 1.6x faster than 1.
-The district is the synthetic sample at a tenth of its size, written to a temporary folder.
+Both runs are whole batches as a user starts them: reading the records, every unit, the district page.
+
+The district is the synthetic sample written to a temporary folder, with its communes twice over (18, the
+size of a typical district) at a tenth of their dossiers. With few units the speed-up of 2 jobs is bounded by
+how the units split between two workers (9 units: 5 and 4, at most 1.8x before any start-up cost).
 """
 from __future__ import annotations
 
@@ -15,32 +19,33 @@ from pathlib import Path
 
 import nbformat
 
-from isoaudit.batch import run_batch
+from isoaudit.batch import run_batch, select_units
 from isoaudit.notebook_run import execute_notebook
+from isoaudit.records import load_records
 from isoaudit.synthetic import make_sample
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--units", type=int, default=4, help="how many communes to run")
+    parser.add_argument("--copies", type=int, default=2, help="sets of the sample's 9 communes in the district")
+    parser.add_argument("--scale", type=float, default=0.1, help="share of the sample's dossiers per commune")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="isoaudit-bench-") as folder:
         folder = Path(folder)
-        make_sample(folder / "records", scale=0.1)
+        make_sample(folder / "records", scale=args.scale, copies=args.copies)
         empty = folder / "empty.ipynb"
         nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("pass")]), str(empty))
         execute_notebook(empty, folder / "warm", {})  # the first kernel start pays for cold disk caches
         floor = _best(lambda: execute_notebook(empty, folder / "floor", {}), 3) * 2
-        from isoaudit.records import load_records
-
-        codes = load_records(folder / "records").units.query("level in ['commune', 'ward']")["unit_code"]
-        codes = codes.tolist()[: args.units]
-        one = _timed(lambda: run_batch(folder / "records", folder / "out1", units=codes, jobs=1, progress=False))
-        two = _timed(lambda: run_batch(folder / "records", folder / "out2", units=codes, jobs=2, progress=False))
-    per_unit = one / len(codes)
-    print(f"units: {len(codes)}")
+        one = _timed(lambda: run_batch(folder / "records", folder / "out1", jobs=1, progress=False))
+        two = _timed(lambda: run_batch(folder / "records", folder / "out2", jobs=2, progress=False))
+        units = len(select_units(load_records(folder / "records"), None))
+    per_unit = one / units
+    print(f"units: {units}")
     print(f"floor per unit (2 empty notebooks)  {floor:6.2f} s")
-    print(f"batch, 1 job, per unit              {per_unit:6.2f} s   ratio to floor {per_unit / floor:5.2f}  (goal <= 2)")
+    print(f"batch, 1 job, whole run             {one:6.2f} s")
+    print(f"batch, 1 job, per unit              {per_unit:6.2f} s   ratio to floor {per_unit / floor:5.2f}"
+          "  (goal <= 2)")
     print(f"batch, 2 jobs, whole run            {two:6.2f} s   speed-up vs 1 job {one / two:5.2f}  (goal >= 1.6)")
 
 

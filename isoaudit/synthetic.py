@@ -221,16 +221,17 @@ class SampleSummary:
 
 
 # ---- public API ----------------------------------------------------------------------------------------------
-def make_sample(out_dir, seed: int = 2025, year: int = 2025, scale: float = 1.0) -> SampleSummary:
+def make_sample(out_dir, seed: int = 2025, year: int = 2025, scale: float = 1.0, copies: int = 1) -> SampleSummary:
     """Write the sample district's records folder into ``out_dir`` for ``year``.
 
-    ``scale`` multiplies every unit's dossier count (tests use a small one). Same seed, same bytes. Besides the
+    ``scale`` multiplies every unit's dossier count (tests use a small one); ``copies`` > 1 gives the district
+    more communes (see ``district_units``). Same seed, same bytes. Besides the
     year's logs and objectives, each commune gets what its management review reads (``_write_review_inputs``):
     the previous year's log, satisfaction surveys, feedback, the previous review's decisions and a findings
     register.
     """
     out = Path(out_dir)
-    units = district_units()
+    units = district_units(copies)
     communes = [u for u in units if u.dossiers]
     catalogue = load_catalogue()
     decisions = calendar_decisions(year)
@@ -308,10 +309,13 @@ def write_dossier_log(path, rows: int, seed: int = 2025, layout: str = "flat", y
     return path
 
 
-def district_units() -> list[UnitProfile]:
-    """The sample district and its wards and communes (``isoaudit/data/synthetic_units.csv``)."""
+def district_units(copies: int = 1) -> list[UnitProfile]:
+    """The sample district and its wards and communes (``isoaudit/data/synthetic_units.csv``).
+
+    ``copies`` > 1 adds ``copies - 1`` more sets of look-alike communes (codes plus 100, 200..., names
+    numbered 2, 3...): a district of realistic size for benchmarks, the first set unchanged."""
     table = _data_frame("synthetic_units.csv")
-    return [
+    units = [
         UnitProfile(
             unit_code=r.unit_code, unit_name=r.unit_name, level=r.level, parent_code=r.parent_code,
             saturday_reception=r.saturday_reception == "true", officers=int(r.officers), dossiers=int(r.dossiers),
@@ -320,6 +324,12 @@ def district_units() -> list[UnitProfile]:
         )
         for i, r in enumerate(table.itertuples(index=False))
     ]
+    communes = [u for u in units if u.dossiers]
+    for copy in range(1, copies):
+        units += [dataclasses.replace(u, unit_code=f"{int(u.unit_code) + 100 * copy:0{len(u.unit_code)}d}",
+                                      unit_name=f"{u.unit_name} {copy + 1}", index=len(units) + k)
+                  for k, u in enumerate(communes)]
+    return units
 
 
 def load_catalogue() -> pd.DataFrame:

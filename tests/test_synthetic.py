@@ -278,3 +278,13 @@ def test_saved_audits_agree_with_the_findings_register(sample):
     half = load_audit(sample.folder / "audits" / "08032" / "DGNB-2025.xlsx").progress()
     assert 0 < half[0] < half[1]
     assert not (sample.folder / "audits" / "08035").exists()
+
+
+def test_a_bigger_district_adds_look_alike_communes_after_the_sample_ones():
+    sample, bigger = synthetic.district_units(), synthetic.district_units(copies=3)
+    assert bigger[: len(sample)] == sample
+    communes = [u for u in sample if u.dossiers]
+    assert len(bigger) == len(sample) + 2 * len(communes)
+    assert len({u.unit_code for u in bigger}) == len(bigger) and len({u.unit_name for u in bigger}) == len(bigger)
+    copy = next(u for u in bigger if u.unit_code == "08123")
+    assert copy.unit_name == "Xã Thanh Hà 2" and copy.dossiers == 600 and copy.parent_code == "241"
