@@ -140,6 +140,22 @@ def test_data_tables_keep_line_breaks_tabs_and_widths(report, tmp_path):
     assert abs(sum(widths) - Mm(165)) < Mm(2)
 
 
+def test_a_wide_table_drops_empty_columns_and_prints_smaller_rather_than_squeeze_its_text(tmp_path):
+    dates = {f"d{k}": ["19/02/2025", "20/06/2025"] for k in range(3)}
+    frame = pd.DataFrame({"code": ["PA-2025-08023-01", "PA-2025-08023-02"], "kind": ["Kiến nghị", "Phản ánh"],
+                          "text": ["Đề nghị niêm yết công khai mức thu phí chứng thực tại bộ phận một cửa"] * 2,
+                          "empty": ["", ""], **dates, "days": [9, 17], "ok": ["Có", "Không"]})
+    headers = {"code": "Số phản ánh", "kind": "Loại", "text": "Nội dung", "empty": "Tên TTHC",
+               **{f"d{k}": f"Ngày {k}" for k in range(3)}, "days": "Số ngày làm việc", "ok": "Đúng hạn"}
+    document = Document()
+    _table(document, ReviewTable("t", "Rộng", frame, headers))
+    written = document.tables[0]
+    assert [c.text for c in written.rows[0].cells] == [h for h in headers.values() if h != "Tên TTHC"]
+    assert written.rows[1].cells[0].paragraphs[0].runs[0].font.size == Pt(9)
+    content = next(column for column, cell in zip(written.columns, written.rows[0].cells) if cell.text == "Nội dung")
+    assert content.width >= Mm(20)  # a few words a line at 9 pt, not a letter (1.2 cm at 11 pt before)
+
+
 def test_save_review_writes_the_report_its_facts_and_leaves_the_decisions_file_once(pack, district, tmp_path):
     records = load_records(district)
     written = save_review(pack, records, tmp_path / "bao_cao.docx", tmp_path / "reviews", "23/11/2026")

@@ -30,6 +30,7 @@ FONT = "Times New Roman"
 BODY_PT = 14
 HEADING_PT = 13
 TABLE_PT = 11
+SMALLEST_TABLE_PT = 9  # a wide table's smallest print, still readable on paper
 SMALL_PT = 9
 TEXT_WIDTH_CM = 16.5  # A4 width less the 30 mm and 15 mm margins
 CHAR_CM = 0.21  # an average character of Times New Roman at the table's 11 pt (bold headers are wider)
@@ -155,11 +156,16 @@ def _table(document, review_table) -> None:
     at a time through python-docx took longer than the rest of the report."""
     shown = review_table.display()
     numeric = review_table.numeric()
-    widths = [round(width.twips) for width in _column_widths(shown, numeric)]
+    # A column with nothing in it only takes width from the others on a portrait page (the web page keeps it).
+    filled = [position for position, column in enumerate(shown.columns) if shown[column].astype(str).str.len().any()]
+    if filled and len(filled) < len(shown.columns):
+        shown, numeric = shown.iloc[:, filled], [numeric[p] for p in filled]
+    size, column_widths = _fitting(shown, numeric)
+    widths = [round(width.twips) for width in column_widths]
     grid = "".join(f'<w:gridCol w:w="{w}"/>' for w in widths)
-    header = "".join(_cell_xml(text, w, bold=True, align="center", size=TABLE_PT - 1, fill=HEADER_FILL)
+    header = "".join(_cell_xml(text, w, bold=True, align="center", size=size - 1, fill=HEADER_FILL)
                      for text, w in zip(shown.columns, widths))
-    rows = ["<w:tr>" + "".join(_cell_xml(value, w, align="right" if number else None)
+    rows = ["<w:tr>" + "".join(_cell_xml(value, w, align="right" if number else None, size=size)
                                for value, w, number in zip(values, widths, numeric)) + "</w:tr>"
             for values in shown.itertuples(index=False, name=None)]
     table = parse_xml(
@@ -193,19 +199,32 @@ def _text_xml(text: str) -> str:
     return "<w:br/>".join(lines)
 
 
-def _column_widths(shown, numeric: list[bool]) -> list:
-    """Widths filling the text width: numbers and short codes get what they need (their longest cell or
-    header word), long texts share the rest in proportion to their length, each keeping at least its
-    longest word (or MIN_TEXT_CM) when the page allows."""
+def _fitting(shown, numeric: list[bool]) -> tuple[int, list]:
+    """The table's font size (TABLE_PT, or down to SMALLEST_TABLE_PT for a wide table whose texts would
+    otherwise be squeezed to a few letters a line) and its column widths at that size."""
+    for size in range(TABLE_PT, SMALLEST_TABLE_PT - 1, -1):
+        widths, fits = _column_widths(shown, numeric, CHAR_CM * size / TABLE_PT)
+        if fits:
+            break
+    return size, widths
+
+
+def _column_widths(shown, numeric: list[bool], char_cm: float = CHAR_CM) -> tuple[list, bool]:
+    """Widths filling the text width, and whether every column got what it needs: numbers, dates and short
+    codes get their longest cell (or header word), long texts share the rest in proportion to their length,
+    each keeping at least its longest word (or MIN_TEXT_CM) when the page allows."""
     def need(texts) -> float:
-        return max((len(t) for t in texts), default=0) * CHAR_CM + CELL_PADDING_CM
+        # Capitals are a third wider than the average letter: "MT01" must not wrap in a column sized for "mt01".
+        return max((len(t) + sum(ch.isupper() for ch in t) / 3 for t in texts), default=0) * char_cm \
+            + CELL_PADDING_CM
 
     fixed, weights, least = {}, {}, {}
     for position, (column, number) in enumerate(zip(shown.columns, numeric)):
         cells = shown[column].astype(str).tolist()
         longest = max((len(c) for c in cells), default=0)
         header = need(str(column).split())
-        if number or longest <= 12:
+        unbreakable = longest <= 20 and not any(" " in c for c in cells)  # codes such as "PA-2025-08023-01"
+        if number or longest <= 12 or unbreakable:
             fixed[position] = max(need(cells), header, MIN_COLUMN_CM)
         else:
             words = [w for c in cells for w in c.split()]
@@ -223,7 +242,7 @@ def _column_widths(shown, numeric: list[bool]) -> list:
         share = max(room, floor * len(least)) / (sum(least.values()) or 1)
         widths.update({p: max(least[p] * share, floor) for p in least})
     scale = min(1.0, TEXT_WIDTH_CM / sum(widths.values()))
-    return [Cm(widths[p] * scale) for p in range(len(shown.columns))]
+    return [Cm(widths[p] * scale) for p in range(len(shown.columns))], spare >= 0 and scale == 1.0
 
 
 def _signature(document, pack, t) -> None:
