@@ -4,7 +4,8 @@
 
 Each unit runs two notebooks (audit and review), so the floor per unit is two empty-notebook executions,
 measured in the same run. Goals: a unit costs at most 2x its floor, and 2 jobs run at least 1.6x faster than 1.
-Both runs are whole batches as a user starts them: reading the records, every unit, the district page.
+Both runs are whole batches as a user starts them: reading the records, every unit, the district page; each
+is repeated and the fastest run counts (a shared machine's load varies a lot between runs).
 
 The district is the synthetic sample written to a temporary folder, with its communes twice over (18, the
 size of a typical district) at a tenth of their dossiers. With few units the speed-up of 2 jobs is bounded by
@@ -29,6 +30,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--copies", type=int, default=2, help="sets of the sample's 9 communes in the district")
     parser.add_argument("--scale", type=float, default=0.1, help="share of the sample's dossiers per commune")
+    parser.add_argument("--repeat", type=int, default=2, help="runs of each batch; the fastest counts")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="isoaudit-bench-") as folder:
         folder = Path(folder)
@@ -37,8 +39,11 @@ def main() -> None:
         nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("pass")]), str(empty))
         execute_notebook(empty, folder / "warm", {})  # the first kernel start pays for cold disk caches
         floor = _best(lambda: execute_notebook(empty, folder / "floor", {}), 3) * 2
-        one = _timed(lambda: run_batch(folder / "records", folder / "out1", jobs=1, progress=False))
-        two = _timed(lambda: run_batch(folder / "records", folder / "out2", jobs=2, progress=False))
+        # Every run redoes every unit (force); the fastest of the repeats counts, as the floor's does.
+        one = _best(lambda: run_batch(folder / "records", folder / "out1", jobs=1, force=True, progress=False),
+                    args.repeat)
+        two = _best(lambda: run_batch(folder / "records", folder / "out2", jobs=2, force=True, progress=False),
+                    args.repeat)
         units = len(select_units(load_records(folder / "records"), None))
     per_unit = one / units
     print(f"units: {units}")
