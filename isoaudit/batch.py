@@ -97,16 +97,21 @@ def run_batch(folder, out, *, jobs: int | None = None, units: list[str] | None =
     workers = jobs or os.cpu_count() or 1
     if units:
         workers = min(workers, len(units))  # no idle worker warming a kernel for nothing
-    with UnitRunner(run_unit, workers, out / LOG_DIR, executor, scheduler) as runner:
-        records = load_records(folder, lang=lang)  # while the workers start their kernels
+    # A first run (or --force) will run units: its workers warm up while the records are read. A rerun
+    # starts them only for units that changed, and none when nothing did.
+    eager = force or not any(out.glob(f"*/{FINGERPRINT}"))
+    with UnitRunner(run_unit, workers, out / LOG_DIR, executor, scheduler, eager) as runner:
+        records = load_records(folder, lang=lang)
         cache = save_cache(records, out / CACHE_DIR)
         year = year or default_year(records)
         selected = select_units(records, units)
         jobs_list = [make_job(records, row, out, cache, year, lang, force) for row in selected.itertuples()]
+        results = [r for r in map(unchanged_result, jobs_list) if r is not None]
+        pending = [job for job in jobs_list if job.unit_code not in {r.unit_code for r in results}]
         # Biggest units first: a long unit started last would leave the other workers idle at the end.
         sizes = records.dossiers["unit_code"].value_counts()
-        jobs_list.sort(key=lambda job: -int(sizes.get(job.unit_code, 0)))
-        results = runner.run(jobs_list, progress, lang)
+        pending.sort(key=lambda job: -int(sizes.get(job.unit_code, 0)))
+        results += runner.run(pending, progress and bool(pending), lang)
     shutil.rmtree(out / PARTIAL_DIR, ignore_errors=True)  # every unit's staging folder was moved or removed
     with contextlib.suppress(OSError):
         (out / LOG_DIR).rmdir()  # only when no unit failed and no kernel had anything to say
@@ -182,14 +187,21 @@ def unit_fingerprint(records, unit_code: str, year: int, lang: str) -> str:
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
+def unchanged_result(job: UnitJob) -> UnitResult | None:
+    """The unit's last result when nothing it depends on changed since (and no ``force``), else None."""
+    previous = _previous_run(Path(job.folder))
+    if job.force or previous is None or previous.get("fingerprint") != job.fingerprint:
+        return None
+    return UnitResult(**{**previous["result"], "status": "unchanged", "seconds": 0.0})
+
+
 def run_unit(job: UnitJob) -> UnitResult:
     """One unit's reports. Never raises: a failure comes back as a result with the reason."""
     started = time.perf_counter()
     folder = Path(job.folder)
-    previous = _previous_run(folder)
-    if not job.force and previous is not None and previous.get("fingerprint") == job.fingerprint:
-        result = UnitResult(**{**previous["result"], "status": "unchanged", "seconds": 0.0})
-        return result
+    unchanged = unchanged_result(job)
+    if unchanged is not None:
+        return unchanged
     staging = Path(job.folder).parent / PARTIAL_DIR / f"{folder.name}-{uuid.uuid4().hex[:8]}"
     staging.mkdir(parents=True)
     log = staging / "log.txt"

@@ -43,28 +43,36 @@ def warm_worker(log_dir: str, imports: bool = True) -> None:
 
 
 class UnitRunner:
-    """Runs ``run_unit`` over the batch's jobs with ``workers`` local processes (started on entering, so
-    they warm up while the caller reads the records) or on the Dask scheduler at ``scheduler``."""
+    """Runs ``run_unit`` over the batch's jobs with ``workers`` local processes or on the Dask scheduler at
+    ``scheduler``. ``eager``: start the local workers on entering, so they warm up while the caller reads the
+    records (a batch that will surely run units); otherwise they start with the first jobs, if any."""
 
     def __init__(self, run_unit: Callable, workers: int, log_dir: Path, executor: str = "local",
-                 scheduler: str | None = None):
+                 scheduler: str | None = None, eager: bool = True):
         self.run_unit = run_unit
         self.workers = max(1, workers)
         self.log_dir = Path(log_dir)
         self.executor = executor
         self.scheduler = scheduler
+        self.eager = eager
         self.pool = None
+        self.started = False
 
     def __enter__(self) -> UnitRunner:
+        if self.eager:
+            self._start(self.workers)
+        return self
+
+    def _start(self, workers: int) -> None:
+        self.started = True
         if self.executor == "dask":
-            return self
-        if self.workers == 1:
+            return
+        if workers == 1:
             warm_worker(str(self.log_dir), imports=False)  # this process imports what it needs as it goes
         else:
-            self.pool = ProcessPoolExecutor(max_workers=self.workers, initializer=warm_worker,
+            self.pool = ProcessPoolExecutor(max_workers=workers, initializer=warm_worker,
                                             initargs=(str(self.log_dir),))
             self.pool.submit(int)  # launches every worker now (fork): their warm-up overlaps the reading
-        return self
 
     def __exit__(self, *exc) -> None:
         if self.pool is not None:
@@ -76,6 +84,8 @@ class UnitRunner:
         """Every job's result, in the order they finish; the progress bar counts units."""
         from tqdm import tqdm
 
+        if jobs and not self.started:
+            self._start(min(self.workers, len(jobs)))
         bar = tqdm(total=len(jobs), disable=not progress, unit=label("batch.unit_word", lang), ncols=80)
         results = []
         try:
