@@ -3,8 +3,8 @@
 Starting a kernel and importing pandas, matplotlib and isoaudit into it costs more than running a unit's
 notebook cells, so a batch worker starts its kernel once and runs every unit's notebooks in it. Each run
 starts from what a fresh kernel would give a notebook: an empty namespace, the notebook's folder as working
-folder, and execution counts from 1. Imported modules stay loaded:
-that is the point. A kernel that died (or was stuck and interrupted) is replaced before the next run.
+folder, and execution counts from 1. Imported modules stay loaded: that is the point. A kernel that died is
+replaced before the next run.
 
 The runs go through papermill (parameters injected, failures recorded in the notebook) with an engine that
 hands papermill this kernel instead of a new one.
@@ -27,7 +27,8 @@ _RESET = ("import os as _os\n_os.chdir({cwd!r})\nget_ipython().reset(new_session
 
 
 class KernelSession:
-    """A kernel started on first use and reused by every ``run``; ``close`` shuts it down.
+    """A kernel started on first use and reused by every notebook run in it (``execute_notebook(...,
+    session=)``, which calls ``prepare`` first); ``close`` shuts it down.
 
     ``log``: a file the kernel's own standard error goes to (start-up and shutdown notes); None: discarded.
     """
@@ -39,7 +40,6 @@ class KernelSession:
         self.client = None  # one connection for every run: connecting costs a fifth of a second each time
         self._log_handle = None
         self._ready = False
-        self.runs = 0
         self.pid = os.getpid()  # a forked child must not use its parent's kernel
 
     # ---- lifecycle ---------------------------------------------------------------------------------------
@@ -84,6 +84,8 @@ class KernelSession:
 
         manager, self.manager = self.manager, None
         client, self.client = self.client, None
+        if self.pid != os.getpid():
+            return  # a forked worker's copy: the kernel is its parent's to shut down
         if client is not None:
             client.stop_channels()
         if manager is not None:
@@ -112,7 +114,6 @@ class KernelSession:
         if reply["content"]["status"] != "ok":  # the kernel is unusable: the next run starts another
             self.close()
             raise RuntimeError(f"kernel reset failed: {reply['content'].get('evalue', '')}")
-        self.runs += 1
 
 
 def _ignore(message) -> None:

@@ -1,6 +1,7 @@
 """One kernel reused for many notebook runs: each run sees what a fresh kernel would give it."""
 from __future__ import annotations
 
+import multiprocessing
 import os
 import signal
 
@@ -75,3 +76,15 @@ def test_worker_sessions_are_per_log_and_closed_at_the_end(tmp_path):
     close_worker_sessions()
     assert other.manager is None
     assert not log.exists()  # a kernel with nothing to say leaves no log file
+
+
+def test_a_forked_worker_leaving_never_shuts_down_its_parents_kernel(session, tmp_path):
+    notebook = _notebook(tmp_path / "n.ipynb", "print(unit)")
+    assert execute_notebook(notebook, tmp_path / "out", {}, name="a.ipynb", session=session).ok
+    pid = session.manager.provisioner.pid
+    child = multiprocessing.get_context("fork").Process(target=close_worker_sessions)
+    child.start()
+    child.join(timeout=60)
+    assert child.exitcode == 0
+    assert execute_notebook(notebook, tmp_path / "out", {}, name="b.ipynb", session=session).ok
+    assert session.manager.provisioner.pid == pid
