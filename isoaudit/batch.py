@@ -1,8 +1,9 @@
 """Every unit's audit and management-review reports in one run, with a district roll-up.
 
 The district's records are read and validated once and handed to each unit's notebooks as a columnar cache
-(``records.cache``). Units run in worker processes (or on a Dask cluster); a unit whose records are broken
-or whose notebook fails gets an error result and the others complete. A unit's reports appear all at once
+(``records.cache``). Units run in worker processes, each keeping one kernel for all its units
+(``batch_workers``), or on a Dask cluster; a unit whose records are broken or whose notebook fails gets an
+error result and the others complete. A unit's reports appear all at once
 in its folder (built beside it, then renamed), and a rerun skips units whose inputs, notebooks and
 parameters have not changed since their last successful run.
 """
@@ -106,8 +107,9 @@ def run_batch(folder, out, *, jobs: int | None = None, units: list[str] | None =
         year = year or default_year(records)
         selected = select_units(records, units)
         jobs_list = [make_job(records, row, out, cache, year, lang, force) for row in selected.itertuples()]
-        results = [r for r in map(unchanged_result, jobs_list) if r is not None]
-        pending = [job for job in jobs_list if job.unit_code not in {r.unit_code for r in results}]
+        unchanged = {job.unit_code: unchanged_result(job) for job in jobs_list}
+        results = [result for result in unchanged.values() if result is not None]
+        pending = [job for job in jobs_list if unchanged[job.unit_code] is None]
         # Biggest units first: a long unit started last would leave the other workers idle at the end.
         sizes = records.dossiers["unit_code"].value_counts()
         pending.sort(key=lambda job: -int(sizes.get(job.unit_code, 0)))
@@ -196,12 +198,10 @@ def unchanged_result(job: UnitJob) -> UnitResult | None:
 
 
 def run_unit(job: UnitJob) -> UnitResult:
-    """One unit's reports. Never raises: a failure comes back as a result with the reason."""
+    """One unit's reports (``run_batch`` has set aside the units that did not change). Never raises: a
+    failure comes back as a result with the reason."""
     started = time.perf_counter()
     folder = Path(job.folder)
-    unchanged = unchanged_result(job)
-    if unchanged is not None:
-        return unchanged
     staging = Path(job.folder).parent / PARTIAL_DIR / f"{folder.name}-{uuid.uuid4().hex[:8]}"
     staging.mkdir(parents=True)
     log = staging / "log.txt"
