@@ -98,3 +98,20 @@ def test_load_records_keeps_every_decision_of_one_review(tmp_path):
     records = load_records(tmp_path)
     assert records.decisions["decision_id"].tolist() == ["2025-01", "2025-02", "2025-03"]
     assert not [p for p in records.problems if p.file == "26734_quyet_dinh_2025.xlsx"]
+
+
+def test_a_decision_added_without_its_year_takes_the_year_of_the_file(tmp_path):
+    path = tmp_path / "26734_quyet_dinh_2025.xlsx"
+    write_decisions_template(path, "26734", "Xã Tân Phú", 2025, PROPOSALS)
+    book = load_workbook(path)
+    sheet = book.active
+    header = next(r for r in sheet.iter_rows() if any(c.value == "Mã quyết định" for c in r))
+    columns = {c.value: c.column for c in header}
+    last = sheet.max_row + 1
+    sheet.cell(last, columns["Mã quyết định"], "2025-04")
+    sheet.cell(last, columns["Nội dung quyết định"], "Bổ sung máy lấy số thứ tự")  # no unit, no year typed
+    book.save(path)
+    problems = []
+    frame = read_record_file(path, "decisions", problems=problems)
+    assert problems == []
+    assert frame.set_index("decision_id").loc["2025-04", "year"] == 2025

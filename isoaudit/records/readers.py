@@ -16,6 +16,7 @@ from isoaudit.problems import ERROR, Problem
 from isoaudit.records.table import Table, read_table
 from isoaudit.records.vocabulary import canonical_words
 
+_YEAR_IN_NAME = re.compile(r"(?:^|[_\-\s])((?:19|20)\d{2})(?:$|[_\-\s])")
 _UNIT_PREFIX = re.compile(r"^([0-9A-Za-z.\-]*\d[0-9A-Za-z.\-]*)_")
 
 
@@ -54,6 +55,8 @@ def record_table(path, kind: str, sheet=None, mapping=None, alias_file=None) -> 
     table = read_table(path, kind, sheet, mapping, alias_file)
     if kind != "units" and "unit_code" in table.frame:
         _unit_from_file_name(table, path)
+    if kind == "decisions":
+        _year_from_file_name(table, path)
     for column, vocabulary in schema.CONTROLLED.get(kind, {}).items():
         table.frame[column] = _canonical(table, column, vocabulary)
     return table
@@ -75,6 +78,14 @@ def _unit_from_file_name(table: Table, path) -> None:
     prefix = unit_code_from_name(path)
     if prefix is not None:
         table.frame["unit_code"] = table.frame["unit_code"].fillna(prefix)
+
+
+def _year_from_file_name(table: Table, path) -> None:
+    """A decision the chair added without its review's year belongs to the year the file is named after
+    (``26734_quyet_dinh_2025.xlsx``)."""
+    match = _YEAR_IN_NAME.search(Path(path).stem)
+    if match is not None:
+        table.frame["year"] = table.frame["year"].fillna(int(match.group(1)))
 
 
 def _canonical(table: Table, column: str, vocabulary: str) -> pd.Series:
