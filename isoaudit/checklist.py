@@ -31,6 +31,7 @@ from isoaudit.records.convert import to_text
 from isoaudit.records.grid import SPREADSHEET_SUFFIXES, open_grid
 from isoaudit.records.header import find_header
 from isoaudit.records.vocabulary import canonical_words
+from isoaudit.resources import shipped_file
 from isoaudit.text import fold, fold_series
 
 COLUMNS = ("id", "clause", "clause_title_vi", "clause_title_en", "question_vi", "question_en",
@@ -39,7 +40,7 @@ LANG_COLUMNS = ("clause_title", "question", "evidence")
 LEVELS = ("province", "district", "commune")
 REQUIRED = ("id", "clause", "levels")
 QUESTION_COLUMNS = ("question_vi", "question_en")
-BUNDLED = Path(__file__).resolve().parent.parent / "checklists" / "iso9001_hcc.csv"
+BUNDLED = shipped_file("checklists", "iso9001_hcc.csv")
 
 # Wards and townships answer the commune items: the checklist knows three levels, the unit registry four.
 _UNIT_LEVEL_TO_CHECKLIST = {"province": "province", "district": "district", "commune": "commune",

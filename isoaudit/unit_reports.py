@@ -11,12 +11,12 @@ from isoaudit.audit_record import audit_path, load_audit
 from isoaudit.i18n import format_date
 from isoaudit.notebook_run import NotebookRun, execute_notebook
 from isoaudit.outputs.review_html import export_notebook_page
+from isoaudit.resources import shipped_file
 from isoaudit.review_files import ReviewFacts, read_review_facts
 from isoaudit.safety import inside, safe_filename
 
-NOTEBOOK_DIR = Path(isoaudit.__file__).resolve().parents[1] / "notebooks"
-REVIEW_NOTEBOOK = NOTEBOOK_DIR / "management_review" / "management_review.ipynb"
-AUDIT_NOTEBOOK = NOTEBOOK_DIR / "audit" / "clause_audit.ipynb"
+REVIEW_NOTEBOOK = shipped_file("notebooks", "management_review", "management_review.ipynb")
+AUDIT_NOTEBOOK = shipped_file("notebooks", "audit", "clause_audit.ipynb")
 
 
 @dataclass
