@@ -8,6 +8,7 @@ in this process, with a kernel warmed the same way.
 from __future__ import annotations
 
 import os
+import signal
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 from typing import Callable
@@ -42,6 +43,13 @@ def warm_worker(log_dir: str, imports: bool = True) -> None:
         return
 
 
+def _start_pool_worker(log_dir: str) -> None:
+    """A pool worker leaves Ctrl-C to the main process, which stops the batch: the units being run end (their
+    kernels are interrupted too), no new one starts, and the worker exits cleanly, shutting its kernel down."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    warm_worker(log_dir)
+
+
 class UnitRunner:
     """Runs ``run_unit`` over the batch's jobs with ``workers`` local processes or on the Dask scheduler at
     ``scheduler``. ``eager``: start the local workers on entering, so they warm up while the caller reads the
@@ -70,7 +78,7 @@ class UnitRunner:
         if workers == 1:
             warm_worker(str(self.log_dir), imports=False)  # this process imports what it needs as it goes
         else:
-            self.pool = ProcessPoolExecutor(max_workers=workers, initializer=warm_worker,
+            self.pool = ProcessPoolExecutor(max_workers=workers, initializer=_start_pool_worker,
                                             initargs=(str(self.log_dir),))
             self.pool.submit(int)  # launches every worker now (fork): their warm-up overlaps the reading
 

@@ -89,6 +89,7 @@ class KernelSession:
         if client is not None:
             client.stop_channels()
         if manager is not None:
+            _cancel_leftover_tasks()
             with contextlib.suppress(RuntimeError, OSError, TimeoutError):  # already gone: nothing to shut down
                 run_sync(manager.shutdown_kernel)(now=False)
         if self._log_handle is not None:
@@ -114,6 +115,23 @@ class KernelSession:
         if reply["content"]["status"] != "ok":  # the kernel is unusable: the next run starts another
             self.close()
             raise RuntimeError(f"kernel reset failed: {reply['content'].get('evalue', '')}")
+
+
+def _cancel_leftover_tasks() -> None:
+    """A run cut short (Ctrl-C in a one-job batch) leaves nbclient's cell task waiting on the kernel. Cancelled
+    before the kernel goes, it neither reports the kernel's death nor leaves asyncio a traceback to print."""
+    import asyncio
+
+    from jupyter_core.utils import ensure_event_loop
+
+    loop = ensure_event_loop()
+    if loop.is_running():
+        return
+    leftovers = [task for task in asyncio.all_tasks(loop) if not task.done()]
+    for task in leftovers:
+        task.cancel()
+    if leftovers:
+        loop.run_until_complete(asyncio.gather(*leftovers, return_exceptions=True))
 
 
 def _ignore(message) -> None:

@@ -2,7 +2,12 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import signal
+import subprocess
+import sys
+import time
 from types import SimpleNamespace
 
 import pandas as pd
@@ -111,3 +116,35 @@ def test_running_one_unit_again_keeps_the_others_on_the_district_page(district, 
     # Another year's or language's reports are not mixed in.
     batch = run_batch(district, out, units=["08029"], lang="en", progress=False)
     assert [r.unit_code for r in batch.results] == ["08029"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_ctrl_c_stops_cleanly_and_the_next_run_finishes_the_rest(district, tmp_path, jobs):
+    """Ctrl-C reaches the whole process group, as in a terminal: the batch says it stopped, prints no
+    traceback, leaves no kernel running and no half-built unit folder; the next run does what is left."""
+    out = tmp_path / "out"
+    command = [sys.executable, "-c", "import sys; from isoaudit.cli import main; sys.exit(main())", "batch",
+               str(district), "--out", str(out), "--quiet", "--jobs", jobs, "--units", *UNITS[:2]]
+    batch = subprocess.Popen(command, start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    deadline = time.monotonic() + 120
+    # Wait until the review notebook runs in a kernel (the audit one is done): a cell cut short is the hard case.
+    while time.monotonic() < deadline and not any(
+            "audit: ok" in log.read_text(encoding="utf-8") for log in (out / "_partial").glob("*/log.txt")):
+        assert batch.poll() is None, batch.communicate()[0].decode("utf-8")
+        time.sleep(0.05)
+    time.sleep(0.3)
+    os.killpg(batch.pid, signal.SIGINT)
+    output = batch.communicate(timeout=120)[0].decode("utf-8")
+    assert batch.returncode == 130
+    assert "Traceback" not in output and "Đã dừng" in output
+    time.sleep(1)
+    left = subprocess.run(["pgrep", "-s", str(batch.pid)], capture_output=True, text=True).stdout.split()
+    assert not left  # no worker, no kernel of the batch's session still running
+    for unit in UNITS[:2]:  # a unit folder is either complete or absent
+        assert all((folder / ".fingerprint").exists() for folder in out.glob(f"{unit}_*"))
+    again = run_batch(district, out, units=UNITS[:2], jobs=int(jobs), progress=False)
+    assert {r.status for r in again.results if r.unit_code in UNITS[:2]} <= {"done", "unchanged"}
+    assert all((next(out.glob(f"{unit}_*")) / "xem_xet_lanh_dao.docx").exists() for unit in UNITS[:2])
+    assert not list((out / "_partial").glob("*"))
