@@ -1,9 +1,9 @@
 """Where a batch's units run: this process, a pool of worker processes, or a Dask cluster.
 
-Local workers are started before the district's records are read. Each one starts its kernel and has it import
-what the notebooks need while the main process reads the records, so the first unit does not wait for them. A
-worker keeps its kernel for every unit it is given and shuts it down when it leaves. On one job the units run
-in this process, with a kernel warmed the same way.
+On a batch that will run units (a first run, or ``--force``) the local workers start before the district's
+records are read: each starts its kernel and has it import what the notebooks need while the main process
+reads, so the first unit does not wait for them. A worker keeps its kernel for every unit it is given and
+shuts it down when it leaves. On one job the units run in this process, with a kernel warmed the same way.
 """
 from __future__ import annotations
 
@@ -44,8 +44,8 @@ def warm_worker(log_dir: str, imports: bool = True) -> None:
 
 
 def _start_pool_worker(log_dir: str) -> None:
-    """A pool worker leaves Ctrl-C to the main process, which stops the batch: the units being run end (their
-    kernels are interrupted too), no new one starts, and the worker exits cleanly, shutting its kernel down."""
+    """A pool worker leaves Ctrl-C to the main process, which stops the batch: the units being run end, no new
+    one starts, and the worker exits cleanly, shutting its kernel down."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     warm_worker(log_dir)
 
