@@ -20,6 +20,7 @@ WIDTH_INCHES = 6.4  # fits an A4 page between margins at print size, and a phone
 HEIGHT_INCHES = 3.2
 DPI = 150  # print resolution for the Word report; the page shows the image at SCREEN_DPI
 SCREEN_DPI = 120
+SCREEN_WIDTH_PX = round(WIDTH_INCHES * SCREEN_DPI)  # the width a page shows every chart at
 FONT_SIZE = 10
 _COLOURS = ("#1f5f99", "#d9822b", "#5b9e47", "#b23b3b", "#7a5ea8")
 
@@ -87,8 +88,3 @@ def chart_png(chart, dpi: int = DPI, with_title: bool = False) -> bytes:
         chart_figure(chart, with_title).savefig(buffer, format="png", dpi=dpi)
         chart.rendered[key] = buffer.getvalue()
     return chart.rendered[key]
-
-
-def screen_width(chart) -> int:
-    """The width in CSS pixels a page shows the chart at (its print-resolution PNG is wider)."""
-    return round(WIDTH_INCHES * SCREEN_DPI)

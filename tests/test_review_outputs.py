@@ -28,8 +28,9 @@ from isoaudit.outputs.review_docx import (
 )
 from isoaudit.outputs.review_html import (
     chart_html,
-    export_html,
+    export_notebook_page,
     header_html,
+    page_title,
     section_html,
     table_html,
 )
@@ -207,8 +208,8 @@ def _executed_notebook(pack, path):
 
 
 def test_web_page_without_code_readable_on_a_phone(pack, tmp_path):
-    page = export_html(_executed_notebook(pack, tmp_path / "run.ipynb"), pack, tmp_path / "review.html").read_text(
-        encoding="utf-8")
+    page = export_notebook_page(_executed_notebook(pack, tmp_path / "run.ipynb"), tmp_path / "review.html",
+                                page_title(pack), pack.lang, pack.inputs, pack.parameters).read_text(encoding="utf-8")
     assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in page
     assert '<html lang="vi">' in page
     assert "show_section" not in page and "Ghi chú cho người dùng" not in page and "FutureWarning" not in page

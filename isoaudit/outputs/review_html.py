@@ -13,7 +13,7 @@ from pathlib import Path
 
 from isoaudit import __version__
 from isoaudit.i18n import format_date, label
-from isoaudit.review_charts import chart_png, screen_width
+from isoaudit.review_charts import SCREEN_WIDTH_PX, chart_png
 from isoaudit.safety import atomic_write
 
 PAGE_CSS = """
@@ -86,7 +86,7 @@ def chart_html(chart) -> str:
     """The chart as an embedded PNG (base64) in a figure, its caption as text and as the image's alt text."""
     data = base64.b64encode(chart_png(chart)).decode("ascii")
     return (f'<figure class="iso-chart"><figcaption>{_e(chart.caption)}</figcaption>'
-            f'<img src="data:image/png;base64,{data}" width="{screen_width(chart)}" alt="{_e(chart.caption)}">'
+            f'<img src="data:image/png;base64,{data}" width="{SCREEN_WIDTH_PX}" alt="{_e(chart.caption)}">'
             "</figure>")
 
 
@@ -109,12 +109,6 @@ def show_section(section) -> None:
 
 
 # ---- the page ----------------------------------------------------------------------------------------------------
-def export_html(executed_notebook, pack, path) -> Path:
-    """The executed review notebook as a page (see ``export_notebook_page``) with the pack's footer."""
-    return export_notebook_page(executed_notebook, path, page_title(pack), pack.lang, pack.inputs, pack.parameters,
-                                pack.version)
-
-
 def page_title(pack) -> str:
     """The review page's title (the browser tab, the district page's link)."""
     return f'{label("review.html.report", pack.lang)}: {pack.title} - {pack.unit_name}'
