@@ -224,13 +224,16 @@ class AuditForm:
 
     # ---- findings ----------------------------------------------------------------------------------------
     def findings(self) -> pd.DataFrame:
-        """This audit's findings with the register's typed actions and flags (nothing written)."""
+        """This audit's findings with the register's typed actions and flags (nothing written): those its
+        answers raise and those the register already holds under this audit's id (an answer changed since
+        does not erase a finding the unit is acting on)."""
         from isoaudit.findings import findings_from_audit, flag_findings, merge_register
 
         new = findings_from_audit(self.record, self.evidence, self.checklist, lang=self.lang)
         merged, _, _ = merge_register(self.known_findings(), new)
         flagged = flag_findings(merged, self.as_of)
-        return flagged[flagged["finding_id"].isin(new["finding_id"]).to_numpy(bool)].reset_index(drop=True)
+        mine = flagged["finding_id"].isin(new["finding_id"]) | flagged["audit_id"].eq(self.record.plan.audit_id)
+        return flagged[mine.fillna(False).to_numpy(bool)].reset_index(drop=True)
 
     def known_findings(self) -> pd.DataFrame:
         """Findings already recorded for the unit: its register, then other findings files of the records."""

@@ -31,7 +31,7 @@ from isoaudit.i18n import label
 from isoaudit.problems import ERROR
 from isoaudit.records import load_records
 from isoaudit.records.cache import save_cache
-from isoaudit.safety import atomic_write, inside, safe_filename
+from isoaudit.safety import atomic_write, inside, safe_filename, user_path
 from isoaudit.text import fold
 from isoaudit.unit_reports import AUDIT_NOTEBOOK, REVIEW_NOTEBOOK
 
@@ -92,7 +92,8 @@ def run_batch(folder, out, *, jobs: int | None = None, units: list[str] | None =
     """Produce every selected unit's reports under ``out`` and the district roll-up; see the module doc."""
     from isoaudit.rollup import write_rollup
 
-    out = Path(out)
+    # Notebooks run in their own folder and workers elsewhere: every path they get must be absolute.
+    folder, out = user_path(folder), user_path(out)
     out.mkdir(parents=True, exist_ok=True)
     shutil.rmtree(out / PARTIAL_DIR, ignore_errors=True)  # what an interrupted run left half-built
     workers = jobs or os.cpu_count() or 1
@@ -251,7 +252,7 @@ def _produce(job: UnitJob, staging: Path, log: Path) -> UnitResult:
                           error=label("batch.notebook_failed", job.lang, notebook="review", error=review.error))
     files = {**audit.files, **review.files}
     outputs = {kind: path.relative_to(staging).as_posix() for kind, path in files.items()}
-    summary = {**review.facts.figures, **audit_progress(job.records_folder, job.unit_code, job.year)}
+    summary = {**review.facts.figures, **audit_progress(records, job.records_folder, job.unit_code, job.year)}
     with atomic_write(staging / SUMMARY, "w") as handle:
         json.dump(summary, handle, ensure_ascii=False, indent=1, default=str)
     return UnitResult(job.unit_code, job.unit_name, job.folder, "done", outputs=outputs, summary=summary)

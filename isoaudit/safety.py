@@ -28,6 +28,12 @@ def safe_filename(name: str, default: str = "file") -> str:
     return cleaned[:120] or default
 
 
+def user_path(text: str | os.PathLike) -> Path:
+    """A path as a user typed it (``~`` expanded, relative to the working folder), made absolute once, where
+    it enters isoaudit: notebooks and worker processes run in other folders and must get the same place."""
+    return Path(os.path.abspath(Path(text).expanduser()))
+
+
 def inside(out_dir: str | os.PathLike, *parts: str) -> Path:
     """``out_dir / parts`` after checking it stays inside ``out_dir`` (no '..', no absolute parts)."""
     root = Path(out_dir).resolve()

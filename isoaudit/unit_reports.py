@@ -8,12 +8,13 @@ from pathlib import Path
 
 import isoaudit
 from isoaudit.audit_record import audit_path, load_audit
+from isoaudit.checklist import checklist_for_level, load_checklist
 from isoaudit.i18n import format_date
 from isoaudit.notebook_run import NotebookRun, execute_notebook
 from isoaudit.outputs.review_html import export_notebook_page
 from isoaudit.resources import shipped_file
 from isoaudit.review_files import ReviewFacts, read_review_facts
-from isoaudit.safety import inside, safe_filename
+from isoaudit.safety import inside, safe_filename, user_path
 
 REVIEW_NOTEBOOK = shipped_file("notebooks", "management_review", "management_review.ipynb")
 AUDIT_NOTEBOOK = shipped_file("notebooks", "audit", "clause_audit.ipynb")
@@ -43,9 +44,10 @@ def review_reports(unit_code: str, year: int, out_dir, *, lang: str = "vi", reco
     """
     base = base or safe_filename(f"{unit_code}_xem_xet_lanh_dao_{year}", "xem_xet_lanh_dao")
     word_report = inside(out_dir, base + ".docx")
-    parameters = {"records": records_param, "unit": unit_code, "year": year, "lang": lang,
+    # The notebook runs in its own folder: a relative path would be looked for there.
+    parameters = {"records": str(user_path(records_param)), "unit": unit_code, "year": year, "lang": lang,
                   "as_of": format_date(as_of) or None, "word_report": str(word_report),
-                  "decisions_dir": str(decisions_folder) if decisions_folder is not None else None,
+                  "decisions_dir": str(user_path(decisions_folder)) if decisions_folder is not None else None,
                   "report_date": format_date(report_date) or None}
     run = execute_notebook(notebook, out_dir, parameters, name=base + ".ipynb", session=session)
     reports = UnitReports(files={"review_notebook": run.notebook})
@@ -67,8 +69,8 @@ def audit_reports(records, unit_code: str, year: int, out_dir, *, lang: str = "v
                   session=None) -> UnitReports:
     """The audit report of ``unit_code``: the audit notebook run without anyone at the keyboard (it reads the
     audit saved under ``audit_dir`` and writes nothing there), exported as a page without code."""
-    parameters = {"records": records_param, "unit": unit_code, "year": year, "lang": lang,
-                  "audit_dir": str(audit_dir), "interactive": False}
+    parameters = {"records": str(user_path(records_param)), "unit": unit_code, "year": year, "lang": lang,
+                  "audit_dir": str(user_path(audit_dir)), "interactive": False}
     run: NotebookRun = execute_notebook(notebook, out_dir, parameters, name=base + ".ipynb", session=session)
     reports = UnitReports(files={"audit_notebook": run.notebook})
     if not run.ok:
@@ -82,11 +84,16 @@ def audit_reports(records, unit_code: str, year: int, out_dir, *, lang: str = "v
     return reports
 
 
-def audit_progress(audit_dir, unit_code: str, year: int) -> dict:
-    """The state of the unit's audit of ``year`` (audit id ``DGNB-<year>``, the notebook's default)."""
+def audit_progress(records, audit_dir, unit_code: str, year: int) -> dict:
+    """The state of the unit's audit of ``year`` (audit id ``DGNB-<year>``, the notebook's default). An audit
+    not started still has its questions: the bundled checklist cut to the unit's level."""
     path = audit_path(audit_dir, unit_code, f"DGNB-{year}")
     if not path.is_file():
-        return {"audit_status": "not_started", "audit_answered": 0, "audit_total": 0}
+        level = records.units.set_index("unit_code")["level"].get(unit_code)
+        items = load_checklist()
+        if isinstance(level, str):
+            items = checklist_for_level(items, level)
+        return {"audit_status": "not_started", "audit_answered": 0, "audit_total": len(items)}
     answered, total = load_audit(path).progress()
     status = "complete" if total and answered >= total else ("in_progress" if answered else "not_started")
     return {"audit_status": status, "audit_answered": answered, "audit_total": total}

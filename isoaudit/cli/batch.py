@@ -4,6 +4,7 @@ from __future__ import annotations
 import sys
 
 from isoaudit.batch import run_batch
+from isoaudit.safety import user_path
 from isoaudit.errors import IsoauditError
 from isoaudit.i18n import label
 
@@ -17,9 +18,9 @@ def register(subparsers):
         "DIR/summary.xlsx. Đơn vị lỗi được ghi lý do, các đơn vị khác vẫn chạy; mã thoát 1 khi có đơn vị lỗi. "
         "Chạy lại chỉ làm lại các đơn vị có hồ sơ, sổ tay hoặc tham số thay đổi (trừ khi có --force).",
     )
-    parser.add_argument("folder", nargs="?", default="sample_records",
+    parser.add_argument("folder", nargs="?", default="sample_records", type=user_path,
                         help="thư mục hồ sơ của huyện (mặc định: sample_records)")
-    parser.add_argument("--out", default="reports", metavar="THƯ_MỤC", help="thư mục ghi báo cáo (mặc định: reports)")
+    parser.add_argument("--out", default="reports", metavar="THƯ_MỤC", type=user_path, help="thư mục ghi báo cáo (mặc định: reports)")
     parser.add_argument("--jobs", type=int, default=None, metavar="N",
                         help="số tiến trình chạy song song (mặc định: số lõi CPU)")
     parser.add_argument("--units", nargs="+", metavar="MÃ", help="chỉ chạy các đơn vị này")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import time
 
+from isoaudit.safety import user_path
 from isoaudit.i18n import message
 from isoaudit.synthetic import make_sample, write_dossier_log
 
@@ -19,7 +20,7 @@ def register(subparsers):
         "mục tiêu chất lượng) với một số lỗi cài sẵn được liệt kê trong README.md. Với --rows: ghi một tệp "
         "sổ hồ sơ lớn (.xlsx hoặc .csv). Cùng --seed thì cùng nội dung.",
     )
-    parser.add_argument("--out", required=True,
+    parser.add_argument("--out", required=True, type=user_path,
                         help="thư mục kết quả (bộ hồ sơ mẫu) hoặc tệp .xlsx/.csv (khi có --rows)")
     parser.add_argument("--seed", type=int, default=2025, help="hạt giống ngẫu nhiên (mặc định: 2025)")
     parser.add_argument("--year", type=int, default=2025, help="năm của sổ hồ sơ (mặc định: 2025)")

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 from isoaudit.audit_form import known_unit_code
+from isoaudit.safety import user_path
 from isoaudit.errors import IsoauditError, RecordsError
 from isoaudit.i18n import label, message, parse_date
 from isoaudit.records import load_records
@@ -25,10 +26,10 @@ def register(subparsers):
         "từ thư mục hồ sơ; ghi trang HTML (đọc được trên điện thoại), báo cáo Word theo thể thức văn bản hành chính "
         "và tạo tệp quyết định để Chủ tịch ghi kết luận (reviews/<mã>_quyet_dinh_<năm>.xlsx, không ghi đè tệp đã có).",
     )
-    parser.add_argument("folder", help="thư mục hồ sơ (ví dụ: sample_records)")
+    parser.add_argument("folder", type=user_path, help="thư mục hồ sơ (ví dụ: sample_records)")
     parser.add_argument("--unit", required=True, metavar="MÃ", help="mã đơn vị được xem xét")
     parser.add_argument("--year", required=True, type=int, metavar="NĂM", help="năm được xem xét")
-    parser.add_argument("--out", required=True, metavar="THƯ_MỤC", help="thư mục ghi báo cáo")
+    parser.add_argument("--out", required=True, metavar="THƯ_MỤC", type=user_path, help="thư mục ghi báo cáo")
     parser.add_argument("--as-of", dest="as_of", metavar="NGÀY",
                         help="ngày chốt số liệu (dd/mm/yyyy; mặc định: cuối năm, hoặc hôm nay nếu sớm hơn)")
     parser.add_argument("--report-date", dest="report_date", metavar="NGÀY",
@@ -36,7 +37,7 @@ def register(subparsers):
     parser.add_argument("--no-decisions-file", dest="decisions_file", action="store_false",
                         help="không tạo tệp quyết định trong thư mục hồ sơ")
     # For developers: another notebook rendering the same pack.
-    parser.add_argument("--notebook", metavar="TỆP.ipynb", help=argparse.SUPPRESS)
+    parser.add_argument("--notebook", metavar="TỆP.ipynb", type=user_path, help=argparse.SUPPRESS)
     parser.set_defaults(func=run)
     return parser
 

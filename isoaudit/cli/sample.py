@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from isoaudit.calendar import records_calendar
+from isoaudit.safety import user_path
 from isoaudit.errors import IsoauditError
 from isoaudit.i18n import format_percent, label, parse_date
 from isoaudit.outputs.sample_workbook import (
@@ -43,7 +44,7 @@ def register(subparsers):
         "tỷ lệ sai lệch chấp nhận được, rồi lập phiếu kiểm tra để người đánh giá điền bằng Excel. "
         "Tỷ lệ ghi dạng 0.05 hoặc 5%; ngày ghi dạng ngày/tháng/năm.",
     )
-    parser.add_argument("folder", help="thư mục hồ sơ (ví dụ: sample_records)")
+    parser.add_argument("folder", type=user_path, help="thư mục hồ sơ (ví dụ: sample_records)")
     parser.add_argument("--unit", required=True, metavar="MÃ", help="mã đơn vị được chọn mẫu")
     parser.add_argument("--confidence", type=_rate, default=0.95, metavar="TỶ_LỆ", help="độ tin cậy (mặc định 0.95)")
     parser.add_argument("--tolerable", type=_rate, default=0.05, metavar="TỶ_LỆ",
@@ -61,7 +62,7 @@ def register(subparsers):
                         help="phân tầng theo thủ tục (procedure) hoặc lĩnh vực (field); mặc định không")
     parser.add_argument("--key-items", dest="key_items", choices=[*KEY_ITEM_STATUSES, "none"], default="none",
                         help="kiểm tra toàn bộ hồ sơ quá hạn (overdue) hoặc trễ hạn (late), đánh giá riêng")
-    parser.add_argument("--out", required=True, metavar="TỆP.xlsx", help="phiếu kiểm tra mẫu sẽ lập")
+    parser.add_argument("--out", required=True, metavar="TỆP.xlsx", type=user_path, help="phiếu kiểm tra mẫu sẽ lập")
     parser.add_argument("--force", action="store_true", help="ghi đè tệp đã có (mất phần đã điền)")
     parser.set_defaults(func=run)
 
@@ -72,8 +73,8 @@ def register(subparsers):
         "từng nội dung kiểm tra theo giới hạn sai lệch trên, và ghi các phát hiện khi có --out.",
         conflict_handler="resolve",  # a --lang added later by the command list replaces the one below
     )
-    evaluate.add_argument("filled", help="phiếu kiểm tra mẫu đã điền (.xlsx)")
-    evaluate.add_argument("--out", metavar="TỆP.xlsx", help="ghi phát hiện và bảng đánh giá ra bảng tính")
+    evaluate.add_argument("filled", type=user_path, help="phiếu kiểm tra mẫu đã điền (.xlsx)")
+    evaluate.add_argument("--out", metavar="TỆP.xlsx", type=user_path, help="ghi phát hiện và bảng đánh giá ra bảng tính")
     evaluate.add_argument("--audit-id", dest="audit_id", metavar="MÃ", help="mã cuộc đánh giá ghi vào phát hiện")
     evaluate.add_argument("--force", action="store_true", help="ghi đè tệp phát hiện đã có")
     # The command list gives --lang to the parser register returns; this second one needs its own.

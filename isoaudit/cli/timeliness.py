@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from isoaudit.calendar import records_calendar
+from isoaudit.safety import user_path
 from isoaudit.errors import IsoauditError
 from isoaudit.i18n import format_date, format_percent, label, parse_date
 from isoaudit.outputs.timeliness_workbook import shown_values, write_timeliness_workbook
@@ -31,13 +32,13 @@ def register(subparsers):
         "đúng hạn, trễ hạn, đang giải quyết và quá hạn theo đơn vị, liệt kê hồ sơ trễ hạn; "
         "ghi toàn bộ kết quả ra bảng tính khi có --out. Ngày ghi theo dạng ngày/tháng/năm.",
     )
-    parser.add_argument("folder", help="thư mục hồ sơ (ví dụ: sample_records)")
+    parser.add_argument("folder", type=user_path, help="thư mục hồ sơ (ví dụ: sample_records)")
     parser.add_argument("--unit", metavar="MÃ", help="chỉ đánh giá một đơn vị (mã đơn vị)")
     parser.add_argument("--from", dest="start", metavar="NGÀY", help="hồ sơ tiếp nhận từ ngày (dd/mm/yyyy)")
     parser.add_argument("--to", dest="end", metavar="NGÀY", help="hồ sơ tiếp nhận đến ngày (dd/mm/yyyy)")
     parser.add_argument("--as-of", dest="as_of", metavar="NGÀY",
                         help="ngày xét hồ sơ chưa trả kết quả (dd/mm/yyyy; mặc định: hôm nay)")
-    parser.add_argument("--out", metavar="TỆP.xlsx", help="ghi kết quả chi tiết và tổng hợp ra bảng tính")
+    parser.add_argument("--out", metavar="TỆP.xlsx", type=user_path, help="ghi kết quả chi tiết và tổng hợp ra bảng tính")
     parser.set_defaults(func=run)
     return parser
 

@@ -1,6 +1,7 @@
 """``isoaudit validate FOLDER``: read a records folder and list every problem, grouped by file."""
 from __future__ import annotations
 
+from isoaudit.safety import user_path
 from isoaudit.i18n import label
 from isoaudit.problems import ERROR, WARNING
 from isoaudit.records import load_records
@@ -14,7 +15,7 @@ def register(subparsers):
         description="Đọc thư mục hồ sơ của huyện/xã và liệt kê mọi vấn đề theo từng tệp. "
         "Mã thoát 1 khi có lỗi, 0 khi chỉ còn cảnh báo.",
     )
-    parser.add_argument("folder", help="thư mục hồ sơ (ví dụ: sample_records)")
+    parser.add_argument("folder", type=user_path, help="thư mục hồ sơ (ví dụ: sample_records)")
     parser.add_argument("--strict", action="store_true", help="coi cảnh báo như lỗi (mã thoát 1)")
     parser.set_defaults(func=run)
     return parser
