@@ -28,6 +28,7 @@ from isoaudit import __version__
 from isoaudit.batch_workers import UnitRunner, unit_session
 from isoaudit.errors import IsoauditError
 from isoaudit.i18n import label
+from isoaudit.measures import latest_year
 from isoaudit.problems import ERROR
 from isoaudit.records import load_records
 from isoaudit.records.cache import save_cache
@@ -141,8 +142,7 @@ def _earlier_results(records, out: Path, year: int, lang: str, ran: set) -> list
 
 def default_year(records) -> int:
     """The latest year with dossiers received (the year a review looks back on)."""
-    received = records.dossiers["received_at"].dropna()
-    return int(received.dt.year.max()) if len(received) else pd.Timestamp.today().year
+    return latest_year(records.dossiers)
 
 
 def select_units(records, codes: list[str] | None) -> pd.DataFrame:

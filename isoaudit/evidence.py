@@ -9,17 +9,19 @@
 - ``items``: what the figure is about, separated by ``"; "`` (late dossier ids, procedures without a process,
   finding ids...), at most ``ITEMS_SHOWN`` of them; used as the "dossiers involved" of a finding.
 
-The records are taken as they stood at the end of the audit period (``audit_period``): dossiers received
-after it are left out and returns after it count as not yet returned. Main figure of each key:
+Every figure comes from ``isoaudit.measures`` (the review, the roll-up and the timeliness command read the
+same figures): dossiers received in the audit period (``audit_period``), judged as of its end, returns after
+it counting as not yet made. Main figure of each key:
 
 =============================  ===========================================================================
 objectives_plan_exists         objectives of the audit year (count)
 objectives_measured            share of those objectives with a result (0..1); attention when one is not met
 process_coverage               share of the unit's catalogue procedures with an internal process (0..1)
-process_versions_current       share of internal processes with a version and an effective date (0..1)
+process_versions_current       share of internal processes with a version and an effective date not earlier than
+                               the procedure's latest change in the catalogue (0..1)
 on_time_rate                   early or on-time returns / returns in the period (0..1)
-overdue_dossiers               dossiers past their legal due date, not returned at the end (count)
-late_without_apology           late or overdue dossiers with no apology letter (count)
+overdue_dossiers               dossiers received in the period past their legal due date, not returned at its end
+late_without_apology           dossiers received in the period, late or overdue, with no apology letter (count)
 appointment_beyond_legal       dossiers whose appointment is later than the legal time (count)
 supplement_requests            share of dossiers received in the period asked for a supplement (0..1)
 dossiers_per_officer           dossiers received per one-stop officer per working day
@@ -29,6 +31,7 @@ repeated_findings              nonconformities repeating one of an earlier audit
 satisfaction_rate              satisfied or very satisfied answers / answers in the period (0..1)
 feedback_handling              feedback answered late or past due unanswered (count)
 previous_review_actions        decisions of earlier reviews still not done (count)
+reported_results_match         objectives whose reported result differs from the recomputed one (count)
 =============================  ===========================================================================
 """
 from __future__ import annotations
@@ -36,21 +39,19 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
-from functools import cached_property
 
-import numpy as np
 import pandas as pd
 
-from isoaudit.calendar import WorkCalendar, records_calendar
+from isoaudit.calendar import WorkCalendar
 from isoaudit.checklist import evidence_keys
 from isoaudit.i18n import LANGS, format_percent, message
+from isoaudit.measures import Figure, UnitYear
+from isoaudit.objectives import evaluate_objectives
 
 EVIDENCE_COLUMNS = ["key", "value", "status", "text_vi", "text_en", "items"]
 OK, ATTENTION, NO_DATA = "ok", "attention", "no_data"
 STATUSES = (OK, ATTENTION, NO_DATA)
 ITEMS_SHOWN = 50
-SATISFIED = ("very_satisfied", "satisfied")
-RETURNED_STATUSES = ("early", "on_time", "late")
 
 
 def compute_evidence(records, year: int, unit_code: str | None = None, *, as_of=None,
@@ -62,9 +63,8 @@ def compute_evidence(records, year: int, unit_code: str | None = None, *, as_of=
     (default: ``isoaudit.calendar.records_calendar(records)``). Never raises for missing data: such a key
     says ``no_data``.
     """
-    if unit_code is not None:
-        records = records.for_unit(unit_code)
-    context = _Context(records, int(year), unit_code, *audit_period(year, as_of), calendar)
+    _, end = audit_period(year, as_of)
+    context = UnitYear(records, unit_code, int(year), as_of=end, calendar=calendar)
     rows = []
     for key in evidence_keys()["key"]:
         compute = _KEYS.get(key)
@@ -96,96 +96,7 @@ def evidence_for_items(checklist: pd.DataFrame, evidence: pd.DataFrame, lang: st
     return joined.drop(columns="key")
 
 
-# ---- the context every key is computed from ---------------------------------------------------------------
-@dataclass
-class _Context:
-    records: object
-    year: int
-    unit_code: str | None
-    start: pd.Timestamp
-    end: pd.Timestamp
-    given_calendar: WorkCalendar | None = None
-
-    @cached_property
-    def calendar(self) -> WorkCalendar:
-        if self.given_calendar is not None:
-            return self.given_calendar
-        return records_calendar(self.records)
-
-    @cached_property
-    def unit(self) -> dict:
-        units = self.records.units
-        if self.unit_code is None or units.empty:
-            return {}
-        row = units[(units["unit_code"] == self.unit_code).fillna(False).to_numpy(bool)]
-        return row.iloc[0].to_dict() if len(row) else {}
-
-    @cached_property
-    def dossiers(self) -> pd.DataFrame:
-        """Dossiers received by the end of the period, returns after it undone."""
-        frame = self.records.dossiers
-        frame = frame[(frame["received_at"] < self.end + pd.Timedelta(days=1)).fillna(False).to_numpy(bool)]
-        returned = frame["returned_date"].where(frame["returned_date"] < self.end + pd.Timedelta(days=1))
-        return frame.assign(returned_date=returned).reset_index(drop=True)
-
-    @cached_property
-    def assessed(self) -> pd.DataFrame | None:
-        """The dossiers judged by ``isoaudit.timeliness.assess`` at the end of the period (None when that
-        module is not available)."""
-        try:
-            from isoaudit.timeliness import assess
-        except ImportError:
-            return None
-        return assess(self.dossiers, self.records.procedures, self.calendar, as_of=self.end.date())
-
-    def in_period(self, values: pd.Series) -> np.ndarray:
-        day = values.dt.normalize()
-        return ((day >= self.start) & (day <= self.end)).fillna(False).to_numpy(bool)
-
-    @cached_property
-    def returned(self) -> pd.DataFrame:
-        """Assessed dossiers received in the period and returned by its end: the base of the on-time rate,
-        as in ``timeliness_summary`` and the management review (rates belong to the period of receipt)."""
-        frame = self.assessed
-        keep = self.in_period(frame["received_at"]) & frame["status"].isin(RETURNED_STATUSES).to_numpy(bool)
-        return frame[keep]
-
-    @cached_property
-    def received(self) -> pd.DataFrame:
-        """Dossiers received in the period (assessed when possible)."""
-        frame = self.assessed if self.assessed is not None else self.dossiers
-        return frame[self.in_period(frame["received_at"])]
-
-    @cached_property
-    def flagged_findings(self) -> pd.DataFrame:
-        from isoaudit.findings import flag_findings
-
-        return flag_findings(self.records.findings, as_of=self.end)
-
-    @cached_property
-    def measured(self) -> dict[str, float | None]:
-        """Values of ``isoaudit.objectives.MEASURES`` keys these records give (None where they give none)."""
-        values: dict[str, float | None] = {}
-        if self.assessed is not None and len(self.returned):
-            late = int((self.returned["status"] == "late").sum())
-            values["on_time_rate"] = 1 - late / len(self.returned)
-            values["late_rate"] = late / len(self.returned)
-            values["late_count"] = late
-        if self.assessed is not None and len(self.dossiers):
-            values["overdue_count"] = int((self.assessed["status"] == "overdue").sum())
-            values["late_without_apology"] = int(_late_without_apology(self).sum())
-            values["appointment_beyond_legal"] = int(self.received["appointment_beyond_legal"].fillna(False).sum())
-        channel = self.received["channel"].dropna()
-        if len(channel):  # a tracking book without a channel column says nothing about online filing
-            values["online_rate"] = float((channel == "online").mean())
-        for key, compute in (("satisfaction_rate", _satisfaction), ("process_coverage", _coverage)):
-            found = compute(self)
-            values[key] = None if found.status == NO_DATA else found.value
-        if len(self.records.findings):
-            values["corrective_actions_overdue"] = int(self.flagged_findings["overdue"].sum())
-        return values
-
-
+# ---- what a key found, worded -------------------------------------------------------------------------------
 @dataclass
 class _Found:
     """What one key found: status, main figure, the message worded for it and the items concerned."""
@@ -194,11 +105,12 @@ class _Found:
     value: float | None = None
     code: str = ""
     params: dict = field(default_factory=dict)
-    items: list = field(default_factory=list)
+    items: list | tuple = field(default_factory=list)
 
-    def row(self, key: str, context: _Context) -> dict:
+    def row(self, key: str, context: UnitYear) -> dict:
         code = self.code or f"audit.evidence.{key}"
-        params = {"year": context.year, "end": context.end.strftime("%d/%m/%Y"), **self.params}
+        end = min(context.end, context.as_of)
+        params = {"year": context.year, "end": end.strftime("%d/%m/%Y"), **self.params}
         texts = {lang: message(code, lang, **_worded(params, lang)) for lang in LANGS}
         items = [str(item) for item in self.items if not pd.isna(item)]
         return {"key": key, "value": self.value, "status": self.status, "text_vi": texts["vi"],
@@ -210,7 +122,9 @@ def _worded(params: dict, lang: str) -> dict:
     both with the decimal comma in Vietnamese."""
     worded = {}
     for key, value in params.items():
-        if isinstance(value, float) and key.endswith("rate"):
+        if isinstance(value, _ReportedDetails):
+            value = value.worded(lang)
+        elif isinstance(value, float) and key.endswith("rate"):
             value = format_percent(value, lang)
         elif isinstance(value, float):
             value = f"{value:.2f}".replace(".", "," if lang == "vi" else ".")
@@ -218,8 +132,9 @@ def _worded(params: dict, lang: str) -> dict:
     return worded
 
 
-def _no_data(reason: str, **params) -> _Found:
-    return _Found(NO_DATA, code=f"audit.evidence.no_data.{reason}", params=params)
+def _missing(figure: Figure) -> _Found:
+    """A key the records cannot support: the reason ``measures`` gives, worded."""
+    return _Found(NO_DATA, code=f"measures.missing.{figure.missing}")
 
 
 def _attention_if(condition: bool) -> str:
@@ -227,25 +142,32 @@ def _attention_if(condition: bool) -> str:
 
 
 # ---- objectives and processes ------------------------------------------------------------------------------
-def _plan_exists(context: _Context) -> _Found:
-    objectives = context.records.objectives
+def _plan_exists(context: UnitYear) -> _Found:
+    objectives = context.own.objectives
     if objectives.empty:
-        return _no_data("objectives")
+        return _Found(NO_DATA, code="measures.missing.no_objectives")
     count = int((objectives["year"] == context.year).fillna(False).sum())
     code = "" if count else "audit.evidence.objectives_plan_missing"
     return _Found(_attention_if(count == 0), float(count), code=code, params={"count": count})
 
 
-def _objectives_measured(context: _Context) -> _Found:
-    from isoaudit.objectives import evaluate_objectives
-
-    objectives = context.records.objectives
+def objective_results(context: UnitYear) -> pd.DataFrame:
+    """The unit's objectives of the year, judged on the figures of ``measures`` (``evaluate_objectives``)."""
+    objectives = context.own.objectives
     of_year = objectives[(objectives["year"] == context.year).fillna(False).to_numpy(bool)]
-    if of_year.empty:
-        return _no_data("objectives_of_year")
-    evaluated = evaluate_objectives(of_year, context.measured)
-    with_result = int(evaluated["measured"].notna().sum() + (evaluated["measured"].isna()
-                                                           & evaluated["met"].notna()).sum())
+    previous = context.previous()
+    return evaluate_objectives(of_year.reset_index(drop=True),
+                               {key: figure.value for key, figure in context.figures().items()},
+                               {key: figure.value for key, figure in previous.figures().items()})
+
+
+def _objectives_measured(context: UnitYear) -> _Found:
+    if context.own.objectives.empty:
+        return _Found(NO_DATA, code="measures.missing.no_objectives")
+    evaluated = objective_results(context)
+    if evaluated.empty:
+        return _Found(NO_DATA, code="measures.missing.no_objectives_of_year")
+    with_result = int((evaluated["measured"].notna() | evaluated["met"].notna()).sum())
     met = evaluated["met"]
     missed = evaluated[(~met).fillna(False).to_numpy(bool)]  # <NA>: not judged, not missed
     share = with_result / len(evaluated)
@@ -255,182 +177,148 @@ def _objectives_measured(context: _Context) -> _Found:
                           "judged": int(met.notna().sum())}, items=names.tolist())
 
 
-def _unit_procedures(context: _Context) -> pd.DataFrame:
-    """Catalogue procedures of the unit's level (a ward takes the commune's); all when the level is unknown."""
-    procedures = context.records.procedures
-    level = context.unit.get("level")
-    if level is None or pd.isna(level) or "level" not in procedures:
-        return procedures
-    level = "commune" if level == "ward" else level
-    of_level = procedures["level"].replace("ward", "commune")
-    return procedures[(of_level == level).fillna(True).to_numpy(bool)]
+def _reported_results(context: UnitYear) -> _Found:
+    """Objectives whose result the unit reported, compared with the figure recomputed from the records
+    (clause 9.1.3: is what the unit reports about itself true?)."""
+    if context.own.objectives.empty:
+        return _Found(NO_DATA, code="measures.missing.no_objectives")
+    evaluated = objective_results(context)
+    reported = evaluated[evaluated["reported"].notna().to_numpy(bool)]
+    if reported.empty:
+        return _Found(NO_DATA, code="measures.missing.no_objectives_of_year")
+    compared = reported[reported["recomputed"].notna().to_numpy(bool)]
+    differ = compared[compared["discrepancy"].fillna(False).to_numpy(bool)]
+    # A result reported for a measure the records cannot give is not checked: say how many.
+    unmeasurable = int((reported["measure"].notna() & reported["recomputed"].isna()).sum())
+    params = {"differ": len(differ), "compared": len(compared), "unmeasurable": unmeasurable}
+    if compared.empty:
+        return _Found(_attention_if(unmeasurable > 0), None, code="audit.evidence.reported_results_match_none",
+                      params=params)
+    names = differ["objective_id"].fillna(differ["objective"])
+    return _Found(_attention_if(len(differ) > 0), float(len(differ)),
+                  params={**params, "details": _ReportedDetails(differ)}, items=names.tolist())
 
 
-def _coverage(context: _Context) -> _Found:
-    procedures = _unit_procedures(context)
-    if procedures.empty:
-        return _no_data("procedures")
-    has_process = procedures["process_code"].notna()
-    used_codes = set(context.received["procedure_code"].dropna())
-    used = procedures["procedure_code"].isin(used_codes)
-    share = float(has_process.mean())
-    used_share = float(has_process[used].mean()) if used.any() else None
-    missing = procedures.loc[~has_process.to_numpy(bool), "procedure_code"]
-    return _Found(_attention_if(not has_process.all()), share,
-                  params={"rate": share, "with_process": int(has_process.sum()), "total": len(procedures),
-                          "used": int(used.sum()), "used_with_process": int((has_process & used).sum()),
-                          "used_rate": used_share if used_share is not None else float("nan")},
-                  items=missing.tolist())
+class _ReportedDetails:
+    """Each differing objective as "MT07: 34,2 % / 13,1 %", worded in the language of the message."""
+
+    def __init__(self, differ: pd.DataFrame):
+        self.rows = list(differ[["objective_id", "reported", "recomputed", "target_unit"]].itertuples(index=False))
+
+    def worded(self, lang: str) -> str:
+        def value(number, unit):
+            return format_percent(number, lang) if unit == "percent" else f"{number:g}"
+        return "; ".join(f"{row.objective_id}: {value(row.reported, row.target_unit)} / "
+                         f"{value(row.recomputed, row.target_unit)}" for row in self.rows) or "-"
 
 
-def _versions_current(context: _Context) -> _Found:
-    procedures = _unit_procedures(context)
-    processes = procedures[procedures["process_code"].notna().to_numpy(bool)]
+def _coverage(context: UnitYear) -> _Found:
+    figure = context.figure("process_coverage")
+    if not figure.available:
+        return _missing(figure)
+    details = figure.details
+    used_rate = details["used_with_process"] / details["used"] if details["used"] else float("nan")
+    return _Found(_attention_if(figure.count < figure.base), figure.value,
+                  params={"rate": figure.value, "with_process": figure.count, "total": figure.base,
+                          "used": details["used"], "used_with_process": details["used_with_process"],
+                          "used_rate": used_rate}, items=figure.items)
+
+
+def _versions_current(context: UnitYear) -> _Found:
+    processes = context.processes
     if processes.empty:
-        return _no_data("processes")
-    processes = processes.drop_duplicates("process_code")
-    # Without a version and an effective date nobody can tell which edition of the process is in force.
-    current = processes["process_version"].notna() & processes["effective_date"].notna()
+        return _Found(NO_DATA, code="measures.missing.no_processes")
+    current = processes["current"]
     share = float(current.mean())
-    outdated = processes.loc[~current.to_numpy(bool), "process_code"]
-    return _Found(_attention_if(not current.all()), share,
-                  params={"current": int(current.sum()), "total": len(processes)}, items=outdated.tolist())
+    stale = processes.loc[~current.to_numpy(bool), "process_code"]
+    outdated = context.figure("outdated_process_count")
+    # Without the catalogue's change dates only the version and the effective date can be checked: say so.
+    code = "" if outdated.available else "audit.evidence.process_versions_current_undated_changes"
+    return _Found(_attention_if(not current.all()), share, code=code,
+                  params={"current": int(current.sum()), "total": len(processes),
+                          "outdated": outdated.count if outdated.available else 0,
+                          "undated": int((processes["process_version"].isna()
+                                          | processes["effective_date"].isna()).sum())},
+                  items=stale.tolist())
 
 
 # ---- dossiers --------------------------------------------------------------------------------------------------
-def _dossier_gap(context: _Context, need_returns: bool = False) -> _Found | None:
-    """Why dossier keys cannot be computed, or None when they can."""
-    if context.records.dossiers.empty:
-        return _no_data("dossiers")
-    if context.assessed is None:
-        return _no_data("timeliness")
-    if context.received.empty and (not need_returns or context.returned.empty):
-        return _no_data("dossiers_of_year")
-    if need_returns and context.returned.empty:
-        return _no_data("returns_of_year")
-    return None
+def _on_time_rate(context: UnitYear) -> _Found:
+    figure = context.figure("on_time_rate")
+    if not figure.available:
+        return _missing(figure)
+    late = figure.details["late"]
+    return _Found(_attention_if(late > 0), figure.value,
+                  params={"rate": figure.value, "returned": figure.base, "on_time": figure.count, "late": late,
+                          "unjudged": figure.details["unjudged"]}, items=figure.items)
 
 
-def _on_time_rate(context: _Context) -> _Found:
-    gap = _dossier_gap(context, need_returns=True)
-    if gap:
-        return gap
-    returned = context.returned
-    late = returned[(returned["status"] == "late").to_numpy(bool)]
-    rate = 1 - len(late) / len(returned)
-    unjudged = int(context.received["status"].isna().sum())
-    return _Found(_attention_if(len(late) > 0), rate,
-                  params={"rate": rate, "returned": len(returned), "on_time": len(returned) - len(late),
-                          "late": len(late), "unjudged": unjudged},
-                  items=late.sort_values("days_late", ascending=False)["dossier_id"].tolist())
+def _overdue(context: UnitYear) -> _Found:
+    figure = context.figure("overdue_count")
+    if not figure.available:
+        return _missing(figure)
+    code = "" if figure.count else "audit.evidence.overdue_dossiers_none"
+    return _Found(_attention_if(figure.count > 0), figure.value, code=code,
+                  params={"count": figure.count, "longest": figure.details.get("longest", 0)}, items=figure.items)
 
 
-def _overdue(context: _Context) -> _Found:
-    gap = _dossier_gap(context)
-    if gap:
-        return gap
-    assessed = context.assessed
-    overdue = assessed[(assessed["status"] == "overdue").to_numpy(bool)].sort_values("days_late", ascending=False)
-    longest = int(overdue["days_late"].max()) if len(overdue) else 0
-    code = "" if len(overdue) else "audit.evidence.overdue_dossiers_none"
-    return _Found(_attention_if(len(overdue) > 0), float(len(overdue)), code=code,
-                  params={"count": len(overdue), "longest": longest}, items=overdue["dossier_id"].tolist())
+def _without_apology(context: UnitYear) -> _Found:
+    figure = context.figure("late_without_apology_count")
+    if not figure.available:
+        return _missing(figure)
+    return _Found(_attention_if(figure.count > 0), figure.value,
+                  params={"count": figure.count, "late": figure.details["late"]}, items=figure.items)
 
 
-def _late_in_period(context: _Context) -> pd.Series:
-    """Per assessed dossier: returned late within the period, or overdue at its end."""
-    assessed = context.assessed
-    returned_in_period = pd.Series(context.in_period(assessed["returned_date"]), index=assessed.index)
-    late = (assessed["status"] == "overdue") | ((assessed["status"] == "late") & returned_in_period)
-    return late.fillna(False).astype(bool)
+def _appointment_beyond_legal(context: UnitYear) -> _Found:
+    figure = context.figure("appointment_beyond_legal_count")
+    if not figure.available:
+        return _missing(figure)
+    return _Found(_attention_if(figure.count > 0), figure.value,
+                  params={"count": figure.count, "judged": figure.base}, items=figure.items)
 
 
-def _late_without_apology(context: _Context) -> pd.Series:
-    """Per assessed dossier: late in the period (``_late_in_period``) with no apology letter."""
-    return (_late_in_period(context) & context.assessed["late_without_apology"]).fillna(False).astype(bool)
+def _supplements(context: UnitYear) -> _Found:
+    figure = context.figure("supplement_rate")
+    if not figure.available:
+        return _missing(figure)
+    after_due = figure.details["after_due"]
+    return _Found(_attention_if(after_due > 0), figure.value,
+                  params={"rate": figure.value, "count": figure.count, "received": figure.base,
+                          "after_due": after_due}, items=figure.items)
 
 
-def _without_apology(context: _Context) -> _Found:
-    gap = _dossier_gap(context)
-    if gap:
-        return gap
-    assessed = context.assessed
-    late = _late_in_period(context)
-    missing = _late_without_apology(context)
-    ids = assessed.loc[missing.to_numpy(bool), "dossier_id"]
-    return _Found(_attention_if(missing.any()), float(missing.sum()),
-                  params={"count": int(missing.sum()), "late": int(late.sum())}, items=ids.tolist())
-
-
-def _appointment_beyond_legal(context: _Context) -> _Found:
-    gap = _dossier_gap(context)
-    if gap:
-        return gap
-    received = context.received
-    beyond = received["appointment_beyond_legal"].fillna(False).astype(bool)
-    judged = int(received["appointment_beyond_legal"].notna().sum())
-    return _Found(_attention_if(beyond.any()), float(beyond.sum()),
-                  params={"count": int(beyond.sum()), "judged": judged},
-                  items=received.loc[beyond.to_numpy(bool), "dossier_id"].tolist())
-
-
-def _supplements(context: _Context) -> _Found:
-    if context.records.dossiers.empty:
-        return _no_data("dossiers")
-    received = context.received
-    if received.empty:
-        return _no_data("dossiers_of_year")
-    asked = received["supplement_requested_at"].notna()
-    rate = float(asked.mean())
-    # Asking after the appointment date means the dossier sat unchecked: worth a look.
-    after_due = (received["supplement_requested_at"].dt.normalize() > received["due_date"]).fillna(False)
-    return _Found(_attention_if(after_due.any()), rate,
-                  params={"rate": rate, "count": int(asked.sum()), "received": len(received),
-                          "after_due": int(after_due.sum())},
-                  items=received.loc[after_due.to_numpy(bool), "dossier_id"].tolist())
-
-
-def _per_officer(context: _Context) -> _Found:
-    if context.records.dossiers.empty:
-        return _no_data("dossiers")
-    officers = context.unit.get("officers")
-    if officers is None or pd.isna(officers) or int(officers) <= 0:
-        return _no_data("officers")
-    received = len(context.received)
-    days = int(context.calendar.for_unit(context.unit_code).working_days_between(
-        context.start - pd.Timedelta(days=1), context.end))
-    if days <= 0:
-        return _no_data("dossiers_of_year")
-    value = received / int(officers) / days
-    return _Found(OK, value, params={"value": value, "received": received, "officers": int(officers),
-                                     "days": days})
+def _per_officer(context: UnitYear) -> _Found:
+    figure = context.figure("dossiers_per_officer_day")
+    if not figure.available:
+        return _missing(figure)
+    return _Found(OK, figure.value, params={"value": figure.value, "received": figure.count,
+                                            "officers": figure.details["officers"], "days": figure.details["days"]})
 
 
 # ---- findings, surveys, feedback, reviews ------------------------------------------------------------------
-def _actions_overdue(context: _Context) -> _Found:
-    findings = context.flagged_findings
-    if findings.empty:
-        return _no_data("findings")
-    overdue = findings[findings["overdue"].to_numpy(bool)]
-    return _Found(_attention_if(len(overdue) > 0), float(len(overdue)),
-                  params={"count": len(overdue), "actions": int(findings["corrective_action"].notna().sum())},
-                  items=overdue["finding_id"].tolist())
+def _actions_overdue(context: UnitYear) -> _Found:
+    figure = context.figure("corrective_actions_overdue_count")
+    if not figure.available:
+        return _missing(figure)
+    return _Found(_attention_if(figure.count > 0), figure.value,
+                  params={"count": figure.count, "actions": figure.details["actions"]}, items=figure.items)
 
 
-def _actions_unverified(context: _Context) -> _Found:
-    findings = context.flagged_findings
+def _actions_unverified(context: UnitYear) -> _Found:
+    findings = context.findings
     if findings.empty:
-        return _no_data("findings")
-    unverified = findings[(findings["nonconformity"] & (findings["status"] == "done")).fillna(False).to_numpy(bool)]
+        return _Found(NO_DATA, code="measures.missing.no_findings")
+    unverified = findings[findings["unverified"].to_numpy(bool)]
     return _Found(_attention_if(len(unverified) > 0), float(len(unverified)),
                   params={"count": len(unverified), "nonconformities": int(findings["nonconformity"].sum())},
                   items=unverified["finding_id"].tolist())
 
 
-def _repeated(context: _Context) -> _Found:
-    findings = context.flagged_findings
+def _repeated(context: UnitYear) -> _Found:
+    findings = context.findings
     if findings.empty:
-        return _no_data("findings")
+        return _Found(NO_DATA, code="measures.missing.no_findings")
     repeated = findings[findings["repeated"].to_numpy(bool)]
     return _Found(_attention_if(len(repeated) > 0), float(len(repeated)),
                   code="" if len(repeated) else "audit.evidence.repeated_findings_none",
@@ -438,59 +326,42 @@ def _repeated(context: _Context) -> _Found:
                   items=repeated["finding_id"].tolist())
 
 
-def _satisfaction(context: _Context) -> _Found:
-    surveys = context.records.surveys
-    if surveys.empty:
-        return _no_data("surveys")
-    answers = surveys[context.in_period(surveys["survey_date"])]
-    answers = answers[answers["rating"].notna().to_numpy(bool)]
-    if answers.empty:
-        return _no_data("surveys_of_year")
-    satisfied = answers["rating"].isin(SATISFIED)
-    dissatisfied = int((answers["rating"] == "dissatisfied").sum())
-    rate = float(satisfied.mean())
-    return _Found(_attention_if(dissatisfied > 0), rate,
-                  params={"rate": rate, "answers": len(answers), "satisfied": int(satisfied.sum()),
+def _satisfaction(context: UnitYear) -> _Found:
+    figure = context.figure("satisfaction_rate")
+    if not figure.available:
+        return _missing(figure)
+    dissatisfied = figure.details["dissatisfied"]
+    return _Found(_attention_if(dissatisfied > 0), figure.value,
+                  params={"rate": figure.value, "answers": figure.base, "satisfied": figure.count,
                           "dissatisfied": dissatisfied})
 
 
-def _feedback(context: _Context) -> _Found:
-    feedback = context.records.feedback
-    if feedback.empty:
-        return _no_data("feedback")
-    received = feedback[context.in_period(feedback["received_date"])]
-    if received.empty:
+def _feedback(context: UnitYear) -> _Found:
+    figure = context.figure("feedback_late_count")
+    if not figure.available:
+        return _missing(figure)
+    if not figure.base:
         return _Found(OK, 0.0, code="audit.evidence.feedback_none")
-    handled_date = received["handled_date"].where(received["handled_date"] <= context.end)
-    handled = handled_date.notna()
-    late = (handled & (handled_date > received["due_date"])).fillna(False)
-    waiting_overdue = (~handled & (received["due_date"] < context.end)).fillna(False)
-    problems = late | waiting_overdue
-    return _Found(_attention_if(problems.any()), float(problems.sum()),
-                  params={"received": len(received), "handled": int(handled.sum()), "late": int(late.sum()),
-                          "waiting_overdue": int(waiting_overdue.sum())},
-                  items=received.loc[problems.to_numpy(bool), "feedback_id"].tolist())
+    details = figure.details
+    return _Found(_attention_if(figure.count > 0), figure.value,
+                  params={"received": figure.base, "handled": details["handled"], "late": details["replied_late"],
+                          "waiting_overdue": details["overdue"]}, items=figure.items)
 
 
-def _review_actions(context: _Context) -> _Found:
-    from isoaudit.decisions import FINISHED, carried_decisions
-
-    decisions = context.records.decisions
-    if decisions.empty:
-        return _no_data("decisions")
-    carried = carried_decisions(decisions, context.year, context.end)
-    if carried.empty:
-        return _no_data("decisions_before_year")
-    finished = carried["status"].isin(FINISHED).fillna(False)
-    still_open = carried[~finished.to_numpy(bool)]
+def _review_actions(context: UnitYear) -> _Found:
+    figure = context.figure("review_actions_done_rate")
+    if figure.missing in ("no_decisions", "no_decisions_before_year") and context.carried.empty:
+        return _missing(figure)
+    carried = context.carried
+    done = int(carried["status"].eq("done").fillna(False).sum())
+    still_open = carried[~carried["status"].isin(("done", "cancelled")).fillna(False).to_numpy(bool)]
     overdue = int(carried["overdue"].sum())
     return _Found(_attention_if(overdue > 0), float(len(still_open)),
-                  params={"total": len(carried), "done": int((carried["status"] == "done").sum()),
-                          "open": len(still_open), "overdue": overdue},
+                  params={"total": len(carried), "done": done, "open": len(still_open), "overdue": overdue},
                   items=still_open["decision_id"].tolist())
 
 
-_KEYS: dict[str, Callable[[_Context], _Found]] = {
+_KEYS: dict[str, Callable[[UnitYear], _Found]] = {
     "objectives_plan_exists": _plan_exists,
     "objectives_measured": _objectives_measured,
     "process_coverage": _coverage,
@@ -507,4 +378,5 @@ _KEYS: dict[str, Callable[[_Context], _Found]] = {
     "satisfaction_rate": _satisfaction,
     "feedback_handling": _feedback,
     "previous_review_actions": _review_actions,
+    "reported_results_match": _reported_results,
 }

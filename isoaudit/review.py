@@ -22,22 +22,13 @@ import pandas as pd
 from isoaudit import __version__
 from isoaudit.audit_form import known_unit_code
 from isoaudit.calendar import WorkCalendar, records_calendar
-from isoaudit.decisions import (
-    carried_decisions,
-    decision_status_counts,
-    decisions_file_name,
-)
+from isoaudit.decisions import decision_status_counts, decisions_file_name
 from isoaudit.errors import RecordsError
-from isoaudit.findings import flag_findings
-from isoaudit.i18n import check_lang, format_date, format_percent, label
-from isoaudit.objectives import (
-    DAYS,
-    MEASURES,
-    PERCENT,
-    evaluate_objectives,
-)
+from isoaudit.evidence import objective_results
+from isoaudit.findings import status_label
+from isoaudit.i18n import check_lang, format_date, format_percent, label, message
+from isoaudit.measures import DAYS, PERCENT, Figure, UnitYear, changed_dates, default_as_of
 from isoaudit.text import fold, fold_series
-from isoaudit.timeliness import assess
 from isoaudit.timeliness_summary import GROUPINGS, summarise
 
 SECTION_KEYS = ("a", "b", "c1", "c2", "c3", "c4", "c5", "c6", "c7", "d", "e", "f")
@@ -181,7 +172,7 @@ def assemble_review(records, unit_code: str, year: int, lang: str = "vi", as_of=
                            units=", ".join(units["unit_code"].dropna().astype(str).tolist()[:40]))
     year = int(year)
     context = _Context(records, records.for_unit(unit_code), match.iloc[0], year, lang,
-                       _as_of(as_of, year), calendar or records_calendar(records))
+                       default_as_of(year, as_of), calendar or records_calendar(records))
     sections = [builder(context) for builder in _BUILDERS]
     _number(sections)
     parent = units[units["unit_code"] == match.iloc[0]["parent_code"]]
@@ -203,35 +194,39 @@ def assemble_review(records, unit_code: str, year: int, lang: str = "vi", as_of=
 
 
 def _figures(context: "_Context") -> dict:
-    """The headline numbers of the review, as plain JSON values: the same figures the sections show."""
-    totals = _overall(context.current) if len(context.current) else None
+    """The headline numbers of the review, as plain JSON values (None where the records give no figure):
+    the same ``measures`` figures the sections show, for the roll-up."""
     findings = context.findings
     raised = findings[(findings["raised_date"].dt.year == context.year).fillna(False).to_numpy(bool)]
     objectives = context.objectives
+    figure = context.figure
     return {
-        "on_time_rate": context.measures.get("on_time_rate"),
-        "received": len(context.current),
-        "returned": int(totals["returned"]) if totals is not None else 0,
-        "overdue": int(totals["overdue"]) if totals is not None else 0,
-        "late_without_apology": int(context.current["late_without_apology"].fillna(False).sum())
-        if len(context.current) else 0,
-        "actions_open": int(findings["open"].sum()),
-        "actions_overdue": int(findings["overdue"].sum()),
-        "objectives_met": int(objectives["met"].fillna(False).astype(bool).sum()),
+        "on_time_rate": figure("on_time_rate").json(),
+        "received": figure("received_count").json(),
+        "returned": figure("returned_count").json(),
+        "overdue": figure("overdue_count").json(),
+        "late_without_apology": figure("late_without_apology_count").json(),
+        "online_rate": figure("online_rate").json(),
+        "actions_open": int(findings["open"].sum()) if len(findings) else None,
+        "actions_overdue": figure("corrective_actions_overdue_count").json(),
+        "objectives_met": int(objectives["met"].fillna(False).astype(bool).sum()) if len(objectives) else None,
         "objectives_total": len(objectives),
+        "objectives_unmeasured": int(objectives["met"].isna().sum()),
         "findings_by_clause": {str(k): int(v) for k, v in raised["clause"].value_counts().items()},
     }
 
 
 # ---- shared computations -----------------------------------------------------------------------------------
 class _Context:
-    """What every section reads: the unit's records, the period and the judged dossiers, computed once."""
+    """What every section reads: the unit's records and its figures (``measures.UnitYear``), computed once."""
 
     def __init__(self, records, own, unit, year, lang, as_of, calendar):
         self.records, self.own, self.unit, self.year, self.lang = records, own, unit, year, lang
         self.as_of, self.calendar = as_of, calendar
         self.start, self.end = pd.Timestamp(year, 1, 1), pd.Timestamp(year, 12, 31)
         self.previous_start = pd.Timestamp(year - 1, 1, 1)
+        self.unit_year = UnitYear(records, unit["unit_code"], year, as_of, calendar)
+        self.previous_year = self.unit_year.previous()
 
     def t(self, key: str, **params) -> str:
         return label(f"review.{key}", self.lang, **params)
@@ -240,79 +235,56 @@ class _Context:
         year = self.year if year is None else year
         return (dates.dt.year == year).fillna(False).astype(bool)
 
-    @cached_property
+    def figure(self, key: str) -> Figure:
+        return self.unit_year.figure(key)
+
+    def missing_text(self, figure: Figure) -> str:
+        """Why ``figure`` has no value, in the report's words."""
+        return message(f"measures.missing.{figure.missing}", self.lang, year=self.year)
+
+    @property
     def assessed(self) -> pd.DataFrame:
-        """The unit's dossiers received in the review year or the year before, judged by ``timeliness``."""
-        dossiers = self.own.dossiers
-        received = dossiers["received_at"]
-        keep = ((received >= self.previous_start) & (received < self.end + pd.Timedelta(days=1))).fillna(False)
-        judged = assess(dossiers[keep].reset_index(drop=True), self.records.procedures, self.calendar,
-                        as_of=self.as_of.date())
-        judged["received_year"] = judged["received_at"].dt.year
-        judged["month"] = judged["received_at"].dt.month
-        return judged
+        return self.unit_year.assessed
 
-    @cached_property
+    @property
     def current(self) -> pd.DataFrame:
-        return self.assessed[self.assessed["received_year"] == self.year]
+        return self.unit_year.received
 
-    @cached_property
+    @property
     def previous(self) -> pd.DataFrame:
-        return self.assessed[self.assessed["received_year"] == self.year - 1]
+        return self.previous_year.received
 
-    @cached_property
+    @property
     def surveys(self) -> pd.DataFrame:
-        return self.own.surveys[self.in_year(self.own.surveys["survey_date"])]
+        return self.unit_year.surveys
 
-    @cached_property
+    @property
     def previous_surveys(self) -> pd.DataFrame:
-        return self.own.surveys[self.in_year(self.own.surveys["survey_date"], self.year - 1)]
+        return self.previous_year.surveys
 
-    @cached_property
+    @property
     def feedback(self) -> pd.DataFrame:
-        """Feedback received in the year, with ``handling_days`` (working days to a reply), ``on_time`` (replied
-        by its due date; <NA> without a due date or reply) and ``overdue`` (no reply, due date passed)."""
-        frame = self.own.feedback[self.in_year(self.own.feedback["received_date"])].copy()
-        frame["handling_days"] = self.calendar.working_days_between(frame["received_date"], frame["handled_date"]) \
-            if len(frame) else pd.Series([], dtype="Int64")
-        has_due = frame["due_date"].notna() & frame["handled_date"].notna()
-        frame["on_time"] = (frame["handled_date"] <= frame["due_date"]).astype("boolean").where(has_due)
-        frame["overdue"] = (frame["handled_date"].isna() & (frame["due_date"] < self.as_of)).fillna(False)
-        return frame
+        return self.unit_year.feedback
 
-    @cached_property
+    @property
     def findings(self) -> pd.DataFrame:
-        """The unit's findings raised up to the period's end, flagged by ``findings.flag_findings`` (overdue,
-        repeated, nonconformity), with ``open`` (action not finished) and ``unverified`` (done, not verified)."""
-        frame = self.own.findings
-        frame = frame[(frame["raised_date"].isna() | (frame["raised_date"] <= self.end)).fillna(True).to_numpy(bool)]
-        frame = flag_findings(frame, as_of=self.as_of)
-        status = frame["status"].astype("string").fillna("open")
-        frame["open"] = status.isin(OPEN_ACTIONS).to_numpy(bool)
-        frame["unverified"] = (status.eq("done") & frame["nonconformity"]).fillna(False).to_numpy(bool)
-        return frame
+        return self.unit_year.findings
 
-    @cached_property
+    @property
     def carried(self) -> pd.DataFrame:
-        return carried_decisions(self.own.decisions, self.year, self.as_of)
+        return self.unit_year.carried
 
-    @cached_property
+    @property
     def unit_procedures(self) -> pd.DataFrame:
-        """The catalogue's procedures of the unit's level (a ward uses commune procedures); all of them when
-        the catalogue gives no level."""
-        catalogue = self.records.procedures
-        level = {"ward": "commune"}.get(str(self.unit["level"]), str(self.unit["level"]))
-        own_level = catalogue[catalogue["level"].eq(level).fillna(False)]
-        return own_level if len(own_level) else catalogue
+        return self.unit_year.procedures
 
     @cached_property
     def measures(self) -> dict[str, float | None]:
-        return _measures(self)
+        return {key: figure.value for key, figure in self.unit_year.figures().items()}
 
     @cached_property
     def objectives(self) -> pd.DataFrame:
-        plan = self.own.objectives[(self.own.objectives["year"] == self.year).fillna(False)]
-        return evaluate_objectives(plan.reset_index(drop=True), self.measures)
+        return objective_results(self.unit_year)
 
     @cached_property
     def on_time_target(self) -> float:
@@ -348,47 +320,6 @@ def _trend(context: _Context, by: str) -> pd.DataFrame:
 def _overall(assessed: pd.DataFrame) -> pd.Series:
     """``summarise`` of the whole frame as one row (``dossiers`` named ``received``)."""
     return summarise(assessed).rename(columns={"dossiers": "received"}).iloc[0]
-
-
-def _measures(context: _Context) -> dict[str, float | None]:
-    """Every ``MEASURES`` key computed from the unit's records of the year (None when there is no data)."""
-    current = context.current
-    totals = _overall(current)
-    returned = int(totals["returned"])
-    received = len(current)
-    surveys = context.surveys
-    feedback = context.feedback
-    procedures = context.unit_procedures
-    findings = context.findings
-    decided = context.carried[context.carried["year"] == context.year - 1]
-    returned_rows = current[current["returned_date"].notna()]
-    processing = context.calendar.working_days_between(returned_rows["received_at"].dt.normalize(),
-                                                       returned_rows["returned_date"].dt.normalize()) \
-        if len(returned_rows) else pd.Series([], dtype="Int64")
-
-    def share(part, whole):
-        return float(part) / whole if whole else None
-
-    flags = {name: current[name].fillna(False).astype(bool) for name in
-             ("late_without_apology", "appointment_beyond_legal")}
-    values = {
-        "on_time_rate": float(totals["on_time_rate"]) if returned else None,
-        "late_rate": share(totals["late"].sum(), returned),
-        "late_count": float(totals["late"].sum()) if received else None,
-        "overdue_count": float(totals["overdue"].sum()) if received else None,
-        "late_without_apology_count": float(flags["late_without_apology"].sum()) if received else None,
-        "appointment_beyond_legal_count": float(flags["appointment_beyond_legal"].sum()) if received else None,
-        "online_rate": share(current["channel"].eq("online").sum(), received),
-        "mean_processing_days": float(processing.astype("float").mean()) if len(processing) else None,
-        "satisfaction_rate": share(surveys["rating"].isin(SATISFIED).sum(), len(surveys)),
-        "feedback_on_time_rate": share(feedback["on_time"].fillna(False).sum(), int(feedback["on_time"].notna().sum())),
-        "complaint_count": float(feedback["feedback_type"].eq("complaint").sum())
-        if len(context.own.feedback) else None,
-        "process_coverage": share(procedures["process_code"].notna().sum(), len(procedures)),
-        "corrective_actions_overdue_count": float(findings["overdue"].sum()) if len(context.own.findings) else None,
-        "review_actions_done_rate": share(decided["status"].eq("done").sum(), len(decided)),
-    }
-    return {key: values.get(key) for key in MEASURES}
 
 
 # ---- sections ----------------------------------------------------------------------------------------------
@@ -431,7 +362,7 @@ def _issues(context: _Context) -> ReviewSection:
     if procedures.empty:
         section.warnings.append(context.t("warn.no_catalogue"))
         return section
-    changed = _changed_dates(procedures)
+    changed = changed_dates(procedures)
     in_year = lambda dates: ((dates >= context.start) & (dates <= context.end)).fillna(False)  # noqa: E731
     base = ["procedure_code", "procedure_name", "field"]
     if changed is None:
@@ -444,7 +375,9 @@ def _issues(context: _Context) -> ReviewSection:
         if len(amended):
             section.tables.append(_table(context, "catalogue_changes", amended,
                                          base + ["changed_date", "process_code", "process_version", "effective_date"]))
-        outdated = frame[(frame["effective_date"] < frame["changed_date"]).fillna(False)]
+        # The same processes the audit's evidence calls outdated (``measures.UnitYear.processes``).
+        processes = context.unit_year.processes
+        outdated = processes[processes["outdated"].to_numpy(bool)]
         section.sentences.append(context.t("text.outdated_processes", count=len(outdated)))
         if len(outdated):
             section.tables.append(_table(context, "outdated_processes", outdated,
@@ -471,10 +404,9 @@ def _satisfaction(context: _Context) -> ReviewSection:
         section.warnings.append(context.t("warn.no_surveys", year=context.year))
     else:
         rate = context.measures["satisfaction_rate"]
-        previous = context.previous_surveys
         section.sentences.append(context.t("text.surveys", count=len(surveys), rate=format_percent(rate, context.lang)))
-        if len(previous):
-            previous_rate = previous["rating"].isin(SATISFIED).mean()
+        previous_rate = context.previous_year.value("satisfaction_rate")
+        if previous_rate is not None:
             section.sentences.append(context.t("text.surveys_previous", year=context.year - 1,
                                                rate=format_percent(previous_rate, context.lang),
                                                change=_points(rate - previous_rate, context.lang)))
@@ -512,7 +444,8 @@ def _satisfaction(context: _Context) -> ReviewSection:
 
 
 def _objectives_section(context: _Context) -> ReviewSection:
-    """(c2) Each quality objective: target, result (computed where it has a measure key), met or not."""
+    """(c2) Each quality objective: target, the result the unit reported and the one recomputed from the
+    records, met or not (judged on the recomputed figure where the records give one)."""
     section = _section(context, "c2")
     result = context.objectives
     if result.empty:
@@ -521,16 +454,31 @@ def _objectives_section(context: _Context) -> ReviewSection:
     met = result["met"]
     section.sentences.append(context.t("text.objectives", total=len(result), met=int(met.fillna(False).sum()),
                                        missed=int((met == False).sum()), unknown=int(met.isna().sum())))  # noqa: E712
-    for row in result[result["note"].notna()].itertuples():
-        section.warnings.append(context.t(f"warn.objective_{row.note}", objective=row.objective,
-                                          measure=row.measure if isinstance(row.measure, str) else ""))
+    lang = context.lang
+    for row in result.itertuples():
+        where = {"objective": row.objective, "file": row.source_file, "row": row.source_row}
+        if isinstance(row.note, str):
+            text = label(f"objectives.note.{row.note}", lang, measure=row.measure if isinstance(row.measure, str)
+                         else "", **where)
+            if row.note == "no_data":  # why the records cannot give it
+                text += " " + context.missing_text(context.figure(row.measure))
+            section.warnings.append(text)
+        if not pd.isna(row.discrepancy) and bool(row.discrepancy):
+            section.warnings.append(label("objectives.discrepancy", lang, **where,
+                                          reported=_measured_text(row.reported, row.target_unit, lang),
+                                          recomputed=_measured_text(row.recomputed, row.target_unit, lang)))
     shown = result.assign(
-        result_text=[_measured_text(v, u, context.lang) for v, u in zip(result["measured"], result["target_unit"])],
-        met=met.map({True: context.t("met.yes"), False: context.t("met.no")}).astype("string")
-        .fillna(context.t("met.unknown")),
+        reported_text=[_measured_text(v, u, lang) for v, u in zip(result["reported"], result["target_unit"])],
+        recomputed_text=[("" if not isinstance(m, str) else message("measures.no_data", lang) if pd.isna(v)
+                          else _measured_text(v, u, lang))
+                         for v, u, m in zip(result["recomputed"], result["target_unit"], result["measure"])],
+        met=[context.t("met.yes") if m is True else context.t("met.no") if m is False
+             else context.t("met.unmeasurable") if n == "no_data" else context.t("met.unknown")
+             for m, n in zip(met.astype(object).where(met.notna(), None), result["note"])],
         result_source=result["result_source"].map(lambda s: context.t(f"source.{s}")),
     )
-    section.tables.append(_table(context, "objectives", shown, ["objective_id", "objective", "target", "result_text",
+    section.tables.append(_table(context, "objectives", shown, ["objective_id", "objective", "target",
+                                                                "reported_text", "recomputed_text",
                                                                 "result_source", "met"]))
     return section
 
@@ -610,7 +558,7 @@ def _nonconformities(context: _Context) -> ReviewSection:
     pending = findings[findings["open"] | findings["unverified"] | findings["repeated"]]
     if len(pending):
         shown = pending.assign(grade=_status_words(context, pending["grade"], "grade_short"),
-                               status=_status_words(context, pending["status"].fillna("open"), "action_status"))
+                               status=_action_statuses(context, pending["status"]))
         section.tables.append(_table(context, "open_findings", shown.sort_values(["overdue", "deadline"],
                                                                                  ascending=[False, True]),
                                      ["finding_id", "clause", "grade", "description", "owner", "deadline",
@@ -625,32 +573,33 @@ def _monitoring(context: _Context) -> ReviewSection:
     if current.empty:
         section.warnings.append(context.t("warn.no_dossiers", year=context.year))
         return section
-    rows = []
-    for key, frame in (("current", current), ("previous", previous)):
-        n = len(frame)
-        rows.append({
-            "period": key,
-            "late_without_apology": int(frame["late_without_apology"].fillna(False).sum()),
-            "appointment_beyond_legal": int(frame["appointment_beyond_legal"].fillna(False).sum()),
-            "overdue": int(frame["status"].eq("overdue").sum()),
-            "supplement_share": frame["supplement_requested_at"].notna().sum() / n if n else np.nan,
-            "online_share": frame["channel"].eq("online").sum() / n if n else np.nan,
-            "postal_share": frame["channel"].eq("postal").sum() / n if n else np.nan,
-        })
-    table = pd.DataFrame(rows).set_index("period").T
+    # Each indicator is a ``measures`` figure; one the records cannot support says so instead of a zero.
+    keys = {"late_without_apology": "late_without_apology_count",
+            "appointment_beyond_legal": "appointment_beyond_legal_count", "overdue": "overdue_count",
+            "supplement_share": "supplement_rate", "online_share": "online_rate", "postal_share": "postal_rate"}
+    no_data = message("measures.no_data", context.lang)
+
+    def shown(unit_year: UnitYear, key: str) -> str:
+        figure = unit_year.figure(keys[key])
+        return _indicator_text(key, figure.value, context.lang) if figure.available else no_data
+
     indicators = pd.DataFrame({
-        "indicator": [context.t(f"indicator.{k}") for k in table.index],
-        "current": [_indicator_text(k, v, context.lang) for k, v in table["current"].items()],
-        "previous": [_indicator_text(k, v, context.lang) if len(previous) else ""
-                     for k, v in table["previous"].items()],
+        "indicator": [context.t(f"indicator.{k}") for k in keys],
+        "current": [shown(context.unit_year, k) for k in keys],
+        "previous": [shown(context.previous_year, k) if len(previous) else "" for k in keys],
     })
     section.tables.append(ReviewTable("indicators", context.t("table.indicators", year=context.year), indicators,
                                       {"indicator": context.t("col.indicator"), "current": str(context.year),
                                        "previous": str(context.year - 1)},
                                       {"current": "numtext", "previous": "numtext"}, context.lang))
-    flags = table["current"]
-    section.sentences.append(context.t("text.monitoring", late_without_apology=int(flags["late_without_apology"]),
-                                       beyond=int(flags["appointment_beyond_legal"])))
+    for key in ("online_rate", "postal_rate"):
+        figure = context.figure(key)
+        if not figure.available:
+            section.warnings.append(context.missing_text(figure))
+            break  # one channel sentence says it for both
+    section.sentences.append(context.t(
+        "text.monitoring", late_without_apology=int(context.figure("late_without_apology_count").count),
+        beyond=int(context.figure("appointment_beyond_legal_count").count)))
     excluded = len(context.own.excluded_dossiers)
     problems = len(context.own.problems)
     section.sentences.append(context.t("text.data_quality", problems=problems, excluded=excluded))
@@ -699,11 +648,16 @@ def _providers(context: _Context) -> ReviewSection:
     agency = fold_series(current["handling_agency"].astype("string"))
     external = (agency.notna() & ~agency.str.contains(own_name, regex=False)).fillna(False).to_numpy(bool)
     transferred = current[external]
+    postal_rate = context.figure("postal_rate")
     if postal.empty and transferred.empty:
         section.warnings.append(context.t("warn.no_providers", year=context.year))
+        if not postal_rate.available and not current.empty:
+            section.warnings.append(context.missing_text(postal_rate))
         return section
     rows = []
-    for key, frame in (("postal", postal), ("transferred", transferred), ("all", current)):
+    # Without a recorded channel the postal row would read as "no dossier by post": leave it out, and say why.
+    groups = (("postal", postal),) if postal_rate.available else ()
+    for key, frame in (*groups, ("transferred", transferred), ("all", current)):
         counts = _overall(frame)
         rows.append({"provider": context.t(f"provider.{key}"), "received": len(frame),
                      "returned": int(counts["returned"]), "on_time_rate": float(counts["on_time_rate"])})
@@ -713,9 +667,12 @@ def _providers(context: _Context) -> ReviewSection:
     table = pd.DataFrame(rows)
     section.tables.append(_table(context, "providers", table, ["provider", "received", "returned", "on_time_rate"],
                                  {"on_time_rate": "percent"}))
-    section.sentences.append(context.t("text.providers", postal=len(postal), transferred=len(transferred),
+    postal_count = str(len(postal)) if postal_rate.available else message("measures.no_data", context.lang)
+    section.sentences.append(context.t("text.providers", postal=postal_count, transferred=len(transferred),
                                        days=_decimal(held.astype("float").mean(), context.lang)))
-    if postal.empty:
+    if not postal_rate.available:
+        section.warnings.append(context.missing_text(postal_rate))
+    elif postal.empty:
         section.warnings.append(context.t("warn.no_postal", year=context.year))
     return section
 
@@ -768,7 +725,7 @@ def _risks(context: _Context) -> ReviewSection:
         done = (~risk["open"]).sum()
         section.sentences.append(context.t("text.risk_actions", total=len(risk), done=int(done),
                                            overdue=int(risk["overdue"].sum())))
-        shown = risk.assign(status=_status_words(context, risk["status"].fillna("open"), "action_status"))
+        shown = risk.assign(status=_action_statuses(context, risk["status"]))
         section.tables.append(_table(context, "risk_actions", shown, ["finding_id", "description",
                                                                       "corrective_action", "owner", "deadline",
                                                                       "status"]))
@@ -858,22 +815,6 @@ def _number(sections: list[ReviewSection]) -> None:
             chart.number = charts
 
 
-def _as_of(value, year: int) -> pd.Timestamp:
-    if value is None or value == "":
-        return min(pd.Timestamp(year, 12, 31), pd.Timestamp(date.today()))
-    if isinstance(value, str):
-        return pd.to_datetime(value, dayfirst=True).normalize()
-    return pd.Timestamp(value).normalize()
-
-
-def _changed_dates(procedures: pd.DataFrame) -> pd.Series | None:
-    """The procedure's latest change (amendment published by the province), when the catalogue has it."""
-    for name in ("changed_date", "amended_date", "changed"):
-        if name in procedures and procedures[name].notna().any():
-            return pd.to_datetime(procedures[name])
-    return None
-
-
 def _dossiers_outside_catalogue(context: _Context) -> pd.DataFrame:
     """Dossiers of the two years naming a procedure the current catalogue lacks (abolished or replaced)."""
     excluded = context.own.excluded_dossiers
@@ -899,6 +840,11 @@ def _status_words(context: _Context, values: pd.Series, kind: str) -> pd.Series:
         text = label(key, context.lang)
         return code if text == key else text
     return values.map(word).astype("string")
+
+
+def _action_statuses(context: _Context, values: pd.Series) -> pd.Series:
+    """Corrective-action statuses in the words the audit report and the register use (a blank is open)."""
+    return values.fillna("open").map(lambda code: status_label(code, context.lang)).astype("string")
 
 
 def _month(month: int, lang: str) -> str:

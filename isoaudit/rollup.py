@@ -12,16 +12,19 @@ import pandas as pd
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from isoaudit import __version__
-from isoaudit.calendar import records_calendar
-from isoaudit.i18n import format_date, format_percent, label
+from isoaudit.i18n import format_date, format_percent, label, message
+from isoaudit.measures import UnitYear
 from isoaudit.outputs.xlsx import SheetSpec, write_workbook
 from isoaudit.safety import atomic_write
-from isoaudit.timeliness import assess
 from isoaudit.timeliness_summary import summarise
 
 SUMMARY_COLUMNS = ["unit_code", "unit_name", "status", "on_time_rate", "returned", "overdue", "late_without_apology",
-                   "actions_open", "actions_overdue", "objectives_met", "objectives_total", "audit_status",
-                   "audit_answered", "audit_total", "error"]
+                   "online_rate", "actions_open", "actions_overdue", "objectives_met", "objectives_total",
+                   "audit_status", "audit_answered", "audit_total", "error"]
+# Figures of a unit's review (``measures``): one the records cannot support is "no data", never 0.
+FIGURE_COLUMNS = ("on_time_rate", "returned", "overdue", "late_without_apology", "online_rate", "actions_open",
+                  "actions_overdue", "objectives_met")
+PERCENT_COLUMNS = ("on_time_rate", "online_rate")
 WORST_PROCEDURES = 10
 MIN_RETURNED = 5  # a procedure with fewer returned dossiers says little about its rate
 
@@ -34,7 +37,7 @@ def write_rollup(batch, records, lang: str = "vi") -> Path:
     write_workbook(batch.out / "summary.xlsx", {
         label("batch.sheet.units", lang): SheetSpec(_shown(table, lang), _headers(table, lang),
                                                     [label("batch.title", lang, year=batch.year)],
-                                                    percent_columns=("on_time_rate",)),
+                                                    percent_columns=PERCENT_COLUMNS),
         label("batch.sheet.findings", lang): SheetSpec(heatmap.reset_index(), {"clause": label("batch.col.clause", lang)}),
         label("batch.sheet.worst", lang): SheetSpec(worst, _headers(worst, lang),
                                                     percent_columns=("on_time_rate",)),
@@ -71,14 +74,14 @@ def findings_heatmap(results) -> pd.DataFrame:
 
 
 def worst_procedures(records, year: int) -> pd.DataFrame:
-    """The district's procedures with the lowest on-time rate in ``year`` (at least ``MIN_RETURNED`` returned)."""
-    dossiers = records.dossiers[records.dossiers["received_at"].dt.year == year]
-    if dossiers.empty:
+    """The district's procedures with the lowest on-time rate in ``year`` (at least ``MIN_RETURNED`` returned),
+    on the dossiers and scope of ``measures`` (received in the year, judged at its end), as each unit's
+    review counts them."""
+    received = UnitYear(records, None, year).received
+    if received.empty:
         return pd.DataFrame(columns=["procedure_code", "procedure_name", "returned", "late", "overdue",
                                      "on_time_rate"])
-    as_of = min(pd.Timestamp(year=year, month=12, day=31), pd.Timestamp.today().normalize())
-    assessed = assess(dossiers, records.procedures, records_calendar(records), as_of=as_of)
-    table = summarise(assessed, by="procedure")
+    table = summarise(received, by="procedure")
     table = table[table["returned"] >= MIN_RETURNED].sort_values(["on_time_rate", "late"], ascending=[True, False])
     columns = ["procedure_code", "procedure_name", "returned", "late", "overdue", "on_time_rate"]
     return table[columns].head(WORST_PROCEDURES).reset_index(drop=True)
@@ -90,8 +93,9 @@ def _page_rows(batch, table: pd.DataFrame, lang: str) -> list[dict]:
         folder = Path(result.folder)
         links = {kind: _relative(folder / name, batch.out) for kind, name in result.outputs.items()
                  if (folder / name).exists() and kind in ("audit_html", "review_html", "review_docx")}
-        rows.append({**figures, "links": links, "ok": result.ok,
-                     "on_time": format_percent(figures.get("on_time_rate"), lang),
+        shown = {c: _figure_text(figures.get(c), c, lang) for c in FIGURE_COLUMNS}
+        rows.append({**figures, "links": links, "ok": result.ok, "shown": shown,
+                     "on_time": shown["on_time_rate"],
                      "status_text": label(f"batch.status.{result.status}", lang),
                      "audit_text": label(f"batch.audit.{figures.get('audit_status') or 'none'}", lang,
                                          answered=_int(figures.get("audit_answered")),
@@ -103,8 +107,18 @@ def _relative(path: Path, root: Path) -> str:
     return os.path.relpath(path, root).replace(os.sep, "/")
 
 
+def _figure_text(value, column: str, lang: str) -> str:
+    if value is None or value != value:
+        return message("measures.no_data", lang)
+    return format_percent(value, lang) if column in PERCENT_COLUMNS else str(int(value))
+
+
 def _shown(table: pd.DataFrame, lang: str) -> pd.DataFrame:
-    shown = table.copy()
+    shown = table.copy().astype(object)
+    done = shown["status"] != "failed"
+    no_data = message("measures.no_data", lang)
+    for column in FIGURE_COLUMNS:  # a unit that ran but whose records cannot give the figure says so
+        shown.loc[done & shown[column].isna(), column] = no_data
     shown["status"] = shown["status"].map(lambda s: label(f"batch.status.{s}", lang))
     shown["audit_status"] = shown["audit_status"].map(
         lambda s: label(f"batch.audit_word.{s if isinstance(s, str) else 'none'}", lang))

@@ -70,7 +70,7 @@ def test_batch_makes_every_report_survives_a_broken_commune_and_skips_what_did_n
     assert not batch.failed and not (out / "_partial").exists()
 
 
-def test_roll_up_escapes_markup_in_names_and_keeps_links_inside(tmp_path):
+def test_roll_up_escapes_markup_in_names_and_keeps_links_inside(district, tmp_path):
     evil = '<script>alert("x")</script>'
     folder = tmp_path / "08023_x"
     folder.mkdir()
@@ -80,11 +80,13 @@ def test_roll_up_escapes_markup_in_names_and_keeps_links_inside(tmp_path):
                    summary={"on_time_rate": 0.9, "overdue": 2, "findings_by_clause": {"8.5.1": 2}}),
         UnitResult("08029", "Xã B", str(tmp_path / "08029_b"), "failed", error=f"tệp {evil} hỏng"),
     ]
-    records = SimpleNamespace(dossiers=pd.DataFrame({"received_at": pd.Series([], dtype="datetime64[us]")}))
-    index = write_rollup(BatchResult(tmp_path, 2025, results), records, "vi")
+    index = write_rollup(BatchResult(tmp_path, 2025, results), load_records(district), "vi")
     page = index.read_text(encoding="utf-8")
     assert "<script>" not in page and "&lt;script&gt;" in page
     assert 'href="08023_x/xem_xet_lanh_dao.html"' in page and "90,0 %" in page
+    # A figure the unit's records could not give is said to be missing, never shown as 0.
+    row = page[page.index("08023"):page.index("08029")]
+    assert "không có số liệu" in row and ">0<" not in row
 
 
 @pytest.mark.parametrize("name", ["../../etc", "/abs/path", "..", "Xã <b>A</b>/..\\b"])

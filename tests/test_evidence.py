@@ -158,7 +158,7 @@ def test_a_unit_without_records_says_no_data_for_every_key(tmp_path):
     records = load_records(write_records(tmp_path))
     evidence = compute_evidence(records, YEAR, "02269", as_of=AS_OF)
     assert (evidence["status"] == "no_data").sum() >= len(evidence) - 2  # catalogue keys still answer
-    assert evidence.loc[evidence["key"] == "on_time_rate", "text_vi"].item().startswith("Không có sổ theo dõi")
+    assert evidence.loc[evidence["key"] == "on_time_rate", "text_vi"].item().startswith("Không có số liệu: không có sổ theo dõi")
 
 
 def test_missing_folders_and_an_earlier_year(tmp_path):

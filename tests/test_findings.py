@@ -114,7 +114,7 @@ def test_register_round_trip_and_load_records(tmp_path):
     header = next(row for row in rows if row[0] == "Mã phát hiện")
     assert header[:7] == ("Mã phát hiện", "Mã cuộc đánh giá", "Mã đơn vị", "Điều khoản", "Mức độ", "Mô tả", "Bằng chứng")
     first = rows[rows.index(header) + 1]
-    assert first[4] == "Không phù hợp nhẹ" and first[header.index("Tình trạng")] == "Mở"
+    assert first[4] == "Không phù hợp nhẹ" and first[header.index("Tình trạng")] == "Chưa thực hiện"
     assert first[5].startswith("'=HYPERLINK")  # formula injection neutralised
     back = read_register(update.path)
     assert back["description"].iloc[0] == "=HYPERLINK(\"http://x\") trễ hạn"

@@ -54,7 +54,7 @@ def write_district(folder, *, surveys=True, feedback=True, decisions=True, findi
     write_sheet(folder / "objectives" / f"{UNIT}_muc_tieu_2025.xlsx",
                 ["Năm", "Mã mục tiêu", "Mục tiêu chất lượng", "Chỉ tiêu cần đạt", "Cách đo", "Kết quả thực hiện"],
                 [[2025, "MT01", "Giải quyết hồ sơ đúng hạn", "≥ 98 %", "on_time_rate", None],
-                 [2025, "MT02", "Người dân hài lòng", "≥ 90 %", "satisfaction_rate", None],
+                 [2025, "MT02", "Người dân hài lòng", "≥ 90 %", "satisfaction_rate", "95 %"],
                  [2025, "MT03", "Công chức được tập huấn HTQLCL", "100 %", None, "100 %"]])
     if surveys:
         ratings = ["Rất hài lòng"] * 3 + ["Hài lòng"] * 4 + ["Bình thường"] * 2 + ["Không hài lòng"]
@@ -159,10 +159,18 @@ def test_satisfaction_and_feedback(pack):
 
 def test_objectives_measured_from_the_records(pack):
     table = pack.section("c2").tables[0].frame.set_index("objective_id")
-    assert table.loc["MT01", "result_text"] == "76,0 %"  # 19 of 25 returned on time
-    assert table.loc["MT02", "result_text"] == "70,0 %"
+    assert table.loc["MT01", "recomputed_text"] == "76,0 %"  # 19 of 25 returned on time
+    assert table.loc["MT02", "recomputed_text"] == "70,0 %"
     assert table.loc["MT03", "result_source"] == "Đơn vị tự báo cáo"
     assert table["met"].tolist() == ["Không đạt", "Không đạt", "Đạt"]
+
+
+def test_a_reported_result_that_the_records_contradict_is_shown_beside_them(pack):
+    """MT02: the unit reported 95 % satisfied; its surveys say 70 %. Both are shown, judged on the records."""
+    table = pack.section("c2").tables[0].frame.set_index("objective_id")
+    assert table.loc["MT02", ["reported_text", "recomputed_text", "met"]].tolist() == ["95,0 %", "70,0 %", "Không đạt"]
+    warnings = pack.section("c2").warnings
+    assert any("báo cáo 95,0 %" in w and "70,0 %" in w and "Người dân hài lòng" in w for w in warnings)
 
 
 def test_timeliness_with_trend(pack):
@@ -215,7 +223,10 @@ def test_missing_inputs_are_visible_warnings(tmp_path):
     for key, start in expected.items():
         assert any(w.startswith(start) for w in pack.section(key).warnings), key
     assert any("phản ánh" in w for w in pack.section("c1").warnings)
-    assert any("satisfaction_rate" in w for w in pack.section("c2").warnings)  # no surveys to measure it
+    # No surveys: the satisfaction objective cannot be measured, and the warning says why.
+    assert any("Người dân hài lòng" in w and "không đo được" in w and "không có phiếu khảo sát" in w
+               for w in pack.section("c2").warnings)
+    assert pack.section("c2").tables[0].frame.set_index("objective_id").loc["MT02", "met"] == "Không đo được"
 
 
 def test_no_dossiers_at_all_is_warned_not_crashed(tmp_path):
@@ -282,8 +293,14 @@ def sample_pack(tmp_path_factory):
 def test_sample_district_has_every_review_input(sample_pack):
     for section in sample_pack.sections:
         assert section.sentences and section.tables, section.key
-    # The sample commune has no postal dossiers in its official tracking book: the only gap, and it is said.
-    assert [key for key, _ in sample_pack.warnings] == ["c7"]
+    # The sample commune's 2025 official tracking book records no channel: the online share, the online
+    # objective and the postal provider cannot be measured, and each says so; its satisfaction objective
+    # was reported above what its surveys show.
+    assert [key for key, _ in sample_pack.warnings] == ["c2", "c2", "c5", "c7"]
+    satisfaction, online = sample_pack.section("c2").warnings
+    assert "đơn vị báo cáo 85,6 %, tính lại từ hồ sơ được 83,3 %" in satisfaction
+    assert "không đo được" in online and "không ghi hình thức nộp" in online
+    assert all("không ghi hình thức nộp" in w for key, w in sample_pack.warnings if key in ("c5", "c7"))
     assert "Năm 2024 tỷ lệ đúng hạn" in _text(sample_pack.section("c3"))
     assert "Năm 2024 tỷ lệ này" in _text(sample_pack.section("c1"))
     assert len(sample_pack.section("c6").tables[0].frame) == 1  # the 2025 internal audit

@@ -4,9 +4,9 @@ from __future__ import annotations
 import sys
 
 from isoaudit.batch import run_batch
-from isoaudit.safety import user_path
 from isoaudit.errors import IsoauditError
 from isoaudit.i18n import label
+from isoaudit.safety import user_path
 
 
 def register(subparsers):

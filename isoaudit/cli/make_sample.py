@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import time
 
-from isoaudit.safety import user_path
 from isoaudit.i18n import message
+from isoaudit.safety import user_path
 from isoaudit.synthetic import make_sample, write_dossier_log
 
 

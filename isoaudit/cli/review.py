@@ -11,10 +11,10 @@ import sys
 from pathlib import Path
 
 from isoaudit.audit_form import known_unit_code
-from isoaudit.safety import user_path
 from isoaudit.errors import IsoauditError, RecordsError
 from isoaudit.i18n import label, message, parse_date
 from isoaudit.records import load_records
+from isoaudit.safety import user_path
 from isoaudit.unit_reports import REVIEW_NOTEBOOK, review_reports
 
 

@@ -9,7 +9,6 @@ from pathlib import Path
 import pandas as pd
 
 from isoaudit.calendar import records_calendar
-from isoaudit.safety import user_path
 from isoaudit.errors import IsoauditError
 from isoaudit.i18n import format_percent, label, parse_date
 from isoaudit.outputs.sample_workbook import (
@@ -20,6 +19,7 @@ from isoaudit.outputs.sample_workbook import (
 from isoaudit.problems import ERROR, WARNING
 from isoaudit.records import load_records
 from isoaudit.records.sample_workbook import load_filled_sample
+from isoaudit.safety import user_path
 from isoaudit.sample_evaluation import evaluate_sample
 from isoaudit.sampling import rate_text
 from isoaudit.selection import (

@@ -8,15 +8,15 @@ from pathlib import Path
 import pandas as pd
 
 from isoaudit.calendar import records_calendar
-from isoaudit.safety import user_path
 from isoaudit.errors import IsoauditError
 from isoaudit.i18n import format_date, format_percent, label, parse_date
+from isoaudit.measures import default_as_of, judge_as_of, latest_year
 from isoaudit.outputs.timeliness_workbook import shown_values, write_timeliness_workbook
 from isoaudit.problems import ERROR, WARNING
 from isoaudit.records import load_records
 from isoaudit.records.calendar_file import find_calendar_file
+from isoaudit.safety import user_path
 from isoaudit.textable import render_table
-from isoaudit.timeliness import assess
 from isoaudit.timeliness_summary import late_list, summarise
 
 LATE_SHOWN = 10  # dossiers listed on screen; the workbook has them all
@@ -46,7 +46,7 @@ def register(subparsers):
 def run(args) -> int:
     lang = args.lang
     start, end = parse_date(args.start, "--from"), parse_date(args.end, "--to")
-    as_of = parse_date(args.as_of, "--as-of") or date.today()
+    as_of = parse_date(args.as_of, "--as-of")
     if start and end and start > end:
         raise IsoauditError("timeliness.bad_period", start=format_date(start), end=format_date(end))
     if args.out and Path(args.out).suffix.lower() != ".xlsx":
@@ -54,10 +54,21 @@ def run(args) -> int:
 
     records = load_records(args.folder, lang=lang)
     calendar, decisions = records_calendar(records), records.calendar_days
+    default_period = start is None and end is None
+    if default_period:
+        # The year the batch, the reviews and the district page report on, judged on the same day: the same
+        # figures as theirs. --from/--to choose another period.
+        year = latest_year(_in_scope(records, args.unit, None, None))
+        start, end = date(year, 1, 1), date(year, 12, 31)
+        as_of = as_of or default_as_of(year).date()
+    as_of = as_of or date.today()
     dossiers = _in_scope(records, args.unit, start, end)
-    assessed = assess(dossiers, records.procedures, calendar, as_of=as_of)
+    assessed = judge_as_of(dossiers, records.procedures, calendar, as_of)
 
     titles = _title_lines(records, args.unit, start, end, as_of, lang)
+    if default_period:
+        titles[1] = label("timeliness.period_default", lang, year=start.year, start=format_date(start),
+                          end=format_date(end))
     for line in [label("timeliness.title", lang), *titles, _calendar_line(records, decisions, lang)]:
         print(line)
     _print_problems(records, args.folder, lang)
@@ -100,10 +111,7 @@ def _title_lines(records, unit, start, end, as_of, lang) -> list[str]:
     else:
         names = records.units.loc[records.units["unit_code"] == unit, "unit_name"]
         scope = label("timeliness.scope_unit", lang, unit=f"{names.iloc[0]} ({unit})" if len(names) else unit)
-    if start is None and end is None:
-        period = label("timeliness.period_all", lang)
-    else:
-        period = label("timeliness.period", lang, start=format_date(start) or "...", end=format_date(end) or "...")
+    period = label("timeliness.period", lang, start=format_date(start) or "...", end=format_date(end) or "...")
     return [scope, period, label("timeliness.as_of", lang, date=format_date(as_of))]
 
 

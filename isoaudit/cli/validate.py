@@ -1,10 +1,10 @@
 """``isoaudit validate FOLDER``: read a records folder and list every problem, grouped by file."""
 from __future__ import annotations
 
-from isoaudit.safety import user_path
 from isoaudit.i18n import label
 from isoaudit.problems import ERROR, WARNING
 from isoaudit.records import load_records
+from isoaudit.safety import user_path
 from isoaudit.textable import render_table
 
 

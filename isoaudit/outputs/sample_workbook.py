@@ -36,6 +36,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from isoaudit import __version__
 from isoaudit.errors import IsoauditError
+from isoaudit.findings import status_label
 from isoaudit.i18n import check_lang, label
 from isoaudit.outputs.xlsx import (
     DATE_FORMAT,
@@ -139,8 +140,7 @@ def write_sample_findings(path: str | os.PathLike, evaluation: SampleEvaluation,
     findings = evaluation.findings.copy()
     if lang == "vi":  # Vietnamese words the vocabulary reads back; in English the codes themselves
         findings["grade"] = findings["grade"].map(lambda g: label(f"sampling.grade.{g}", lang), na_action="ignore")
-        findings["status"] = findings["status"].map(lambda s: label(f"sampling.action_status.{s}", lang),
-                                                    na_action="ignore")
+        findings["status"] = findings["status"].map(lambda s: status_label(s, lang), na_action="ignore")
     results = evaluation.results.copy()
     results["outcome"] = results["outcome"].map(lambda o: label(f"sampling.outcome.{o}", lang))
     results["grade"] = results["grade"].map(lambda g: label(f"sampling.grade.{g}", lang), na_action="ignore")
