@@ -46,7 +46,7 @@ from isoaudit.calendar import WorkCalendar
 from isoaudit.checklist import evidence_keys
 from isoaudit.i18n import LANGS, format_percent, message
 from isoaudit.measures import Figure, UnitYear
-from isoaudit.objectives import evaluate_objectives
+from isoaudit.objectives import judge_objectives
 
 EVIDENCE_COLUMNS = ["key", "value", "status", "text_vi", "text_en", "items"]
 OK, ATTENTION, NO_DATA = "ok", "attention", "no_data"
@@ -151,20 +151,10 @@ def _plan_exists(context: UnitYear) -> _Found:
     return _Found(_attention_if(count == 0), float(count), code=code, params={"count": count})
 
 
-def objective_results(context: UnitYear) -> pd.DataFrame:
-    """The unit's objectives of the year, judged on the figures of ``measures`` (``evaluate_objectives``)."""
-    objectives = context.own.objectives
-    of_year = objectives[(objectives["year"] == context.year).fillna(False).to_numpy(bool)]
-    previous = context.previous()
-    return evaluate_objectives(of_year.reset_index(drop=True),
-                               {key: figure.value for key, figure in context.figures().items()},
-                               {key: figure.value for key, figure in previous.figures().items()})
-
-
 def _objectives_measured(context: UnitYear) -> _Found:
     if context.own.objectives.empty:
         return _Found(NO_DATA, code="measures.missing.no_objectives")
-    evaluated = objective_results(context)
+    evaluated = judge_objectives(context)
     if evaluated.empty:
         return _Found(NO_DATA, code="measures.missing.no_objectives_of_year")
     with_result = int((evaluated["measured"].notna() | evaluated["met"].notna()).sum())
@@ -182,7 +172,7 @@ def _reported_results(context: UnitYear) -> _Found:
     (clause 9.1.3: is what the unit reports about itself true?)."""
     if context.own.objectives.empty:
         return _Found(NO_DATA, code="measures.missing.no_objectives")
-    evaluated = objective_results(context)
+    evaluated = judge_objectives(context)
     reported = evaluated[evaluated["reported"].notna().to_numpy(bool)]
     if reported.empty:
         return _Found(NO_DATA, code="measures.missing.no_objectives_of_year")

@@ -288,6 +288,17 @@ def measure_rules() -> tuple[MeasureRule, ...]:
 
 
 # ---- helpers -----------------------------------------------------------------------------------------------
+def judge_objectives(unit_year) -> pd.DataFrame:
+    """The unit's objectives of ``unit_year.year`` (a ``measures.UnitYear``) judged on its figures, relative
+    targets against the year before's: what the audit evidence and the management review both show."""
+    objectives = unit_year.own.objectives
+    of_year = objectives[(objectives["year"] == unit_year.year).fillna(False).to_numpy(bool)]
+    previous = unit_year.previous()
+    return evaluate_objectives(of_year.reset_index(drop=True),
+                               {key: figure.value for key, figure in unit_year.figures().items()},
+                               {key: figure.value for key, figure in previous.figures().items()})
+
+
 def _evaluate_one(objective, measured: Mapping, previous: Mapping) -> dict:
     key = measure_key(getattr(objective, "measure", None))
     inferred = False

@@ -24,10 +24,10 @@ from isoaudit.audit_form import known_unit_code
 from isoaudit.calendar import WorkCalendar, records_calendar
 from isoaudit.decisions import decision_status_counts, decisions_file_name
 from isoaudit.errors import RecordsError
-from isoaudit.evidence import objective_results
 from isoaudit.findings import status_label
 from isoaudit.i18n import check_lang, format_date, format_percent, label, message
 from isoaudit.measures import DAYS, PERCENT, Figure, UnitYear, changed_dates, default_as_of
+from isoaudit.objectives import judge_objectives
 from isoaudit.text import fold, fold_series
 from isoaudit.timeliness_summary import GROUPINGS, summarise
 
@@ -284,7 +284,7 @@ class _Context:
 
     @cached_property
     def objectives(self) -> pd.DataFrame:
-        return objective_results(self.unit_year)
+        return judge_objectives(self.unit_year)
 
     @cached_property
     def on_time_target(self) -> float:
@@ -702,7 +702,7 @@ def _resources(context: _Context) -> ReviewSection:
     busiest = table.loc[table["per_officer"].idxmax()]
     section.sentences.append(context.t(
         "text.load", officers=officers, per_month=_decimal(table["per_officer"].mean(), context.lang),
-        per_day=_decimal(table["received"].sum() / officers / max(table["working_days"].sum(), 1), context.lang),
+        per_day=_decimal(context.figure("dossiers_per_officer_day").value, context.lang),
         month=busiest["month_label"], peak=_decimal(busiest["per_officer"], context.lang)))
     section.tables.append(_table(context, "load", table, ["month_label", "received", "working_days", "per_officer",
                                                           "per_officer_day"], {"per_officer_day": "decimal2"}))
@@ -795,9 +795,8 @@ def _opportunities(context: _Context) -> pd.DataFrame:
     unfinished = context.carried[context.carried["overdue"]]
     if len(unfinished):
         items.append((t("opportunity.unfinished_decisions", count=len(unfinished)), "improvement", "a"))
-    officers = context.unit["officers"]
-    if not context.current.empty and not pd.isna(officers) and int(officers) > 0:
-        per_day = len(context.current) / int(officers) / max(_working_days_in_year(context), 1)
+    per_day = context.figure("dossiers_per_officer_day").value
+    if per_day is not None:
         if per_day > 10:  # a one-stop officer can check and receive about ten dossiers a day with care
             items.append((t("opportunity.workload", per_day=_decimal(per_day, lang)), "resources", "d"))
     return pd.DataFrame(items, columns=["opportunity", "category", "source"])
@@ -825,10 +824,6 @@ def _dossiers_outside_catalogue(context: _Context) -> pd.DataFrame:
     names = excluded["procedure_name"].fillna(excluded["procedure_code"]).astype("string")
     counts = names.value_counts()
     return pd.DataFrame({"procedure_name": counts.index.astype(str), "dossiers": counts.to_numpy()})
-
-
-def _working_days_in_year(context: _Context) -> int:
-    return int(context.calendar.working_days_between(context.start - pd.Timedelta(days=1), context.end))
 
 
 def _status_words(context: _Context, values: pd.Series, kind: str) -> pd.Series:
