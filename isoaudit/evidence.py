@@ -141,6 +141,21 @@ def _attention_if(condition: bool) -> str:
     return ATTENTION if condition else OK
 
 
+def _from_figure(measure: str, attention: str | None = "count", **params: str) -> Callable[[UnitYear], _Found]:
+    """A key worded from one figure of ``measures``: it needs attention when its ``attention`` (``count`` or
+    one of its details; None: never) is above 0. ``params`` name the message's placeholders after the
+    figure's ``value``, ``count`` or ``base``, or one of its details."""
+    def compute(context: UnitYear) -> _Found:
+        figure = context.figure(measure)
+        if not figure.available:
+            return _missing(figure)
+        values = {name: getattr(figure, source) if source in ("value", "count", "base") else figure.details[source]
+                  for name, source in params.items()}
+        flagged = attention is not None and (figure.count if attention == "count" else figure.details[attention]) > 0
+        return _Found(_attention_if(flagged), figure.value, params=values, items=figure.items)
+    return compute
+
+
 # ---- objectives and processes ------------------------------------------------------------------------------
 def _plan_exists(context: UnitYear) -> _Found:
     objectives = context.own.objectives
@@ -252,49 +267,7 @@ def _overdue(context: UnitYear) -> _Found:
                   params={"count": figure.count, "longest": figure.details.get("longest", 0)}, items=figure.items)
 
 
-def _without_apology(context: UnitYear) -> _Found:
-    figure = context.figure("late_without_apology_count")
-    if not figure.available:
-        return _missing(figure)
-    return _Found(_attention_if(figure.count > 0), figure.value,
-                  params={"count": figure.count, "late": figure.details["late"]}, items=figure.items)
-
-
-def _appointment_beyond_legal(context: UnitYear) -> _Found:
-    figure = context.figure("appointment_beyond_legal_count")
-    if not figure.available:
-        return _missing(figure)
-    return _Found(_attention_if(figure.count > 0), figure.value,
-                  params={"count": figure.count, "judged": figure.base}, items=figure.items)
-
-
-def _supplements(context: UnitYear) -> _Found:
-    figure = context.figure("supplement_rate")
-    if not figure.available:
-        return _missing(figure)
-    after_due = figure.details["after_due"]
-    return _Found(_attention_if(after_due > 0), figure.value,
-                  params={"rate": figure.value, "count": figure.count, "received": figure.base,
-                          "after_due": after_due}, items=figure.items)
-
-
-def _per_officer(context: UnitYear) -> _Found:
-    figure = context.figure("dossiers_per_officer_day")
-    if not figure.available:
-        return _missing(figure)
-    return _Found(OK, figure.value, params={"value": figure.value, "received": figure.count,
-                                            "officers": figure.details["officers"], "days": figure.details["days"]})
-
-
 # ---- findings, surveys, feedback, reviews ------------------------------------------------------------------
-def _actions_overdue(context: UnitYear) -> _Found:
-    figure = context.figure("corrective_actions_overdue_count")
-    if not figure.available:
-        return _missing(figure)
-    return _Found(_attention_if(figure.count > 0), figure.value,
-                  params={"count": figure.count, "actions": figure.details["actions"]}, items=figure.items)
-
-
 def _actions_unverified(context: UnitYear) -> _Found:
     findings = context.findings
     if findings.empty:
@@ -314,16 +287,6 @@ def _repeated(context: UnitYear) -> _Found:
                   code="" if len(repeated) else "audit.evidence.repeated_findings_none",
                   params={"count": len(repeated), "clauses": ", ".join(sorted(set(repeated["clause"].dropna())))},
                   items=repeated["finding_id"].tolist())
-
-
-def _satisfaction(context: UnitYear) -> _Found:
-    figure = context.figure("satisfaction_rate")
-    if not figure.available:
-        return _missing(figure)
-    dissatisfied = figure.details["dissatisfied"]
-    return _Found(_attention_if(dissatisfied > 0), figure.value,
-                  params={"rate": figure.value, "answers": figure.base, "satisfied": figure.count,
-                          "dissatisfied": dissatisfied})
 
 
 def _feedback(context: UnitYear) -> _Found:
@@ -358,14 +321,17 @@ _KEYS: dict[str, Callable[[UnitYear], _Found]] = {
     "process_versions_current": _versions_current,
     "on_time_rate": _on_time_rate,
     "overdue_dossiers": _overdue,
-    "late_without_apology": _without_apology,
-    "appointment_beyond_legal": _appointment_beyond_legal,
-    "supplement_requests": _supplements,
-    "dossiers_per_officer": _per_officer,
-    "corrective_actions_overdue": _actions_overdue,
+    "late_without_apology": _from_figure("late_without_apology_count", count="count", late="late"),
+    "appointment_beyond_legal": _from_figure("appointment_beyond_legal_count", count="count", judged="base"),
+    "supplement_requests": _from_figure("supplement_rate", "after_due", rate="value", count="count", received="base",
+                                        after_due="after_due"),
+    "dossiers_per_officer": _from_figure("dossiers_per_officer_day", None, value="value", received="count",
+                                         officers="officers", days="days"),
+    "corrective_actions_overdue": _from_figure("corrective_actions_overdue_count", count="count", actions="actions"),
     "corrective_actions_unverified": _actions_unverified,
     "repeated_findings": _repeated,
-    "satisfaction_rate": _satisfaction,
+    "satisfaction_rate": _from_figure("satisfaction_rate", "dissatisfied", rate="value", answers="base",
+                                      satisfied="count", dissatisfied="dissatisfied"),
     "feedback_handling": _feedback,
     "previous_review_actions": _review_actions,
     "reported_results_match": _reported_results,

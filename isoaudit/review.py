@@ -16,7 +16,6 @@ from datetime import date
 from functools import cached_property
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from isoaudit import __version__
@@ -26,7 +25,15 @@ from isoaudit.decisions import decision_status_counts, decisions_file_name
 from isoaudit.errors import RecordsError
 from isoaudit.findings import status_label
 from isoaudit.i18n import check_lang, format_date, format_percent, label, message
-from isoaudit.measures import DAYS, PERCENT, Figure, UnitYear, changed_dates, default_as_of
+from isoaudit.measures import (
+    DAYS,
+    PERCENT,
+    SATISFIED,
+    Figure,
+    UnitYear,
+    changed_dates,
+    default_as_of,
+)
 from isoaudit.objectives import judge_objectives
 from isoaudit.text import fold, fold_series
 from isoaudit.timeliness_summary import GROUPINGS, summarise
@@ -37,8 +44,6 @@ CLAUSES = {"a": "9.3.2 a)", "b": "9.3.2 b)", "c1": "9.3.2 c) 1)", "c2": "9.3.2 c
            "e": "9.3.2 e)", "f": "9.3.2 f)"}
 MIN_RETURNED = 10  # a procedure with fewer returned dossiers is too small to call it one of the worst
 WORST_PROCEDURES = 3
-SATISFIED = ("very_satisfied", "satisfied")
-OPEN_ACTIONS = ("open", "in_progress", "not_effective")
 DEFAULT_ON_TIME_TARGET = 0.98  # used to pick the worst procedures when the unit has no on-time objective
 
 
