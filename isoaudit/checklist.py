@@ -1,7 +1,7 @@
 """The internal-audit checklist: questions per ISO 9001:2015 clause, bilingual, kept in a file auditors edit.
 
 ``load_checklist`` reads the bundled ``checklists/iso9001_hcc.csv`` or an auditor's edited copy (CSV, or the
-workbook written by ``isoaudit.outputs.checklist_workbook.export_checklist_xlsx``), checks every row and
+workbook written by ``isoaudit.workbooks.checklist_workbook.export_checklist_xlsx``), checks every row and
 raises one ``ChecklistError`` listing every problem, with its row, item and column.
 
 Canonical columns of a checklist frame (all pandas ``string``, <NA> where empty), in this order:

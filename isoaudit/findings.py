@@ -184,7 +184,7 @@ def update_register(folder, unit_code: str, new: pd.DataFrame, *, audit_id: str 
     ``audit_id``: the audit ``new`` comes from; its rows in the register that ``new`` no longer has are
     reported as withdrawn (kept: only a person deletes a finding).
     """
-    from isoaudit.outputs.findings_workbook import write_findings_register
+    from isoaudit.workbooks.findings_register import write_findings_register
 
     path = register_path(folder, unit_code)
     existing = read_register(path)

@@ -1318,7 +1318,7 @@ def _write_audits(out: Path, summary: SampleSummary, communes, year: int) -> Non
     """``audits/<code>/DGNB-<year>.xlsx`` as the audit notebook saves it, agreeing with the findings register:
     the items behind the year's findings carry their grade, design (8.3) is not applicable, the rest conform.
     The last commune has not started its audit and the one before it is half way, as in a real year."""
-    from isoaudit.audit_record import (
+    from isoaudit.workbooks.audit_file import (
         AuditPlan,
         audit_path,
         new_audit,

@@ -7,12 +7,12 @@ import os
 import pytest
 from openpyxl import load_workbook
 
-from isoaudit.audit_form import in_frontend, known_unit_code, open_audit
-from isoaudit.audit_record import load_audit
-from isoaudit.audit_report import render_report
+from isoaudit.notebook.audit_form import in_frontend, known_unit_code, open_audit
+from isoaudit.workbooks.audit_file import load_audit
+from isoaudit.outputs.audit_report import render_report
 from isoaudit.checklist import BUNDLED, clause_coverage, evidence_keys
 from isoaudit.errors import ChecklistError, RecordsError
-from isoaudit.notebook_run import find_records_folder
+from isoaudit.batch.notebook_run import find_records_folder
 from isoaudit.records import load_records
 from tests.test_evidence import UNIT, write_records
 

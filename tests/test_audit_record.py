@@ -9,7 +9,7 @@ import pytest
 from openpyxl import load_workbook
 
 from isoaudit import safety
-from isoaudit.audit_record import (
+from isoaudit.workbooks.audit_file import (
     AuditPlan,
     audit_path,
     file_digest,

@@ -13,10 +13,10 @@ from types import SimpleNamespace
 import pandas as pd
 import pytest
 
-from isoaudit.batch import BatchResult, UnitResult, make_job, run_batch
+from isoaudit.batch.run import BatchResult, UnitResult, make_job, run_batch
 from isoaudit.cli import main
 from isoaudit.records import load_records
-from isoaudit.rollup import write_rollup
+from isoaudit.outputs.rollup import write_rollup
 from isoaudit.synthetic import make_sample
 
 UNITS = ["08023", "08029", "08035"]  # two official books and one that the test breaks

@@ -20,7 +20,7 @@ from isoaudit.checklist import (
     load_checklist,
 )
 from isoaudit.errors import ChecklistError
-from isoaudit.outputs.checklist_workbook import export_checklist_xlsx
+from isoaudit.workbooks.checklist_workbook import export_checklist_xlsx
 
 # Every clause and sub-clause of ISO 9001:2015 from 4.1 to 10.3 (domain README, section 2), typed out here so
 # that a change to the clause list or the checklist cannot silently shrink what an audit covers.

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
-from isoaudit.audit_record import AuditPlan, new_audit, set_answer
+from isoaudit.workbooks.audit_file import AuditPlan, new_audit, set_answer
 from isoaudit.findings import (
     FINDING_COLUMNS,
     conform,

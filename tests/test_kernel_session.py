@@ -8,8 +8,8 @@ import signal
 import nbformat
 import pytest
 
-from isoaudit.kernel_session import KernelSession, close_worker_sessions, worker_session
-from isoaudit.notebook_run import execute_notebook
+from isoaudit.batch.kernel_session import KernelSession, close_worker_sessions, worker_session
+from isoaudit.batch.notebook_run import execute_notebook
 
 
 def _notebook(path, *cells):

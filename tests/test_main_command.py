@@ -14,7 +14,7 @@ import pytest
 
 from docx import Document
 
-from isoaudit.audit_record import load_audit
+from isoaudit.workbooks.audit_file import load_audit
 from isoaudit.findings import read_register
 
 REPOSITORY = Path(__file__).resolve().parents[1]

@@ -14,7 +14,7 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Mm, Pt
 
 from isoaudit.cli import review as review_command
-from isoaudit.notebook_run import (
+from isoaudit.batch.notebook_run import (
     execute_notebook,
     find_records_folder,
     kernel_for_this_interpreter,
@@ -35,8 +35,8 @@ from isoaudit.outputs.review_html import (
     table_html,
 )
 from isoaudit.records import load_records
-from isoaudit.review import ReviewTable, assemble_review
-from isoaudit.review_files import read_review_facts, save_review
+from isoaudit.review.assemble import ReviewTable, assemble_review
+from isoaudit.outputs.review_files import read_review_facts, save_review
 from tests.test_review import SCRIPT, UNIT, write_district
 
 

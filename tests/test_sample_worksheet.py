@@ -15,20 +15,20 @@ from openpyxl import Workbook, load_workbook
 
 from isoaudit.cli import sample as sample_cli
 from isoaudit.errors import IsoauditError, WorksheetError
-from isoaudit.outputs.sample_workbook import (
+from isoaudit.workbooks.sample_worksheet import (
     CONTROL_SHEET,
     write_sample_findings,
     write_sample_workbook,
 )
-from isoaudit.records.sample_workbook import load_filled_sample, read_filled_sample
-from isoaudit.sample_evaluation import (
+from isoaudit.workbooks.sample_worksheet_read import load_filled_sample, read_filled_sample
+from isoaudit.sampling.evaluation import (
     FINDING_COLUMNS,
     evaluate_sample,
     grade_for,
     has_fee,
     load_sample_checks,
 )
-from isoaudit.selection import build_frame, select_sample
+from isoaudit.sampling.selection import build_frame, select_sample
 from tests.builders import write_sheet
 from tests.test_selection import PROCEDURES, assessed_dossiers, plan
 

@@ -6,7 +6,7 @@ import pytest
 from scipy import stats
 
 from isoaudit.errors import IsoauditError
-from isoaudit.sampling import (
+from isoaudit.sampling.sizes import (
     attribute_sample_size,
     evaluate_control,
     expected_deviations,

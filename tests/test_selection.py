@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 
 from isoaudit.errors import IsoauditError
-from isoaudit.sampling import attribute_sample_size
-from isoaudit.selection import (
+from isoaudit.sampling.sizes import attribute_sample_size
+from isoaudit.sampling.selection import (
     SamplePlan,
     allocate,
     build_frame,

@@ -263,7 +263,7 @@ def _cell_text(path, row: int, header: str) -> str:
 
 
 def test_saved_audits_agree_with_the_findings_register(sample):
-    from isoaudit.audit_record import load_audit
+    from isoaudit.workbooks.audit_file import load_audit
     from isoaudit.records import load_records
 
     records = load_records(sample.folder)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import sys
 
-from isoaudit.batch import run_batch
+from isoaudit.batch.run import run_batch
 from isoaudit.errors import IsoauditError
 from isoaudit.i18n import label
 from isoaudit.safety import user_path

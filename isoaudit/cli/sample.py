@@ -11,18 +11,18 @@ import pandas as pd
 from isoaudit.calendar import records_calendar
 from isoaudit.errors import IsoauditError
 from isoaudit.i18n import format_percent, label, parse_date
-from isoaudit.outputs.sample_workbook import (
+from isoaudit.workbooks.sample_worksheet import (
     refuse_existing,
     write_sample_findings,
     write_sample_workbook,
 )
 from isoaudit.problems import ERROR, WARNING
 from isoaudit.records import load_records
-from isoaudit.records.sample_workbook import load_filled_sample
+from isoaudit.workbooks.sample_worksheet_read import load_filled_sample
 from isoaudit.safety import user_path
-from isoaudit.sample_evaluation import evaluate_sample
-from isoaudit.sampling import rate_text
-from isoaudit.selection import (
+from isoaudit.sampling.evaluation import evaluate_sample
+from isoaudit.sampling.sizes import rate_text
+from isoaudit.sampling.selection import (
     KEY_ITEM_STATUSES,
     STRATIFY_COLUMNS,
     SamplePlan,
@@ -30,7 +30,7 @@ from isoaudit.selection import (
     new_seed,
     select_sample,
 )
-from isoaudit.textable import render_table
+from isoaudit.cli.textable import render_table
 from isoaudit.timeliness import assess
 
 _SHOWN = ["clause", "check", "n", "deviations", "upper_limit", "outcome", "key", "grade"]
@@ -166,7 +166,7 @@ def _shown(results: pd.DataFrame, lang: str) -> pd.DataFrame:
 
 
 def _rate(text: str) -> float:
-    """A rate typed as 0.05, 0,05 or 5%: a fraction 0..1 (range checked by isoaudit.sampling)."""
+    """A rate typed as 0.05, 0,05 or 5%: a fraction 0..1 (range checked by isoaudit.sampling.sizes)."""
     cleaned = text.strip().replace(",", ".")
     try:
         return float(cleaned[:-1]) / 100 if cleaned.endswith("%") else float(cleaned)

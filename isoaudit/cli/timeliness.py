@@ -16,7 +16,7 @@ from isoaudit.problems import ERROR, WARNING
 from isoaudit.records import load_records
 from isoaudit.records.calendar_file import find_calendar_file
 from isoaudit.safety import user_path
-from isoaudit.textable import render_table
+from isoaudit.cli.textable import render_table
 from isoaudit.timeliness_summary import late_list, summarise
 
 LATE_SHOWN = 10  # dossiers listed on screen; the workbook has them all

@@ -5,7 +5,7 @@ from isoaudit.i18n import label
 from isoaudit.problems import ERROR, WARNING
 from isoaudit.records import load_records
 from isoaudit.safety import user_path
-from isoaudit.textable import render_table
+from isoaudit.cli.textable import render_table
 
 
 def register(subparsers):

@@ -23,7 +23,7 @@ from docx.oxml.ns import nsdecls, qn
 from docx.shared import Cm, Mm, Pt
 
 from isoaudit.i18n import check_lang, label
-from isoaudit.review_charts import chart_png
+from isoaudit.outputs.charts import chart_png
 from isoaudit.safety import atomic_write
 
 FONT = "Times New Roman"

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from isoaudit import __version__
 from isoaudit.i18n import format_date, label
-from isoaudit.review_charts import SCREEN_WIDTH_PX, chart_png
+from isoaudit.outputs.charts import SCREEN_WIDTH_PX, chart_png
 from isoaudit.safety import atomic_write
 
 PAGE_CSS = """

@@ -14,7 +14,7 @@ from functools import cache
 import pandas as pd
 from jinja2 import Environment
 
-from isoaudit.audit_record import PLAN_FIELDS, result_label
+from isoaudit.workbooks.audit_file import PLAN_FIELDS, result_label
 from isoaudit.checklist import evidence_keys
 from isoaudit.findings import grade_label, register_path, status_label
 from isoaudit.i18n import format_date, format_percent, label
@@ -89,7 +89,7 @@ _CONFLICTS = """
 
 
 def render_report(form, lang: str | None = None) -> str:
-    """The audit report of ``form`` (an ``isoaudit.audit_form.AuditForm``) as an HTML fragment."""
+    """The audit report of ``form`` (an ``isoaudit.notebook.audit_form.AuditForm``) as an HTML fragment."""
     lang = lang or form.lang
     plan = form.record.plan
     answers = form.record.answers

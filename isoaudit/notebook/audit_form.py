@@ -3,7 +3,7 @@ every change saved at once.
 
 ``open_audit`` gathers everything one audit needs (records, unit, checklist for the unit's level, automatic
 evidence, the audit file, resumed when it exists) into an ``AuditForm``. The form's state changes
-(``answer``) save the file (``isoaudit.audit_record.save_merging``: atomic, earlier version kept, merged
+(``answer``) save the file (``isoaudit.workbooks.audit_file.save_merging``: atomic, earlier version kept, merged
 when another auditor saved meanwhile); its ipywidgets view (``widget``) only calls ``answer``, so tests
 drive it by setting widget values, without a browser. Nothing is written until someone answers: opening
 an audit, computing evidence or rendering the report never touches the records folder.
@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from isoaudit.audit_record import (
+from isoaudit.workbooks.audit_file import (
     KEEP_VERSIONS,
     AuditPlan,
     AuditRecord,
@@ -31,7 +31,7 @@ from isoaudit.audit_record import (
 from isoaudit.errors import RecordsError
 from isoaudit.evidence import audit_period, compute_evidence, evidence_for_items
 from isoaudit.i18n import check_lang, label
-from isoaudit.notebook_run import find_records_folder
+from isoaudit.batch.notebook_run import find_records_folder
 from isoaudit.schema import RESULTS
 from isoaudit.text import clean
 
@@ -202,7 +202,7 @@ class AuditForm:
 
     def answer(self, item_id: str, **fields) -> None:
         """Record ``fields`` (``result``, ``evidence``, ``notes``) of ``item_id`` by this auditor, and save."""
-        from isoaudit.audit_record import set_answer
+        from isoaudit.workbooks.audit_file import set_answer
 
         self.record = AuditRecord(self.record.plan, set_answer(self.record.answers, item_id, auditor=self.auditor,
                                                                **fields))
@@ -387,7 +387,7 @@ class _View:
         if self.form.merged_count:
             lines.append(label("audit.form.merged", lang, taken=self.form.merged_count))
         if len(self.form.conflicts):
-            from isoaudit.audit_report import conflicts_html
+            from isoaudit.outputs.audit_report import conflicts_html
 
             lines.append(conflicts_html(self.form.conflicts, lang))
         from html import escape

@@ -33,7 +33,7 @@ import pandas as pd
 
 from isoaudit.errors import IsoauditError
 from isoaudit.i18n import check_lang, format_percent, label
-from isoaudit.sampling import evaluate_control, rate_text
+from isoaudit.sampling.sizes import evaluate_control, rate_text
 from isoaudit.schema import FINDINGS, GRADES
 from isoaudit.text import fold_series
 

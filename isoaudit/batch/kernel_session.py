@@ -55,7 +55,7 @@ class KernelSession:
         self.close()
         from jupyter_client.manager import AsyncKernelManager
 
-        from isoaudit.notebook_run import kernel_available
+        from isoaudit.batch.notebook_run import kernel_available
 
         if self.log is not None:
             self._log_handle = open(self.log, "a", encoding="utf-8")  # noqa: SIM115 - lives with the kernel

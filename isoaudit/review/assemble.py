@@ -19,7 +19,7 @@ from pathlib import Path
 import pandas as pd
 
 from isoaudit import __version__
-from isoaudit.audit_form import known_unit_code
+from isoaudit.notebook.audit_form import known_unit_code
 from isoaudit.calendar import WorkCalendar, records_calendar
 from isoaudit.decisions import decision_status_counts, decisions_file_name
 from isoaudit.errors import RecordsError

@@ -1,6 +1,6 @@
 """Reading a filled sample worksheet back, with every alteration and every missing answer named.
 
-The worksheet's layout and its control data are described in ``isoaudit.outputs.sample_workbook``. A
+The worksheet's layout and its control data are described in ``isoaudit.workbooks.sample_worksheet``. A
 worksheet is refused when its control data does not match its SHA-256, when a cover parameter, a header or a
 dossier fact differs from the control copy, when a row was added, copied or deleted, or when an answer is
 missing, not one of Đạt / Không đạt / Không áp dụng, or given where the check does not apply. Rows are
@@ -22,7 +22,7 @@ from openpyxl import load_workbook
 from isoaudit.errors import WorksheetError
 from isoaudit.i18n import label
 from isoaudit.problems import ERROR, Problem
-from isoaudit.sample_format import (
+from isoaudit.workbooks.sample_format import (
     ANSWER_COLUMNS,
     ANSWERS,
     CONTROL_SHEET,

@@ -25,7 +25,7 @@ from pathlib import Path
 import pandas as pd
 
 from isoaudit import __version__
-from isoaudit.batch_workers import UnitRunner, unit_session
+from isoaudit.batch.workers import UnitRunner, unit_session
 from isoaudit.errors import IsoauditError
 from isoaudit.i18n import label
 from isoaudit.measures import latest_year
@@ -34,7 +34,7 @@ from isoaudit.records import load_records
 from isoaudit.records.cache import save_cache
 from isoaudit.safety import atomic_write, inside, safe_filename, user_path
 from isoaudit.text import fold
-from isoaudit.unit_reports import AUDIT_NOTEBOOK, REVIEW_NOTEBOOK
+from isoaudit.batch.unit_reports import AUDIT_NOTEBOOK, REVIEW_NOTEBOOK
 
 UNIT_LEVELS = ("commune", "ward")  # a district office audits its communes and wards
 CACHE_DIR = "_cache"
@@ -91,7 +91,7 @@ def run_batch(folder, out, *, jobs: int | None = None, units: list[str] | None =
               lang: str = "vi", force: bool = False, executor: str = "local", scheduler: str | None = None,
               progress: bool = True) -> BatchResult:
     """Produce every selected unit's reports under ``out`` and the district roll-up; see the module doc."""
-    from isoaudit.rollup import write_rollup
+    from isoaudit.outputs.rollup import write_rollup
 
     # Notebooks run in their own folder and workers elsewhere: every path they get must be absolute.
     folder, out = user_path(folder), user_path(out)
@@ -224,7 +224,7 @@ def run_unit(job: UnitJob) -> UnitResult:
 
 
 def _produce(job: UnitJob, staging: Path, log: Path) -> UnitResult:
-    from isoaudit.unit_reports import audit_progress, audit_reports, review_reports
+    from isoaudit.batch.unit_reports import audit_progress, audit_reports, review_reports
 
     records = load_records(job.cache)
     errors = [p for p in records.for_unit(job.unit_code).problems if p.severity == ERROR]

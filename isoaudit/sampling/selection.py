@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from isoaudit.errors import IsoauditError
-from isoaudit.sampling import attribute_sample_size
+from isoaudit.sampling.sizes import attribute_sample_size
 
 STRATIFY_COLUMNS = {"procedure": "procedure_code", "field": "field"}
 KEY_ITEM_STATUSES = {"overdue": ("overdue",), "late": ("late", "overdue")}  # ``status`` of timeliness.assess

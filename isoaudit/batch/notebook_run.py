@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator, Mapping
 
-from isoaudit.kernel_session import register_engine
+from isoaudit.batch.kernel_session import register_engine
+from isoaudit.resources import REPOSITORY
 from isoaudit.safety import inside, safe_filename
 
 KERNEL_NAME = "python3"
@@ -89,7 +90,7 @@ def find_records_folder(records, start=None) -> Path:
     if given.is_absolute():
         return given
     start = Path(start or Path.cwd()).resolve()
-    bases = list(dict.fromkeys([start, *start.parents, Path(__file__).resolve().parents[1]]))
+    bases = list(dict.fromkeys([start, *start.parents, REPOSITORY]))
     candidates = [base / given for base in bases]
     candidates += [base / "notebooks" / name / given for base in bases for name in NOTEBOOK_FOLDERS]
     for candidate in candidates:

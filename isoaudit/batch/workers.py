@@ -14,12 +14,12 @@ from pathlib import Path
 from typing import Callable
 
 from isoaudit.i18n import label
-from isoaudit.kernel_session import close_worker_sessions, worker_session
-from isoaudit.notebook_run import KERNEL_NAME
+from isoaudit.batch.kernel_session import close_worker_sessions, worker_session
+from isoaudit.batch.notebook_run import KERNEL_NAME
 
 # What the audit and review notebooks import; a notebook importing something else only waits a little longer.
-WARM_IMPORTS = ("import isoaudit.records, isoaudit.audit_form, isoaudit.audit_report, isoaudit.review, "
-                "isoaudit.review_files, isoaudit.outputs.review_html, isoaudit.outputs.review_docx")
+WARM_IMPORTS = ("import isoaudit.records, isoaudit.notebook.audit_form, isoaudit.outputs.audit_report, isoaudit.review.assemble, "
+                "isoaudit.outputs.review_files, isoaudit.outputs.review_html, isoaudit.outputs.review_docx")
 
 
 def unit_session(log_dir: Path):

@@ -14,7 +14,7 @@ Layout of the worksheet (sheet names in the worksheet's language):
   cover cells and what they hold), and from row 5 a table: per dossier its original row, key-item flag,
   every fact as written (``stored``) and whether each check applies. The SHA-256 covers B3 and the table.
 
-Reading it back (``isoaudit.records.sample_workbook``) recomputes the SHA-256 (the control data was not
+Reading it back (``isoaudit.workbooks.sample_worksheet_read``) recomputes the SHA-256 (the control data was not
 edited), then compares every cover cell, header cell and fact cell with the control copy, matching rows by
 dossier id, so that every altered cell, added or deleted row is named. The SHA-256 has no secret key: it
 detects slips and naive edits, not a forger who recomputes it.
@@ -48,14 +48,14 @@ from isoaudit.outputs.xlsx import (
     write_workbook,
 )
 from isoaudit.safety import atomic_write, neutralise_formula
-from isoaudit.sample_evaluation import (
+from isoaudit.sampling.evaluation import (
     FINDING_COLUMNS,
     RESULT_COLUMNS,
     SampleEvaluation,
     check_applies,
     load_sample_checks,
 )
-from isoaudit.sample_format import (
+from isoaudit.workbooks.sample_format import (
     ANSWERS,
     CONTROL_SHEET,
     CONTROL_TABLE_ROW,
@@ -65,7 +65,7 @@ from isoaudit.sample_format import (
     control_table_header,
     stored,
 )
-from isoaudit.selection import Sample
+from isoaudit.sampling.selection import Sample
 
 HEADER_ROW = 1
 FIRST_ROW = 2
