@@ -20,8 +20,8 @@ from pathlib import Path
 
 import nbformat
 
-from isoaudit.batch.run import run_batch, select_units
 from isoaudit.batch.notebook_run import execute_notebook
+from isoaudit.batch.run import run_batch, select_units
 from isoaudit.records import load_records
 from isoaudit.synthetic import make_sample
 

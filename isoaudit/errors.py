@@ -1,6 +1,8 @@
 """Every exception isoaudit raises. Problems inside records are values (see ``problems``), not exceptions."""
 from __future__ import annotations
 
+from isoaudit.i18n import message
+
 
 class IsoauditError(Exception):
     """Base of all isoaudit errors. ``code`` and ``params`` word the message in any language."""
@@ -11,8 +13,6 @@ class IsoauditError(Exception):
         super().__init__(self.message("en"))
 
     def message(self, lang: str = "vi") -> str:
-        from isoaudit.i18n import message
-
         return message(self.code, lang, **self.params)
 
 

@@ -5,7 +5,6 @@ merged at first use): one table per key with ``vi`` and ``en`` strings using ``{
 """
 from __future__ import annotations
 
-import re
 import tomllib
 from datetime import date, datetime
 from functools import lru_cache
@@ -31,9 +30,6 @@ def check_lang(lang: str) -> str:
     return lang
 
 
-_DATE = re.compile(r"^\s*(\d{1,2})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*(\d{4})\s*$")
-
-
 def format_date(value, lang: str = DEFAULT_LANG) -> str:
     """dd/mm/yyyy in both languages (the form Vietnamese agencies use); empty for a missing date."""
     if value is None or value != value:  # NaT and NaN compare unequal to themselves
@@ -41,23 +37,6 @@ def format_date(value, lang: str = DEFAULT_LANG) -> str:
     if isinstance(value, (datetime, date)):
         return value.strftime("%d/%m/%Y")
     return str(value)
-
-
-def parse_date(text: str | None, option: str) -> date | None:
-    """A date typed day first (dd/mm/yyyy, also d/m/yyyy, d-m-yyyy, d.m.yyyy); None when not given.
-    ``option`` names where it was typed, for the error message."""
-    if text is None:
-        return None
-    match = _DATE.match(text)
-    try:
-        if not match:
-            raise ValueError(text)
-        day, month, year = (int(part) for part in match.groups())
-        return date(year, month, day)
-    except ValueError:
-        from isoaudit.errors import IsoauditError
-
-        raise IsoauditError("timeliness.bad_date", value=text, option=option) from None
 
 
 def format_percent(rate, lang: str = DEFAULT_LANG, digits: int = 1) -> str:

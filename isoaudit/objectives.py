@@ -59,7 +59,15 @@ from typing import Mapping
 import numpy as np
 import pandas as pd
 
-from isoaudit.measures import COUNT, DAYS, MEASURE_ALIASES, MEASURES, PERCENT, RATE_PER_DAY, Measure
+from isoaudit.measures import (
+    COUNT,
+    DAYS,
+    MEASURE_ALIASES,
+    MEASURES,
+    PERCENT,
+    RATE_PER_DAY,
+    Measure,
+)
 from isoaudit.text import clean, fold
 
 __all__ = [

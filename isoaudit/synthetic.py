@@ -1318,6 +1318,8 @@ def _write_audits(out: Path, summary: SampleSummary, communes, year: int) -> Non
     """``audits/<code>/DGNB-<year>.xlsx`` as the audit notebook saves it, agreeing with the findings register:
     the items behind the year's findings carry their grade, design (8.3) is not applicable, the rest conform.
     The last commune has not started its audit and the one before it is half way, as in a real year."""
+    from isoaudit.checklist import checklist_for_level, load_checklist
+    from isoaudit.records.readers import read_record_file
     from isoaudit.workbooks.audit_file import (
         AuditPlan,
         audit_path,
@@ -1325,8 +1327,6 @@ def _write_audits(out: Path, summary: SampleSummary, communes, year: int) -> Non
         save_audit,
         set_answer,
     )
-    from isoaudit.checklist import checklist_for_level, load_checklist
-    from isoaudit.records.readers import read_record_file
 
     checklist = checklist_for_level(load_checklist(lang="vi"), "commune")
     audit_id = f"DGNB-{year}"

@@ -7,13 +7,13 @@ import os
 import pytest
 from openpyxl import load_workbook
 
-from isoaudit.notebook.audit_form import in_frontend, known_unit_code, open_audit
-from isoaudit.workbooks.audit_file import load_audit
-from isoaudit.outputs.audit_report import render_report
 from isoaudit.checklist import BUNDLED, clause_coverage, evidence_keys
 from isoaudit.errors import ChecklistError, RecordsError
-from isoaudit.batch.notebook_run import find_records_folder
+from isoaudit.notebook.audit_form import in_frontend, known_unit_code, open_audit
+from isoaudit.notebook.records_folder import find_records_folder
+from isoaudit.outputs.audit_report import render_report
 from isoaudit.records import load_records
+from isoaudit.workbooks.audit_file import load_audit
 from tests.test_evidence import UNIT, write_records
 
 AS_OF = dt.date(2025, 12, 31)

@@ -7,8 +7,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from isoaudit.notebook.audit_form import open_audit
 from isoaudit.batch.notebook_run import execute_notebook
+from isoaudit.notebook.audit_form import open_audit
 from tests.test_evidence import UNIT, write_records
 
 NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "audit" / "clause_audit.ipynb"

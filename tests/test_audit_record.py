@@ -9,6 +9,8 @@ import pytest
 from openpyxl import load_workbook
 
 from isoaudit import safety
+from isoaudit.checklist import clause_coverage, load_checklist
+from isoaudit.errors import WorksheetError
 from isoaudit.workbooks.audit_file import (
     AuditPlan,
     audit_path,
@@ -23,8 +25,6 @@ from isoaudit.workbooks.audit_file import (
     save_merging,
     set_answer,
 )
-from isoaudit.checklist import clause_coverage, load_checklist
-from isoaudit.errors import WorksheetError
 
 PLAN = AuditPlan("DGNB-2025", "02266", "Xã Thái Bình", 2025, dt.date(2025, 11, 3), dt.date(2025, 11, 4),
                  "Nguyễn Văn An", ("Nguyễn Văn An", "Lê Thị Bình"), ("7.5", "8.5"), ("QT-HT-01",))

@@ -15,8 +15,8 @@ import pytest
 
 from isoaudit.batch.run import BatchResult, UnitResult, make_job, run_batch
 from isoaudit.cli import main
-from isoaudit.records import load_records
 from isoaudit.outputs.rollup import write_rollup
+from isoaudit.records import load_records
 from isoaudit.synthetic import make_sample
 
 UNITS = ["08023", "08029", "08035"]  # two official books and one that the test breaks

@@ -7,7 +7,6 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
-from isoaudit.workbooks.audit_file import AuditPlan, new_audit, set_answer
 from isoaudit.findings import (
     FINDING_COLUMNS,
     conform,
@@ -19,6 +18,7 @@ from isoaudit.findings import (
 )
 from isoaudit.records import load_records
 from isoaudit.records.readers import read_record_file
+from isoaudit.workbooks.audit_file import AuditPlan, new_audit, set_answer
 
 AT = dt.datetime(2025, 11, 3, 10, 0)
 CHECKLIST = pd.DataFrame({

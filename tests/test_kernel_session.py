@@ -8,7 +8,11 @@ import signal
 import nbformat
 import pytest
 
-from isoaudit.batch.kernel_session import KernelSession, close_worker_sessions, worker_session
+from isoaudit.batch.kernel_session import (
+    KernelSession,
+    close_worker_sessions,
+    worker_session,
+)
 from isoaudit.batch.notebook_run import execute_notebook
 
 

@@ -11,11 +11,10 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-
 from docx import Document
 
-from isoaudit.workbooks.audit_file import load_audit
 from isoaudit.findings import read_register
+from isoaudit.workbooks.audit_file import load_audit
 
 REPOSITORY = Path(__file__).resolve().parents[1]
 

@@ -1,7 +1,7 @@
 """Shipped files are found in a clone and in a regular install."""
 from isoaudit import resources
-from isoaudit.checklist import BUNDLED
 from isoaudit.batch.unit_reports import AUDIT_NOTEBOOK, REVIEW_NOTEBOOK
+from isoaudit.checklist import BUNDLED
 
 
 def test_a_clone_reads_the_repository_copies():

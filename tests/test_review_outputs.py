@@ -13,12 +13,10 @@ from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Mm, Pt
 
+from isoaudit.batch.kernels import kernel_for_this_interpreter
+from isoaudit.batch.notebook_run import execute_notebook
 from isoaudit.cli import review as review_command
-from isoaudit.batch.notebook_run import (
-    execute_notebook,
-    find_records_folder,
-    kernel_for_this_interpreter,
-)
+from isoaudit.notebook.records_folder import find_records_folder
 from isoaudit.outputs.review_docx import (
     _table,
     date_line,
@@ -26,6 +24,7 @@ from isoaudit.outputs.review_docx import (
     place_name,
     write_review_docx,
 )
+from isoaudit.outputs.review_files import read_review_facts, save_review
 from isoaudit.outputs.review_html import (
     chart_html,
     export_notebook_page,
@@ -36,7 +35,6 @@ from isoaudit.outputs.review_html import (
 )
 from isoaudit.records import load_records
 from isoaudit.review.assemble import ReviewTable, assemble_review
-from isoaudit.outputs.review_files import read_review_facts, save_review
 from tests.test_review import SCRIPT, UNIT, write_district
 
 

@@ -15,12 +15,6 @@ from openpyxl import Workbook, load_workbook
 
 from isoaudit.cli import sample as sample_cli
 from isoaudit.errors import IsoauditError, WorksheetError
-from isoaudit.workbooks.sample_worksheet import (
-    CONTROL_SHEET,
-    write_sample_findings,
-    write_sample_workbook,
-)
-from isoaudit.workbooks.sample_worksheet_read import load_filled_sample, read_filled_sample
 from isoaudit.sampling.evaluation import (
     FINDING_COLUMNS,
     evaluate_sample,
@@ -29,6 +23,15 @@ from isoaudit.sampling.evaluation import (
     load_sample_checks,
 )
 from isoaudit.sampling.selection import build_frame, select_sample
+from isoaudit.workbooks.sample_worksheet import (
+    CONTROL_SHEET,
+    write_sample_findings,
+    write_sample_workbook,
+)
+from isoaudit.workbooks.sample_worksheet_read import (
+    load_filled_sample,
+    read_filled_sample,
+)
 from tests.builders import write_sheet
 from tests.test_selection import PROCEDURES, assessed_dossiers, plan
 

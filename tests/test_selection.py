@@ -8,7 +8,6 @@ import pandas as pd
 import pytest
 
 from isoaudit.errors import IsoauditError
-from isoaudit.sampling.sizes import attribute_sample_size
 from isoaudit.sampling.selection import (
     SamplePlan,
     allocate,
@@ -16,6 +15,7 @@ from isoaudit.sampling.selection import (
     select_sample,
     with_catalogue,
 )
+from isoaudit.sampling.sizes import attribute_sample_size
 
 PROCEDURES = pd.DataFrame({
     "procedure_code": pd.array(["1.001193", "1.001022", "2.000986", "1.004873", "1.003583"], dtype="string"),

@@ -263,8 +263,8 @@ def _cell_text(path, row: int, header: str) -> str:
 
 
 def test_saved_audits_agree_with_the_findings_register(sample):
-    from isoaudit.workbooks.audit_file import load_audit
     from isoaudit.records import load_records
+    from isoaudit.workbooks.audit_file import load_audit
 
     records = load_records(sample.folder)
     audit = load_audit(sample.folder / "audits" / "08023" / "DGNB-2025.xlsx")

@@ -19,6 +19,8 @@ import subprocess
 import threading
 from pathlib import Path
 
+from isoaudit.batch.kernels import kernel_available
+
 KERNEL_START_TIMEOUT = 60  # seconds
 # A new session numbers cells from 1 again. Freezing what survives the reset (the imported modules) keeps the
 # garbage collector from walking pandas and matplotlib again after every notebook.
@@ -54,8 +56,6 @@ class KernelSession:
             return
         self.close()
         from jupyter_client.manager import AsyncKernelManager
-
-        from isoaudit.batch.notebook_run import kernel_available
 
         if self.log is not None:
             self._log_handle = open(self.log, "a", encoding="utf-8")  # noqa: SIM115 - lives with the kernel
@@ -136,40 +136,6 @@ def _cancel_leftover_tasks() -> None:
 
 def _ignore(message) -> None:
     """Output of the reset code (there is none) is not wanted anywhere."""
-
-
-# ---- papermill engine --------------------------------------------------------------------------------------
-ENGINE_NAME = "isoaudit-session"
-_registered = False
-
-
-def register_engine() -> str:
-    """Register (once) the papermill engine that runs a notebook in a ``KernelSession``; returns its name."""
-    global _registered
-    if _registered:
-        return ENGINE_NAME
-    from papermill.clientwrap import PapermillNotebookClient
-    from papermill.engines import NBClientEngine, papermill_engines
-    from papermill.log import logger
-
-    class SessionEngine(NBClientEngine):
-        """papermill's nbclient engine with the session's kernel and connection: nbclient then neither
-        starts, connects to nor stops a kernel."""
-
-        @classmethod
-        def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False, stdout_file=None,
-                                     stderr_file=None, start_timeout=60, execution_timeout=None,
-                                     session: KernelSession | None = None, **kwargs):
-            client = PapermillNotebookClient(
-                nb_man, km=session.manager, timeout=execution_timeout, startup_timeout=start_timeout,
-                kernel_name=kernel_name, log=logger, log_output=log_output, stdout_file=stdout_file,
-                stderr_file=stderr_file)
-            client.kc = session.client
-            return client.execute()
-
-    papermill_engines.register(ENGINE_NAME, SessionEngine)
-    _registered = True
-    return ENGINE_NAME
 
 
 # ---- one session per worker thread -------------------------------------------------------------------------

@@ -1,27 +1,15 @@
-"""Run a parameterised notebook with papermill into a folder, with a kernel that is found on a fresh install.
-
-The kernel is the current interpreter's ``python3`` kernel: the one ipykernel ships (jupyter_client finds it
-even when no kernelspec was ever installed) or an installed spec whose command is ``python``/``python3``
-(jupyter_client runs those with the current interpreter). A ``python3`` spec installed elsewhere that points
-at another interpreter (which may lack isoaudit) is bypassed with a private spec for this interpreter.
-"""
+"""Run a parameterised notebook with papermill into a folder, in a kernel of this interpreter
+(``batch.kernels``) or in a batch worker's kernel (``batch.kernel_session``)."""
 from __future__ import annotations
 
-import json
 import os
-import sys
-import tempfile
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, Mapping
+from typing import Mapping
 
-from isoaudit.batch.kernel_session import register_engine
-from isoaudit.resources import REPOSITORY
+from isoaudit.batch.kernels import KERNEL_NAME, kernel_available
 from isoaudit.safety import inside, safe_filename
 
-KERNEL_NAME = "python3"
-NOTEBOOK_FOLDERS = ("audit", "management_review")  # notebooks/<name>/ of the repository
 DEFAULT_TIMEOUT = 900  # seconds per cell: a district's records load in well under that
 
 
@@ -47,8 +35,11 @@ def execute_notebook(notebook, out_dir, parameters: Mapping | None = None, *, na
     ``cwd`` defaults to the notebook's folder, so relative paths in it behave as when opened in JupyterLab.
     ``session``: a ``KernelSession`` to run in (a batch worker's); None: a new kernel for this run.
     """
+    # papermill (and the engine, which needs it) take a second to import: only runs that execute pay for it.
     import papermill
     from papermill.exceptions import PapermillExecutionError
+
+    from isoaudit.batch.engine import ENGINE_NAME
 
     notebook = Path(notebook)
     target = inside(out_dir, safe_filename(name or notebook.name, "notebook.ipynb"))
@@ -64,7 +55,7 @@ def execute_notebook(notebook, out_dir, parameters: Mapping | None = None, *, na
             if session is not None:
                 session.prepare(cwd)
                 papermill.execute_notebook(str(notebook), str(partial), kernel_name=session.kernel_name,
-                                           engine_name=register_engine(), session=session, **common)
+                                           engine_name=ENGINE_NAME, session=session, **common)
             else:
                 with kernel_available(kernel_name) as kernel:
                     # The kernel's start-up log (e.g. its note on local TCP transport) is not for the user.
@@ -76,70 +67,3 @@ def execute_notebook(notebook, out_dir, parameters: Mapping | None = None, *, na
     finally:
         partial.unlink(missing_ok=True)
     return failure or NotebookRun(target)
-
-
-def find_records_folder(records, start=None) -> Path:
-    """The records folder a notebook parameter names, found whether the kernel runs in the notebook's folder
-    (JupyterLab, papermill) or above it (papermill from the repository root): an absolute path as given;
-    a relative one under ``start`` (default: the working folder) or any of its parents, then under their
-    ``notebooks/<name>/`` folders (so "../../sample_records" works from the root too), then beside the
-    isoaudit package (an editable install). Raises ``RecordsError`` listing the places tried."""
-    from isoaudit.errors import RecordsError
-
-    given = Path(records).expanduser()
-    if given.is_absolute():
-        return given
-    start = Path(start or Path.cwd()).resolve()
-    bases = list(dict.fromkeys([start, *start.parents, REPOSITORY]))
-    candidates = [base / given for base in bases]
-    candidates += [base / "notebooks" / name / given for base in bases for name in NOTEBOOK_FOLDERS]
-    for candidate in candidates:
-        if candidate.is_dir():
-            return candidate.resolve()
-    tried = list(dict.fromkeys(str(c.resolve()) for c in candidates))
-    raise RecordsError("audit.records_not_found", path=str(records), tried="; ".join(tried[:6]))
-
-
-def kernel_for_this_interpreter(kernel_name: str = KERNEL_NAME) -> bool:
-    """Whether ``kernel_name`` resolves to a kernel running this very interpreter."""
-    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
-
-    try:
-        spec = KernelSpecManager().get_kernel_spec(kernel_name)
-    except NoSuchKernel:
-        return False
-    command = spec.argv[0] if spec.argv else ""
-    # jupyter_client replaces these with sys.executable when it launches the kernel.
-    if command in {"python", f"python{sys.version_info[0]}", "python%i.%i" % sys.version_info[:2]}:
-        return True
-    try:
-        return Path(command).resolve() == Path(sys.executable).resolve()
-    except OSError:
-        return False
-
-
-@contextmanager
-def kernel_available(kernel_name: str = KERNEL_NAME) -> Iterator[str]:
-    """Yield a kernel name that runs this interpreter: ``kernel_name`` itself, or a private spec put first
-    on JUPYTER_PATH for the duration of the run."""
-    if kernel_for_this_interpreter(kernel_name):
-        yield kernel_name
-        return
-    with tempfile.TemporaryDirectory(prefix="isoaudit-kernel-") as folder:
-        spec_dir = Path(folder, "kernels", kernel_name)
-        spec_dir.mkdir(parents=True)
-        spec = {
-            "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
-            "display_name": "Python 3 (isoaudit)",
-            "language": "python",
-        }
-        (spec_dir / "kernel.json").write_text(json.dumps(spec), encoding="utf-8")
-        previous = os.environ.get("JUPYTER_PATH")
-        os.environ["JUPYTER_PATH"] = os.pathsep.join(filter(None, [folder, previous]))
-        try:
-            yield kernel_name
-        finally:
-            if previous is None:
-                os.environ.pop("JUPYTER_PATH", None)
-            else:
-                os.environ["JUPYTER_PATH"] = previous

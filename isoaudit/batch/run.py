@@ -25,6 +25,7 @@ from pathlib import Path
 import pandas as pd
 
 from isoaudit import __version__
+from isoaudit.batch.unit_reports import AUDIT_NOTEBOOK, REVIEW_NOTEBOOK
 from isoaudit.batch.workers import UnitRunner, unit_session
 from isoaudit.errors import IsoauditError
 from isoaudit.i18n import label
@@ -34,7 +35,6 @@ from isoaudit.records import load_records
 from isoaudit.records.cache import save_cache
 from isoaudit.safety import atomic_write, inside, safe_filename, user_path
 from isoaudit.text import fold
-from isoaudit.batch.unit_reports import AUDIT_NOTEBOOK, REVIEW_NOTEBOOK
 
 UNIT_LEVELS = ("commune", "ward")  # a district office audits its communes and wards
 CACHE_DIR = "_cache"
@@ -224,7 +224,11 @@ def run_unit(job: UnitJob) -> UnitResult:
 
 
 def _produce(job: UnitJob, staging: Path, log: Path) -> UnitResult:
-    from isoaudit.batch.unit_reports import audit_progress, audit_reports, review_reports
+    from isoaudit.batch.unit_reports import (
+        audit_progress,
+        audit_reports,
+        review_reports,
+    )
 
     records = load_records(job.cache)
     errors = [p for p in records.for_unit(job.unit_code).problems if p.severity == ERROR]

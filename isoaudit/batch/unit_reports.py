@@ -7,14 +7,14 @@ from datetime import date
 from pathlib import Path
 
 import isoaudit
-from isoaudit.workbooks.audit_file import audit_path, load_audit
+from isoaudit.batch.notebook_run import NotebookRun, execute_notebook
 from isoaudit.checklist import checklist_for_level, load_checklist
 from isoaudit.i18n import format_date
-from isoaudit.batch.notebook_run import NotebookRun, execute_notebook
+from isoaudit.outputs.review_files import ReviewFacts, read_review_facts
 from isoaudit.outputs.review_html import export_notebook_page
 from isoaudit.resources import shipped_file
-from isoaudit.outputs.review_files import ReviewFacts, read_review_facts
 from isoaudit.safety import inside, safe_filename, user_path
+from isoaudit.workbooks.audit_file import audit_path, load_audit
 
 REVIEW_NOTEBOOK = shipped_file("notebooks", "management_review", "management_review.ipynb")
 AUDIT_NOTEBOOK = shipped_file("notebooks", "audit", "clause_audit.ipynb")

@@ -13,9 +13,9 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 from typing import Callable
 
-from isoaudit.i18n import label
 from isoaudit.batch.kernel_session import close_worker_sessions, worker_session
-from isoaudit.batch.notebook_run import KERNEL_NAME
+from isoaudit.batch.kernels import KERNEL_NAME
+from isoaudit.i18n import label
 
 # What the audit and review notebooks import; a notebook importing something else only waits a little longer.
 WARM_IMPORTS = ("import isoaudit.records, isoaudit.notebook.audit_form, isoaudit.outputs.audit_report, isoaudit.review.assemble, "

@@ -10,12 +10,13 @@ import argparse
 import sys
 from pathlib import Path
 
-from isoaudit.notebook.audit_form import known_unit_code
+from isoaudit.batch.unit_reports import REVIEW_NOTEBOOK, review_reports
+from isoaudit.dates import parse_date
 from isoaudit.errors import IsoauditError, RecordsError
-from isoaudit.i18n import label, message, parse_date
+from isoaudit.i18n import label, message
+from isoaudit.notebook.audit_form import known_unit_code
 from isoaudit.records import load_records
 from isoaudit.safety import user_path
-from isoaudit.batch.unit_reports import REVIEW_NOTEBOOK, review_reports
 
 
 def register(subparsers):

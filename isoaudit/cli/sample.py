@@ -9,19 +9,14 @@ from pathlib import Path
 import pandas as pd
 
 from isoaudit.calendar import records_calendar
+from isoaudit.cli.textable import render_table
+from isoaudit.dates import parse_date
 from isoaudit.errors import IsoauditError
-from isoaudit.i18n import format_percent, label, parse_date
-from isoaudit.workbooks.sample_worksheet import (
-    refuse_existing,
-    write_sample_findings,
-    write_sample_workbook,
-)
+from isoaudit.i18n import format_percent, label
 from isoaudit.problems import ERROR, WARNING
 from isoaudit.records import load_records
-from isoaudit.workbooks.sample_worksheet_read import load_filled_sample
 from isoaudit.safety import user_path
 from isoaudit.sampling.evaluation import evaluate_sample
-from isoaudit.sampling.sizes import rate_text
 from isoaudit.sampling.selection import (
     KEY_ITEM_STATUSES,
     STRATIFY_COLUMNS,
@@ -30,8 +25,14 @@ from isoaudit.sampling.selection import (
     new_seed,
     select_sample,
 )
-from isoaudit.cli.textable import render_table
+from isoaudit.sampling.sizes import rate_text
 from isoaudit.timeliness import assess
+from isoaudit.workbooks.sample_worksheet import (
+    refuse_existing,
+    write_sample_findings,
+    write_sample_workbook,
+)
+from isoaudit.workbooks.sample_worksheet_read import load_filled_sample
 
 _SHOWN = ["clause", "check", "n", "deviations", "upper_limit", "outcome", "key", "grade"]
 

@@ -8,15 +8,16 @@ from pathlib import Path
 import pandas as pd
 
 from isoaudit.calendar import records_calendar
+from isoaudit.cli.textable import render_table
+from isoaudit.dates import parse_date
 from isoaudit.errors import IsoauditError
-from isoaudit.i18n import format_date, format_percent, label, parse_date
+from isoaudit.i18n import format_date, format_percent, label
 from isoaudit.measures import default_as_of, judge_as_of, latest_year
 from isoaudit.outputs.timeliness_workbook import shown_values, write_timeliness_workbook
 from isoaudit.problems import ERROR, WARNING
 from isoaudit.records import load_records
 from isoaudit.records.calendar_file import find_calendar_file
 from isoaudit.safety import user_path
-from isoaudit.cli.textable import render_table
 from isoaudit.timeliness_summary import late_list, summarise
 
 LATE_SHOWN = 10  # dossiers listed on screen; the workbook has them all

@@ -1,11 +1,11 @@
 """``isoaudit validate FOLDER``: read a records folder and list every problem, grouped by file."""
 from __future__ import annotations
 
+from isoaudit.cli.textable import render_table
 from isoaudit.i18n import label
 from isoaudit.problems import ERROR, WARNING
 from isoaudit.records import load_records
 from isoaudit.safety import user_path
-from isoaudit.cli.textable import render_table
 
 
 def register(subparsers):

@@ -16,6 +16,12 @@ from pathlib import Path
 
 import pandas as pd
 
+from isoaudit.errors import RecordsError
+from isoaudit.evidence import audit_period, compute_evidence, evidence_for_items
+from isoaudit.i18n import check_lang, label
+from isoaudit.notebook.records_folder import find_records_folder
+from isoaudit.schema import RESULTS
+from isoaudit.text import clean
 from isoaudit.workbooks.audit_file import (
     KEEP_VERSIONS,
     AuditPlan,
@@ -28,12 +34,6 @@ from isoaudit.workbooks.audit_file import (
     result_label,
     save_merging,
 )
-from isoaudit.errors import RecordsError
-from isoaudit.evidence import audit_period, compute_evidence, evidence_for_items
-from isoaudit.i18n import check_lang, label
-from isoaudit.batch.notebook_run import find_records_folder
-from isoaudit.schema import RESULTS
-from isoaudit.text import clean
 
 DEFAULT_AUDIT_PREFIX = "DGNB"  # đánh giá nội bộ
 _STATUS_COLOURS = {"ok": "#2e7d32", "attention": "#c62828", "no_data": "#757575"}
@@ -44,7 +44,7 @@ def open_audit(records, unit: str | None = None, audit_id: str | None = None, ch
                as_of=None, keep_versions: int | None = KEEP_VERSIONS) -> AuditForm:
     """The audit ``audit_id`` of ``unit``, ready to answer or report.
 
-    ``records``: a records folder (a path, resolved with ``notebook_run.find_records_folder``) or a loaded ``Records``;
+    ``records``: a records folder (a path, resolved with ``notebook.records_folder.find_records_folder``) or a loaded ``Records``;
     ``unit``: a unit code (default: ``default_unit``); ``year``: the year audited (default:
     the latest year of the unit's dossiers, else this year); ``audit_id``: default ``DGNB-<year>``;
     ``checklist``: a checklist file (None: the bundled one), cut to the unit's level; ``audit_dir``: the folder

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from isoaudit.dates import parse_date
 from isoaudit.decisions import decisions_path, write_decisions_template
-from isoaudit.i18n import parse_date
 from isoaudit.safety import atomic_write
 
 

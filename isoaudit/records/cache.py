@@ -13,6 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from isoaudit.problems import Problem
+from isoaudit.records.model import Records
 from isoaudit.safety import atomic_write
 
 MANIFEST = "manifest.json"
@@ -44,9 +45,7 @@ def save_cache(records, directory) -> Path:
     return directory
 
 
-def load_cache(directory):
-    from isoaudit.records.load import Records
-
+def load_cache(directory) -> Records:
     directory = Path(directory)
     manifest = json.loads((directory / MANIFEST).read_text(encoding="utf-8"))
     frames = {name: pd.read_parquet(directory / f"{name}.parquet") for name in FRAMES}

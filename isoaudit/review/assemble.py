@@ -19,7 +19,6 @@ from pathlib import Path
 import pandas as pd
 
 from isoaudit import __version__
-from isoaudit.notebook.audit_form import known_unit_code
 from isoaudit.calendar import WorkCalendar, records_calendar
 from isoaudit.decisions import decision_status_counts, decisions_file_name
 from isoaudit.errors import RecordsError
@@ -34,6 +33,7 @@ from isoaudit.measures import (
     changed_dates,
     default_as_of,
 )
+from isoaudit.notebook.audit_form import known_unit_code
 from isoaudit.objectives import judge_objectives
 from isoaudit.text import fold, fold_series
 from isoaudit.timeliness_summary import GROUPINGS, summarise

@@ -55,6 +55,7 @@ from isoaudit.sampling.evaluation import (
     check_applies,
     load_sample_checks,
 )
+from isoaudit.sampling.selection import Sample
 from isoaudit.workbooks.sample_format import (
     ANSWERS,
     CONTROL_SHEET,
@@ -65,7 +66,6 @@ from isoaudit.workbooks.sample_format import (
     control_table_header,
     stored,
 )
-from isoaudit.sampling.selection import Sample
 
 HEADER_ROW = 1
 FIRST_ROW = 2
