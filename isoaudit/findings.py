@@ -18,36 +18,18 @@ cells are filled.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import date
-from pathlib import Path
 
 import pandas as pd
 
 from isoaudit.i18n import check_lang, label
-from isoaudit.safety import inside, safe_filename
-from isoaudit.schema import FINDINGS, GRADES
-from isoaudit.schema import columns as kind_columns
+from isoaudit.schema import ACTION_STATUSES, FINDINGS, GRADES
 
 FINDING_COLUMNS = [c.name for c in FINDINGS]
 FLAG_COLUMNS = ["nonconformity", "overdue", "repeated", "repeat_of"]
 NONCONFORMITY_GRADES = ("major", "minor")
 ACTION_FINISHED = ("done", "verified_effective")
-FINDINGS_FOLDER = "findings"
 SOURCE = "checklist"
-_TEXT_NEUTRALISED = r"^'(?=[=+\-@\t\r\n\uff1d\uff0b\uff0d\uff20])"  # the apostrophe write_workbook adds
-
-
-@dataclass
-class RegisterUpdate:
-    """The register as written, and what changed: ids added, ids of existing rows whose empty cells were
-    filled, and ids of this audit's rows no longer raised by its answers (kept, for the auditor to close)."""
-
-    path: Path
-    findings: pd.DataFrame
-    added: list[str] = field(default_factory=list)
-    filled: list[str] = field(default_factory=list)
-    withdrawn: list[str] = field(default_factory=list)
 
 
 def findings_from_audit(record, evidence: pd.DataFrame | None = None, checklist: pd.DataFrame | None = None,
@@ -129,37 +111,6 @@ def _repeats(frame: pd.DataFrame, nonconformity: pd.Series) -> tuple[pd.Series, 
     return repeated, repeat_of
 
 
-# ---- the register file -------------------------------------------------------------------------------------
-def register_path(folder, unit_code: str) -> Path:
-    """``folder/findings/<unit_code>_findings.xlsx`` (the unit code first: ``load_records`` reads it)."""
-    return inside(folder, FINDINGS_FOLDER, safe_filename(unit_code, "unit") + "_findings.xlsx")
-
-
-def read_register(path, problems: list | None = None) -> pd.DataFrame:
-    """The findings of a register file (``FINDING_COLUMNS``); an empty frame when it does not exist.
-
-    A grade or status word the vocabulary does not know is kept as written (and reported in ``problems``),
-    so rewriting the register never loses it.
-    """
-    from isoaudit.records.readers import read_record_file
-
-    path = Path(path)
-    if not path.exists():
-        return conform(pd.DataFrame(columns=FINDING_COLUMNS))
-    found: list = []
-    frame = read_record_file(path, "findings", problems=found)
-    for problem in found:
-        column = {"unknown_grade": "grade", "unknown_action_status": "status"}.get(problem.code)
-        if column and problem.row is not None:
-            frame.loc[(frame["source_row"] == problem.row).to_numpy(bool), column] = str(problem.value)
-    if problems is not None:
-        problems.extend(found)
-    text_columns = [c.name for c in FINDINGS if c.kind == "text"]
-    for column in text_columns:
-        frame[column] = frame[column].str.replace(_TEXT_NEUTRALISED, "", regex=True)
-    return conform(frame[[c for c in kind_columns("findings") if c in FINDING_COLUMNS]])
-
-
 def merge_register(existing: pd.DataFrame, new: pd.DataFrame) -> tuple[pd.DataFrame, list[str], list[str]]:
     """``existing`` rows as they are (their empty cells filled from ``new`` rows of the same id), then the
     ``new`` rows whose id is not there yet. Returns the register, the ids added and the ids filled."""
@@ -177,27 +128,6 @@ def merge_register(existing: pd.DataFrame, new: pd.DataFrame) -> tuple[pd.DataFr
     return conform(result), added["finding_id"].tolist(), existing.loc[changed.index[changed], "finding_id"].tolist()
 
 
-def update_register(folder, unit_code: str, new: pd.DataFrame, *, audit_id: str | None = None, as_of=None,
-                    unit_name: str = "", lang: str = "vi") -> RegisterUpdate:
-    """Add ``new`` findings to the unit's register in ``folder`` and rewrite it, flags recomputed.
-
-    ``audit_id``: the audit ``new`` comes from; its rows in the register that ``new`` no longer has are
-    reported as withdrawn (kept: only a person deletes a finding).
-    """
-    from isoaudit.workbooks.findings_register import write_findings_register
-
-    path = register_path(folder, unit_code)
-    existing = read_register(path)
-    merged, added, filled = merge_register(existing, new)
-    withdrawn = []
-    if audit_id is not None:
-        of_audit = existing[(existing["audit_id"] == audit_id).fillna(False).to_numpy(bool)]
-        withdrawn = of_audit.loc[~of_audit["finding_id"].isin(new["finding_id"]).to_numpy(bool), "finding_id"].tolist()
-    flagged = flag_findings(merged, as_of)
-    write_findings_register(path, flagged, unit_code=unit_code, unit_name=unit_name, as_of=as_of, lang=lang)
-    return RegisterUpdate(path, flagged, added, filled, withdrawn)
-
-
 def grade_label(code, lang: str = "vi") -> str:
     """The word for a grade in ``lang``; an unknown word is returned as written."""
     if code is None or pd.isna(code):
@@ -207,8 +137,6 @@ def grade_label(code, lang: str = "vi") -> str:
 
 def status_label(code, lang: str = "vi") -> str:
     """The word for an action status in ``lang``; an unknown word is returned as written."""
-    from isoaudit.schema import ACTION_STATUSES
-
     if code is None or pd.isna(code):
         return ""
     return label(f"audit.action_status.{code}", lang) if code in ACTION_STATUSES else str(code)

@@ -35,9 +35,18 @@ from openpyxl.worksheet.cell_range import CellRange
 from openpyxl.writer.excel import ExcelWriter
 
 from isoaudit.calendar import WorkCalendar
+from isoaudit.checklist import checklist_for_level, load_checklist
 from isoaudit.errors import IsoauditError
+from isoaudit.records.readers import read_record_file
 from isoaudit.safety import atomic_write, inside
 from isoaudit.text import fold
+from isoaudit.workbooks.audit_file import (
+    AuditPlan,
+    audit_path,
+    new_audit,
+    save_audit,
+    set_answer,
+)
 
 # ---- the district ----------------------------------------------------------------------------------------
 PROVINCE = "Tỉnh Phú Thọ"
@@ -1318,15 +1327,6 @@ def _write_audits(out: Path, summary: SampleSummary, communes, year: int) -> Non
     """``audits/<code>/DGNB-<year>.xlsx`` as the audit notebook saves it, agreeing with the findings register:
     the items behind the year's findings carry their grade, design (8.3) is not applicable, the rest conform.
     The last commune has not started its audit and the one before it is half way, as in a real year."""
-    from isoaudit.checklist import checklist_for_level, load_checklist
-    from isoaudit.records.readers import read_record_file
-    from isoaudit.workbooks.audit_file import (
-        AuditPlan,
-        audit_path,
-        new_audit,
-        save_audit,
-        set_answer,
-    )
 
     checklist = checklist_for_level(load_checklist(lang="vi"), "commune")
     audit_id = f"DGNB-{year}"

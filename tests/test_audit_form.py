@@ -9,10 +9,11 @@ from openpyxl import load_workbook
 
 from isoaudit.checklist import BUNDLED, clause_coverage, evidence_keys
 from isoaudit.errors import ChecklistError, RecordsError
-from isoaudit.notebook.audit_form import in_frontend, known_unit_code, open_audit
+from isoaudit.notebook.audit_form import in_frontend, open_audit
 from isoaudit.notebook.records_folder import find_records_folder
 from isoaudit.outputs.audit_report import render_report
 from isoaudit.records import load_records
+from isoaudit.records.units import known_unit_code
 from isoaudit.workbooks.audit_file import load_audit
 from tests.test_evidence import UNIT, write_records
 

@@ -6,10 +6,12 @@ from isoaudit.decisions import (
     carried_decisions,
     decision_status_counts,
     decisions_file_name,
+)
+from isoaudit.records.readers import read_record_file
+from isoaudit.workbooks.decisions_workbook import (
     decisions_path,
     write_decisions_template,
 )
-from isoaudit.records.readers import read_record_file
 
 PROPOSALS = pd.DataFrame({
     "opportunity": ["Cải tiến giải quyết TTHC \"Đăng ký khai sinh\": tỷ lệ đúng hạn 80,0 %",

@@ -12,13 +12,15 @@ from isoaudit.findings import (
     conform,
     findings_from_audit,
     flag_findings,
-    read_register,
-    register_path,
-    update_register,
 )
 from isoaudit.records import load_records
 from isoaudit.records.readers import read_record_file
 from isoaudit.workbooks.audit_file import AuditPlan, new_audit, set_answer
+from isoaudit.workbooks.findings_register import (
+    read_register,
+    register_path,
+    update_register,
+)
 
 AT = dt.datetime(2025, 11, 3, 10, 0)
 CHECKLIST = pd.DataFrame({

@@ -13,8 +13,8 @@ import pandas as pd
 import pytest
 from docx import Document
 
-from isoaudit.findings import read_register
 from isoaudit.workbooks.audit_file import load_audit
+from isoaudit.workbooks.findings_register import read_register
 
 REPOSITORY = Path(__file__).resolve().parents[1]
 

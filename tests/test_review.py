@@ -5,7 +5,6 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
-from isoaudit.decisions import decisions_path, write_decisions_template
 from isoaudit.outputs.review_html import (
     footer_html,
     page_html,
@@ -15,6 +14,10 @@ from isoaudit.outputs.review_html import (
 from isoaudit.records import load_records
 from isoaudit.review.assemble import SECTION_KEYS, assemble_review
 from isoaudit.synthetic import MARKUP_UNIT, make_sample
+from isoaudit.workbooks.decisions_workbook import (
+    decisions_path,
+    write_decisions_template,
+)
 from tests.builders import write_sheet
 
 SCRIPT = "<script>alert(1)</script>"

@@ -25,11 +25,18 @@ from pathlib import Path
 import pandas as pd
 
 from isoaudit import __version__
-from isoaudit.batch.unit_reports import AUDIT_NOTEBOOK, REVIEW_NOTEBOOK
+from isoaudit.batch.unit_reports import (
+    AUDIT_NOTEBOOK,
+    REVIEW_NOTEBOOK,
+    audit_progress,
+    audit_reports,
+    review_reports,
+)
 from isoaudit.batch.workers import UnitRunner, unit_session
 from isoaudit.errors import IsoauditError
 from isoaudit.i18n import label
 from isoaudit.measures import latest_year
+from isoaudit.outputs.rollup import write_rollup
 from isoaudit.problems import ERROR
 from isoaudit.records import load_records
 from isoaudit.records.cache import save_cache
@@ -91,8 +98,6 @@ def run_batch(folder, out, *, jobs: int | None = None, units: list[str] | None =
               lang: str = "vi", force: bool = False, executor: str = "local", scheduler: str | None = None,
               progress: bool = True) -> BatchResult:
     """Produce every selected unit's reports under ``out`` and the district roll-up; see the module doc."""
-    from isoaudit.outputs.rollup import write_rollup
-
     # Notebooks run in their own folder and workers elsewhere: every path they get must be absolute.
     folder, out = user_path(folder), user_path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -224,12 +229,6 @@ def run_unit(job: UnitJob) -> UnitResult:
 
 
 def _produce(job: UnitJob, staging: Path, log: Path) -> UnitResult:
-    from isoaudit.batch.unit_reports import (
-        audit_progress,
-        audit_reports,
-        review_reports,
-    )
-
     records = load_records(job.cache)
     errors = [p for p in records.for_unit(job.unit_code).problems if p.severity == ERROR]
     if errors:

@@ -34,7 +34,9 @@ def warm_worker(log_dir: str, imports: bool = True) -> None:
         Path(log_dir).mkdir(parents=True, exist_ok=True)
         unit_session(Path(log_dir)).warm(Path.cwd(), WARM_IMPORTS)
         if imports:
-            import papermill  # noqa: F401 - loaded now, while the main process reads the records
+            # Imported here on purpose: loading them now, while the main process reads the records, is the
+            # warm-up's whole point.
+            import papermill  # noqa: F401
 
             from isoaudit.outputs.review_html import page_exporter
 

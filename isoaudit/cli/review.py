@@ -14,8 +14,8 @@ from isoaudit.batch.unit_reports import REVIEW_NOTEBOOK, review_reports
 from isoaudit.dates import parse_date
 from isoaudit.errors import IsoauditError, RecordsError
 from isoaudit.i18n import label, message
-from isoaudit.notebook.audit_form import known_unit_code
 from isoaudit.records import load_records
+from isoaudit.records.units import known_unit_code
 from isoaudit.safety import user_path
 
 

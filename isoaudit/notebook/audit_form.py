@@ -16,10 +16,21 @@ from pathlib import Path
 
 import pandas as pd
 
+from isoaudit.checklist import checklist_for_level, load_checklist
 from isoaudit.errors import RecordsError
 from isoaudit.evidence import audit_period, compute_evidence, evidence_for_items
+from isoaudit.findings import (
+    conform,
+    findings_from_audit,
+    flag_findings,
+    merge_register,
+)
 from isoaudit.i18n import check_lang, label
+from isoaudit.measures import latest_year
 from isoaudit.notebook.records_folder import find_records_folder
+from isoaudit.outputs.audit_report import conflicts_html
+from isoaudit.records import load_records
+from isoaudit.records.units import default_unit, known_unit_code
 from isoaudit.schema import RESULTS
 from isoaudit.text import clean
 from isoaudit.workbooks.audit_file import (
@@ -33,6 +44,12 @@ from isoaudit.workbooks.audit_file import (
     new_audit,
     result_label,
     save_merging,
+    set_answer,
+)
+from isoaudit.workbooks.findings_register import (
+    read_register,
+    register_path,
+    update_register,
 )
 
 DEFAULT_AUDIT_PREFIX = "DGNB"  # đánh giá nội bộ
@@ -51,9 +68,6 @@ def open_audit(records, unit: str | None = None, audit_id: str | None = None, ch
     holding ``audits/`` and ``findings/`` (default: the records folder); ``as_of``: the day the records are
     judged (default today; the evidence period ends on 31/12 of ``year`` at the latest).
     """
-    from isoaudit.checklist import checklist_for_level, load_checklist
-    from isoaudit.records import load_records
-
     check_lang(lang)
     if not hasattr(records, "dossiers"):
         records = load_records(find_records_folder(records), lang)
@@ -74,36 +88,9 @@ def open_audit(records, unit: str | None = None, audit_id: str | None = None, ch
                           records=records, folder=folder, as_of=as_of, keep_versions=keep_versions)
 
 
-def default_unit(records) -> str:
-    """The first commune of the unit registry (in file order), else its first ward, else the first unit
-    with dossiers."""
-    units = records.units
-    for level in ("commune", "ward"):
-        codes = units.loc[(units["level"] == level).fillna(False).to_numpy(bool), "unit_code"].dropna()
-        if len(codes):
-            return str(codes.iloc[0])
-    with_dossiers = sorted(records.dossiers["unit_code"].dropna().unique())
-    if with_dossiers:
-        return str(with_dossiers[0])
-    raise RecordsError("audit.no_unit", folder=str(records.folder))
-
-
-def known_unit_code(records, unit) -> str:
-    """``unit`` as the registry writes it. A number that lost its leading zeros on the way (papermill's
-    ``-p unit 02266`` passes the integer 2266) is matched to the registry's code with them."""
-    unit = clean(unit)
-    codes = records.units["unit_code"].dropna()
-    if unit in set(codes) or not unit.isdigit():
-        return unit
-    padded = codes[codes.str.lstrip("0") == unit.lstrip("0")]
-    return str(padded.iloc[0]) if len(padded) == 1 else unit
-
-
 def default_year(records, unit: str) -> int:
     """The latest year in which ``unit`` received dossiers; this year when it has none."""
-    own = records.dossiers[(records.dossiers["unit_code"] == unit).fillna(False).to_numpy(bool)]
-    years = own["received_at"].dt.year.dropna()
-    return int(years.max()) if len(years) else date.today().year
+    return latest_year(records.dossiers[(records.dossiers["unit_code"] == unit).fillna(False).to_numpy(bool)])
 
 
 def in_frontend() -> bool:
@@ -202,8 +189,6 @@ class AuditForm:
 
     def answer(self, item_id: str, **fields) -> None:
         """Record ``fields`` (``result``, ``evidence``, ``notes``) of ``item_id`` by this auditor, and save."""
-        from isoaudit.workbooks.audit_file import set_answer
-
         self.record = AuditRecord(self.record.plan, set_answer(self.record.answers, item_id, auditor=self.auditor,
                                                                **fields))
         self.save()
@@ -227,8 +212,6 @@ class AuditForm:
         """This audit's findings with the register's typed actions and flags (nothing written): those its
         answers raise and those the register already holds under this audit's id (an answer changed since
         does not erase a finding the unit is acting on)."""
-        from isoaudit.findings import findings_from_audit, flag_findings, merge_register
-
         new = findings_from_audit(self.record, self.evidence, self.checklist, lang=self.lang)
         merged, _, _ = merge_register(self.known_findings(), new)
         flagged = flag_findings(merged, self.as_of)
@@ -237,8 +220,6 @@ class AuditForm:
 
     def known_findings(self) -> pd.DataFrame:
         """Findings already recorded for the unit: its register, then other findings files of the records."""
-        from isoaudit.findings import conform, read_register, register_path
-
         register = read_register(register_path(self.folder, self.record.plan.unit_code))
         frames = [register]
         if self.records is not None:
@@ -250,8 +231,6 @@ class AuditForm:
 
     def write_findings(self):
         """Add this audit's findings to the unit's register (``isoaudit.findings.update_register``)."""
-        from isoaudit.findings import findings_from_audit, update_register
-
         plan = self.record.plan
         new = findings_from_audit(self.record, self.evidence, self.checklist, lang=self.lang)
         return update_register(self.folder, plan.unit_code, new, audit_id=plan.audit_id, as_of=self.as_of,
@@ -387,8 +366,6 @@ class _View:
         if self.form.merged_count:
             lines.append(label("audit.form.merged", lang, taken=self.form.merged_count))
         if len(self.form.conflicts):
-            from isoaudit.outputs.audit_report import conflicts_html
-
             lines.append(conflicts_html(self.form.conflicts, lang))
         from html import escape
 

@@ -15,10 +15,11 @@ import pandas as pd
 from jinja2 import Environment
 
 from isoaudit.checklist import evidence_keys
-from isoaudit.findings import grade_label, register_path, status_label
+from isoaudit.findings import grade_label, status_label
 from isoaudit.i18n import format_date, format_percent, label
 from isoaudit.schema import RESULTS
 from isoaudit.workbooks.audit_file import PLAN_FIELDS, result_label
+from isoaudit.workbooks.findings_register import register_path
 
 FINDING_REPORT_COLUMNS = ("finding_id", "clause", "grade", "description", "evidence", "dossier_ids",
                           "corrective_action", "owner", "deadline", "status", "flags")

@@ -15,8 +15,13 @@ from pathlib import Path
 import pandas as pd
 
 from isoaudit.dates import parse_date
-from isoaudit.decisions import decisions_path, write_decisions_template
+from isoaudit.outputs.review_docx import write_review_docx
+from isoaudit.outputs.review_html import page_title
 from isoaudit.safety import atomic_write
+from isoaudit.workbooks.decisions_workbook import (
+    decisions_path,
+    write_decisions_template,
+)
 
 
 @dataclass
@@ -46,9 +51,6 @@ def save_review(pack, records, word_report=None, decisions_dir=None, report_date
     """Write what was asked for and return it by kind: the decisions workbook in ``decisions_dir`` (left for
     the chair unless one exists or this review's decisions are already recorded), the Word report at
     ``word_report`` (``report_date``: a date or "dd/mm/yyyy", default today) and the facts beside it."""
-    from isoaudit.outputs.review_docx import write_review_docx
-    from isoaudit.outputs.review_html import page_title
-
     written: dict[str, Path] = {}
     decisions = decisions_written = None
     if decisions_dir:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from isoaudit import schema
 from isoaudit.problems import WARNING, Problem
 from isoaudit.text import fold_series
 
@@ -92,8 +93,6 @@ ID_COLUMNS = {"feedback": ["feedback_id"], "decisions": ["year", "decision_id"],
 
 def check_required(frame: pd.DataFrame, kind: str, labels: dict | None = None) -> Checked:
     """Rows missing a required value are excluded; so is a row repeating the id of an earlier one."""
-    from isoaudit import schema
-
     rules = [("missing_value", frame[c].isna(), True, c) for c in schema.required(kind)]
     first = _apply(frame, rules, labels)
     ids = ID_COLUMNS.get(kind)

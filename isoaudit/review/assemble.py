@@ -33,8 +33,8 @@ from isoaudit.measures import (
     changed_dates,
     default_as_of,
 )
-from isoaudit.notebook.audit_form import known_unit_code
 from isoaudit.objectives import judge_objectives
+from isoaudit.records.units import known_unit_code
 from isoaudit.text import fold, fold_series
 from isoaudit.timeliness_summary import GROUPINGS, summarise
 

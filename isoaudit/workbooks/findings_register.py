@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import os
 import tempfile
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -19,14 +20,79 @@ from openpyxl.styles import PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from isoaudit.findings import FINDING_COLUMNS, conform, flag_findings, merge_register
 from isoaudit.i18n import check_lang, format_date, label
 from isoaudit.outputs.xlsx import SheetSpec, write_workbook
-from isoaudit.safety import atomic_write
+from isoaudit.records.readers import read_record_file
+from isoaudit.safety import atomic_write, inside, safe_filename
 from isoaudit.schema import ACTION_STATUSES, FINDINGS, GRADES
+from isoaudit.schema import columns as kind_columns
 
 OVERDUE_FILL = PatternFill("solid", fgColor="F8CBAD")
 REPEATED_FILL = PatternFill("solid", fgColor="FFE699")
 _COLUMNS = [c.name for c in FINDINGS]
+FINDINGS_FOLDER = "findings"
+_TEXT_NEUTRALISED = r"^'(?=[=+\-@\t\r\n\uff1d\uff0b\uff0d\uff20])"  # the apostrophe write_workbook adds
+
+
+@dataclass
+class RegisterUpdate:
+    """The register as written, and what changed: ids added, ids of existing rows whose empty cells were
+    filled, and ids of this audit's rows no longer raised by its answers (kept, for the auditor to close)."""
+
+    path: Path
+    findings: pd.DataFrame
+    added: list[str] = field(default_factory=list)
+    filled: list[str] = field(default_factory=list)
+    withdrawn: list[str] = field(default_factory=list)
+
+
+# ---- the register file -------------------------------------------------------------------------------------
+def register_path(folder, unit_code: str) -> Path:
+    """``folder/findings/<unit_code>_findings.xlsx`` (the unit code first: ``load_records`` reads it)."""
+    return inside(folder, FINDINGS_FOLDER, safe_filename(unit_code, "unit") + "_findings.xlsx")
+
+
+def read_register(path, problems: list | None = None) -> pd.DataFrame:
+    """The findings of a register file (``FINDING_COLUMNS``); an empty frame when it does not exist.
+
+    A grade or status word the vocabulary does not know is kept as written (and reported in ``problems``),
+    so rewriting the register never loses it.
+    """
+    path = Path(path)
+    if not path.exists():
+        return conform(pd.DataFrame(columns=FINDING_COLUMNS))
+    found: list = []
+    frame = read_record_file(path, "findings", problems=found)
+    for problem in found:
+        column = {"unknown_grade": "grade", "unknown_action_status": "status"}.get(problem.code)
+        if column and problem.row is not None:
+            frame.loc[(frame["source_row"] == problem.row).to_numpy(bool), column] = str(problem.value)
+    if problems is not None:
+        problems.extend(found)
+    text_columns = [c.name for c in FINDINGS if c.kind == "text"]
+    for column in text_columns:
+        frame[column] = frame[column].str.replace(_TEXT_NEUTRALISED, "", regex=True)
+    return conform(frame[[c for c in kind_columns("findings") if c in FINDING_COLUMNS]])
+
+
+def update_register(folder, unit_code: str, new: pd.DataFrame, *, audit_id: str | None = None, as_of=None,
+                    unit_name: str = "", lang: str = "vi") -> RegisterUpdate:
+    """Add ``new`` findings to the unit's register in ``folder`` and rewrite it, flags recomputed.
+
+    ``audit_id``: the audit ``new`` comes from; its rows in the register that ``new`` no longer has are
+    reported as withdrawn (kept: only a person deletes a finding).
+    """
+    path = register_path(folder, unit_code)
+    existing = read_register(path)
+    merged, added, filled = merge_register(existing, new)
+    withdrawn = []
+    if audit_id is not None:
+        of_audit = existing[(existing["audit_id"] == audit_id).fillna(False).to_numpy(bool)]
+        withdrawn = of_audit.loc[~of_audit["finding_id"].isin(new["finding_id"]).to_numpy(bool), "finding_id"].tolist()
+    flagged = flag_findings(merged, as_of)
+    write_findings_register(path, flagged, unit_code=unit_code, unit_name=unit_name, as_of=as_of, lang=lang)
+    return RegisterUpdate(path, flagged, added, filled, withdrawn)
 
 
 def write_findings_register(path: str | os.PathLike, findings: pd.DataFrame, *, unit_code: str = "",
