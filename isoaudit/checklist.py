@@ -30,8 +30,10 @@ from isoaudit.problems import ERROR, Problem
 from isoaudit.records.convert import to_text
 from isoaudit.records.grid import SPREADSHEET_SUFFIXES, open_grid
 from isoaudit.records.header import find_header
+from isoaudit.records.units import answering_level
 from isoaudit.records.vocabulary import canonical_words
 from isoaudit.resources import shipped_file
+from isoaudit.safety import restore_neutralised
 from isoaudit.text import fold, fold_series
 
 COLUMNS = ("id", "clause", "clause_title_vi", "clause_title_en", "question_vi", "question_en",
@@ -42,11 +44,8 @@ REQUIRED = ("id", "clause", "levels")
 QUESTION_COLUMNS = ("question_vi", "question_en")
 BUNDLED = shipped_file("checklists", "iso9001_hcc.csv")
 
-# Wards and townships answer the commune items: the checklist knows three levels, the unit registry four.
-_UNIT_LEVEL_TO_CHECKLIST = {"province": "province", "district": "district", "commune": "commune",
-                            "ward": "commune"}
-# write_workbook prefixes text that a spreadsheet would run as a formula with an apostrophe; undo it on import.
-_NEUTRALISED = r"^'(?=[=+\-@\uff1d\uff0b\uff0d\uff20])"
+# The checklist knows three levels, the unit registry four (a ward answers the commune items).
+_CHECKLIST_LEVELS = ("province", "district", "commune")
 _SEPARATORS = r"\s*[;,|/\n]\s*"
 
 
@@ -175,7 +174,7 @@ def _read_items(rows: list[list], first_row: int, file: str, sheet: str):
     for column in COLUMNS:
         if column in positions:
             text, _ = to_text([row[positions[column]] for row in body])
-            data[column] = text.str.replace(_NEUTRALISED, "", regex=True)
+            data[column] = restore_neutralised(text)
         else:
             data[column] = pd.Series(pd.NA, index=range(len(body)), dtype="string")
     frame = pd.DataFrame(data)
@@ -245,7 +244,7 @@ def _parse_levels(levels: pd.Series) -> tuple[pd.Series, pd.Series]:
     tokens = tokens[tokens.notna() & (tokens != "")]
     mapped, unknown = canonical_words(tokens, "level")
     known = pd.DataFrame({"row": tokens.index[~unknown],
-                          "level": mapped[~unknown].map(_UNIT_LEVEL_TO_CHECKLIST).to_numpy()})
+                          "level": mapped[~unknown].map(answering_level, na_action="ignore").to_numpy()})
     known["rank"] = known["level"].map({level: i for i, level in enumerate(LEVELS)})
     joined = known.drop_duplicates().sort_values(["row", "rank"]).groupby("row")["level"].agg(";".join)
     bad = tokens[unknown].groupby(level=0).agg(", ".join)
@@ -301,8 +300,8 @@ def _accepted_headers(column: str) -> str:
 
 def _checklist_level(level: str) -> str:
     mapped, unknown = canonical_words(pd.Series([level], dtype="string"), "level")
-    code = _UNIT_LEVEL_TO_CHECKLIST.get(mapped.iloc[0]) if not unknown[0] and mapped.notna().iloc[0] else None
-    if code is None:
+    code = answering_level(mapped.iloc[0]) if not unknown[0] and mapped.notna().iloc[0] else None
+    if code not in _CHECKLIST_LEVELS:
         raise ChecklistError("checklist.unknown_level", value=str(level))
     return code
 

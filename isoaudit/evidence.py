@@ -44,7 +44,7 @@ import pandas as pd
 
 from isoaudit.calendar import WorkCalendar
 from isoaudit.checklist import evidence_keys
-from isoaudit.i18n import LANGS, format_percent, message
+from isoaudit.i18n import LANGS, format_number, format_percent, message
 from isoaudit.measures import Figure, UnitYear
 from isoaudit.objectives import judge_objectives
 
@@ -127,7 +127,7 @@ def _worded(params: dict, lang: str) -> dict:
         elif isinstance(value, float) and key.endswith("rate"):
             value = format_percent(value, lang)
         elif isinstance(value, float):
-            value = f"{value:.2f}".replace(".", "," if lang == "vi" else ".")
+            value = format_number(value, lang, 2)
         worded[key] = value
     return worded
 

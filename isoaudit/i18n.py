@@ -39,14 +39,22 @@ def format_date(value, lang: str = DEFAULT_LANG) -> str:
     return str(value)
 
 
+def format_number(value, lang: str = DEFAULT_LANG, digits: int = 1) -> str:
+    """A number with ``digits`` decimals and thousands grouped: 1.234,5 in Vietnamese, 1,234.5 in English;
+    "-" for a missing one."""
+    if value is None or value != value:
+        return "-"
+    text = f"{value:,.{digits}f}"
+    if lang == "vi":
+        text = text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+    return text
+
+
 def format_percent(rate, lang: str = DEFAULT_LANG, digits: int = 1) -> str:
-    """A rate 0..1 as a percentage; Vietnamese uses a decimal comma."""
+    """A rate 0..1 as a percentage (``format_number``); "-" for a missing one."""
     if rate is None or rate != rate:
         return "-"
-    text = f"{rate * 100:.{digits}f}"
-    if lang == "vi":
-        text = text.replace(".", ",")
-    return f"{text} %"
+    return f"{format_number(rate * 100, lang, digits)} %"
 
 
 def _word(table: dict, key: str, lang: str, params: dict) -> str:

@@ -33,7 +33,9 @@ import pandas as pd
 from isoaudit.calendar import WorkCalendar, records_calendar
 from isoaudit.decisions import FINISHED, carried_decisions
 from isoaudit.findings import flag_findings
+from isoaudit.records.units import answering_level
 from isoaudit.timeliness import assess
+from isoaudit.timeliness_summary import summarise
 
 PERCENT = "percent"  # a fraction 0..1, written as a percentage
 DAYS = "days"  # working days
@@ -44,6 +46,7 @@ SATISFIED = ("very_satisfied", "satisfied")
 RETURNED_STATUSES = ("early", "on_time", "late")
 OPEN_ACTIONS = ("open", "in_progress", "not_effective")
 ITEMS_KEPT = 500  # ids kept per figure: enough for any report, bounded for a province
+MIN_RETURNED_TO_RANK = 10  # a procedure with fewer returned dossiers is too small to rank on its rate
 
 
 @dataclass(frozen=True)
@@ -133,8 +136,8 @@ def procedures_for_level(procedures: pd.DataFrame, level) -> pd.DataFrame:
     with no level applies at every level; the whole catalogue when the unit's level is unknown."""
     if level is None or pd.isna(level) or "level" not in procedures:
         return procedures
-    level = "commune" if level == "ward" else str(level)
-    of_level = procedures["level"].astype("string").replace("ward", "commune")
+    level = answering_level(str(level))
+    of_level = procedures["level"].astype("string").map(answering_level, na_action="ignore")
     return procedures[(of_level == level).fillna(True).to_numpy(bool)]
 
 
@@ -158,6 +161,18 @@ def latest_year(dossiers: pd.DataFrame) -> int:
     """The latest year with dossiers received (the year a review or a batch looks back on by default)."""
     received = dossiers["received_at"].dropna()
     return int(received.dt.year.max()) if len(received) else date.today().year
+
+
+def worst_procedures(received: pd.DataFrame, count: int) -> pd.DataFrame:
+    """The ``count`` procedures with the lowest on-time rate among judged dossiers ``received`` (at least
+    ``MIN_RETURNED_TO_RANK`` returned), most late first on a tie: code, name, returned, late, overdue, rate."""
+    columns = ["procedure_code", "procedure_name", "returned", "late", "overdue", "on_time_rate"]
+    if received.empty:
+        return pd.DataFrame(columns=columns)
+    table = summarise(received, by="procedure")
+    table = table[table["returned"] >= MIN_RETURNED_TO_RANK].sort_values(["on_time_rate", "late"],
+                                                                         ascending=[True, False])
+    return table[columns].head(count).reset_index(drop=True)
 
 
 class UnitYear:

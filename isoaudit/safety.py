@@ -8,11 +8,24 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
+import pandas as pd
+
 from isoaudit.errors import OutputPathError
 
 # A cell starting with one of these is run as a formula by Excel or LibreOffice (OWASP CSV injection).
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 _UNSAFE_NAME = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
+
+
+# The apostrophe ``neutralise_formula`` puts before such text, found again when a written file is read back.
+NEUTRALISED_APOSTROPHE = re.compile("^'(?=[" + re.escape("".join(_FORMULA_START)) + "])")
+
+
+def restore_neutralised(value):
+    """Text as it was before ``neutralise_formula`` (a Series of text, or one text); other values as is."""
+    if isinstance(value, pd.Series):
+        return value.str.replace(NEUTRALISED_APOSTROPHE, "", regex=True)
+    return NEUTRALISED_APOSTROPHE.sub("", value) if isinstance(value, str) else value
 
 
 def neutralise_formula(value):

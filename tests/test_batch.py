@@ -15,6 +15,7 @@ import pytest
 
 from isoaudit.batch.run import BatchResult, UnitResult, make_job, run_batch
 from isoaudit.cli import main
+from isoaudit.measures import worst_procedures
 from isoaudit.outputs.rollup import write_rollup
 from isoaudit.records import load_records
 from isoaudit.synthetic import make_sample
@@ -70,7 +71,7 @@ def test_batch_makes_every_report_survives_a_broken_commune_and_skips_what_did_n
     assert not batch.failed and not (out / "_partial").exists()
 
 
-def test_roll_up_escapes_markup_in_names_and_keeps_links_inside(district, tmp_path):
+def test_roll_up_escapes_markup_in_names_and_keeps_links_inside(tmp_path):
     evil = '<script>alert("x")</script>'
     folder = tmp_path / "08023_x"
     folder.mkdir()
@@ -80,7 +81,7 @@ def test_roll_up_escapes_markup_in_names_and_keeps_links_inside(district, tmp_pa
                    summary={"on_time_rate": 0.9, "overdue": 2, "findings_by_clause": {"8.5.1": 2}}),
         UnitResult("08029", "Xã B", str(tmp_path / "08029_b"), "failed", error=f"tệp {evil} hỏng"),
     ]
-    index = write_rollup(BatchResult(tmp_path, 2025, results), load_records(district), "vi")
+    index = write_rollup(BatchResult(tmp_path, 2025, results), worst_procedures(pd.DataFrame(), 10), "vi")
     page = index.read_text(encoding="utf-8")
     assert "<script>" not in page and "&lt;script&gt;" in page
     assert 'href="08023_x/xem_xet_lanh_dao.html"' in page and "90,0 %" in page

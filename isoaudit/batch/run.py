@@ -35,7 +35,7 @@ from isoaudit.batch.unit_reports import (
 from isoaudit.batch.workers import UnitRunner, unit_session
 from isoaudit.errors import IsoauditError
 from isoaudit.i18n import label
-from isoaudit.measures import latest_year
+from isoaudit.measures import UnitYear, latest_year, worst_procedures
 from isoaudit.outputs.rollup import write_rollup
 from isoaudit.problems import ERROR
 from isoaudit.records import load_records
@@ -43,6 +43,7 @@ from isoaudit.records.cache import save_cache
 from isoaudit.safety import atomic_write, inside, safe_filename, user_path
 from isoaudit.text import fold
 
+WORST_PROCEDURES = 10  # on the district page
 UNIT_LEVELS = ("commune", "ward")  # a district office audits its communes and wards
 CACHE_DIR = "_cache"
 PARTIAL_DIR = "_partial"
@@ -128,7 +129,8 @@ def run_batch(folder, out, *, jobs: int | None = None, units: list[str] | None =
     order = {code: i for i, code in enumerate(records.units["unit_code"])}
     results.sort(key=lambda r: order.get(r.unit_code, len(order)))
     batch = BatchResult(out, year, results)
-    batch.index = write_rollup(batch, records, lang)
+    worst = worst_procedures(UnitYear(records, None, year).received, WORST_PROCEDURES)
+    batch.index = write_rollup(batch, worst, lang)
     return batch
 
 

@@ -13,10 +13,8 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from isoaudit import __version__
 from isoaudit.i18n import format_date, format_percent, label, message
-from isoaudit.measures import UnitYear
 from isoaudit.outputs.xlsx import SheetSpec, write_workbook
 from isoaudit.safety import atomic_write
-from isoaudit.timeliness_summary import summarise
 
 SUMMARY_COLUMNS = ["unit_code", "unit_name", "status", "on_time_rate", "returned", "overdue", "late_without_apology",
                    "online_rate", "actions_open", "actions_overdue", "objectives_met", "objectives_total",
@@ -25,15 +23,14 @@ SUMMARY_COLUMNS = ["unit_code", "unit_name", "status", "on_time_rate", "returned
 FIGURE_COLUMNS = ("on_time_rate", "returned", "overdue", "late_without_apology", "online_rate", "actions_open",
                   "actions_overdue", "objectives_met")
 PERCENT_COLUMNS = ("on_time_rate", "online_rate")
-WORST_PROCEDURES = 10
-MIN_RETURNED = 5  # a procedure with fewer returned dossiers says little about its rate
 
 
-def write_rollup(batch, records, lang: str = "vi") -> Path:
-    """Write ``index.html`` and ``summary.xlsx`` into the batch's output folder; returns the page's path."""
+def write_rollup(batch, worst: pd.DataFrame, lang: str = "vi") -> Path:
+    """Write ``index.html`` and ``summary.xlsx`` into the batch's output folder: the units' results, their
+    findings by clause, and ``worst`` (``measures.worst_procedures`` of the whole district). Returns the
+    page's path."""
     table = unit_table(batch.results)
     heatmap = findings_heatmap(batch.results)
-    worst = worst_procedures(records, batch.year)
     write_workbook(batch.out / "summary.xlsx", {
         label("batch.sheet.units", lang): SheetSpec(_shown(table, lang), _headers(table, lang),
                                                     [label("batch.title", lang, year=batch.year)],
@@ -71,20 +68,6 @@ def findings_heatmap(results) -> pd.DataFrame:
         return frame
     frame.index.name = "clause"
     return frame.loc[sorted(frame.index, key=_clause_key)]
-
-
-def worst_procedures(records, year: int) -> pd.DataFrame:
-    """The district's procedures with the lowest on-time rate in ``year`` (at least ``MIN_RETURNED`` returned),
-    on the dossiers and scope of ``measures`` (received in the year, judged at its end), as each unit's
-    review counts them."""
-    received = UnitYear(records, None, year).received
-    if received.empty:
-        return pd.DataFrame(columns=["procedure_code", "procedure_name", "returned", "late", "overdue",
-                                     "on_time_rate"])
-    table = summarise(received, by="procedure")
-    table = table[table["returned"] >= MIN_RETURNED].sort_values(["on_time_rate", "late"], ascending=[True, False])
-    columns = ["procedure_code", "procedure_name", "returned", "late", "overdue", "on_time_rate"]
-    return table[columns].head(WORST_PROCEDURES).reset_index(drop=True)
 
 
 def _page_rows(batch, table: pd.DataFrame, lang: str) -> list[dict]:

@@ -2,6 +2,14 @@
 from __future__ import annotations
 
 from isoaudit.errors import RecordsError
+
+# A ward (phường) and a township answer for the same procedures and checklist items as a commune.
+LEVEL_ANSWERS_AS = {"ward": "commune"}
+
+
+def answering_level(level: str) -> str:
+    """The level whose procedures and checklist items a unit of ``level`` answers for (a ward: commune)."""
+    return LEVEL_ANSWERS_AS.get(level, level)
 from isoaudit.text import clean
 
 

@@ -23,9 +23,17 @@ from isoaudit.calendar import WorkCalendar, records_calendar
 from isoaudit.decisions import decision_status_counts, decisions_file_name
 from isoaudit.errors import RecordsError
 from isoaudit.findings import status_label
-from isoaudit.i18n import check_lang, format_date, format_percent, label, message
+from isoaudit.i18n import (
+    check_lang,
+    format_date,
+    format_number,
+    format_percent,
+    label,
+    message,
+)
 from isoaudit.measures import (
     DAYS,
+    MIN_RETURNED_TO_RANK,
     PERCENT,
     SATISFIED,
     Figure,
@@ -42,7 +50,6 @@ SECTION_KEYS = ("a", "b", "c1", "c2", "c3", "c4", "c5", "c6", "c7", "d", "e", "f
 CLAUSES = {"a": "9.3.2 a)", "b": "9.3.2 b)", "c1": "9.3.2 c) 1)", "c2": "9.3.2 c) 2)", "c3": "9.3.2 c) 3)",
            "c4": "9.3.2 c) 4)", "c5": "9.3.2 c) 5)", "c6": "9.3.2 c) 6)", "c7": "9.3.2 c) 7)", "d": "9.3.2 d)",
            "e": "9.3.2 e)", "f": "9.3.2 f)"}
-MIN_RETURNED = 10  # a procedure with fewer returned dossiers is too small to call it one of the worst
 WORST_PROCEDURES = 3
 DEFAULT_ON_TIME_TARGET = 0.98  # used to pick the worst procedures when the unit has no on-time objective
 
@@ -735,7 +742,7 @@ def _risks(context: _Context) -> ReviewSection:
                                                                       "corrective_action", "owner", "deadline",
                                                                       "status"]))
     falling = context.by_procedure
-    falling = falling[(falling["change"] <= -5) & (falling["returned"] >= MIN_RETURNED)].sort_values("change")
+    falling = falling[(falling["change"] <= -5) & (falling["returned"] >= MIN_RETURNED_TO_RANK)].sort_values("change")
     if context.previous.empty:
         section.warnings.append(context.t("warn.no_previous_dossiers", year=context.year - 1))
     else:
@@ -772,7 +779,7 @@ def _opportunities(context: _Context) -> pd.DataFrame:
     t, lang = context.t, context.lang
     items: list[tuple[str, str, str]] = []
     procedures = context.by_procedure
-    worst = procedures[(procedures["returned"] >= MIN_RETURNED)
+    worst = procedures[(procedures["returned"] >= MIN_RETURNED_TO_RANK)
                        & (procedures["on_time_rate"] < context.on_time_target)].nsmallest(WORST_PROCEDURES,
                                                                                          "on_time_rate")
     for row in worst.itertuples():
@@ -852,10 +859,7 @@ def _month(month: int, lang: str) -> str:
 
 
 def _decimal(value, lang: str, digits: int = 1) -> str:
-    if value is None or pd.isna(value):
-        return "-"
-    text = f"{value:,.{digits}f}"
-    return _vietnamese_number(text) if lang == "vi" else text
+    return "-" if value is None or pd.isna(value) else format_number(value, lang, digits)
 
 
 def _points(value, lang: str) -> str:
@@ -879,10 +883,6 @@ def _indicator_text(key: str, value, lang: str) -> str:
     if key.endswith("_share"):
         return format_percent(value, lang)
     return _decimal(value, lang, 0)
-
-
-def _vietnamese_number(text: str) -> str:
-    return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
 
 
 def _format_column(values: pd.Series, kind: str | None, lang: str) -> pd.Series:

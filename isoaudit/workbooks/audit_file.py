@@ -33,7 +33,7 @@ from isoaudit.records.convert import to_datetime, to_text
 from isoaudit.records.grid import open_grid
 from isoaudit.records.header import find_header
 from isoaudit.records.vocabulary import canonical_words
-from isoaudit.safety import atomic_write, inside, safe_filename
+from isoaudit.safety import atomic_write, inside, restore_neutralised, safe_filename
 from isoaudit.schema import RESULTS
 from isoaudit.text import clean, fold, fold_series
 
@@ -50,7 +50,6 @@ NONCONFORMITIES = ("major", "minor")
 
 _LIST_FIELDS = ("auditors", "scope_clauses", "scope_processes")
 _DATE_FIELDS = ("start_date", "end_date")
-_NEUTRALISED = r"^'(?=[=+\-@\t\r\n\uff1d\uff0b\uff0d\uff20])"  # the apostrophe write_workbook adds
 _SEPARATORS = r"\s*[;\n]\s*"
 
 
@@ -416,7 +415,7 @@ def _read_plan(rows: list[list], file: str) -> AuditPlan:
 def _cell_text(cell) -> str:
     text, _ = to_text([cell if cell is not None else ""])
     value = text.iloc[0]
-    return "" if pd.isna(value) else re.sub(_NEUTRALISED, "", clean(value))
+    return "" if pd.isna(value) else restore_neutralised(clean(value))
 
 
 def _answer_aliases() -> dict[str, str]:
@@ -440,7 +439,7 @@ def _read_answers(rows: list[list], file: str) -> pd.DataFrame:
         if column == "answered_at":
             frame[column] = to_datetime(cells)[0].astype("datetime64[us]")
         else:
-            frame[column] = to_text(cells)[0].str.replace(_NEUTRALISED, "", regex=True).str.strip()
+            frame[column] = restore_neutralised(to_text(cells)[0]).str.strip()
     frame["row"] = range(first_row, first_row + len(body))
     frame = frame[frame[[c for c in ANSWER_COLUMNS if c in header.positions]].notna().any(axis=1)]
     words = frame["result"]

@@ -24,7 +24,7 @@ from isoaudit.findings import FINDING_COLUMNS, conform, flag_findings, merge_reg
 from isoaudit.i18n import check_lang, format_date, label
 from isoaudit.outputs.xlsx import SheetSpec, write_workbook
 from isoaudit.records.readers import read_record_file
-from isoaudit.safety import atomic_write, inside, safe_filename
+from isoaudit.safety import atomic_write, inside, restore_neutralised, safe_filename
 from isoaudit.schema import ACTION_STATUSES, FINDINGS, GRADES
 from isoaudit.schema import columns as kind_columns
 
@@ -32,7 +32,6 @@ OVERDUE_FILL = PatternFill("solid", fgColor="F8CBAD")
 REPEATED_FILL = PatternFill("solid", fgColor="FFE699")
 _COLUMNS = [c.name for c in FINDINGS]
 FINDINGS_FOLDER = "findings"
-_TEXT_NEUTRALISED = r"^'(?=[=+\-@\t\r\n\uff1d\uff0b\uff0d\uff20])"  # the apostrophe write_workbook adds
 
 
 @dataclass
@@ -72,7 +71,7 @@ def read_register(path, problems: list | None = None) -> pd.DataFrame:
         problems.extend(found)
     text_columns = [c.name for c in FINDINGS if c.kind == "text"]
     for column in text_columns:
-        frame[column] = frame[column].str.replace(_TEXT_NEUTRALISED, "", regex=True)
+        frame[column] = restore_neutralised(frame[column])
     return conform(frame[[c for c in kind_columns("findings") if c in FINDING_COLUMNS]])
 
 

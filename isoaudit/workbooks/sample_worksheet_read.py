@@ -22,6 +22,7 @@ from openpyxl import load_workbook
 from isoaudit.errors import WorksheetError
 from isoaudit.i18n import label
 from isoaudit.problems import ERROR, Problem
+from isoaudit.safety import restore_neutralised
 from isoaudit.workbooks.sample_format import (
     ANSWER_COLUMNS,
     ANSWERS,
@@ -34,7 +35,6 @@ from isoaudit.workbooks.sample_format import (
     stored,
 )
 
-_NEUTRALISED = re.compile(r"^'(?=[=+\-@\t\r\n\uff1d\uff0b\uff0d\uff20])")
 _ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?: (\d{2}):(\d{2}):\d{2})?$")
 
 
@@ -237,7 +237,7 @@ class _Reader:
 
 def _raw(key) -> str:
     """A dossier id as the records hold it (the control copy is neutralised against formulas)."""
-    return _NEUTRALISED.sub("", str(key))
+    return restore_neutralised(str(key))
 
 
 def _shown(text: str) -> str:
