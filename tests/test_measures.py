@@ -9,7 +9,7 @@ import pytest
 from isoaudit.evidence import compute_evidence
 from isoaudit.measures import MEASURES, UnitYear, procedures_for_level
 from isoaudit.records import load_records
-from isoaudit.review.assemble import assemble_review
+from isoaudit.review import assemble_review
 from tests.builders import write_sheet
 from tests.test_evidence import UNIT, write_records
 

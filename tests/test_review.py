@@ -12,7 +12,7 @@ from isoaudit.outputs.review_html import (
     table_html,
 )
 from isoaudit.records import load_records
-from isoaudit.review.assemble import SECTION_KEYS, assemble_review
+from isoaudit.review import SECTION_KEYS, assemble_review
 from isoaudit.synthetic import MARKUP_UNIT, make_sample
 from isoaudit.workbooks.decisions_workbook import (
     decisions_path,

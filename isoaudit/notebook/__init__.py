@@ -1,1 +1,12 @@
-"""What the notebooks import: the interactive audit form and the helpers that show a review section."""
+"""What the notebooks import, in one place: the interactive audit form and its report, the management-review
+pack and the helpers that show and save it."""
+from isoaudit.notebook.audit_form import in_frontend, open_audit
+from isoaudit.notebook.records_folder import find_records_folder
+from isoaudit.outputs.audit_report import render_report
+from isoaudit.outputs.review_files import save_review
+from isoaudit.outputs.review_html import show_header, show_section
+from isoaudit.records import load_records
+from isoaudit.review import assemble_review
+
+__all__ = ["assemble_review", "find_records_folder", "in_frontend", "load_records", "open_audit", "render_report",
+           "save_review", "show_header", "show_section"]
