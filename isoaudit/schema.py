@@ -19,107 +19,103 @@ class Column:
     personal: bool = False  # citizens' personal data: kept out of roll-ups
 
 
-def _cols(*specs: tuple) -> tuple[Column, ...]:
-    return tuple(Column(*spec) for spec in specs)
-
-
-UNITS = _cols(
-    ("unit_code", "text", True),
-    ("unit_name", "text", True),
-    ("level", "text", True),  # province, district, commune, ward
-    ("parent_code", "text"),
-    ("saturday_reception", "bool"),  # the one-stop counter receives dossiers on Saturday mornings
-    ("officers", "int"),  # one-stop officers, for the dossier load per officer
+UNITS = (
+    Column("unit_code", "text", required=True),
+    Column("unit_name", "text", required=True),
+    Column("level", "text", required=True),  # province, district, commune, ward
+    Column("parent_code", "text"),
+    Column("saturday_reception", "bool"),  # the one-stop counter receives dossiers on Saturday mornings
+    Column("officers", "int"),  # one-stop officers, for the dossier load per officer
 )
 
-PROCEDURES = _cols(
-    ("procedure_code", "text", True),
-    ("procedure_name", "text", True),
-    ("field", "text"),
-    ("level", "text"),
-    ("legal_days", "int", True),  # working days; 0 = same day
-    ("cutoff_time", "time"),  # same-day procedures: received after it, due the next working day
-    ("supplement_rule", "text"),  # pause (default) or restart: how waiting for a supplement counts
-    ("process_code", "text"),
-    ("process_version", "text"),
-    ("effective_date", "date"),  # of the internal process version
-    ("changed_date", "date"),  # the procedure's last amendment in the catalogue
-    ("fee", "text"),
+PROCEDURES = (
+    Column("procedure_code", "text", required=True),
+    Column("procedure_name", "text", required=True),
+    Column("field", "text"),
+    Column("level", "text"),
+    Column("legal_days", "int", required=True),  # working days; 0 = same day
+    Column("cutoff_time", "time"),  # same-day procedures: received after it, due the next working day
+    Column("supplement_rule", "text"),  # pause (default) or restart: how waiting for a supplement counts
+    Column("process_code", "text"),
+    Column("process_version", "text"),
+    Column("effective_date", "date"),  # of the internal process version
+    Column("changed_date", "date"),  # the procedure's last amendment in the catalogue
+    Column("fee", "text"),
 )
 
-DOSSIERS = _cols(
-    ("dossier_id", "text", True),
-    ("unit_code", "text"),  # from the column, else the file name, else the title rows
-    ("procedure_code", "text"),  # from the column, else matched to the catalogue by name
-    ("procedure_name", "text"),
-    ("applicant", "text", False, True),
-    ("applicant_contact", "text", False, True),
-    ("received_at", "datetime", True),
-    ("due_date", "date", True),  # the appointment written on the receipt
-    ("returned_date", "datetime"),  # empty while not returned
-    ("channel", "text"),
-    ("supplement_requested_at", "datetime"),
-    ("supplement_received_at", "datetime"),
-    ("apology_date", "date"),
-    ("new_due_date", "date"),
-    ("handling_agency", "text"),
-    ("transferred_date", "datetime"),
-    ("result_received_date", "datetime"),
-    ("officer", "text"),
-    ("note", "text"),
+DOSSIERS = (
+    Column("dossier_id", "text", required=True),
+    Column("unit_code", "text"),  # from the column, else the file name, else the title rows
+    Column("procedure_code", "text"),  # from the column, else matched to the catalogue by name
+    Column("procedure_name", "text"),
+    Column("applicant", "text", personal=True),
+    Column("applicant_contact", "text", personal=True),
+    Column("received_at", "datetime", required=True),
+    Column("due_date", "date", required=True),  # the appointment written on the receipt
+    Column("returned_date", "datetime"),  # empty while not returned
+    Column("channel", "text"),
+    Column("supplement_requested_at", "datetime"),
+    Column("supplement_received_at", "datetime"),
+    Column("apology_date", "date"),
+    Column("new_due_date", "date"),
+    Column("handling_agency", "text"),
+    Column("transferred_date", "datetime"),
+    Column("result_received_date", "datetime"),
+    Column("officer", "text"),
+    Column("note", "text"),
 )
 
-OBJECTIVES = _cols(
-    ("unit_code", "text"),  # from the column, else the file name
-    ("year", "int", True),
-    ("objective_id", "text"),
-    ("objective", "text", True),
-    ("indicator", "text"),
-    ("target", "text", True),  # as written, e.g. "≥ 98 %"
-    ("measure", "text"),  # a key isoaudit computes from records (e.g. on_time_rate), or empty
-    ("owner", "text"),
-    ("deadline", "date"),
-    ("actual", "text"),  # the manual result, when there is no measure key
+OBJECTIVES = (
+    Column("unit_code", "text"),  # from the column, else the file name
+    Column("year", "int", required=True),
+    Column("objective_id", "text"),
+    Column("objective", "text", required=True),
+    Column("indicator", "text"),
+    Column("target", "text", required=True),  # as written, e.g. "≥ 98 %"
+    Column("measure", "text"),  # a key isoaudit computes from records (e.g. on_time_rate), or empty
+    Column("owner", "text"),
+    Column("deadline", "date"),
+    Column("actual", "text"),  # the manual result, when there is no measure key
 )
 
 # Citizen satisfaction survey answers (phiếu khảo sát), one row per answer.
-SURVEYS = _cols(
-    ("unit_code", "text"),  # from the column, else the file name
-    ("survey_date", "date", True),
-    ("dossier_id", "text"),
-    ("procedure_code", "text"),
-    ("procedure_name", "text"),
-    ("rating", "text", True),  # very_satisfied, satisfied, neutral, dissatisfied (see vocabulary.csv)
-    ("comment", "text"),
-    ("respondent", "text", False, True),
+SURVEYS = (
+    Column("unit_code", "text"),  # from the column, else the file name
+    Column("survey_date", "date", required=True),
+    Column("dossier_id", "text"),
+    Column("procedure_code", "text"),
+    Column("procedure_name", "text"),
+    Column("rating", "text", required=True),  # very_satisfied, satisfied, neutral, dissatisfied (see vocabulary.csv)
+    Column("comment", "text"),
+    Column("respondent", "text", personal=True),
 )
 
 # Citizens' feedback, recommendations and complaints (phản ánh, kiến nghị) and how they were handled.
-FEEDBACK = _cols(
-    ("unit_code", "text"),
-    ("feedback_id", "text", True),
-    ("received_date", "date", True),
-    ("channel", "text"),
-    ("feedback_type", "text"),  # feedback, recommendation, complaint (see vocabulary.csv)
-    ("content", "text", True),
-    ("procedure_name", "text"),
-    ("due_date", "date"),  # the date a reply was due, when the agency set one
-    ("handled_date", "date"),  # empty while not handled
-    ("result", "text"),
-    ("citizen", "text", False, True),
+FEEDBACK = (
+    Column("unit_code", "text"),
+    Column("feedback_id", "text", required=True),
+    Column("received_date", "date", required=True),
+    Column("channel", "text"),
+    Column("feedback_type", "text"),  # feedback, recommendation, complaint (see vocabulary.csv)
+    Column("content", "text", required=True),
+    Column("procedure_name", "text"),
+    Column("due_date", "date"),  # the date a reply was due, when the agency set one
+    Column("handled_date", "date"),  # empty while not handled
+    Column("result", "text"),
+    Column("citizen", "text", personal=True),
 )
 
 # Decisions of a management review (9.3.3), filled by the chair; next year's review reads them as input (a).
-DECISIONS = _cols(
-    ("unit_code", "text"),
-    ("year", "int", True),  # the year of the review that took the decision
-    ("decision_id", "text", True),
-    ("decision", "text", True),
-    ("category", "text"),  # improvement, qms_change, resources (see vocabulary.csv)
-    ("owner", "text"),
-    ("deadline", "date"),
-    ("status", "text"),  # open, in_progress, done, cancelled (see vocabulary.csv)
-    ("result", "text"),
+DECISIONS = (
+    Column("unit_code", "text"),
+    Column("year", "int", required=True),  # the year of the review that took the decision
+    Column("decision_id", "text", required=True),
+    Column("decision", "text", required=True),
+    Column("category", "text"),  # improvement, qms_change, resources (see vocabulary.csv)
+    Column("owner", "text"),
+    Column("deadline", "date"),
+    Column("status", "text"),  # open, in_progress, done, cancelled (see vocabulary.csv)
+    Column("result", "text"),
 )
 
 KINDS: dict[str, tuple[Column, ...]] = {
@@ -166,25 +162,25 @@ def column(kind: str, name: str) -> Column:
 
 # Findings register (clause 10.2): every nonconformity, observation or improvement opportunity with its
 # corrective-action life. Written by audits and by the sample worksheet evaluation; read back the same way.
-FINDINGS = _cols(
-    ("finding_id", "text", True),
-    ("audit_id", "text"),
-    ("unit_code", "text", True),
-    ("clause", "text", True),  # ISO 9001:2015 clause number, e.g. "8.5.1"
-    ("grade", "text", True),  # major, minor, observation, improvement (see GRADES)
-    ("description", "text", True),
-    ("evidence", "text"),
-    ("dossier_ids", "text"),  # dossiers involved, separated by "; "
-    ("source", "text"),  # checklist, sample, manual
-    ("raised_date", "date"),
-    ("correction", "text"),
-    ("root_cause", "text"),
-    ("corrective_action", "text"),
-    ("owner", "text"),
-    ("deadline", "date"),
-    ("status", "text"),  # open, in_progress, done, verified_effective, not_effective (see ACTION_STATUSES)
-    ("verification_date", "date"),
-    ("verification_result", "text"),
+FINDINGS = (
+    Column("finding_id", "text", required=True),
+    Column("audit_id", "text"),
+    Column("unit_code", "text", required=True),
+    Column("clause", "text", required=True),  # ISO 9001:2015 clause number, e.g. "8.5.1"
+    Column("grade", "text", required=True),  # major, minor, observation, improvement (see GRADES)
+    Column("description", "text", required=True),
+    Column("evidence", "text"),
+    Column("dossier_ids", "text"),  # dossiers involved, separated by "; "
+    Column("source", "text"),  # checklist, sample, manual
+    Column("raised_date", "date"),
+    Column("correction", "text"),
+    Column("root_cause", "text"),
+    Column("corrective_action", "text"),
+    Column("owner", "text"),
+    Column("deadline", "date"),
+    Column("status", "text"),  # open, in_progress, done, verified_effective, not_effective (see ACTION_STATUSES)
+    Column("verification_date", "date"),
+    Column("verification_result", "text"),
 )
 KINDS["findings"] = FINDINGS
 

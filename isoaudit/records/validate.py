@@ -6,6 +6,7 @@ file is used. Problems that make a whole file unusable are errors and are raised
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -13,6 +14,26 @@ import pandas as pd
 from isoaudit import schema
 from isoaudit.problems import WARNING, Problem
 from isoaudit.text import fold_series
+
+
+class Rule(NamedTuple):
+    """A row check: the problem ``code``, the rows that fail (``mask``), the column named in the message and
+    whether a failing row is set aside (``excludes``) or kept with a warning."""
+
+    code: str
+    mask: object  # boolean array-like, one per row
+    column: str
+    excludes: bool
+
+
+def exclude(code: str, mask, column: str) -> Rule:
+    """A rule whose failing rows are set aside, with ``code`` as their reason."""
+    return Rule(code, mask, column, excludes=True)
+
+
+def flag(code: str, mask, column: str) -> Rule:
+    """A rule whose failing rows are kept, with a warning."""
+    return Rule(code, mask, column, excludes=False)
 
 
 @dataclass
@@ -26,8 +47,8 @@ class Checked:
 
 def check_units(units: pd.DataFrame, labels: dict | None = None) -> Checked:
     rules = [
-        ("missing_value", units["unit_code"].isna() | units["unit_name"].isna(), True, "unit_code"),
-        ("duplicate_id", _later_duplicates(units, ["unit_code"]), True, "unit_code"),
+        exclude("missing_value", units["unit_code"].isna() | units["unit_name"].isna(), "unit_code"),
+        exclude("duplicate_id", _later_duplicates(units, ["unit_code"]), "unit_code"),
     ]
     return _apply(units, rules, labels)
 
@@ -35,20 +56,20 @@ def check_units(units: pd.DataFrame, labels: dict | None = None) -> Checked:
 def check_procedures(procedures: pd.DataFrame, labels: dict | None = None) -> Checked:
     days = procedures["legal_days"]
     rules = [
-        ("missing_value", procedures["procedure_code"].isna(), True, "procedure_code"),
-        ("duplicate_id", _later_duplicates(procedures, ["procedure_code"]), True, "procedure_code"),
-        ("missing_legal_days", days.isna(), False, "legal_days"),
-        ("negative_time", (days < 0).fillna(False), True, "legal_days"),
+        exclude("missing_value", procedures["procedure_code"].isna(), "procedure_code"),
+        exclude("duplicate_id", _later_duplicates(procedures, ["procedure_code"]), "procedure_code"),
+        flag("missing_legal_days", days.isna(), "legal_days"),
+        exclude("negative_time", (days < 0).fillna(False), "legal_days"),
     ]
     return _apply(procedures, rules, labels)
 
 
 def check_objectives(objectives: pd.DataFrame, labels: dict | None = None) -> Checked:
     rules = [
-        ("missing_value", objectives["objective"].isna(), True, "objective"),
-        ("missing_target", objectives["target"].isna(), False, "target"),
-        ("missing_value", objectives["year"].isna(), True, "year"),
-        ("unknown_unit_code", objectives["unit_code"].isna(), True, "unit_code"),
+        exclude("missing_value", objectives["objective"].isna(), "objective"),
+        flag("missing_target", objectives["target"].isna(), "target"),
+        exclude("missing_value", objectives["year"].isna(), "year"),
+        exclude("unknown_unit_code", objectives["unit_code"].isna(), "unit_code"),
     ]
     return _apply(objectives, rules, labels)
 
@@ -60,29 +81,28 @@ def check_dossiers(dossiers: pd.DataFrame, unreadable: set, labels: dict | None 
     requested = dossiers["supplement_requested_at"]
     supplied = dossiers["supplement_received_at"]
     rules = [
-        ("missing_value", dossiers["dossier_id"].isna(), True, "dossier_id"),
-        ("missing_value", _missing_not_reported(dossiers, "received_at", unreadable), True, "received_at"),
+        exclude("missing_value", dossiers["dossier_id"].isna(), "dossier_id"),
+        exclude("missing_value", _missing_not_reported(dossiers, "received_at", unreadable), "received_at"),
         # A date that could not be read would make a returned dossier look overdue, or a pause vanish.
-        ("unreadable_excluded", _reported(dossiers, "received_at", unreadable), True, "received_at"),
-        ("unreadable_excluded", _reported(dossiers, "returned_date", unreadable), True, "returned_date"),
-        ("unreadable_excluded", _reported(dossiers, "supplement_requested_at", unreadable), True,
-         "supplement_requested_at"),
-        ("unreadable_excluded", _reported(dossiers, "supplement_received_at", unreadable), True,
-         "supplement_received_at"),
-        ("missing_procedure", dossiers["procedure_code"].isna() & dossiers["procedure_name"].isna(), True,
-         "procedure_name"),
-        ("returned_before_received", (returned < received).fillna(False), True, "returned_date"),
-        ("due_before_received", (dossiers["due_date"] < received).fillna(False), False, "due_date"),
-        ("supplement_before_request", (supplied < requested).fillna(False), True, "supplement_received_at"),
-        ("supplement_before_received", (requested.dt.normalize() < received).fillna(False), False,
-         "supplement_requested_at"),
-        ("new_due_before_due", (dossiers["new_due_date"] < dossiers["due_date"]).fillna(False), False,
-         "new_due_date"),
+        exclude("unreadable_excluded", _reported(dossiers, "received_at", unreadable), "received_at"),
+        exclude("unreadable_excluded", _reported(dossiers, "returned_date", unreadable), "returned_date"),
+        exclude("unreadable_excluded", _reported(dossiers, "supplement_requested_at", unreadable),
+                "supplement_requested_at"),
+        exclude("unreadable_excluded", _reported(dossiers, "supplement_received_at", unreadable),
+                "supplement_received_at"),
+        exclude("missing_procedure", dossiers["procedure_code"].isna() & dossiers["procedure_name"].isna(),
+                "procedure_name"),
+        exclude("returned_before_received", (returned < received).fillna(False), "returned_date"),
+        flag("due_before_received", (dossiers["due_date"] < received).fillna(False), "due_date"),
+        exclude("supplement_before_request", (supplied < requested).fillna(False), "supplement_received_at"),
+        flag("supplement_before_received", (requested.dt.normalize() < received).fillna(False),
+             "supplement_requested_at"),
+        flag("new_due_before_due", (dossiers["new_due_date"] < dossiers["due_date"]).fillna(False), "new_due_date"),
     ]
     first = _apply(dossiers, rules, labels)
     # Duplicates are judged among usable rows: a row excluded for its dates does not hide a later good one.
-    second = _apply(first.kept, [("duplicate_id", _later_duplicates(first.kept, ["unit_code", "dossier_id"]), True,
-                                  "dossier_id")], labels)
+    duplicates = exclude("duplicate_id", _later_duplicates(first.kept, ["unit_code", "dossier_id"]), "dossier_id")
+    second = _apply(first.kept, [duplicates], labels)
     excluded = pd.concat([first.excluded, second.excluded], ignore_index=True)
     return Checked(second.kept, excluded, first.problems + second.problems)
 
@@ -93,13 +113,13 @@ ID_COLUMNS = {"feedback": ["feedback_id"], "decisions": ["year", "decision_id"],
 
 def check_required(frame: pd.DataFrame, kind: str, labels: dict | None = None) -> Checked:
     """Rows missing a required value are excluded; so is a row repeating the id of an earlier one."""
-    rules = [("missing_value", frame[c].isna(), True, c) for c in schema.required(kind)]
+    rules = [exclude("missing_value", frame[c].isna(), c) for c in schema.required(kind)]
     first = _apply(frame, rules, labels)
     ids = ID_COLUMNS.get(kind)
     if not ids:
         return first
     keys = (["unit_code"] if "unit_code" in frame else []) + ids
-    second = _apply(first.kept, [("duplicate_id", _later_duplicates(first.kept, keys), True, ids[-1])], labels)
+    second = _apply(first.kept, [exclude("duplicate_id", _later_duplicates(first.kept, keys), ids[-1])], labels)
     return Checked(second.kept, pd.concat([first.excluded, second.excluded], ignore_index=True),
                    first.problems + second.problems)
 
@@ -138,7 +158,7 @@ def _apply(frame: pd.DataFrame, rules, labels: dict | None) -> Checked:
     problems: list[Problem] = []
     excluded = np.zeros(len(frame), dtype=bool)
     reason = pd.Series(pd.NA, index=frame.index, dtype="string")
-    for code, mask, exclude, column in rules:
+    for code, mask, column, exclude in rules:
         mask = np.asarray(mask, dtype=bool)
         if not mask.any():
             continue
