@@ -18,16 +18,13 @@ from isoaudit.cli import main
 from isoaudit.measures import worst_procedures
 from isoaudit.outputs.rollup import write_rollup
 from isoaudit.records import load_records
-from isoaudit.synthetic import make_sample
 
 UNITS = ["08023", "08029", "08035"]  # two official books and one that the test breaks
 
 
 @pytest.fixture(scope="module")
-def district(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("district") / "records"
-    make_sample(folder, scale=0.1)
-    return folder
+def district(small_district):
+    return small_district
 
 
 @pytest.mark.slow

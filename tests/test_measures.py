@@ -17,13 +17,8 @@ REPOSITORY = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
-def records(tmp_path_factory):
-    return load_records(write_records(tmp_path_factory.mktemp("commune")))
-
-
-@pytest.fixture(scope="module")
-def sample_records():
-    return load_records(REPOSITORY / "sample_records")
+def records(commune_records):
+    return commune_records
 
 
 def test_dossier_figures_and_their_scope(records):

@@ -13,7 +13,7 @@ from isoaudit.outputs.review_html import (
 )
 from isoaudit.records import load_records
 from isoaudit.review import SECTION_KEYS, assemble_review
-from isoaudit.synthetic import MARKUP_UNIT, make_sample
+from isoaudit.synthetic import MARKUP_UNIT
 from isoaudit.workbooks.decisions_workbook import (
     decisions_path,
     write_decisions_template,
@@ -286,11 +286,9 @@ def test_text_from_the_records_is_escaped(pack):
 
 
 @pytest.fixture(scope="module")
-def sample_pack(tmp_path_factory):
+def sample_pack(small_district):
     """The sample district (small scale), reviewed for the commune the notebook opens by default."""
-    folder = tmp_path_factory.mktemp("sample") / "records"
-    make_sample(folder, scale=0.1)
-    return assemble_review(load_records(folder), MARKUP_UNIT, 2025)
+    return assemble_review(load_records(small_district), MARKUP_UNIT, 2025)
 
 
 def test_sample_district_has_every_review_input(sample_pack):

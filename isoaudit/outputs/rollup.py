@@ -80,10 +80,16 @@ def _page_rows(batch, table: pd.DataFrame, lang: str) -> list[dict]:
         rows.append({**figures, "links": links, "ok": result.ok, "shown": shown,
                      "on_time": shown["on_time_rate"],
                      "status_text": label(f"batch.status.{result.status}", lang),
-                     "audit_text": label(f"batch.audit.{figures.get('audit_status') or 'none'}", lang,
+                     "audit_text": label(f"batch.audit.{_audit_status(figures)}", lang,
                                          answered=_int(figures.get("audit_answered")),
                                          total=_int(figures.get("audit_total")))})
     return rows
+
+
+def _audit_status(figures: dict) -> str:
+    """The unit's audit status code; ``none`` when the unit's run gave none (a failed unit)."""
+    status = figures.get("audit_status")
+    return status if isinstance(status, str) else "none"
 
 
 def _relative(path: Path, root: Path) -> str:
