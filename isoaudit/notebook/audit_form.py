@@ -28,7 +28,8 @@ from isoaudit.findings import (
 from isoaudit.i18n import check_lang, label
 from isoaudit.measures import latest_year
 from isoaudit.notebook.records_folder import find_records_folder
-from isoaudit.outputs.audit_report import conflicts_html
+from isoaudit.outputs.audit_report import conflicts_table
+from isoaudit.outputs.templates import render
 from isoaudit.records import load_records
 from isoaudit.records.units import default_unit, known_unit_code
 from isoaudit.schema import RESULTS
@@ -53,7 +54,6 @@ from isoaudit.workbooks.findings_register import (
 )
 
 DEFAULT_AUDIT_PREFIX = "DGNB"  # đánh giá nội bộ
-_STATUS_COLOURS = {"ok": "#2e7d32", "attention": "#c62828", "no_data": "#757575"}
 
 
 def open_audit(records, unit: str | None = None, audit_id: str | None = None, checklist=None,
@@ -365,19 +365,14 @@ class _View:
             lines.append(label("audit.form.not_saved", lang, file=self.form.path.name))
         if self.form.merged_count:
             lines.append(label("audit.form.merged", lang, taken=self.form.merged_count))
-        if len(self.form.conflicts):
-            lines.append(conflicts_html(self.form.conflicts, lang))
-        from html import escape
-
-        self.status.value = "<br>".join(line if line.startswith("<") else escape(line) for line in lines)
+        conflicts = conflicts_table(self.form.conflicts, lang) if len(self.form.conflicts) else None
+        self.status.value = render("audit_form_status.html.j2", lines=lines, conflicts=conflicts)
 
     def _write_register(self, _button=None):
-        from html import escape
-
         update = self.form.write_findings()
-        self.status.value = escape(label("audit.form.register_done", self.form.lang, file=update.path.name,
-                                         added=len(update.added), filled=len(update.filled),
-                                         withdrawn=len(update.withdrawn)))
+        done = label("audit.form.register_done", self.form.lang, file=update.path.name, added=len(update.added),
+                     filled=len(update.filled), withdrawn=len(update.withdrawn))
+        self.status.value = render("audit_form_status.html.j2", lines=[done], conflicts=None)
 
 
 @dataclass
@@ -395,16 +390,10 @@ class _ItemRow:
 
 def _item_html(row: _ItemRow, lang: str) -> str:
     """The item's question, what to look for and its automatic evidence, escaped (checklists are edited)."""
-    from html import escape
-
-    parts = [f"<b>{escape(_text(row.id))}</b> {escape(_text(row.question))}"]
-    if _text(row.look_for):
-        parts.append(f"<i>{escape(label('audit.form.look_for', lang))}:</i> {escape(_text(row.look_for))}")
-    if _text(row.auto_text):
-        colour = _STATUS_COLOURS.get(_text(row.auto_status), "#000")
-        parts.append(f"<span style='color:{colour}'><b>{escape(label('audit.form.auto_evidence', lang))}:</b> "
-                     f"{escape(_text(row.auto_text))}</span>")
-    return "<br>".join(parts)
+    return render("audit_item.html.j2", id=_text(row.id), question=_text(row.question),
+                  look_for=_text(row.look_for), look_for_label=label("audit.form.look_for", lang),
+                  auto_text=_text(row.auto_text), auto_status=_text(row.auto_status),
+                  auto_evidence_label=label("audit.form.auto_evidence", lang))
 
 
 def _get(frame: pd.DataFrame, key, column):

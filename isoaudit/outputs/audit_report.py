@@ -1,7 +1,8 @@
 """The audit report a notebook run with nobody at the keyboard shows: plan, results, evidence, findings.
 
-``render_report(form)`` returns one HTML fragment (display it with ``IPython.display.HTML``), built with
-jinja2 with autoescaping on: every text comes from spreadsheets people typed, so none is trusted as markup.
+``render_report(form)`` returns one HTML fragment (display it with ``IPython.display.HTML``) from the
+template ``audit_report.html.j2``, escaped: every text comes from spreadsheets people typed, so none is
+trusted as markup. This module gathers the values; the markup and its style live in the templates.
 Sections: 1 the plan, 2 the count of each result, 3 the answers clause by clause (clauses with no answer
 listed on one line), 4 the automatic evidence of every key, 5 the audit's findings with their corrective
 actions and flags from the register; and the items two auditors answered differently, when there are any.
@@ -9,14 +10,13 @@ actions and flags from the register; and the items two auditors answered differe
 from __future__ import annotations
 
 from datetime import date
-from functools import cache
 
 import pandas as pd
-from jinja2 import Environment
 
 from isoaudit.checklist import evidence_keys
 from isoaudit.findings import grade_label, status_label
 from isoaudit.i18n import format_date, format_percent, label
+from isoaudit.outputs.templates import render
 from isoaudit.schema import RESULTS
 from isoaudit.workbooks.audit_file import PLAN_FIELDS, result_label
 from isoaudit.workbooks.findings_register import register_path
@@ -25,69 +25,6 @@ FINDING_REPORT_COLUMNS = ("finding_id", "clause", "grade", "description", "evide
                           "corrective_action", "owner", "deadline", "status", "flags")
 ITEMS_SHOWN = 10  # evidence details listed in the report; the rest are counted
 _STATUS_CLASS = {"ok": "ok", "attention": "attention", "no_data": "nodata"}
-
-_STYLE = """
-<style>
-.isoaudit-report table { border-collapse: collapse; margin: 4px 0 12px 0; }
-.isoaudit-report th, .isoaudit-report td { border: 1px solid #ccc; padding: 3px 6px; vertical-align: top;
-  text-align: left; }
-.isoaudit-report th { background: #ddebf7; }
-.isoaudit-report .ok { color: #2e7d32; } .isoaudit-report .attention { color: #c62828; font-weight: bold; }
-.isoaudit-report .nodata { color: #757575; } .isoaudit-report .nc { color: #c62828; font-weight: bold; }
-</style>
-"""
-
-_REPORT = """
-<div class="isoaudit-report">
-<h2>{{ title }}</h2>
-<p><b>{{ subtitle }}</b><br>{{ generated }}</p>
-
-<h3>{{ headings.plan }}</h3>
-<table>{% for name, value in plan %}<tr><th>{{ name }}</th><td>{{ value }}</td></tr>{% endfor %}</table>
-
-<h3>{{ headings.summary }}</h3>
-{% if not exists %}<p>{{ no_record }}</p>{% endif %}
-<p>{{ progress }}</p>
-<table><tr><th>{{ cols.result }}</th><th>{{ cols.count }}</th></tr>
-{% for name, count, css in summary %}<tr><td class="{{ css }}">{{ name }}</td><td>{{ count }}</td></tr>{% endfor %}
-</table>
-
-<h3>{{ headings.answers }}</h3>
-{% if not clauses %}<p>{{ no_answers }}</p>{% endif %}
-{% for clause in clauses %}
-<h4>{{ clause.clause }} {{ clause.title }}</h4>
-<table><tr>{% for header in answer_headers %}<th>{{ header }}</th>{% endfor %}</tr>
-{% for row in clause.rows %}<tr>{% for cell in row.cells %}<td{% if loop.index == 3 and row.nc %} class="nc"{% endif %}>{{ cell }}</td>{% endfor %}</tr>{% endfor %}
-</table>
-{% endfor %}
-{% if unanswered_clauses %}<p><i>{{ unanswered_label }}:</i> {{ unanswered_clauses }}</p>{% endif %}
-
-<h3>{{ headings.evidence }}</h3>
-<table><tr>{% for header in evidence_headers %}<th>{{ header }}</th>{% endfor %}</tr>
-{% for row in evidence %}<tr><td>{{ row.key }}</td><td>{{ row.description }}</td><td>{{ row.text }}</td>
-<td class="{{ row.css }}">{{ row.status }}</td><td>{{ row.details }}</td></tr>{% endfor %}
-</table>
-
-<h3>{{ headings.findings }}</h3>
-{% if findings %}
-<table><tr>{% for header in finding_headers %}<th>{{ header }}</th>{% endfor %}</tr>
-{% for row in findings %}<tr>{% for cell in row.cells %}<td{% if loop.last and cell %} class="attention"{% endif %}>{{ cell }}</td>{% endfor %}</tr>{% endfor %}
-</table>
-{% else %}<p>{{ no_findings }}</p>{% endif %}
-<p>{{ register_note }}</p>
-{% if conflicts %}{{ conflicts }}{% endif %}
-</div>
-"""
-
-_CONFLICTS = """
-<div class="isoaudit-report">
-<h4>{{ heading }}</h4>
-<table><tr>{% for header in headers %}<th>{{ header }}</th>{% endfor %}</tr>
-{% for row in rows %}<tr>{% for cell in row %}<td>{{ cell }}</td>{% endfor %}</tr>{% endfor %}
-</table>
-</div>
-"""
-
 
 def render_report(form, lang: str | None = None) -> str:
     """The audit report of ``form`` (an ``isoaudit.notebook.audit_form.AuditForm``) as an HTML fragment."""
@@ -122,14 +59,20 @@ def render_report(form, lang: str | None = None) -> str:
         "register_note": label("audit.report.register_note", lang,
                                file=str(register_path(form.folder, plan.unit_code))),
         "unanswered_label": label("audit.report.unanswered", lang),
-        "conflicts": conflicts_html(form.conflicts, lang) if len(form.conflicts) else "",
+        "conflicts": conflicts_table(form.conflicts, lang) if len(form.conflicts) else None,
     }
     context["clauses"], context["unanswered_clauses"] = _clause_sections(form, lang)
-    return _STYLE + _template("report").render(**context)
+    return render("audit_report.html.j2", **context)
 
 
 def conflicts_html(conflicts: pd.DataFrame, lang: str = "vi") -> str:
     """The items two auditors answered differently, both answers side by side (an HTML fragment)."""
+    return render("audit_conflicts.html.j2", conflicts=conflicts_table(conflicts, lang))
+
+
+def conflicts_table(conflicts: pd.DataFrame, lang: str = "vi") -> dict:
+    """What ``audit_conflicts.html.j2`` shows as ``conflicts``: ``heading``, ``headers`` and ``rows`` (lists of
+    plain text cells), so the report and the audit form include that template rather than a rendered string."""
     mine, theirs = label("audit.report.col.mine", lang), label("audit.report.col.theirs", lang)
     headers = [label("audit.col.id", lang), label("audit.col.question", lang)] + [
         f"{label(f'audit.col.{c}', lang)} ({side})" for side in (mine, theirs)
@@ -141,14 +84,7 @@ def conflicts_html(conflicts: pd.DataFrame, lang: str = "vi") -> str:
                      _text(row.auditor_mine),
                      result_label(row.result_theirs, lang), _text(row.evidence_theirs), _text(row.notes_theirs),
                      _text(row.auditor_theirs)])
-    return _template("conflicts").render(heading=label("audit.report.conflicts", lang), headers=headers, rows=rows)
-
-
-@cache
-def _template(name: str):
-    # Autoescape on: answers, notes and register cells are typed by people and may hold markup.
-    environment = Environment(autoescape=True, trim_blocks=True, lstrip_blocks=True)
-    return environment.from_string({"report": _REPORT, "conflicts": _CONFLICTS}[name])
+    return {"heading": label("audit.report.conflicts", lang), "headers": headers, "rows": rows}
 
 
 def _plan_rows(plan, lang: str) -> list[tuple[str, str]]:

@@ -9,10 +9,10 @@ import os
 from pathlib import Path
 
 import pandas as pd
-from jinja2 import Environment, PackageLoader, select_autoescape
 
 from isoaudit import __version__
 from isoaudit.i18n import format_date, format_percent, label, message
+from isoaudit.outputs.templates import render
 from isoaudit.outputs.xlsx import SheetSpec, write_workbook
 from isoaudit.safety import atomic_write
 
@@ -39,7 +39,7 @@ def write_rollup(batch, worst: pd.DataFrame, lang: str = "vi") -> Path:
         label("batch.sheet.worst", lang): SheetSpec(worst, _headers(worst, lang),
                                                     percent_columns=("on_time_rate",)),
     })
-    page = _environment().get_template("rollup.html.j2").render(
+    page = render("rollup.html.j2",
         t=lambda key, **params: label(f"batch.{key}", lang, **params), lang=lang, year=batch.year,
         rows=_page_rows(batch, table, lang), heatmap=heatmap, heat_max=max(int(heatmap.to_numpy().max()), 1)
         if heatmap.size else 1, worst=_shown_worst(worst, lang), version=__version__,
@@ -128,8 +128,3 @@ def _int(value) -> int:
 
 def _clause_key(clause: str) -> tuple:
     return tuple(int(p) if p.isdigit() else 0 for p in str(clause).split("."))
-
-
-def _environment() -> Environment:
-    # Autoescape: unit and procedure names come from spreadsheets and are untrusted.
-    return Environment(loader=PackageLoader("isoaudit", "templates"), autoescape=select_autoescape(["html", "j2"]))
