@@ -141,10 +141,12 @@ def _attention_if(condition: bool) -> str:
     return ATTENTION if condition else OK
 
 
-def _from_figure(measure: str, attention: str | None = "count", **params: str) -> Callable[[UnitYear], _Found]:
+def _from_figure(measure: str, attention: str | None = "count", none_code: str = "",
+                 **params: str) -> Callable[[UnitYear], _Found]:
     """A key worded from one figure of ``measures``: it needs attention when its ``attention`` (``count`` or
-    one of its details; None: never) is above 0. ``params`` name the message's placeholders after the
-    figure's ``value``, ``count`` or ``base``, or one of its details."""
+    one of its details; None: never) is above 0, and is worded by ``none_code`` when its count is 0 (if
+    given). ``params`` name the message's placeholders after the figure's ``value``, ``count`` or ``base``,
+    or one of its details."""
     def compute(context: UnitYear) -> _Found:
         figure = context.figure(measure)
         if not figure.available:
@@ -152,7 +154,8 @@ def _from_figure(measure: str, attention: str | None = "count", **params: str) -
         values = {name: getattr(figure, source) if source in ("value", "count", "base") else figure.details[source]
                   for name, source in params.items()}
         flagged = attention is not None and (figure.count if attention == "count" else figure.details[attention]) > 0
-        return _Found(_attention_if(flagged), figure.value, params=values, items=figure.items)
+        code = none_code if none_code and not figure.count else ""
+        return _Found(_attention_if(flagged), figure.value, code=code, params=values, items=figure.items)
     return compute
 
 
@@ -258,37 +261,7 @@ def _on_time_rate(context: UnitYear) -> _Found:
                           "unjudged": figure.details["unjudged"]}, items=figure.items)
 
 
-def _overdue(context: UnitYear) -> _Found:
-    figure = context.figure("overdue_count")
-    if not figure.available:
-        return _missing(figure)
-    code = "" if figure.count else "audit.evidence.overdue_dossiers_none"
-    return _Found(_attention_if(figure.count > 0), figure.value, code=code,
-                  params={"count": figure.count, "longest": figure.details.get("longest", 0)}, items=figure.items)
-
-
 # ---- findings, surveys, feedback, reviews ------------------------------------------------------------------
-def _actions_unverified(context: UnitYear) -> _Found:
-    findings = context.findings
-    if findings.empty:
-        return _Found(NO_DATA, code="measures.missing.no_findings")
-    unverified = findings[findings["unverified"].to_numpy(bool)]
-    return _Found(_attention_if(len(unverified) > 0), float(len(unverified)),
-                  params={"count": len(unverified), "nonconformities": int(findings["nonconformity"].sum())},
-                  items=unverified["finding_id"].tolist())
-
-
-def _repeated(context: UnitYear) -> _Found:
-    findings = context.findings
-    if findings.empty:
-        return _Found(NO_DATA, code="measures.missing.no_findings")
-    repeated = findings[findings["repeated"].to_numpy(bool)]
-    return _Found(_attention_if(len(repeated) > 0), float(len(repeated)),
-                  code="" if len(repeated) else "audit.evidence.repeated_findings_none",
-                  params={"count": len(repeated), "clauses": ", ".join(sorted(set(repeated["clause"].dropna())))},
-                  items=repeated["finding_id"].tolist())
-
-
 def _feedback(context: UnitYear) -> _Found:
     figure = context.figure("feedback_late_count")
     if not figure.available:
@@ -320,7 +293,8 @@ _KEYS: dict[str, Callable[[UnitYear], _Found]] = {
     "process_coverage": _coverage,
     "process_versions_current": _versions_current,
     "on_time_rate": _on_time_rate,
-    "overdue_dossiers": _overdue,
+    "overdue_dossiers": _from_figure("overdue_count", none_code="audit.evidence.overdue_dossiers_none",
+                                     count="count", longest="longest"),
     "late_without_apology": _from_figure("late_without_apology_count", count="count", late="late"),
     "appointment_beyond_legal": _from_figure("appointment_beyond_legal_count", count="count", judged="base"),
     "supplement_requests": _from_figure("supplement_rate", "after_due", rate="value", count="count", received="base",
@@ -328,8 +302,10 @@ _KEYS: dict[str, Callable[[UnitYear], _Found]] = {
     "dossiers_per_officer": _from_figure("dossiers_per_officer_day", None, value="value", received="count",
                                          officers="officers", days="days"),
     "corrective_actions_overdue": _from_figure("corrective_actions_overdue_count", count="count", actions="actions"),
-    "corrective_actions_unverified": _actions_unverified,
-    "repeated_findings": _repeated,
+    "corrective_actions_unverified": _from_figure("unverified_actions_count", count="count",
+                                                  nonconformities="nonconformities"),
+    "repeated_findings": _from_figure("repeated_findings_count", none_code="audit.evidence.repeated_findings_none",
+                                      count="count", clauses="clauses"),
     "satisfaction_rate": _from_figure("satisfaction_rate", "dissatisfied", rate="value", answers="base",
                                       satisfied="count", dissatisfied="dissatisfied"),
     "feedback_handling": _feedback,

@@ -81,6 +81,8 @@ MEASURES: dict[str, Measure] = {m.key: m for m in (
     Measure("process_coverage", PERCENT, True, 0.01),  # procedures with an internal process / procedures
     Measure("outdated_process_count", COUNT, False, 0),  # processes older than the procedure's latest change
     Measure("corrective_actions_overdue_count", COUNT, False, 0),  # past deadline, not finished
+    Measure("unverified_actions_count", COUNT, False, 0),  # nonconformities done but not verified
+    Measure("repeated_findings_count", COUNT, False, 0),  # nonconformities repeating an earlier audit's
     Measure("review_actions_done_rate", PERCENT, True, 0.01),  # previous review's decisions done / decided
     Measure("dossiers_per_officer_day", RATE_PER_DAY, False, 0.5),  # received / officers / working days
 )}
@@ -512,6 +514,23 @@ class UnitYear:
         return Figure("corrective_actions_overdue_count", float(len(overdue)), "findings", len(overdue),
                       len(findings), items=_ids(overdue["finding_id"]),
                       details={"actions": int(findings["corrective_action"].notna().sum())})
+
+    def _flagged_findings(self, key: str, flag: str, **details) -> Figure:
+        findings = self.findings
+        if findings.empty:
+            return Figure(key, None, "findings", missing="no_findings")
+        flagged = findings[findings[flag].to_numpy(bool)]
+        return Figure(key, float(len(flagged)), "findings", len(flagged), len(findings),
+                      items=_ids(flagged["finding_id"]), details={name: compute(findings, flagged)
+                                                                  for name, compute in details.items()})
+
+    def _unverified_actions_count(self) -> Figure:
+        return self._flagged_findings("unverified_actions_count", "unverified",
+                                      nonconformities=lambda all_, _: int(all_["nonconformity"].sum()))
+
+    def _repeated_findings_count(self) -> Figure:
+        return self._flagged_findings("repeated_findings_count", "repeated",
+                                      clauses=lambda _, rows: ", ".join(sorted(set(rows["clause"].dropna()))))
 
     def _review_actions_done_rate(self) -> Figure:
         carried = self.carried

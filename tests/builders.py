@@ -5,6 +5,7 @@ import datetime as dt
 import unicodedata
 from pathlib import Path
 
+import pandas as pd
 from openpyxl import Workbook
 
 OFFICIAL_HEADER_TOP = ["STT", "Mã hồ sơ", "Tên thủ tục hành chính", "Số lượng hồ sơ (bộ)", "Tên cá nhân, tổ chức",
@@ -153,4 +154,85 @@ def write_records(folder, with_optional: bool = True):
                     ["DG2025-8.5.1-01", "DG2025", UNIT, "8.5.1", "Không phù hợp nặng", "Lại trễ hạn",
                      "20/10/2025", "Phân công lại", "31/03/2026", "Mở"],
                 ])
+    return folder
+
+
+# ---- a commune with two years of records giving every management-review input -----------------------------
+SCRIPT = "<script>alert(1)</script>"
+REVIEW_UNIT = "26734"  # the commune of write_district
+
+
+def write_district(folder, *, surveys=True, feedback=True, decisions=True, findings=True):
+    """A commune whose two years of records give every review input, with known figures.
+
+    2025: 12 birth registrations on time, 12 marital-status confirmations (3 working days) of which the
+    first six early and the last six late, one dossier of a procedure named like a script: 19 of 25 on time.
+    2024: the same procedures, all on time.
+    """
+    write_sheet(folder / "units.xlsx", ["Mã đơn vị", "Tên đơn vị", "Cấp", "Mã đơn vị cấp trên",
+                                        "Số công chức một cửa"],
+                [["070", "Huyện Yên Sơn", "Huyện", "08", None], [REVIEW_UNIT, "Xã Tân Phú", "Xã", "070", 2]])
+    write_sheet(folder / "procedures.xlsx", ["Mã TTHC", "Tên TTHC", "Lĩnh vực", "Thời hạn giải quyết",
+                                             "Giờ tiếp nhận cuối", "Mã quy trình", "Phiên bản", "Ngày hiệu lực"],
+                [["1.001193", "Đăng ký khai sinh", "Hộ tịch", 0, "15:00", "QT-HT-01", "02", "01/06/2023"],
+                 ["1.004873", "Xác nhận tình trạng hôn nhân", "Hộ tịch", 3, None, "QT-HT-04", "03", "10/03/2025"],
+                 ["2.000815", SCRIPT, "Chứng thực", 0, "15:00", None, None, None]])
+    rows = []
+    for year, rule in ((2024, "WOM-3TUE"), (2025, "WOM-2TUE")):
+        for number, day in enumerate(pd.date_range(f"{year}-01-01", f"{year}-12-31", freq=rule), start=1):
+            channel = "Bưu chính" if (year, number) in ((2025, 3), (2025, 4)) else "Trực tiếp"
+            rows.append([f"KS-{year}-{number}", "1.001193", "Trực tiếp", f"{day:%d/%m/%Y} 08:00",
+                         f"{day:%d/%m/%Y}", f"{day:%d/%m/%Y} 10:00"])
+            late = year == 2025 and number > 6
+            returned = day + pd.Timedelta(days=10 if late else 1)
+            rows.append([f"HN-{year}-{number}", "1.004873", channel, f"{day:%d/%m/%Y} 08:00",
+                         f"{day + pd.Timedelta(days=3):%d/%m/%Y}", f"{returned:%d/%m/%Y} 09:00"])
+    rows.append(["CT-2025-1", "2.000815", "Trực tiếp", "05/06/2025 08:00", "05/06/2025", "05/06/2025 09:00"])
+    (folder / "dossiers").mkdir()
+    write_sheet(folder / "dossiers" / f"{REVIEW_UNIT}_2024_2025.xlsx",
+                ["Mã hồ sơ", "Mã TTHC", "Hình thức nộp", "Ngày tiếp nhận", "Ngày hẹn trả", "Ngày trả kết quả"], rows)
+    (folder / "objectives").mkdir()
+    write_sheet(folder / "objectives" / f"{REVIEW_UNIT}_muc_tieu_2025.xlsx",
+                ["Năm", "Mã mục tiêu", "Mục tiêu chất lượng", "Chỉ tiêu cần đạt", "Cách đo", "Kết quả thực hiện"],
+                [[2025, "MT01", "Giải quyết hồ sơ đúng hạn", "≥ 98 %", "on_time_rate", None],
+                 [2025, "MT02", "Người dân hài lòng", "≥ 90 %", "satisfaction_rate", "95 %"],
+                 [2025, "MT03", "Công chức được tập huấn HTQLCL", "100 %", None, "100 %"]])
+    if surveys:
+        ratings = ["Rất hài lòng"] * 3 + ["Hài lòng"] * 4 + ["Bình thường"] * 2 + ["Không hài lòng"]
+        (folder / "surveys").mkdir()
+        write_sheet(folder / "surveys" / f"{REVIEW_UNIT}_khao_sat_2025.xlsx",
+                    ["Ngày khảo sát", "Tên TTHC", "Mức độ hài lòng", "Ý kiến góp ý"],
+                    [[f"{3 + i:02d}/03/2025", "Xác nhận tình trạng hôn nhân", rating,
+                      "Phải đi lại nhiều lần" if rating == "Không hài lòng" else None]
+                     for i, rating in enumerate(ratings)])
+    if feedback:
+        (folder / "feedback").mkdir()
+        write_sheet(folder / "feedback" / f"{REVIEW_UNIT}_phan_anh_2025.xlsx",
+                    ["Số phản ánh", "Ngày tiếp nhận", "Loại", "Nội dung", "Hạn trả lời", "Ngày trả lời"],
+                    [["PA-01", "03/03/2025", "Phản ánh", SCRIPT, "17/03/2025", "10/03/2025"],
+                     ["PA-02", "01/04/2025", "Khiếu nại", "Chậm trả kết quả <b>xác nhận</b>", "14/04/2025",
+                      "25/04/2025"],
+                     ["PA-03", "01/12/2025", "Kiến nghị", "Niêm yết thủ tục còn thiếu", "15/12/2025", None]])
+    if decisions:
+        (folder / "reviews").mkdir()
+        write_sheet(folder / "reviews" / f"{REVIEW_UNIT}_quyet_dinh_2024.xlsx",
+                    ["Năm xem xét", "Mã quyết định", "Nội dung quyết định", "Người thực hiện", "Thời hạn",
+                     "Tình trạng"],
+                    [[2024, "2024-01", "Niêm yết lại thủ tục hộ tịch", "Công chức Tư pháp", "31/03/2025",
+                      "Hoàn thành"],
+                     [2024, "2024-02", "Bổ sung máy tính Bộ phận Một cửa", "Văn phòng", "30/06/2025",
+                      "Đang thực hiện"]])
+    if findings:
+        (folder / "findings").mkdir()
+        write_sheet(folder / "findings" / f"{REVIEW_UNIT}_findings.xlsx",
+                    ["Mã phát hiện", "Mã cuộc đánh giá", "Mã đơn vị", "Điều khoản", "Mức độ", "Mô tả",
+                     "Ngày phát hiện", "Hành động khắc phục", "Người thực hiện", "Thời hạn", "Trạng thái"],
+                    [["DG24-01", "DGNB-2024", REVIEW_UNIT, "8.5.1", "Không phù hợp nhẹ", "Thiếu phiếu kiểm soát",
+                      "15/10/2024", "Bổ sung phiếu", "Một cửa", "30/11/2024", "Đã kiểm tra hiệu lực"],
+                     ["DG25-01", "DGNB-2025", REVIEW_UNIT, "8.5.1", "Không phù hợp nhẹ", "Thiếu phiếu kiểm soát",
+                      "14/10/2025", "Tập huấn lại", "Một cửa", "30/11/2025", "Mở"],
+                     ["DG25-02", "DGNB-2025", REVIEW_UNIT, "6.1", "Khuyến nghị", "Chưa cập nhật rủi ro mùa bão",
+                      "14/10/2025", "Cập nhật sổ rủi ro", "Thư ký ISO", "31/03/2026", "Đang thực hiện"],
+                     ["DG25-03", "DGNB-2025", REVIEW_UNIT, "7.5.3", "Không phù hợp nhẹ", "Hồ sơ lưu chưa đánh số",
+                      "15/10/2025", "Đánh số hồ sơ", "Văn thư", "15/11/2025", "Đã thực hiện"]])
     return folder

@@ -1,4 +1,4 @@
-"""The management review pack: one section per clause 9.3.2 input, computed from a district's records."""
+"""The management review review_pack: one section per clause 9.3.2 input, computed from a review_district's records."""
 from __future__ import annotations
 
 import pandas as pd
@@ -18,141 +18,53 @@ from isoaudit.workbooks.decisions_workbook import (
     decisions_path,
     write_decisions_template,
 )
-from tests.builders import write_sheet
-
-SCRIPT = "<script>alert(1)</script>"
-UNIT = "26734"
-
-
-def write_district(folder, *, surveys=True, feedback=True, decisions=True, findings=True):
-    """A commune whose two years of records give every review input, with known figures.
-
-    2025: 12 birth registrations on time, 12 marital-status confirmations (3 working days) of which the
-    first six early and the last six late, one dossier of a procedure named like a script: 19 of 25 on time.
-    2024: the same procedures, all on time.
-    """
-    write_sheet(folder / "units.xlsx", ["Mã đơn vị", "Tên đơn vị", "Cấp", "Mã đơn vị cấp trên",
-                                        "Số công chức một cửa"],
-                [["070", "Huyện Yên Sơn", "Huyện", "08", None], [UNIT, "Xã Tân Phú", "Xã", "070", 2]])
-    write_sheet(folder / "procedures.xlsx", ["Mã TTHC", "Tên TTHC", "Lĩnh vực", "Thời hạn giải quyết",
-                                             "Giờ tiếp nhận cuối", "Mã quy trình", "Phiên bản", "Ngày hiệu lực"],
-                [["1.001193", "Đăng ký khai sinh", "Hộ tịch", 0, "15:00", "QT-HT-01", "02", "01/06/2023"],
-                 ["1.004873", "Xác nhận tình trạng hôn nhân", "Hộ tịch", 3, None, "QT-HT-04", "03", "10/03/2025"],
-                 ["2.000815", SCRIPT, "Chứng thực", 0, "15:00", None, None, None]])
-    rows = []
-    for year, rule in ((2024, "WOM-3TUE"), (2025, "WOM-2TUE")):
-        for number, day in enumerate(pd.date_range(f"{year}-01-01", f"{year}-12-31", freq=rule), start=1):
-            channel = "Bưu chính" if (year, number) in ((2025, 3), (2025, 4)) else "Trực tiếp"
-            rows.append([f"KS-{year}-{number}", "1.001193", "Trực tiếp", f"{day:%d/%m/%Y} 08:00",
-                         f"{day:%d/%m/%Y}", f"{day:%d/%m/%Y} 10:00"])
-            late = year == 2025 and number > 6
-            returned = day + pd.Timedelta(days=10 if late else 1)
-            rows.append([f"HN-{year}-{number}", "1.004873", channel, f"{day:%d/%m/%Y} 08:00",
-                         f"{day + pd.Timedelta(days=3):%d/%m/%Y}", f"{returned:%d/%m/%Y} 09:00"])
-    rows.append(["CT-2025-1", "2.000815", "Trực tiếp", "05/06/2025 08:00", "05/06/2025", "05/06/2025 09:00"])
-    (folder / "dossiers").mkdir()
-    write_sheet(folder / "dossiers" / f"{UNIT}_2024_2025.xlsx",
-                ["Mã hồ sơ", "Mã TTHC", "Hình thức nộp", "Ngày tiếp nhận", "Ngày hẹn trả", "Ngày trả kết quả"], rows)
-    (folder / "objectives").mkdir()
-    write_sheet(folder / "objectives" / f"{UNIT}_muc_tieu_2025.xlsx",
-                ["Năm", "Mã mục tiêu", "Mục tiêu chất lượng", "Chỉ tiêu cần đạt", "Cách đo", "Kết quả thực hiện"],
-                [[2025, "MT01", "Giải quyết hồ sơ đúng hạn", "≥ 98 %", "on_time_rate", None],
-                 [2025, "MT02", "Người dân hài lòng", "≥ 90 %", "satisfaction_rate", "95 %"],
-                 [2025, "MT03", "Công chức được tập huấn HTQLCL", "100 %", None, "100 %"]])
-    if surveys:
-        ratings = ["Rất hài lòng"] * 3 + ["Hài lòng"] * 4 + ["Bình thường"] * 2 + ["Không hài lòng"]
-        (folder / "surveys").mkdir()
-        write_sheet(folder / "surveys" / f"{UNIT}_khao_sat_2025.xlsx",
-                    ["Ngày khảo sát", "Tên TTHC", "Mức độ hài lòng", "Ý kiến góp ý"],
-                    [[f"{3 + i:02d}/03/2025", "Xác nhận tình trạng hôn nhân", rating,
-                      "Phải đi lại nhiều lần" if rating == "Không hài lòng" else None]
-                     for i, rating in enumerate(ratings)])
-    if feedback:
-        (folder / "feedback").mkdir()
-        write_sheet(folder / "feedback" / f"{UNIT}_phan_anh_2025.xlsx",
-                    ["Số phản ánh", "Ngày tiếp nhận", "Loại", "Nội dung", "Hạn trả lời", "Ngày trả lời"],
-                    [["PA-01", "03/03/2025", "Phản ánh", SCRIPT, "17/03/2025", "10/03/2025"],
-                     ["PA-02", "01/04/2025", "Khiếu nại", "Chậm trả kết quả <b>xác nhận</b>", "14/04/2025",
-                      "25/04/2025"],
-                     ["PA-03", "01/12/2025", "Kiến nghị", "Niêm yết thủ tục còn thiếu", "15/12/2025", None]])
-    if decisions:
-        (folder / "reviews").mkdir()
-        write_sheet(folder / "reviews" / f"{UNIT}_quyet_dinh_2024.xlsx",
-                    ["Năm xem xét", "Mã quyết định", "Nội dung quyết định", "Người thực hiện", "Thời hạn",
-                     "Tình trạng"],
-                    [[2024, "2024-01", "Niêm yết lại thủ tục hộ tịch", "Công chức Tư pháp", "31/03/2025",
-                      "Hoàn thành"],
-                     [2024, "2024-02", "Bổ sung máy tính Bộ phận Một cửa", "Văn phòng", "30/06/2025",
-                      "Đang thực hiện"]])
-    if findings:
-        (folder / "findings").mkdir()
-        write_sheet(folder / "findings" / f"{UNIT}_findings.xlsx",
-                    ["Mã phát hiện", "Mã cuộc đánh giá", "Mã đơn vị", "Điều khoản", "Mức độ", "Mô tả",
-                     "Ngày phát hiện", "Hành động khắc phục", "Người thực hiện", "Thời hạn", "Trạng thái"],
-                    [["DG24-01", "DGNB-2024", UNIT, "8.5.1", "Không phù hợp nhẹ", "Thiếu phiếu kiểm soát",
-                      "15/10/2024", "Bổ sung phiếu", "Một cửa", "30/11/2024", "Đã kiểm tra hiệu lực"],
-                     ["DG25-01", "DGNB-2025", UNIT, "8.5.1", "Không phù hợp nhẹ", "Thiếu phiếu kiểm soát",
-                      "14/10/2025", "Tập huấn lại", "Một cửa", "30/11/2025", "Mở"],
-                     ["DG25-02", "DGNB-2025", UNIT, "6.1", "Khuyến nghị", "Chưa cập nhật rủi ro mùa bão",
-                      "14/10/2025", "Cập nhật sổ rủi ro", "Thư ký ISO", "31/03/2026", "Đang thực hiện"],
-                     ["DG25-03", "DGNB-2025", UNIT, "7.5.3", "Không phù hợp nhẹ", "Hồ sơ lưu chưa đánh số",
-                      "15/10/2025", "Đánh số hồ sơ", "Văn thư", "15/11/2025", "Đã thực hiện"]])
-    return folder
-
-
-@pytest.fixture(scope="module")
-def district(tmp_path_factory):
-    return write_district(tmp_path_factory.mktemp("district"))
-
-
-@pytest.fixture(scope="module")
-def pack(district):
-    return assemble_review(load_records(district), UNIT, 2025)
+from tests.builders import REVIEW_UNIT as UNIT
+from tests.builders import SCRIPT, write_district
 
 
 def _text(section) -> str:
     return " ".join(section.sentences + section.warnings)
 
 
-def test_one_section_per_input_in_clause_order(pack):
-    assert [s.key for s in pack.sections] == list(SECTION_KEYS)
-    assert [s.clause for s in pack.sections][:3] == ["9.3.2 a)", "9.3.2 b)", "9.3.2 c) 1)"]
-    assert pack.unit_name == "Xã Tân Phú" and pack.parent_name == "Huyện Yên Sơn"
-    assert pack.as_of.isoformat() == "2025-12-31"
-    numbers = [t.number for s in pack.sections for t in s.tables]
+def test_one_section_per_input_in_clause_order(review_pack):
+    assert [s.key for s in review_pack.sections] == list(SECTION_KEYS)
+    assert [s.clause for s in review_pack.sections][:3] == ["9.3.2 a)", "9.3.2 b)", "9.3.2 c) 1)"]
+    assert review_pack.unit_name == "Xã Tân Phú" and review_pack.parent_name == "Huyện Yên Sơn"
+    assert review_pack.as_of.isoformat() == "2025-12-31"
+    numbers = [t.number for s in review_pack.sections for t in s.tables]
     assert numbers == list(range(1, len(numbers) + 1))
-    assert all(t.caption.startswith(f"Bảng {t.number}. ") for s in pack.sections for t in s.tables)
-    assert all(c.caption.startswith(f"Biểu đồ {c.number}. ") for s in pack.sections for c in s.charts)
+    assert all(t.caption.startswith(f"Bảng {t.number}. ") for s in review_pack.sections for t in s.tables)
+    assert all(c.caption.startswith(f"Biểu đồ {c.number}. ") for s in review_pack.sections for c in s.charts)
 
 
-def test_every_input_is_present_with_data(pack):
-    for section in pack.sections:
+def test_every_input_is_present_with_data(review_pack):
+    for section in review_pack.sections:
         assert section.sentences or section.tables, section.key
     # Inputs the folder has must not be reported missing.
     missing_words = ("Không có quyết định", "Không có phiếu khảo sát", "Không có sổ theo dõi", "Không có mục tiêu",
                      "Không có hồ sơ", "Không có kết quả đánh giá", "Không có hồ sơ về hành động")
-    for section in pack.sections:
+    for section in review_pack.sections:
         for warning in section.warnings:
             assert not warning.startswith(missing_words), (section.key, warning)
 
 
-def test_previous_actions(pack):
-    section = pack.section("a")
+def test_previous_actions(review_pack):
+    section = review_pack.section("a")
     table = section.tables[0].frame.set_index("decision_id")
     assert list(table.index) == ["2024-01", "2024-02"]
     assert table.loc["2024-02", "overdue"] and not table.loc["2024-01", "overdue"]
     assert "1 việc đã quá thời hạn" in _text(section)
 
 
-def test_catalogue_and_processes(pack):
-    section = pack.section("b")
+def test_catalogue_and_processes(review_pack):
+    section = review_pack.section("b")
     assert "1 quy trình nội bộ được ban hành hoặc sửa đổi trong năm 2025" in _text(section)
     no_process = next(t for t in section.tables if t.key == "no_process")
     assert no_process.frame["procedure_code"].tolist() == ["2.000815"]
 
 
-def test_satisfaction_and_feedback(pack):
-    section = pack.section("c1")
+def test_satisfaction_and_feedback(review_pack):
+    section = review_pack.section("c1")
     assert "10 ý kiến khảo sát" in _text(section) and "70,0 %" in _text(section)
     feedback = next(t for t in section.tables if t.key == "feedback").frame.set_index("feedback_id")
     assert feedback["on_time"].tolist()[:2] == [True, False] and pd.isna(feedback.loc["PA-03", "on_time"])
@@ -160,24 +72,24 @@ def test_satisfaction_and_feedback(pack):
     assert "citizen" not in feedback.columns  # personal data stays out of the report
 
 
-def test_objectives_measured_from_the_records(pack):
-    table = pack.section("c2").tables[0].frame.set_index("objective_id")
+def test_objectives_measured_from_the_records(review_pack):
+    table = review_pack.section("c2").tables[0].frame.set_index("objective_id")
     assert table.loc["MT01", "recomputed_text"] == "76,0 %"  # 19 of 25 returned on time
     assert table.loc["MT02", "recomputed_text"] == "70,0 %"
     assert table.loc["MT03", "result_source"] == "Đơn vị tự báo cáo"
     assert table["met"].tolist() == ["Không đạt", "Không đạt", "Đạt"]
 
 
-def test_a_reported_result_that_the_records_contradict_is_shown_beside_them(pack):
+def test_a_reported_result_that_the_records_contradict_is_shown_beside_them(review_pack):
     """MT02: the unit reported 95 % satisfied; its surveys say 70 %. Both are shown, judged on the records."""
-    table = pack.section("c2").tables[0].frame.set_index("objective_id")
+    table = review_pack.section("c2").tables[0].frame.set_index("objective_id")
     assert table.loc["MT02", ["reported_text", "recomputed_text", "met"]].tolist() == ["95,0 %", "70,0 %", "Không đạt"]
-    warnings = pack.section("c2").warnings
+    warnings = review_pack.section("c2").warnings
     assert any("báo cáo 95,0 %" in w and "70,0 %" in w and "Người dân hài lòng" in w for w in warnings)
 
 
-def test_timeliness_with_trend(pack):
-    section = pack.section("c3")
+def test_timeliness_with_trend(review_pack):
+    section = review_pack.section("c3")
     assert "Tiếp nhận 25 hồ sơ" in _text(section) and "76,0 %" in _text(section)
     assert "Năm 2024 tỷ lệ đúng hạn là 100,0 % (thay đổi -24,0 điểm phần trăm)" in _text(section)
     by_month = next(t for t in section.tables if t.key == "by_month").frame.set_index("month_label")
@@ -190,62 +102,62 @@ def test_timeliness_with_trend(pack):
     assert list(chart.data.columns) == ["2025", "2024"] and chart.target == pytest.approx(0.98)
 
 
-def test_findings_audits_and_risks(pack):
-    c4 = pack.section("c4")
+def test_findings_audits_and_risks(review_pack):
+    c4 = review_pack.section("c4")
     assert "1 điểm không phù hợp lặp lại" in _text(c4) and "trong đó 1 đã quá hạn" in _text(c4)
-    c6 = pack.section("c6").tables[0].frame
+    c6 = review_pack.section("c6").tables[0].frame
     assert c6["audit_id"].tolist() == ["DGNB-2025"] and c6["findings"].tolist() == [3]
-    e = pack.section("e")
+    e = review_pack.section("e")
     assert [t.key for t in e.tables] == ["risk_actions", "risk_signals"]
     assert e.tables[1].frame["procedure_code"].tolist() == ["1.004873"]
 
 
-def test_providers_and_resources(pack):
-    providers = pack.section("c7").tables[0].frame
+def test_providers_and_resources(review_pack):
+    providers = review_pack.section("c7").tables[0].frame
     assert providers["received"].tolist()[0] == 2  # the two postal dossiers
-    load = pack.section("d").tables[0].frame
+    load = review_pack.section("d").tables[0].frame
     assert load["received"].sum() == 25 and load["per_officer"].iloc[0] == pytest.approx(1.0)
 
 
-def test_improvement_opportunities_come_from_the_data(pack):
-    proposals = pack.proposals
+def test_improvement_opportunities_come_from_the_data(review_pack):
+    proposals = review_pack.proposals
     assert set(proposals["source"]) >= {"c3", "c2", "c4", "c1", "a"}
     worst = proposals[proposals["source"] == "c3"]["opportunity"].tolist()
     assert worst == ["Cải tiến giải quyết TTHC \"Xác nhận tình trạng hôn nhân\": tỷ lệ đúng hạn 50,0 %, "
                      "6 hồ sơ trễ hoặc quá hạn."]
-    assert pack.section("f").tables[0].frame["opportunity"].tolist() == proposals["opportunity"].tolist()
+    assert review_pack.section("f").tables[0].frame["opportunity"].tolist() == proposals["opportunity"].tolist()
 
 
 def test_missing_inputs_are_visible_warnings(tmp_path):
     folder = write_district(tmp_path, surveys=False, feedback=False, decisions=False, findings=False)
-    pack = assemble_review(load_records(folder), UNIT, 2025)
-    assert [s.key for s in pack.sections] == list(SECTION_KEYS)
+    review_pack = assemble_review(load_records(folder), UNIT, 2025)
+    assert [s.key for s in review_pack.sections] == list(SECTION_KEYS)
     expected = {"a": "Không có quyết định của lần xem xét năm 2024", "c1": "Không có phiếu khảo sát",
                 "c4": "Không có sổ theo dõi sự không phù hợp", "c6": "Không có kết quả đánh giá nội bộ năm 2025",
                 "e": "Không có hồ sơ về hành động giải quyết rủi ro"}
     for key, start in expected.items():
-        assert any(w.startswith(start) for w in pack.section(key).warnings), key
-    assert any("phản ánh" in w for w in pack.section("c1").warnings)
+        assert any(w.startswith(start) for w in review_pack.section(key).warnings), key
+    assert any("phản ánh" in w for w in review_pack.section("c1").warnings)
     # No surveys: the satisfaction objective cannot be measured, and the warning says why.
     assert any("Người dân hài lòng" in w and "không đo được" in w and "không có phiếu khảo sát" in w
-               for w in pack.section("c2").warnings)
-    assert pack.section("c2").tables[0].frame.set_index("objective_id").loc["MT02", "met"] == "Không đo được"
+               for w in review_pack.section("c2").warnings)
+    assert review_pack.section("c2").tables[0].frame.set_index("objective_id").loc["MT02", "met"] == "Không đo được"
 
 
 def test_no_dossiers_at_all_is_warned_not_crashed(tmp_path):
     folder = write_district(tmp_path)
     for path in (folder / "dossiers").iterdir():
         path.unlink()
-    pack = assemble_review(load_records(folder), UNIT, 2025)
+    review_pack = assemble_review(load_records(folder), UNIT, 2025)
     for key in ("c3", "c5", "d"):
-        assert any("Không có hồ sơ TTHC tiếp nhận trong năm 2025" in w for w in pack.section(key).warnings)
+        assert any("Không có hồ sơ TTHC tiếp nhận trong năm 2025" in w for w in review_pack.section(key).warnings)
 
 
-def test_english_pack(district):
-    pack = assemble_review(load_records(district), UNIT, 2025, lang="en")
-    assert pack.section("c3").title.startswith("Process performance")
-    assert "76.0 %" in _text(pack.section("c3"))
-    assert pack.section("c3").tables[0].caption.startswith("Table ")
+def test_english_pack(review_district):
+    review_pack = assemble_review(load_records(review_district), UNIT, 2025, lang="en")
+    assert review_pack.section("c3").title.startswith("Process performance")
+    assert "76.0 %" in _text(review_pack.section("c3"))
+    assert review_pack.section("c3").tables[0].caption.startswith("Table ")
 
 
 def test_decisions_are_carried_to_the_next_review(tmp_path):
@@ -276,9 +188,9 @@ def test_decisions_are_carried_to_the_next_review(tmp_path):
     assert "2024-02" in carried.index and "2024-01" not in carried.index
 
 
-def test_text_from_the_records_is_escaped(pack):
-    body = "".join(section_html(s) + "".join(table_html(t) for t in s.tables) for s in pack.sections)
-    page = page_html(body, pack.title, pack.lang, footer_html(pack.inputs, pack.parameters, pack.version, pack.lang))
+def test_text_from_the_records_is_escaped(review_pack):
+    body = "".join(section_html(s) + "".join(table_html(t) for t in s.tables) for s in review_pack.sections)
+    page = page_html(body, review_pack.title, review_pack.lang, footer_html(review_pack.inputs, review_pack.parameters, review_pack.version, review_pack.lang))
     assert SCRIPT not in page and "<b>xác nhận</b>" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page  # the procedure and the feedback
     assert page.count("&lt;script&gt;") >= 3  # catalogue gap, by-procedure table, feedback table
@@ -287,7 +199,7 @@ def test_text_from_the_records_is_escaped(pack):
 
 @pytest.fixture(scope="module")
 def sample_pack(small_district):
-    """The sample district (small scale), reviewed for the commune the notebook opens by default."""
+    """The sample review_district (small scale), reviewed for the commune the notebook opens by default."""
     return assemble_review(load_records(small_district), MARKUP_UNIT, 2025)
 
 
@@ -318,21 +230,21 @@ def test_sample_feedback_markup_is_escaped(sample_pack):
     assert "<b>công khai</b>" not in page and "&lt;b&gt;công khai&lt;/b&gt;" in page
 
 
-def test_unknown_unit_is_an_error_naming_the_codes(district):
+def test_unknown_unit_is_an_error_naming_the_codes(review_district):
     from isoaudit.errors import RecordsError
 
     with pytest.raises(RecordsError) as error:
-        assemble_review(load_records(district), "99999", 2025)
+        assemble_review(load_records(review_district), "99999", 2025)
     assert "99999" in error.value.message("vi") and UNIT in error.value.message("vi")
 
 
 @pytest.mark.parametrize("year", [2023, 2027])
-def test_a_year_without_dossiers_is_warned_not_a_crash(district, year):
-    quiet = assemble_review(load_records(district), UNIT, year)
+def test_a_year_without_dossiers_is_warned_not_a_crash(review_district, year):
+    quiet = assemble_review(load_records(review_district), UNIT, year)
     assert "c3" in [key for key, _ in quiet.warnings]
     assert quiet.figures["received"] == 0 and quiet.figures["on_time_rate"] is None
 
 
-def test_a_first_year_has_no_trend_but_its_own_figures(district):
-    first = assemble_review(load_records(district), UNIT, 2024)  # nothing in 2023 to compare with
+def test_a_first_year_has_no_trend_but_its_own_figures(review_district):
+    first = assemble_review(load_records(review_district), UNIT, 2024)  # nothing in 2023 to compare with
     assert first.figures["received"] > 0 and 0 <= first.figures["on_time_rate"] <= 1

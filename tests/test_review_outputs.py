@@ -1,4 +1,4 @@
-"""The review pack rendered: a Word report in the administrative layout, a web page, the whole command."""
+"""The review review_pack rendered: a Word report in the administrative layout, a web page, the whole command."""
 from __future__ import annotations
 
 import argparse
@@ -35,23 +35,14 @@ from isoaudit.outputs.review_html import (
 )
 from isoaudit.records import load_records
 from isoaudit.review.assemble import ReviewTable, assemble_review
-from tests.test_review import SCRIPT, UNIT, write_district
+from tests.builders import REVIEW_UNIT as UNIT
+from tests.builders import SCRIPT
 
 
 @pytest.fixture(scope="module")
-def district(tmp_path_factory):
-    return write_district(tmp_path_factory.mktemp("district"))
-
-
-@pytest.fixture(scope="module")
-def pack(district):
-    return assemble_review(load_records(district), UNIT, 2025)
-
-
-@pytest.fixture(scope="module")
-def report(pack, tmp_path_factory):
+def report(review_pack, tmp_path_factory):
     path = tmp_path_factory.mktemp("out") / "report.docx"
-    write_review_docx(pack, path, date(2026, 11, 23), "reviews/26734_quyet_dinh_2025.xlsx")
+    write_review_docx(review_pack, path, date(2026, 11, 23), "reviews/26734_quyet_dinh_2025.xlsx")
     return Document(str(path))
 
 
@@ -72,7 +63,7 @@ def test_heading_block_is_a_borderless_two_column_table(report):
     assert date_paragraph.runs[0].italic and left.paragraphs[0].runs[0].bold
 
 
-def test_title_body_recipients_and_signature(report, pack):
+def test_title_body_recipients_and_signature(report, review_pack):
     texts = [p.text for p in report.paragraphs]
     assert "BÁO CÁO" in texts
     assert "Kết quả xem xét của lãnh đạo đối với Hệ thống quản lý chất lượng năm 2025" in texts
@@ -84,11 +75,11 @@ def test_title_body_recipients_and_signature(report, pack):
     left, right = signature.rows[0].cells
     assert "- UBND Huyện Yên Sơn (để báo cáo);" in _cell_lines(left) and "- Lưu: VT." in _cell_lines(left)
     assert _cell_lines(right) == ["TM. ỦY BAN NHÂN DÂN", "CHỦ TỊCH"]
-    captions = [t.caption for s in pack.sections for t in s.tables] + [c.caption for s in pack.sections
+    captions = [t.caption for s in review_pack.sections for t in s.tables] + [c.caption for s in review_pack.sections
                                                                       for c in s.charts]
     assert set(captions) <= set(texts)
-    assert len(report.inline_shapes) == sum(len(s.charts) for s in pack.sections)
-    warnings = [w for _, w in pack.warnings]
+    assert len(report.inline_shapes) == sum(len(s.charts) for s in review_pack.sections)
+    warnings = [w for _, w in review_pack.warnings]
     assert all(any(w in t for t in texts) for w in warnings)
 
 
@@ -104,11 +95,11 @@ def test_page_and_fonts_follow_decree_30(report):
     assert section.different_first_page_header_footer  # page numbers from page 2
 
 
-def test_appendix_lists_every_input_with_its_sha256(report, pack, district):
+def test_appendix_lists_every_input_with_its_sha256(report, review_pack, review_district):
     digests = {row[0].text: row[1].text for row in (r.cells for r in report.tables[-1].rows[1:])}
-    assert set(digests) == set(pack.inputs["file"])
+    assert set(digests) == set(review_pack.inputs["file"])
     for name, digest in digests.items():
-        assert digest == hashlib.sha256((district / name).read_bytes()).hexdigest()
+        assert digest == hashlib.sha256((review_district / name).read_bytes()).hexdigest()
     assert "units.xlsx" in digests and f"dossiers/{UNIT}_2024_2025.xlsx" in digests
     texts = " ".join(p.text for p in report.paragraphs)
     assert "unit=26734" in texts and "year=2025" in texts and "isoaudit" in texts
@@ -155,26 +146,26 @@ def test_a_wide_table_drops_empty_columns_and_prints_smaller_rather_than_squeeze
     assert content.width >= Mm(20)  # a few words a line at 9 pt, not a letter (1.2 cm at 11 pt before)
 
 
-def test_save_review_writes_the_report_its_facts_and_leaves_the_decisions_file_once(pack, district, tmp_path):
-    records = load_records(district)
-    written = save_review(pack, records, tmp_path / "bao_cao.docx", tmp_path / "reviews", "23/11/2026")
+def test_save_review_writes_the_report_its_facts_and_leaves_the_decisions_file_once(review_pack, review_district, tmp_path):
+    records = load_records(review_district)
+    written = save_review(review_pack, records, tmp_path / "bao_cao.docx", tmp_path / "reviews", "23/11/2026")
     assert set(written) == {"review_docx", "review_facts", "decisions"}
     report = Document(str(written["review_docx"]))
     assert any("ngày 23 tháng 11 năm 2026" in c.text for c in report.tables[0].rows[0].cells)
     facts = read_review_facts(tmp_path / "bao_cao.docx")
-    assert facts.unit_code == UNIT and facts.year == 2025 and facts.figures == pack.figures
+    assert facts.unit_code == UNIT and facts.year == 2025 and facts.figures == review_pack.figures
     assert facts.decisions == written["decisions"].name and facts.decisions_written == str(written["decisions"])
-    assert [tuple(w) for w in facts.warnings] == [(pack.section(k).clause, t) for k, t in pack.warnings]
-    assert list(facts.inputs_frame.itertuples(index=False)) == list(pack.inputs[["file", "sha256"]].itertuples(
+    assert [tuple(w) for w in facts.warnings] == [(review_pack.section(k).clause, t) for k, t in review_pack.warnings]
+    assert list(facts.inputs_frame.itertuples(index=False)) == list(review_pack.inputs[["file", "sha256"]].itertuples(
         index=False))
     chair = written["decisions"].read_bytes()
-    again = save_review(pack, records, tmp_path / "lan_2.docx", tmp_path / "reviews")
+    again = save_review(review_pack, records, tmp_path / "lan_2.docx", tmp_path / "reviews")
     assert "decisions" not in again and written["decisions"].read_bytes() == chair  # never replaced
-    assert save_review(pack, records) == {}  # nothing asked, nothing written
+    assert save_review(review_pack, records) == {}  # nothing asked, nothing written
 
 
-def test_english_report(pack, tmp_path, district):
-    english = assemble_review(load_records(district), UNIT, 2025, lang="en")
+def test_english_report(review_pack, tmp_path, review_district):
+    english = assemble_review(load_records(review_district), UNIT, 2025, lang="en")
     path = write_review_docx(english, tmp_path / "en.docx", date(2026, 1, 5))
     document = Document(str(path))
     right = document.tables[0].rows[0].cells[1]
@@ -190,32 +181,32 @@ def test_place_and_date_lines():
     assert date_line("Tân Phú", date(2026, 3, 9), "vi") == "Tân Phú, ngày 09 tháng 3 năm 2026"
 
 
-def _executed_notebook(pack, path):
+def _executed_notebook(review_pack, path):
     """A notebook as papermill leaves it: code cells with display outputs, a note, a library warning."""
     cells = [nbformat.v4.new_markdown_cell("# Ghi chú cho người dùng notebook"),
-             nbformat.v4.new_code_cell("show_header(pack)", outputs=[
-                 nbformat.v4.new_output("display_data", {"text/html": header_html(pack)})])]
-    for section in pack.sections:
+             nbformat.v4.new_code_cell("show_header(review_pack)", outputs=[
+                 nbformat.v4.new_output("display_data", {"text/html": header_html(review_pack)})])]
+    for section in review_pack.sections:
         outputs = [nbformat.v4.new_output("display_data", {"text/html": section_html(section)})]
         outputs += [nbformat.v4.new_output("display_data", {"text/html": chart_html(c)}) for c in section.charts]
         outputs += [nbformat.v4.new_output("display_data", {"text/html": table_html(t)}) for t in section.tables]
         outputs.append(nbformat.v4.new_output("stream", name="stderr", text="FutureWarning: something\n"))
-        cells.append(nbformat.v4.new_code_cell(f'show_section(pack.section("{section.key}"))', outputs=outputs))
+        cells.append(nbformat.v4.new_code_cell(f'show_section(review_pack.section("{section.key}"))', outputs=outputs))
     nbformat.write(nbformat.v4.new_notebook(cells=cells), str(path))
     return path
 
 
-def test_web_page_without_code_readable_on_a_phone(pack, tmp_path):
-    page = export_notebook_page(_executed_notebook(pack, tmp_path / "run.ipynb"), tmp_path / "review.html",
-                                page_title(pack), pack.lang, pack.inputs, pack.parameters).read_text(encoding="utf-8")
+def test_web_page_without_code_readable_on_a_phone(review_pack, tmp_path):
+    page = export_notebook_page(_executed_notebook(review_pack, tmp_path / "run.ipynb"), tmp_path / "review.html",
+                                page_title(review_pack), review_pack.lang, review_pack.inputs, review_pack.parameters).read_text(encoding="utf-8")
     assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in page
     assert '<html lang="vi">' in page
     assert "show_section" not in page and "Ghi chú cho người dùng" not in page and "FutureWarning" not in page
-    assert page.count('src="data:image/png;base64,') == sum(len(s.charts) for s in pack.sections)
+    assert page.count('src="data:image/png;base64,') == sum(len(s.charts) for s in review_pack.sections)
     assert "overflow-x: auto" in page and 'class="iso-table"' in page
     assert SCRIPT not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert "<script" not in page.lower()  # a self-contained page: no script at all
-    for row in pack.inputs.itertuples():
+    for row in review_pack.inputs.itertuples():
         assert row.sha256 in page
     assert "Bảng 1. " in page and "Biểu đồ 1. " in page
 
@@ -237,9 +228,9 @@ def _review(argv) -> int:
 
 
 @pytest.mark.slow
-def test_review_command_end_to_end(district, tmp_path, capsys):
+def test_review_command_end_to_end(review_district, tmp_path, capsys):
     """papermill runs the committed notebook; the page, the report and the decisions workbook come out."""
-    folder = shutil.copytree(district, tmp_path / "records")
+    folder = shutil.copytree(review_district, tmp_path / "records")
     out = tmp_path / "out"
     assert _review([str(folder), "--unit", UNIT, "--year", "2025", "--out", str(out),
                     "--report-date", "23/11/2026"]) == 0

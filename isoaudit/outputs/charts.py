@@ -42,23 +42,23 @@ def chart_figure(chart, with_title: bool = False) -> Figure:
             values = data[name].astype(float).to_numpy()
             axes.plot(positions, values, marker="o", color=_COLOURS[number % len(_COLOURS)], label=str(name))
         axes.set_xticks(positions, labels)
-    elif chart.kind == "barh":
-        width = 0.8 / max(len(series), 1)
-        for number, name in enumerate(series):
-            values = data[name].astype(float).to_numpy()
-            axes.barh(positions + number * width, np.nan_to_num(values), height=width,
-                      color=_COLOURS[number % len(_COLOURS)], label=str(name))
-        axes.set_yticks(positions + width * (len(series) - 1) / 2, labels)
-        axes.invert_yaxis()  # the first row of the table on top
     else:
+        # Bars side by side per category, the same code for both orientations.
+        horizontal = chart.kind == "barh"
         width = 0.8 / max(len(series), 1)
+        draw = axes.barh if horizontal else axes.bar
         for number, name in enumerate(series):
             values = data[name].astype(float).to_numpy()
-            axes.bar(positions + number * width, np.nan_to_num(values), width=width,
-                     color=_COLOURS[number % len(_COLOURS)], label=str(name))
-        axes.set_xticks(positions + width * (len(series) - 1) / 2, labels)
-        if max((len(label) for label in labels), default=0) > 6:
-            axes.tick_params(axis="x", labelrotation=30)
+            draw(positions + number * width, np.nan_to_num(values), width, color=_COLOURS[number % len(_COLOURS)],
+                 label=str(name))
+        ticks = positions + width * (len(series) - 1) / 2
+        if horizontal:
+            axes.set_yticks(ticks, labels)
+            axes.invert_yaxis()  # the first row of the table on top
+        else:
+            axes.set_xticks(ticks, labels)
+            if max((len(label) for label in labels), default=0) > 6:
+                axes.tick_params(axis="x", labelrotation=30)
     value_axis = axes.xaxis if chart.kind == "barh" else axes.yaxis
     if chart.percent:
         value_axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v * 100:.0f} %"))

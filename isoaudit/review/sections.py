@@ -38,6 +38,14 @@ def new_table(context: ReviewContext, key: str, frame: pd.DataFrame, columns: li
                        {c: context.t(f"col.{c}") for c in columns}, formats or {}, context.lang)
 
 
+def lacks(section: ReviewSection, rows: pd.DataFrame, warning: str) -> bool:
+    """Whether ``rows`` is empty; then ``section`` says so with ``warning`` (an input without data is a warning
+    in its section, never left out)."""
+    if rows.empty:
+        section.warnings.append(warning)
+    return rows.empty
+
+
 def _previous_actions(context: ReviewContext) -> ReviewSection:
     """(a) The decisions of earlier reviews and where they stand."""
     section = new_section(context, "a")
@@ -63,8 +71,7 @@ def _issues(context: ReviewContext) -> ReviewSection:
     """(b) Changes in the procedure catalogue and internal processes that lag behind them."""
     section = new_section(context, "b")
     procedures = context.unit_procedures
-    if procedures.empty:
-        section.warnings.append(context.t("warn.no_catalogue"))
+    if lacks(section, procedures, context.t("warn.no_catalogue")):
         return section
     changed = changed_dates(procedures)
     in_year = lambda dates: ((dates >= context.start) & (dates <= context.end)).fillna(False)  # noqa: E731
@@ -104,9 +111,7 @@ def _satisfaction(context: ReviewContext) -> ReviewSection:
     """(c1) Satisfaction surveys, and feedback or complaints with how fast they were answered."""
     section = new_section(context, "c1")
     surveys = context.surveys
-    if surveys.empty:
-        section.warnings.append(context.t("warn.no_surveys", year=context.year))
-    else:
+    if not lacks(section, surveys, context.t("warn.no_surveys", year=context.year)):
         rate = context.measures["satisfaction_rate"]
         section.sentences.append(context.t("text.surveys", count=len(surveys), rate=format_percent(rate, context.lang)))
         previous_rate = context.previous_year.value("satisfaction_rate")
@@ -130,8 +135,7 @@ def _satisfaction(context: ReviewContext) -> ReviewSection:
             section.tables.append(new_table(context, "survey_comments", shown.head(20),
                                          ["survey_date", "procedure_name", "rating", "comment"]))
     feedback = context.feedback
-    if feedback.empty:
-        section.warnings.append(context.t("warn.no_feedback", year=context.year))
+    if lacks(section, feedback, context.t("warn.no_feedback", year=context.year)):
         return section
     handled = feedback["handled_date"].notna()
     section.sentences.append(context.t(
@@ -152,8 +156,7 @@ def _objectives_section(context: ReviewContext) -> ReviewSection:
     records, met or not (judged on the recomputed figure where the records give one)."""
     section = new_section(context, "c2")
     result = context.objectives
-    if result.empty:
-        section.warnings.append(context.t("warn.no_objectives", year=context.year))
+    if lacks(section, result, context.t("warn.no_objectives", year=context.year)):
         return section
     met = result["met"]
     section.sentences.append(context.t("text.objectives", total=len(result), met=int(met.fillna(False).sum()),
@@ -191,17 +194,14 @@ def _timeliness(context: ReviewContext) -> ReviewSection:
     """(c3) On-time rates by field, procedure and month, against the previous year."""
     section = new_section(context, "c3")
     current, previous = context.current, context.previous
-    if current.empty:
-        section.warnings.append(context.t("warn.no_dossiers", year=context.year))
+    if lacks(section, current, context.t("warn.no_dossiers", year=context.year)):
         return section
     totals = overall(current)
     section.sentences.append(context.t(
         "text.timeliness", received=int(totals["received"]), returned=int(totals["returned"]),
         rate=format_percent(totals["on_time_rate"], context.lang), late=int(totals["late"]),
         in_progress=int(totals["in_progress"]), overdue=int(totals["overdue"])))
-    if previous.empty:
-        section.warnings.append(context.t("warn.no_previous_dossiers", year=context.year - 1))
-    else:
+    if not lacks(section, previous, context.t("warn.no_previous_dossiers", year=context.year - 1)):
         before = overall(previous)
         section.sentences.append(context.t(
             "text.timeliness_previous", year=context.year - 1,
@@ -243,8 +243,7 @@ def _nonconformities(context: ReviewContext) -> ReviewSection:
     """(c4) Findings and corrective actions: still open, overdue, done but not verified, repeated."""
     section = new_section(context, "c4")
     findings = context.findings
-    if findings.empty:
-        section.warnings.append(context.t("warn.no_findings"))
+    if lacks(section, findings, context.t("warn.no_findings")):
         return section
     nc = findings["nonconformity"]
     section.sentences.append(context.t(
@@ -274,8 +273,7 @@ def _monitoring(context: ReviewContext) -> ReviewSection:
     """(c5) Other monitoring results: conformity of dossier handling, channels, data quality."""
     section = new_section(context, "c5")
     current, previous = context.current, context.previous
-    if current.empty:
-        section.warnings.append(context.t("warn.no_dossiers", year=context.year))
+    if lacks(section, current, context.t("warn.no_dossiers", year=context.year)):
         return section
     # Each indicator is a ``measures`` figure; one the records cannot support says so instead of a zero.
     keys = {"late_without_apology": "late_without_apology_count",
@@ -320,8 +318,7 @@ def _audits(context: ReviewContext) -> ReviewSection:
     section = new_section(context, "c6")
     findings = context.findings
     of_year = findings[context.in_year(findings["raised_date"])]
-    if of_year.empty:
-        section.warnings.append(context.t("warn.no_audits", year=context.year))
+    if lacks(section, of_year, context.t("warn.no_audits", year=context.year)):
         return section
     audits = of_year.assign(audit_id=of_year["audit_id"].fillna(context.t("no_audit_id")))
     grades = ["major", "minor", "observation", "improvement"]
@@ -386,8 +383,7 @@ def _resources(context: ReviewContext) -> ReviewSection:
     section = new_section(context, "d")
     officers = context.unit["officers"]
     current = context.current
-    if current.empty:
-        section.warnings.append(context.t("warn.no_dossiers", year=context.year))
+    if lacks(section, current, context.t("warn.no_dossiers", year=context.year)):
         return section
     months = pd.date_range(context.start, context.end, freq="MS")
     ends = months + pd.offsets.MonthEnd(0)
@@ -423,9 +419,7 @@ def _risks(context: ReviewContext) -> ReviewSection:
     section = new_section(context, "e")
     findings = context.findings
     risk = findings[findings["clause"].astype("string").str.startswith("6.1").fillna(False)]
-    if risk.empty:
-        section.warnings.append(context.t("warn.no_risk_actions"))
-    else:
+    if not lacks(section, risk, context.t("warn.no_risk_actions")):
         done = (~risk["open"]).sum()
         section.sentences.append(context.t("text.risk_actions", total=len(risk), done=int(done),
                                            overdue=int(risk["overdue"].sum())))
@@ -451,8 +445,7 @@ def _improvement(context: ReviewContext) -> ReviewSection:
     """(f) Opportunities for improvement proposed from the data, for the chair to decide on."""
     section = new_section(context, "f")
     proposals = context.proposals
-    if proposals.empty:
-        section.warnings.append(context.t("warn.no_opportunities"))
+    if lacks(section, proposals, context.t("warn.no_opportunities")):
         return section
     section.sentences.append(context.t("text.opportunities", count=len(proposals)))
     shown = proposals.assign(number=range(1, len(proposals) + 1),
