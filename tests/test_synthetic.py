@@ -3,9 +3,11 @@ README says, behaviour that the records reader and the timeliness rules agree wi
 from __future__ import annotations
 
 import argparse
+import ast
 import csv
 import datetime as dt
 import time
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -288,3 +290,17 @@ def test_a_bigger_district_adds_look_alike_communes_after_the_sample_ones():
     assert len({u.unit_code for u in bigger}) == len(bigger) and len({u.unit_name for u in bigger}) == len(bigger)
     copy = next(u for u in bigger if u.unit_code == "08123")
     assert copy.unit_name == "Xã Thanh Hà 2" and copy.dossiers == 600 and copy.parent_code == "241"
+
+
+def test_the_generator_keeps_its_words_in_data_files():
+    """Every word the sample district says lives in isoaudit/data/synthetic_*: no string literal in the Python of
+    isoaudit/synthetic/ (docstrings and the literal parts of f-strings included) holds a non-ASCII character."""
+    package = Path(synthetic.__file__)
+    assert package.name == "__init__.py"
+    found = []
+    for path in sorted(package.parent.glob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        found += [f"{path.name}:{node.lineno}: {node.value!r}" for node in ast.walk(tree)
+                  if isinstance(node, ast.Constant) and isinstance(node.value, str | bytes)
+                  and not node.value.isascii()]
+    assert not found
