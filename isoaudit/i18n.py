@@ -2,6 +2,9 @@
 
 Wording lives in ``isoaudit/data/messages*.toml`` and ``isoaudit/data/labels*.toml`` (one file per concern,
 merged at first use): one table per key with ``vi`` and ``en`` strings using ``{name}`` placeholders.
+A key that is not there, a language missing from its table or a placeholder left unfilled raises
+``MissingWording``: a user never sees a raw key, and a test sees every gap. Code that shows words only when
+they exist (a code from a file, worded when isoaudit knows it) asks ``has_label`` / ``has_message`` first.
 """
 from __future__ import annotations
 
@@ -12,16 +15,53 @@ from importlib import resources
 
 LANGS = ("vi", "en")
 DEFAULT_LANG = "vi"
+KINDS = ("labels", "messages")  # the two families of wording files, by the start of their names
+
+
+class MissingWording(KeyError):
+    """A label or message that cannot be worded: unknown key, a language missing, a placeholder not given,
+    or a template that is not a valid ``str.format`` template."""
+
+    def __str__(self) -> str:  # KeyError would show the sentence in quotes
+        return str(self.args[0])
 
 
 def message(code: str, lang: str = DEFAULT_LANG, **params) -> str:
     """The message ``code`` worded in ``lang`` with ``params`` filled in."""
-    return _word(_table("messages"), code, lang, params)
+    return _word("messages", code, lang, params)
 
 
 def label(key: str, lang: str = DEFAULT_LANG, **params) -> str:
     """A report label (titles, column headers, status names) in ``lang``."""
-    return _word(_table("labels"), key, lang, params)
+    return _word("labels", key, lang, params)
+
+
+def has_message(code: str) -> bool:
+    """Whether ``code`` is a message (for codes that come from data rather than from isoaudit's code)."""
+    return code in _table("messages")
+
+
+def has_label(key: str) -> bool:
+    """Whether ``key`` is a label (for codes that come from data, e.g. a status typed in a workbook)."""
+    return key in _table("labels")
+
+
+def label_keys(prefix: str = "") -> list[str]:
+    """Every label key starting with ``prefix``, sorted."""
+    return sorted(key for key in _table("labels") if key.startswith(prefix))
+
+
+def wording_files(kind: str) -> dict[str, dict]:
+    """Each wording file of ``kind`` ("labels" or "messages") by file name: its entries by dotted key, as
+    written (no merging, no checks), for tests and tools that look at the files themselves."""
+    if kind not in KINDS:
+        raise ValueError(f"kind must be one of {KINDS}, not {kind!r}")
+    files = {}
+    for entry in sorted(resources.files("isoaudit.data").iterdir(), key=lambda e: e.name):
+        if entry.name.startswith(kind) and entry.name.endswith(".toml"):
+            with entry.open("rb") as handle:
+                files[entry.name] = _flatten(tomllib.load(handle))
+    return files
 
 
 def check_lang(lang: str) -> str:
@@ -57,26 +97,28 @@ def format_percent(rate, lang: str = DEFAULT_LANG, digits: int = 1) -> str:
     return f"{format_number(rate * 100, lang, digits)} %"
 
 
-def _word(table: dict, key: str, lang: str, params: dict) -> str:
+def _word(kind: str, key: str, lang: str, params: dict) -> str:
     check_lang(lang)
-    entry = table.get(key)
+    entry = _table(kind).get(key)
     if entry is None:
-        # An unknown key must still tell the user something useful.
-        return key + (" " + repr(params) if params else "")
-    template = entry.get(lang) or entry.get(DEFAULT_LANG, key)
+        raise MissingWording(f"no {kind[:-1]} {key!r} in isoaudit/data/{kind}_*.toml")
+    template = entry.get(lang) if isinstance(entry, dict) else None
+    if not isinstance(template, str) or not template:
+        raise MissingWording(f"the {kind[:-1]} {key!r} has no {lang!r} wording in isoaudit/data/{kind}_*.toml")
     try:
         return template.format(**params)
-    except (KeyError, IndexError, ValueError):
-        return template
+    except KeyError as missing:
+        raise MissingWording(f"the {kind[:-1]} {key!r} ({lang}) needs {{{missing.args[0]}}}; "
+                             f"given: {', '.join(sorted(params)) or 'nothing'}") from None
+    except (IndexError, ValueError, AttributeError) as error:
+        raise MissingWording(f"the {kind[:-1]} {key!r} ({lang}) is not a valid template: {error}") from None
 
 
 @lru_cache(maxsize=None)
-def _table(prefix: str) -> dict:
+def _table(kind: str) -> dict:
     merged: dict = {}
-    for entry in sorted(resources.files("isoaudit.data").iterdir(), key=lambda e: e.name):
-        if entry.name.startswith(prefix) and entry.name.endswith(".toml"):
-            with entry.open("rb") as handle:
-                merged.update(_flatten(tomllib.load(handle)))
+    for entries in wording_files(kind).values():
+        merged.update(entries)
     return merged
 
 

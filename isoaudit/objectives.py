@@ -76,6 +76,7 @@ __all__ = [
     "parse_result", "parse_target",
 ]
 
+RESULT_SOURCES = ("computed", "manual", "missing")  # where an objective's judged result came from
 OBJECTIVE_RESULT_COLUMNS = [
     "unit_code", "objective_id", "objective", "indicator", "target", "measure", "measure_inferred", "target_op",
     "target_value", "target_unit", "reported", "recomputed", "discrepancy", "measured", "result_source", "met",

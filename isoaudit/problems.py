@@ -36,7 +36,8 @@ class Problem:
 
     def message(self, lang: str = "vi") -> str:
         """The message worded in ``lang`` ('vi' or 'en')."""
-        return message(self.code, lang, column=self.column, value=_show(self.value), **self.params)
+        return message(self.code, lang, **{"file": self.file, "sheet": self.sheet, "column": self.column,
+                                           "value": _show(self.value), **self.params})
 
 
 def problems_frame(problems: Iterable[Problem], lang: str = "vi") -> pd.DataFrame:

@@ -44,6 +44,7 @@ from isoaudit.safety import atomic_write, inside, safe_filename, user_path
 from isoaudit.text import fold
 
 WORST_PROCEDURES = 10  # on the district page
+UNIT_STATUSES = ("done", "unchanged", "failed")  # UnitResult.status
 UNIT_LEVELS = ("commune", "ward")  # a district office audits its communes and wards
 CACHE_DIR = "_cache"
 PARTIAL_DIR = "_partial"
@@ -72,7 +73,7 @@ class UnitResult:
     unit_code: str
     unit_name: str
     folder: str
-    status: str  # done, unchanged, failed
+    status: str  # one of UNIT_STATUSES
     seconds: float = 0.0
     error: str = ""
     outputs: dict = field(default_factory=dict)  # kind -> file name inside the unit folder

@@ -84,6 +84,9 @@ def audit_reports(records, unit_code: str, year: int, out_dir, *, lang: str = "v
     return reports
 
 
+AUDIT_STATUSES = ("not_started", "in_progress", "complete")  # audit_progress's "audit_status"
+
+
 def audit_progress(records, audit_dir, unit_code: str, year: int) -> dict:
     """The state of the unit's audit of ``year`` (audit id ``DGNB-<year>``, the notebook's default). An audit
     not started still has its questions: the bundled checklist cut to the unit's level."""

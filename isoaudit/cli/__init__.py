@@ -1,39 +1,34 @@
-"""The ``isoaudit`` command. Each subcommand lives in its own module with ``register`` and ``run``."""
+"""The ``isoaudit`` command. Each command lives in its own module with ``register`` and ``run``.
+
+Every word of the help comes from the labels files (``labels_cli.toml``; argparse's own words from
+``labels_argparse.toml``) in the language asked for with ``--lang``, before or after the command.
+"""
 from __future__ import annotations
 
 import argparse
 import importlib
 import sys
+from contextlib import contextmanager
 
 from isoaudit import __version__
 from isoaudit.errors import IsoauditError
+from isoaudit.i18n import DEFAULT_LANG, LANGS, label, label_keys
 
-# Modules of isoaudit.cli, in the order their commands are listed in --help.
-COMMANDS = ["validate", "timeliness", "sample", "review", "batch", "make_sample"]
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="isoaudit",
-        description="Đánh giá nội bộ và xem xét của lãnh đạo theo TCVN ISO 9001:2015 cho cơ quan hành chính nhà nước.",
-    )
-    parser.add_argument("--version", action="version", version=f"isoaudit {__version__}")
-    subparsers = parser.add_subparsers(dest="command", metavar="LỆNH")
-    for name in COMMANDS:
-        module = importlib.import_module(f"isoaudit.cli.{name}")
-        sub = module.register(subparsers)
-        sub.add_argument("--lang", choices=["vi", "en"], default="vi",
-                         help="ngôn ngữ của thông báo và báo cáo (mặc định: vi)")
-    return parser
+# Commands in the order --help lists them, each with the module of isoaudit.cli that declares and runs it.
+COMMANDS = {"validate": "validate", "timeliness": "timeliness", "sample": "sample", "sample-evaluate": "sample",
+            "review": "review", "batch": "batch", "make-sample": "make_sample"}
 
 
 def main(argv: list[str] | None = None) -> int:
     _utf8_console()
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if not getattr(args, "func", None):
-        parser.print_help()
-        return 2
+    argv = sys.argv[1:] if argv is None else list(argv)
+    lang, command = requested(argv)
+    with argparse_words(lang):
+        parser = build_parser(lang, [command] if command else [])
+        args = parser.parse_args(argv)
+        if not getattr(args, "func", None):
+            parser.print_help()
+            return 2
     try:
         return args.func(args)
     except IsoauditError as error:
@@ -43,8 +38,101 @@ def main(argv: list[str] | None = None) -> int:
         sys.stderr.close()
         return 0
     except KeyboardInterrupt:
-        print("Đã dừng." if args.lang == "vi" else "Interrupted.", file=sys.stderr)
+        print(label("cli.interrupted", args.lang), file=sys.stderr)
         return 130
+
+
+def build_parser(lang: str = DEFAULT_LANG, commands: list[str] | None = None) -> argparse.ArgumentParser:
+    """The parser of ``isoaudit`` worded in ``lang``. Every command is listed with its line of help; only the
+    ``commands`` named (default: all) get their options, so that ``isoaudit --help`` does not import what
+    runs every command (pandas and the notebook machinery). argparse's own words are in ``lang`` inside
+    ``argparse_words(lang)`` only."""
+    parser = argparse.ArgumentParser(prog="isoaudit", description=label("cli.description", lang))
+    parser.add_argument("--version", action="version", version=f"isoaudit {__version__}",
+                        help=label("cli.version", lang))
+    parser.add_argument("--lang", choices=LANGS, default=DEFAULT_LANG, help=label("cli.lang", lang))
+    subparsers = parser.add_subparsers(dest="command", title=label("cli.commands", lang),
+                                       metavar=label("cli.metavar.command", lang))
+    modules = set(COMMANDS.values()) if commands is None else {COMMANDS[name] for name in commands}
+    for name, module in COMMANDS.items():
+        if name in subparsers.choices:  # declared with another command of its module
+            continue
+        if module in modules:
+            importlib.import_module(f"isoaudit.cli.{module}").register(subparsers, lang)
+        else:
+            add_command(subparsers, name, lang)
+    return parser
+
+
+def add_command(subparsers, name: str, lang: str = DEFAULT_LANG) -> argparse.ArgumentParser:
+    """The parser of the command ``name``, with its help and description (labels ``cli.<name>.help`` and
+    ``cli.<name>.description``) and the ``--lang`` every command takes; ``register`` adds the rest."""
+    # "resolve": a caller that builds its own parser around a module's ``register`` (the tests do) may declare
+    # --lang again; its declaration replaces this one instead of failing.
+    parser = subparsers.add_parser(name, help=label(f"cli.{name}.help", lang),
+                                   description=label(f"cli.{name}.description", lang), conflict_handler="resolve")
+    # The default is the language the parser is built in (the --lang given before the command, see
+    # ``requested``): argparse lets a command's defaults overwrite what was parsed before the command.
+    parser.add_argument("--lang", choices=LANGS, default=lang, help=label("cli.lang", lang))
+    return parser
+
+
+def whole_number(lang: str = DEFAULT_LANG):
+    """``int`` as an option's type, named in ``lang``: argparse names the type in its "invalid <type> value"
+    error ("giá trị số nguyên không hợp lệ: 'x'"), and ``int`` is no word for a user."""
+    def parse(text: str) -> int:
+        return int(text)
+    parse.__name__ = label("cli.whole_number", lang)
+    return parse
+
+
+def requested(argv: list[str]) -> tuple[str, str | None]:
+    """The language and the command a command line asks for, read before argparse reads it: the help must be
+    worded while the parser is built, and only the command asked for needs its module imported.
+
+    ``--lang`` may come before or after the command, as ``--lang en``, ``--lang=en`` or a prefix argparse
+    accepts (``--la en``); the last one wins, as in argparse. A value that is not a language, or a command
+    that does not exist, is left for argparse to refuse (in the language found so far)."""
+    lang, command = DEFAULT_LANG, None
+    tokens = iter(argv)
+    for token in tokens:
+        if token == "--":
+            break
+        option, equals, value = token.partition("=")
+        if len(option) > 2 and "--lang".startswith(option):
+            value = value if equals else next(tokens, "")
+            lang = value if value in LANGS else lang
+        elif command is None and not token.startswith("-"):
+            command = token  # top-level options take no value but --lang: the first word is the command
+    return lang, command if command in COMMANDS else None
+
+
+@contextmanager
+def argparse_words(lang: str):
+    """argparse's own words ("usage:", "options", "show this help message and exit", its error messages) in
+    ``lang`` while the block runs.
+
+    argparse asks ``gettext`` for each of them by its English text, through the names ``_`` and ``ngettext``
+    of its module, at the moment it builds a parser, formats help or reports an error. isoaudit installs no
+    gettext catalogue (compiled .mo files chosen by environment variables); instead both names point, while
+    the block runs, at a lookup in the ``argparse.*`` labels (whose ``en`` is argparse's text verbatim), and
+    are put back after. A subclass of ArgumentParser or HelpFormatter could not reach them all: they are
+    spread over the parser, the formatter, the actions and ArgumentError. Text the labels lack stays English.
+    """
+    words = {label(key, "en"): label(key, lang) for key in label_keys("argparse.")}
+
+    def gettext(text: str) -> str:
+        return words.get(text, text)
+
+    def ngettext(singular: str, plural: str, count: int) -> str:
+        return gettext(singular if count == 1 else plural)
+
+    saved = argparse._, argparse.ngettext
+    argparse._, argparse.ngettext = gettext, ngettext
+    try:
+        yield
+    finally:
+        argparse._, argparse.ngettext = saved
 
 
 def _utf8_console() -> None:

@@ -4,32 +4,30 @@ from __future__ import annotations
 import sys
 
 from isoaudit.batch.run import run_batch
+from isoaudit.cli import add_command, whole_number
 from isoaudit.errors import IsoauditError
-from isoaudit.i18n import label
+from isoaudit.i18n import DEFAULT_LANG, label
 from isoaudit.safety import user_path
 
 
-def register(subparsers):
-    parser = subparsers.add_parser(
-        "batch",
-        help="lập báo cáo đánh giá nội bộ và xem xét của lãnh đạo cho mọi xã, phường và trang tổng hợp của huyện",
-        description="Đọc và kiểm tra thư mục hồ sơ của huyện một lần, rồi chạy sổ tay đánh giá nội bộ và sổ tay xem xét "
-        "của lãnh đạo cho từng đơn vị (song song), ghi báo cáo HTML, Word và trang tổng hợp DIR/index.html, "
-        "DIR/summary.xlsx. Đơn vị lỗi được ghi lý do, các đơn vị khác vẫn chạy; mã thoát 1 khi có đơn vị lỗi. "
-        "Chạy lại chỉ làm lại các đơn vị có hồ sơ, sổ tay hoặc tham số thay đổi (trừ khi có --force).",
-    )
+def register(subparsers, lang: str = DEFAULT_LANG):
+    parser = add_command(subparsers, "batch", lang)
     parser.add_argument("folder", nargs="?", default="sample_records", type=user_path,
-                        help="thư mục hồ sơ của huyện (mặc định: sample_records)")
-    parser.add_argument("--out", default="reports", metavar="THƯ_MỤC", type=user_path, help="thư mục ghi báo cáo (mặc định: reports)")
-    parser.add_argument("--jobs", type=int, default=None, metavar="N",
-                        help="số tiến trình chạy song song (mặc định: số lõi CPU)")
-    parser.add_argument("--units", nargs="+", metavar="MÃ", help="chỉ chạy các đơn vị này")
-    parser.add_argument("--year", type=int, metavar="NĂM", help="năm được xem xét (mặc định: năm gần nhất có hồ sơ)")
-    parser.add_argument("--force", action="store_true", help="làm lại mọi đơn vị, kể cả khi không có gì thay đổi")
+                        metavar=label("cli.metavar.records_folder", lang), help=label("cli.batch.folder", lang))
+    parser.add_argument("--out", default="reports", type=user_path, metavar=label("cli.metavar.folder", lang),
+                        help=label("cli.batch.out", lang))
+    parser.add_argument("--jobs", type=whole_number(lang), default=None, metavar=label("cli.metavar.number", lang),
+                        help=label("cli.batch.jobs", lang))
+    parser.add_argument("--units", nargs="+", metavar=label("cli.metavar.code", lang),
+                        help=label("cli.batch.units", lang))
+    parser.add_argument("--year", type=whole_number(lang), metavar=label("cli.metavar.year", lang),
+                        help=label("cli.batch.year", lang))
+    parser.add_argument("--force", action="store_true", help=label("cli.batch.force", lang))
     parser.add_argument("--executor", choices=["local", "dask"], default="local",
-                        help="local: các tiến trình trên máy này; dask: gửi tới một cụm Dask có sẵn")
-    parser.add_argument("--scheduler", metavar="ĐỊA_CHỈ", help="địa chỉ bộ điều phối Dask, ví dụ tcp://10.0.0.5:8786")
-    parser.add_argument("--quiet", action="store_true", help="không hiện thanh tiến độ")
+                        help=label("cli.batch.executor", lang))
+    parser.add_argument("--scheduler", metavar=label("cli.metavar.address", lang),
+                        help=label("cli.batch.scheduler", lang))
+    parser.add_argument("--quiet", action="store_true", help=label("cli.batch.quiet", lang))
     parser.set_defaults(func=run)
     return parser
 

@@ -7,32 +7,29 @@ from __future__ import annotations
 
 import time
 
-from isoaudit.i18n import message
+from isoaudit.cli import add_command, whole_number
+from isoaudit.i18n import DEFAULT_LANG, label, message
 from isoaudit.safety import user_path
 from isoaudit.synthetic import make_sample, write_dossier_log
 
 
-def register(subparsers):
-    parser = subparsers.add_parser(
-        "make-sample",
-        help="tạo bộ hồ sơ mẫu của một thị xã giả định, hoặc một sổ hồ sơ lớn để đo hiệu năng",
-        description="Tạo thư mục hồ sơ mẫu (đơn vị, danh mục TTHC, lịch, sổ theo dõi hồ sơ của từng xã, phường, "
-        "mục tiêu chất lượng) với một số lỗi cài sẵn được liệt kê trong README.md. Với --rows: ghi một tệp "
-        "sổ hồ sơ lớn (.xlsx hoặc .csv). Cùng --seed thì cùng nội dung.",
-    )
-    parser.add_argument("--out", required=True, type=user_path,
-                        help="thư mục kết quả (bộ hồ sơ mẫu) hoặc tệp .xlsx/.csv (khi có --rows)")
-    parser.add_argument("--seed", type=int, default=2025, help="hạt giống ngẫu nhiên (mặc định: 2025)")
-    parser.add_argument("--year", type=int, default=2025, help="năm của sổ hồ sơ (mặc định: 2025)")
-    parser.add_argument("--rows", type=int, default=None, help="số hồ sơ của một tệp sổ lớn để đo hiệu năng")
+def register(subparsers, lang: str = DEFAULT_LANG):
+    parser = add_command(subparsers, "make-sample", lang)
+    number, whole = label("cli.metavar.number", lang), whole_number(lang)
+    parser.add_argument("--out", required=True, type=user_path, metavar=label("cli.metavar.path", lang),
+                        help=label("cli.make-sample.out", lang))
+    parser.add_argument("--seed", type=whole, default=2025, metavar=number, help=label("cli.make-sample.seed", lang))
+    parser.add_argument("--year", type=whole, default=2025, metavar=label("cli.metavar.year", lang),
+                        help=label("cli.make-sample.year", lang))
+    parser.add_argument("--rows", type=whole, default=None, metavar=number, help=label("cli.make-sample.rows", lang))
     parser.add_argument("--layout", choices=["flat", "official"], default="flat",
-                        help="với --rows: tệp xuất phần mềm (flat, cả thị xã) hay sổ theo dõi theo mẫu (official)")
+                        help=label("cli.make-sample.layout", lang))
     parser.set_defaults(func=run)
     return parser
 
 
 def run(args) -> int:
-    lang = getattr(args, "lang", "vi")
+    lang = args.lang
     started = time.perf_counter()
     if args.rows is not None:
         path = write_dossier_log(args.out, args.rows, seed=args.seed, layout=args.layout, year=args.year)

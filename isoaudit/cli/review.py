@@ -11,34 +11,32 @@ import sys
 from pathlib import Path
 
 from isoaudit.batch.unit_reports import REVIEW_NOTEBOOK, review_reports
+from isoaudit.cli import add_command, whole_number
 from isoaudit.dates import parse_date
 from isoaudit.errors import IsoauditError, RecordsError
-from isoaudit.i18n import label, message
+from isoaudit.i18n import DEFAULT_LANG, label, message
 from isoaudit.records import load_records
 from isoaudit.records.units import known_unit_code
 from isoaudit.safety import user_path
 
 
-def register(subparsers):
-    parser = subparsers.add_parser(
-        "review",
-        help="lập báo cáo xem xét của lãnh đạo (điều 9.3) cho một đơn vị: trang HTML và báo cáo Word",
-        description="Tổng hợp các đầu vào xem xét của lãnh đạo (ISO 9001:2015 điều 9.3.2) của một đơn vị trong một năm "
-        "từ thư mục hồ sơ; ghi trang HTML (đọc được trên điện thoại), báo cáo Word theo thể thức văn bản hành chính "
-        "và tạo tệp quyết định để Chủ tịch ghi kết luận (reviews/<mã>_quyet_dinh_<năm>.xlsx, không ghi đè tệp đã có).",
-    )
-    parser.add_argument("folder", type=user_path, help="thư mục hồ sơ (ví dụ: sample_records)")
-    parser.add_argument("--unit", required=True, metavar="MÃ", help="mã đơn vị được xem xét")
-    parser.add_argument("--year", required=True, type=int, metavar="NĂM", help="năm được xem xét")
-    parser.add_argument("--out", required=True, metavar="THƯ_MỤC", type=user_path, help="thư mục ghi báo cáo")
-    parser.add_argument("--as-of", dest="as_of", metavar="NGÀY",
-                        help="ngày chốt số liệu (dd/mm/yyyy; mặc định: cuối năm, hoặc hôm nay nếu sớm hơn)")
-    parser.add_argument("--report-date", dest="report_date", metavar="NGÀY",
-                        help="ngày ghi trên báo cáo Word (dd/mm/yyyy; mặc định: hôm nay)")
+def register(subparsers, lang: str = DEFAULT_LANG):
+    parser = add_command(subparsers, "review", lang)
+    day, code = label("cli.metavar.date", lang), label("cli.metavar.code", lang)
+    parser.add_argument("folder", type=user_path, metavar=label("cli.metavar.records_folder", lang),
+                        help=label("cli.arg.records_folder", lang))
+    parser.add_argument("--unit", required=True, metavar=code, help=label("cli.review.unit", lang))
+    parser.add_argument("--year", required=True, type=whole_number(lang), metavar=label("cli.metavar.year", lang),
+                        help=label("cli.review.year", lang))
+    parser.add_argument("--out", required=True, type=user_path, metavar=label("cli.metavar.folder", lang),
+                        help=label("cli.review.out", lang))
+    parser.add_argument("--as-of", dest="as_of", metavar=day, help=label("cli.review.as_of", lang))
+    parser.add_argument("--report-date", dest="report_date", metavar=day, help=label("cli.review.report_date", lang))
     parser.add_argument("--no-decisions-file", dest="decisions_file", action="store_false",
-                        help="không tạo tệp quyết định trong thư mục hồ sơ")
+                        help=label("cli.review.no_decisions_file", lang))
     # For developers: another notebook rendering the same pack.
-    parser.add_argument("--notebook", metavar="TỆP.ipynb", type=user_path, help=argparse.SUPPRESS)
+    parser.add_argument("--notebook", type=user_path, metavar=label("cli.metavar.notebook", lang),
+                        help=argparse.SUPPRESS)
     parser.set_defaults(func=run)
     return parser
 

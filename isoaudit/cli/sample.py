@@ -9,10 +9,11 @@ from pathlib import Path
 import pandas as pd
 
 from isoaudit.calendar import records_calendar
+from isoaudit.cli import add_command, whole_number
 from isoaudit.cli.textable import render_table
 from isoaudit.dates import parse_date
 from isoaudit.errors import IsoauditError
-from isoaudit.i18n import format_percent, label
+from isoaudit.i18n import DEFAULT_LANG, format_percent, label
 from isoaudit.problems import ERROR, WARNING
 from isoaudit.records import load_records
 from isoaudit.safety import user_path
@@ -37,50 +38,41 @@ from isoaudit.workbooks.sample_worksheet_read import load_filled_sample
 _SHOWN = ["clause", "check", "n", "deviations", "upper_limit", "outcome", "key", "grade"]
 
 
-def register(subparsers):
-    parser = subparsers.add_parser(
-        "sample",
-        help="chọn mẫu thống kê hồ sơ và lập phiếu kiểm tra mẫu (Excel)",
-        description="Chọn ngẫu nhiên (có hạt giống ghi lại) một mẫu hồ sơ của một đơn vị, cỡ mẫu theo độ tin cậy và "
-        "tỷ lệ sai lệch chấp nhận được, rồi lập phiếu kiểm tra để người đánh giá điền bằng Excel. "
-        "Tỷ lệ ghi dạng 0.05 hoặc 5%; ngày ghi dạng ngày/tháng/năm.",
-    )
-    parser.add_argument("folder", type=user_path, help="thư mục hồ sơ (ví dụ: sample_records)")
-    parser.add_argument("--unit", required=True, metavar="MÃ", help="mã đơn vị được chọn mẫu")
-    parser.add_argument("--confidence", type=_rate, default=0.95, metavar="TỶ_LỆ", help="độ tin cậy (mặc định 0.95)")
-    parser.add_argument("--tolerable", type=_rate, default=0.05, metavar="TỶ_LỆ",
-                        help="tỷ lệ sai lệch chấp nhận được (mặc định 0.05)")
-    parser.add_argument("--expected", type=_rate, default=0.0, metavar="TỶ_LỆ",
-                        help="tỷ lệ sai lệch dự kiến (mặc định 0)")
-    parser.add_argument("--seed", type=int, metavar="SỐ",
-                        help="hạt giống ngẫu nhiên (mặc định: tạo mới và ghi vào phiếu)")
-    parser.add_argument("--from", dest="start", metavar="NGÀY",
-                        help="hồ sơ tiếp nhận từ ngày (dd/mm/yyyy; mặc định: cả năm gần nhất có hồ sơ của đơn vị)")
-    parser.add_argument("--to", dest="end", metavar="NGÀY", help="hồ sơ tiếp nhận đến ngày (dd/mm/yyyy)")
-    parser.add_argument("--as-of", dest="as_of", metavar="NGÀY",
-                        help="ngày xét hồ sơ chưa trả kết quả (dd/mm/yyyy; mặc định: hôm nay)")
+def register(subparsers, lang: str = DEFAULT_LANG):
+    """``sample`` and ``sample-evaluate``; returns the parser of ``sample``."""
+    parser = add_command(subparsers, "sample", lang)
+    day, xlsx = label("cli.metavar.date", lang), label("cli.metavar.xlsx", lang)
+    rate, rate_type = label("cli.metavar.rate", lang), _rate_type(lang)
+    parser.add_argument("folder", type=user_path, metavar=label("cli.metavar.records_folder", lang),
+                        help=label("cli.arg.records_folder", lang))
+    parser.add_argument("--unit", required=True, metavar=label("cli.metavar.code", lang),
+                        help=label("cli.sample.unit", lang))
+    parser.add_argument("--confidence", type=rate_type, default=0.95, metavar=rate,
+                        help=label("cli.sample.confidence", lang))
+    parser.add_argument("--tolerable", type=rate_type, default=0.05, metavar=rate,
+                        help=label("cli.sample.tolerable", lang))
+    parser.add_argument("--expected", type=rate_type, default=0.0, metavar=rate,
+                        help=label("cli.sample.expected", lang))
+    parser.add_argument("--seed", type=whole_number(lang), metavar=label("cli.metavar.number", lang),
+                        help=label("cli.sample.seed", lang))
+    parser.add_argument("--from", dest="start", metavar=day, help=label("cli.sample.from", lang))
+    parser.add_argument("--to", dest="end", metavar=day, help=label("cli.arg.to", lang))
+    parser.add_argument("--as-of", dest="as_of", metavar=day, help=label("cli.sample.as_of", lang))
     parser.add_argument("--stratify", choices=[*STRATIFY_COLUMNS, "none"], default="none",
-                        help="phân tầng theo thủ tục (procedure) hoặc lĩnh vực (field); mặc định không")
+                        help=label("cli.sample.stratify", lang))
     parser.add_argument("--key-items", dest="key_items", choices=[*KEY_ITEM_STATUSES, "none"], default="none",
-                        help="kiểm tra toàn bộ hồ sơ quá hạn (overdue) hoặc trễ hạn (late), đánh giá riêng")
-    parser.add_argument("--out", required=True, metavar="TỆP.xlsx", type=user_path, help="phiếu kiểm tra mẫu sẽ lập")
-    parser.add_argument("--force", action="store_true", help="ghi đè tệp đã có (mất phần đã điền)")
+                        help=label("cli.sample.key_items", lang))
+    parser.add_argument("--out", required=True, type=user_path, metavar=xlsx, help=label("cli.sample.out", lang))
+    parser.add_argument("--force", action="store_true", help=label("cli.sample.force", lang))
     parser.set_defaults(func=run)
 
-    evaluate = subparsers.add_parser(
-        "sample-evaluate",
-        help="kiểm tra phiếu kiểm tra mẫu đã điền, kết luận và lập phát hiện",
-        description="Đọc phiếu kiểm tra mẫu đã điền, từ chối phiếu bị sửa hoặc điền thiếu (nêu từng ô), đánh giá "
-        "từng nội dung kiểm tra theo giới hạn sai lệch trên, và ghi các phát hiện khi có --out.",
-        conflict_handler="resolve",  # a --lang added later by the command list replaces the one below
-    )
-    evaluate.add_argument("filled", type=user_path, help="phiếu kiểm tra mẫu đã điền (.xlsx)")
-    evaluate.add_argument("--out", metavar="TỆP.xlsx", type=user_path, help="ghi phát hiện và bảng đánh giá ra bảng tính")
-    evaluate.add_argument("--audit-id", dest="audit_id", metavar="MÃ", help="mã cuộc đánh giá ghi vào phát hiện")
-    evaluate.add_argument("--force", action="store_true", help="ghi đè tệp phát hiện đã có")
-    # The command list gives --lang to the parser register returns; this second one needs its own.
-    evaluate.add_argument("--lang", choices=["vi", "en"], default="vi",
-                          help="ngôn ngữ của thông báo và báo cáo (mặc định: vi)")
+    evaluate = add_command(subparsers, "sample-evaluate", lang)
+    evaluate.add_argument("filled", type=user_path, metavar=label("cli.metavar.worksheet", lang),
+                          help=label("cli.sample-evaluate.filled", lang))
+    evaluate.add_argument("--out", type=user_path, metavar=xlsx, help=label("cli.sample-evaluate.out", lang))
+    evaluate.add_argument("--audit-id", dest="audit_id", metavar=label("cli.metavar.code", lang),
+                          help=label("cli.sample-evaluate.audit_id", lang))
+    evaluate.add_argument("--force", action="store_true", help=label("cli.sample-evaluate.force", lang))
     evaluate.set_defaults(func=run_evaluate)
     return parser
 
@@ -166,13 +158,16 @@ def _shown(results: pd.DataFrame, lang: str) -> pd.DataFrame:
     })
 
 
-def _rate(text: str) -> float:
-    """A rate typed as 0.05, 0,05 or 5%: a fraction 0..1 (range checked by isoaudit.sampling.sizes)."""
-    cleaned = text.strip().replace(",", ".")
-    try:
-        return float(cleaned[:-1]) / 100 if cleaned.endswith("%") else float(cleaned)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}': cần một tỷ lệ như 0.05 hoặc 5%") from None
+def _rate_type(lang: str):
+    """The type of a rate option: a rate typed as 0.05, 0,05 or 5%, as a fraction 0..1 (range checked by
+    isoaudit.sampling.sizes); anything else refused with a message in ``lang``."""
+    def rate(text: str) -> float:
+        cleaned = text.strip().replace(",", ".")
+        try:
+            return float(cleaned[:-1]) / 100 if cleaned.endswith("%") else float(cleaned)
+        except ValueError:
+            raise argparse.ArgumentTypeError(label("cli.sample.bad_rate", lang, text=text)) from None
+    return rate
 
 
 def _check_xlsx(path: Path) -> None:

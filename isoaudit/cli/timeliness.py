@@ -8,10 +8,11 @@ from pathlib import Path
 import pandas as pd
 
 from isoaudit.calendar import records_calendar
+from isoaudit.cli import add_command
 from isoaudit.cli.textable import render_table
 from isoaudit.dates import parse_date
 from isoaudit.errors import IsoauditError
-from isoaudit.i18n import format_date, format_percent, label
+from isoaudit.i18n import DEFAULT_LANG, format_date, format_percent, label
 from isoaudit.measures import default_as_of, judge_as_of, latest_year
 from isoaudit.outputs.timeliness_workbook import shown_values, write_timeliness_workbook
 from isoaudit.problems import ERROR, WARNING
@@ -25,21 +26,17 @@ _TABLE_COLUMNS = ["dossiers", "early", "on_time", "late", "in_progress", "overdu
                   "late_without_apology"]
 
 
-def register(subparsers):
-    parser = subparsers.add_parser(
-        "timeliness",
-        help="đánh giá tiến độ giải quyết hồ sơ: trước hạn, đúng hạn, trễ hạn, quá hạn",
-        description="Tính hạn giải quyết theo ngày làm việc của từng hồ sơ trong thư mục hồ sơ, đếm hồ sơ trước hạn, "
-        "đúng hạn, trễ hạn, đang giải quyết và quá hạn theo đơn vị, liệt kê hồ sơ trễ hạn; "
-        "ghi toàn bộ kết quả ra bảng tính khi có --out. Ngày ghi theo dạng ngày/tháng/năm.",
-    )
-    parser.add_argument("folder", type=user_path, help="thư mục hồ sơ (ví dụ: sample_records)")
-    parser.add_argument("--unit", metavar="MÃ", help="chỉ đánh giá một đơn vị (mã đơn vị)")
-    parser.add_argument("--from", dest="start", metavar="NGÀY", help="hồ sơ tiếp nhận từ ngày (dd/mm/yyyy)")
-    parser.add_argument("--to", dest="end", metavar="NGÀY", help="hồ sơ tiếp nhận đến ngày (dd/mm/yyyy)")
-    parser.add_argument("--as-of", dest="as_of", metavar="NGÀY",
-                        help="ngày xét hồ sơ chưa trả kết quả (dd/mm/yyyy; mặc định: hôm nay)")
-    parser.add_argument("--out", metavar="TỆP.xlsx", type=user_path, help="ghi kết quả chi tiết và tổng hợp ra bảng tính")
+def register(subparsers, lang: str = DEFAULT_LANG):
+    parser = add_command(subparsers, "timeliness", lang)
+    day, code = label("cli.metavar.date", lang), label("cli.metavar.code", lang)
+    parser.add_argument("folder", type=user_path, metavar=label("cli.metavar.records_folder", lang),
+                        help=label("cli.arg.records_folder", lang))
+    parser.add_argument("--unit", metavar=code, help=label("cli.timeliness.unit", lang))
+    parser.add_argument("--from", dest="start", metavar=day, help=label("cli.timeliness.from", lang))
+    parser.add_argument("--to", dest="end", metavar=day, help=label("cli.arg.to", lang))
+    parser.add_argument("--as-of", dest="as_of", metavar=day, help=label("cli.timeliness.as_of", lang))
+    parser.add_argument("--out", type=user_path, metavar=label("cli.metavar.xlsx", lang),
+                        help=label("cli.timeliness.out", lang))
     parser.set_defaults(func=run)
     return parser
 

@@ -1,22 +1,19 @@
 """``isoaudit validate FOLDER``: read a records folder and list every problem, grouped by file."""
 from __future__ import annotations
 
+from isoaudit.cli import add_command
 from isoaudit.cli.textable import render_table
-from isoaudit.i18n import label
+from isoaudit.i18n import DEFAULT_LANG, label
 from isoaudit.problems import ERROR, WARNING
 from isoaudit.records import load_records
 from isoaudit.safety import user_path
 
 
-def register(subparsers):
-    parser = subparsers.add_parser(
-        "validate",
-        help="kiểm tra thư mục hồ sơ và liệt kê mọi vấn đề",
-        description="Đọc thư mục hồ sơ của huyện/xã và liệt kê mọi vấn đề theo từng tệp. "
-        "Mã thoát 1 khi có lỗi, 0 khi chỉ còn cảnh báo.",
-    )
-    parser.add_argument("folder", type=user_path, help="thư mục hồ sơ (ví dụ: sample_records)")
-    parser.add_argument("--strict", action="store_true", help="coi cảnh báo như lỗi (mã thoát 1)")
+def register(subparsers, lang: str = DEFAULT_LANG):
+    parser = add_command(subparsers, "validate", lang)
+    parser.add_argument("folder", type=user_path, metavar=label("cli.metavar.records_folder", lang),
+                        help=label("cli.arg.records_folder", lang))
+    parser.add_argument("--strict", action="store_true", help=label("cli.validate.strict", lang))
     parser.set_defaults(func=run)
     return parser
 

@@ -93,11 +93,11 @@ def in_sentence(unit_name: str) -> str:
 
 
 def date_line(place: str, day: date, lang: str) -> str:
-    """"Hùng Vương, ngày 05 tháng 01 năm 2026": days below 10 and months below 3 take a leading zero."""
-    if lang == "en":
-        return f"{place}, {day.day} {day.strftime('%B')} {day.year}"
-    month = f"{day.month:02d}" if day.month < 3 else str(day.month)
-    return f"{place}, ngày {day.day:02d} tháng {month} năm {day.year}"
+    """"Hùng Vương, ngày 05 tháng 01 năm 2026": days below 10 and months below 3 take a leading zero
+    ("Tân Phú, 5 January 2026" in English); the words are the labels ``review.docx.date_line`` and
+    ``review.docx.month.<1..12>``."""
+    return label("review.docx.date_line", lang, place=place, day=day.day, year=day.year,
+                 month=label(f"review.docx.month.{day.month}", lang))
 
 
 # ---- blocks ------------------------------------------------------------------------------------------------------

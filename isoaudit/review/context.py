@@ -6,7 +6,7 @@ from functools import cached_property
 import pandas as pd
 
 from isoaudit.findings import status_label
-from isoaudit.i18n import label, message
+from isoaudit.i18n import has_label, label, message
 from isoaudit.measures import Figure, UnitYear
 from isoaudit.objectives import judge_objectives
 from isoaudit.timeliness_summary import GROUPINGS, summarise
@@ -136,8 +136,7 @@ def status_words(context: ReviewContext, values: pd.Series, kind: str) -> pd.Ser
         if pd.isna(code):
             return context.t(f"{kind}.unknown")
         key = f"review.{kind}.{code}"
-        text = label(key, context.lang)
-        return code if text == key else text
+        return label(key, context.lang) if has_label(key) else str(code)  # a word we do not know, as written
     return values.map(word).astype("string")
 
 

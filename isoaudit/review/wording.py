@@ -1,8 +1,6 @@
 """How the review words its figures: numbers, rates, changes in points, months, and table columns by kind."""
 from __future__ import annotations
 
-import calendar as month_names
-
 import pandas as pd
 
 from isoaudit.i18n import format_date, format_number, format_percent, label
@@ -10,7 +8,7 @@ from isoaudit.measures import DAYS, PERCENT
 
 
 def month_label(month: int, lang: str) -> str:
-    return label("review.month_short", lang, month=int(month), name=month_names.month_abbr[int(month)])
+    return label(f"review.month_short.{int(month)}", lang)
 
 
 def decimal_text(value, lang: str, digits: int = 1) -> str:
