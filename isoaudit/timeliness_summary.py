@@ -55,6 +55,14 @@ def summaries(assessed: pd.DataFrame) -> dict[str, pd.DataFrame]:
     return {"overall": summarise(assessed), **{by: summarise(assessed, by) for by in GROUPINGS}}
 
 
+def timeliness_tables(assessed: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """Every table of a timeliness report, without citizens' personal data: ``summaries`` (overall and each
+    grouping), ``late`` (``late_list``), ``unassessable`` (``unassessable_list``) and ``detail`` (every dossier
+    with its assessment)."""
+    return {**summaries(assessed), "late": late_list(assessed), "unassessable": unassessable_list(assessed),
+            "detail": without_personal_data(assessed)}
+
+
 def late_list(assessed: pd.DataFrame) -> pd.DataFrame:
     """Late and overdue dossiers, by unit then most working days late first (``LIST_COLUMNS`` present)."""
     late = assessed[assessed["status"].isin(LATE_STATUSES)]

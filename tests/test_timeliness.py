@@ -15,7 +15,12 @@ from isoaudit.outputs.timeliness_workbook import (
 )
 from isoaudit.records.calendar_file import read_calendar_file
 from isoaudit.timeliness import ASSESSMENT_COLUMNS, assess
-from isoaudit.timeliness_summary import late_list, summarise, unassessable_list
+from isoaudit.timeliness_summary import (
+    late_list,
+    summarise,
+    timeliness_tables,
+    unassessable_list,
+)
 
 VN = WorkCalendar.vietnam()
 PROCEDURES = pd.DataFrame({
@@ -277,7 +282,7 @@ def test_late_list_most_days_late_first_and_no_personal_data(district):
 
 def test_workbook_in_vietnamese_without_personal_data(district, tmp_path):
     path = tmp_path / "tien_do.xlsx"
-    write_timeliness_workbook(path, district, "vi", ["Phạm vi: tất cả đơn vị"])
+    write_timeliness_workbook(path, timeliness_tables(district), "vi", ["Phạm vi: tất cả đơn vị"])
     book = load_workbook(path)
     assert book.sheetnames == ["Tổng hợp", "Theo đơn vị", "Theo thủ tục", "Theo lĩnh vực", "Theo tháng",
                                "Trễ hạn và quá hạn", "Không đánh giá được", "Chi tiết hồ sơ"]
@@ -289,7 +294,7 @@ def test_workbook_in_vietnamese_without_personal_data(district, tmp_path):
     assert statuses == {"Trước hạn", "Trễ hạn", "Quá hạn, chưa trả kết quả", None}
     summary = list(book["Tổng hợp"].iter_rows(values_only=True))
     assert summary[0][0].startswith("ĐÁNH GIÁ TIẾN ĐỘ") and summary[1][0] == "Phạm vi: tất cả đơn vị"
-    english = timeliness_sheets(district, "en")
+    english = timeliness_sheets(timeliness_tables(district), "en")
     assert list(english)[0] == "Summary"
 
 

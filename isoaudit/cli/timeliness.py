@@ -19,7 +19,7 @@ from isoaudit.problems import ERROR, WARNING
 from isoaudit.records import load_records
 from isoaudit.records.calendar_file import find_calendar_file
 from isoaudit.safety import user_path
-from isoaudit.timeliness_summary import late_list, summarise
+from isoaudit.timeliness_summary import late_list, summarise, timeliness_tables
 
 LATE_SHOWN = 10  # dossiers listed on screen; the workbook has them all
 _TABLE_COLUMNS = ["dossiers", "early", "on_time", "late", "in_progress", "overdue", "on_time_rate",
@@ -76,7 +76,7 @@ def run(args) -> int:
     else:
         _print_summary(assessed, by_procedure=bool(args.unit), lang=lang)
     if args.out:
-        write_timeliness_workbook(args.out, assessed, lang, titles)
+        write_timeliness_workbook(args.out, timeliness_tables(assessed), lang, titles)
         print()
         print(label("timeliness.written", lang, path=args.out))
     return 0

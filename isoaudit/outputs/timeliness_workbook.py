@@ -11,13 +11,7 @@ import pandas as pd
 from isoaudit.i18n import check_lang, label
 from isoaudit.outputs.xlsx import SheetSpec, write_workbook
 from isoaudit.timeliness import REASONS, STATUSES
-from isoaudit.timeliness_summary import (
-    GROUPINGS,
-    late_list,
-    summaries,
-    unassessable_list,
-    without_personal_data,
-)
+from isoaudit.timeliness_summary import GROUPINGS
 
 DETAIL_COLUMNS = [
     "unit_code", "unit_name", "dossier_id", "procedure_code", "procedure_name", "field", "channel", "received_at",
@@ -30,25 +24,24 @@ FLAG_COLUMNS = ("waiting_supplement", "appointment_beyond_legal", "late_without_
                 "late_against_new_appointment")
 
 
-def write_timeliness_workbook(path: str | os.PathLike, assessed: pd.DataFrame, lang: str = "vi",
+def write_timeliness_workbook(path: str | os.PathLike, tables: dict[str, pd.DataFrame], lang: str = "vi",
                               title_lines: list[str] | None = None) -> None:
     """Write the sheets of ``timeliness_sheets`` to ``path`` (atomically, formula-safe)."""
-    write_workbook(path, timeliness_sheets(assessed, lang, title_lines))
+    write_workbook(path, timeliness_sheets(tables, lang, title_lines))
 
 
-def timeliness_sheets(assessed: pd.DataFrame, lang: str = "vi",
+def timeliness_sheets(tables: dict[str, pd.DataFrame], lang: str = "vi",
                       title_lines: list[str] | None = None) -> dict[str, SheetSpec]:
-    """Sheet name -> SheetSpec for ``assessed`` (the frame of ``timeliness.assess``); ``title_lines`` head
-    the summary sheet (scope, period, as-of date)."""
+    """Sheet name -> SheetSpec for ``tables`` (``timeliness_summary.timeliness_tables``); ``title_lines``
+    head the summary sheet (scope, period, as-of date)."""
     check_lang(lang)
-    tables = summaries(assessed)
     titles = [label("timeliness.title", lang), *(title_lines or []), label("timeliness.rule_note", lang)]
     sheets = {label("timeliness.sheet.summary", lang): _spec(tables["overall"], lang, titles)}
     for by in GROUPINGS:
         sheets[label(f"timeliness.sheet.{by}", lang)] = _spec(tables[by], lang)
-    sheets[label("timeliness.sheet.late", lang)] = _spec(late_list(assessed), lang)
-    sheets[label("timeliness.sheet.unassessable", lang)] = _spec(unassessable_list(assessed), lang)
-    detail = without_personal_data(assessed)
+    sheets[label("timeliness.sheet.late", lang)] = _spec(tables["late"], lang)
+    sheets[label("timeliness.sheet.unassessable", lang)] = _spec(tables["unassessable"], lang)
+    detail = tables["detail"]
     sheets[label("timeliness.sheet.detail", lang)] = _spec(detail[[c for c in DETAIL_COLUMNS if c in detail]], lang)
     return sheets
 
