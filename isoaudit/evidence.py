@@ -38,14 +38,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
 
 import pandas as pd
 
 from isoaudit.calendar import WorkCalendar
 from isoaudit.checklist import evidence_keys
 from isoaudit.i18n import LANGS, format_number, format_percent, message
-from isoaudit.measures import Figure, UnitYear
+from isoaudit.measures import Figure, UnitYear, default_as_of
 from isoaudit.objectives import judge_objectives
 
 EVIDENCE_COLUMNS = ["key", "value", "status", "text_vi", "text_en", "items"]
@@ -80,12 +79,7 @@ def compute_evidence(records, year: int, unit_code: str | None = None, *, as_of=
 def audit_period(year: int, as_of=None) -> tuple[pd.Timestamp, pd.Timestamp]:
     """First and last day of the audit period: 1 January of ``year`` to 31 December, or to ``as_of`` (a date
     or dd/mm/yyyy text; default today) when that is earlier."""
-    start = pd.Timestamp(int(year), 1, 1)
-    end = pd.Timestamp(int(year), 12, 31)
-    if as_of is None:
-        as_of = date.today()
-    as_of = pd.to_datetime(as_of, dayfirst=True).normalize() if isinstance(as_of, str) else pd.Timestamp(as_of)
-    return start, min(end, as_of.normalize())
+    return pd.Timestamp(int(year), 1, 1), min(pd.Timestamp(int(year), 12, 31), default_as_of(year, as_of))
 
 
 def evidence_for_items(checklist: pd.DataFrame, evidence: pd.DataFrame, lang: str = "vi") -> pd.DataFrame:

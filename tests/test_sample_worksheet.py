@@ -21,6 +21,7 @@ from isoaudit.sampling.evaluation import (
     grade_for,
     has_fee,
     load_sample_checks,
+    worksheet_checks,
 )
 from isoaudit.sampling.selection import build_frame, select_sample
 from isoaudit.workbooks.sample_worksheet import (
@@ -49,7 +50,7 @@ def sample():
 @pytest.fixture(scope="module")
 def blank_worksheet(sample, tmp_path_factory):
     return write_sample_workbook(tmp_path_factory.mktemp("blank") / "mau_kiem_tra.xlsx", sample,
-                                 created=date(2025, 12, 31))
+                                 worksheet_checks(sample), created=date(2025, 12, 31))
 
 
 @pytest.fixture
@@ -133,10 +134,10 @@ def test_existing_file_is_never_overwritten(worksheet, sample):
     fill(worksheet)
     before = worksheet.read_bytes()
     with pytest.raises(IsoauditError) as error:
-        write_sample_workbook(worksheet, sample)
+        write_sample_workbook(worksheet, sample, worksheet_checks(sample))
     assert error.value.code == "sampling.output_exists" and "--force" in error.value.message("vi")
     assert worksheet.read_bytes() == before
-    write_sample_workbook(worksheet, sample, force=True)
+    write_sample_workbook(worksheet, sample, worksheet_checks(sample), force=True)
     assert read_filled_sample(worksheet).answers["answer"].notna().sum() == 0
 
 
@@ -292,7 +293,7 @@ def test_text_that_looks_like_a_formula_is_kept_as_text(tmp_path):
     dossiers.loc[1, "applicant"] = "@SUM(1+1)"
     frame, description = build_frame(dossiers, "26734")
     sample = select_sample(frame, description, plan(expected_rate=0.0, confidence=0.999))  # every dossier
-    path = write_sample_workbook(tmp_path / "mau.xlsx", sample)
+    path = write_sample_workbook(tmp_path / "mau.xlsx", sample, worksheet_checks(sample))
     sheet = load_workbook(path)[SAMPLE_SHEET]
     applicants = {sheet.cell(r, columns(sheet)["Tổ chức, cá nhân nộp"]).value for r in range(2, sheet.max_row + 1)}
     assert "'=HYPERLINK(\"http://x\",\"bấm\")" in applicants and "'@SUM(1+1)" in applicants

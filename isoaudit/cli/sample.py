@@ -17,7 +17,7 @@ from isoaudit.i18n import DEFAULT_LANG, format_percent, label
 from isoaudit.problems import ERROR, WARNING
 from isoaudit.records import load_records
 from isoaudit.safety import user_path
-from isoaudit.sampling.evaluation import evaluate_sample
+from isoaudit.sampling.evaluation import evaluate_sample, worksheet_checks
 from isoaudit.sampling.selection import (
     KEY_ITEM_STATUSES,
     STRATIFY_COLUMNS,
@@ -104,7 +104,7 @@ def run(args) -> int:
                       None if args.stratify == "none" else args.stratify,
                       None if args.key_items == "none" else args.key_items)
     sample = select_sample(frame, description, plan)
-    write_sample_workbook(out, sample, force=args.force, lang=lang)
+    write_sample_workbook(out, sample, worksheet_checks(sample), force=args.force, lang=lang)
     print(label("sampling.cli.written", lang, path=str(out), size=len(sample.statistical),
                 population=sample.population, key_count=len(sample.key_items), seed=plan.seed))
     problems = records.problems

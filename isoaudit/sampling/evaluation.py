@@ -81,6 +81,29 @@ def check_applies(dossiers: pd.DataFrame, checks: pd.DataFrame) -> pd.DataFrame:
                         index=dossiers.index, columns=list(checks["id"]))
 
 
+@dataclass
+class WorksheetChecks:
+    """The checks of a sample worksheet, computed for the sample: ``checks`` (``CHECK_COLUMNS``), ``applies``
+    (one row per sampled dossier, in order, one boolean column per check id) and ``populations`` (per check
+    id, the frame's non-key dossiers it applies to; <NA> without a frame)."""
+
+    checks: pd.DataFrame
+    applies: pd.DataFrame
+    populations: pd.Series
+
+
+def worksheet_checks(sample, checks: pd.DataFrame | None = None) -> WorksheetChecks:
+    """What ``checks`` (default: the bundled list) say about ``sample`` (a ``selection.Sample``)."""
+    checks = load_sample_checks() if checks is None else checks
+    applies = check_applies(sample.dossiers, checks).reset_index(drop=True)
+    frame = sample.frame_dossiers
+    if frame is None:
+        populations = pd.Series(pd.NA, index=checks["id"], dtype="Int64")
+    else:
+        populations = check_applies(frame[~frame["key_item"]], checks).sum().astype("Int64")
+    return WorksheetChecks(checks, applies, populations)
+
+
 def has_fee(fee: pd.Series) -> pd.Series:
     """True where a procedure's fee text charges something ('50.000 đồng'), False for 'Không', 'Miễn phí', ''."""
     folded = fold_series(fee.astype("string")).fillna("")

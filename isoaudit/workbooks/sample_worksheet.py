@@ -52,8 +52,7 @@ from isoaudit.sampling.evaluation import (
     FINDING_COLUMNS,
     RESULT_COLUMNS,
     SampleEvaluation,
-    check_applies,
-    load_sample_checks,
+    WorksheetChecks,
 )
 from isoaudit.sampling.selection import Sample
 from isoaudit.workbooks.sample_format import (
@@ -85,9 +84,10 @@ _FAIL_FILL = PatternFill("solid", fgColor="FFC7CE")
 _UNLOCKED = Protection(locked=False)
 
 
-def write_sample_workbook(path: str | os.PathLike, sample: Sample, checks: pd.DataFrame | None = None, *,
+def write_sample_workbook(path: str | os.PathLike, sample: Sample, checks: WorksheetChecks, *,
                           force: bool = False, lang: str = "vi", created: date | None = None) -> Path:
-    """Write the worksheet for ``sample`` to ``path`` atomically; ``checks`` default to the bundled list.
+    """Write the worksheet for ``sample`` to ``path`` atomically, with ``checks``
+    (``sampling.evaluation.worksheet_checks`` of the sample).
 
     Refuses (``IsoauditError`` ``sampling.output_exists``) to replace an existing file unless ``force``:
     it may hold an auditor's answers.
@@ -95,7 +95,6 @@ def write_sample_workbook(path: str | os.PathLike, sample: Sample, checks: pd.Da
     check_lang(lang)
     path = Path(path)
     refuse_existing(path, force)
-    checks = load_sample_checks() if checks is None else checks
     created = created or date.today()
     book = Workbook()
     cover = book.active
@@ -104,10 +103,10 @@ def write_sample_workbook(path: str | os.PathLike, sample: Sample, checks: pd.Da
     control = book.create_sheet(CONTROL_SHEET)
 
     facts = _facts(sample, lang)
-    applies = check_applies(sample.dossiers, checks).reset_index(drop=True)
-    columns = _columns(facts, checks, lang)
+    applies = checks.applies
+    columns = _columns(facts, checks.checks, lang)
     _write_sample_sheet(sheet, facts, applies, columns, lang)
-    check_list = _check_list(sample, checks)
+    check_list = _check_list(checks)
     cover_cells = _write_cover(cover, sample, check_list, sheet.title, created, lang)
 
     parameters = {
@@ -276,17 +275,13 @@ def _protect(sheet) -> None:
 
 # ---- the cover ----------------------------------------------------------------------------------------
 
-def _check_list(sample: Sample, checks: pd.DataFrame) -> list[dict]:
+def _check_list(checks: WorksheetChecks) -> list[dict]:
     """The checks as stored with the sample, each with the frame's non-key dossiers it applies to."""
-    frame = sample.frame_dossiers
-    if frame is None:
-        populations = pd.Series(None, index=checks["id"], dtype="object")
-    else:
-        populations = check_applies(frame[~frame["key_item"]], checks).sum()
+    populations = checks.populations
     return [{"id": row.id, "clause": row.clause, "label_vi": row.label_vi, "label_en": row.label_en,
              "applies_when": row.applies_when,
              "population": None if pd.isna(populations[row.id]) else int(populations[row.id])}
-            for row in checks.itertuples()]
+            for row in checks.checks.itertuples()]
 
 
 def _write_cover(sheet, sample: Sample, check_list: list[dict], sample_sheet: str, created: date,
