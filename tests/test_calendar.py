@@ -228,10 +228,14 @@ def test_calendar_file_english_headers_semicolons_no_bom(tmp_path):
     assert problems == [] and decisions["kind"].tolist() == ["off"]
 
 
-def test_calendar_file_not_utf8_or_without_header(tmp_path):
-    latin = tmp_path / "calendar.csv"
-    latin.write_bytes("Ngày,Loại\n02/01/2026,nghỉ\n".encode("utf-16"))
-    _, problems = read_calendar_file(latin)
+def test_calendar_file_in_utf16_reads_undecodable_bytes_or_no_header_do_not(tmp_path):
+    wide = tmp_path / "calendar.csv"
+    wide.write_bytes("Ngày,Loại\n02/01/2026,nghỉ\n".encode("utf-16"))  # Excel's "Unicode text"
+    decisions, problems = read_calendar_file(wide)
+    assert problems == [] and decisions["kind"].tolist() == ["off"]
+    garbled = tmp_path / "garbled.csv"
+    garbled.write_bytes("Ngày,Loại\n02/01/2026,".encode() + b"\x81\x90\x9d\n")  # no code page defines these
+    _, problems = read_calendar_file(garbled)
     assert problems and problems[0].severity == "error"
     headerless = tmp_path / "other.csv"
     headerless.write_text("02/01/2026,nghỉ\n", encoding="utf-8")

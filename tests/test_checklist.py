@@ -202,8 +202,11 @@ def test_unreadable_files_raise_checklist_error(tmp_path):
     # Excel's plain "CSV" on a Vietnamese Windows writes code page 1258 (tone marks as combining characters).
     text = "id,clause,question_vi,levels\n4.1-01,4.1,Bô\u0301i ca\u0309nh?,commune\n"
     latin.write_bytes(text.encode("cp1258"))
+    assert load_checklist(latin)["question_vi"].tolist() == ["Bối cảnh?"]  # read, and NFC
+    garbled = tmp_path / "garbled.csv"
+    garbled.write_bytes(text.encode("utf-8")[:-2] + b"\x81\x90\x9d\n")  # no code page defines these bytes
     with pytest.raises(ChecklistError) as caught:
-        load_checklist(latin)
+        load_checklist(garbled)
     assert caught.value.code == "csv_not_utf8"
     with pytest.raises(ChecklistError) as caught:
         load_checklist(tmp_path / "khong_co.csv")
