@@ -155,7 +155,10 @@ def judge_as_of(dossiers: pd.DataFrame, procedures: pd.DataFrame, calendar: Work
     not happened yet (the dossier is in progress or overdue on that day)."""
     as_of = pd.Timestamp(as_of).normalize()
     cut = as_of + pd.Timedelta(days=1)
-    frame = dossiers.assign(returned_date=dossiers["returned_date"].where(dossiers["returned_date"] < cut))
+    returned = dossiers["returned_date"] < cut
+    frame = dossiers.assign(returned_date=dossiers["returned_date"].where(returned))
+    if "log_status" in frame:  # the software's status describes the export day: not the day judged, when later
+        frame["log_status"] = frame["log_status"].where(returned | dossiers["returned_date"].isna())
     return assess(frame, procedures, calendar, as_of=as_of.date())
 
 

@@ -54,6 +54,9 @@ DOSSIERS = (
     Column("due_date", "date", required=True),  # the appointment written on the receipt
     Column("returned_date", "datetime"),  # empty while not returned
     Column("channel", "text"),
+    # The one-stop software's status of the dossier when the log was exported (see vocabulary.csv,
+    # dossier_state; how each state counts: data/dossier_states.csv). Not ``status``: assess() outputs that.
+    Column("log_status", "text"),
     Column("supplement_requested_at", "datetime"),
     Column("supplement_received_at", "datetime"),
     Column("apology_date", "date"),
@@ -133,7 +136,7 @@ KINDS: dict[str, tuple[Column, ...]] = {
 CONTROLLED: dict[str, dict[str, str]] = {
     "units": {"level": "level"},
     "procedures": {"level": "level", "supplement_rule": "supplement_rule"},
-    "dossiers": {"channel": "channel"},
+    "dossiers": {"channel": "channel", "log_status": "dossier_state"},
     "surveys": {"rating": "rating"},
     "feedback": {"channel": "channel", "feedback_type": "feedback_type"},
     "decisions": {"category": "category", "status": "decision_status"},

@@ -22,11 +22,21 @@ Rules, in working days of the unit's calendar:
   to the return (or ``as_of``), at least 1 for a late or overdue dossier.
 - A new appointment after an apology letter (``new_due_date``) does not cure lateness: the status stays
   against the legal due date; ``late_against_new_appointment`` says whether the new date was missed too.
+- The software's own status (``log_status``, a code of ``isoaudit/data/dossier_states.csv``) counts as that
+  table says. ``set_aside`` (withdrawn, refused, stopped): neither on time nor late, not overdue either; the
+  status is <NA> with the state as ``unassessable_reason``. Every other state is judged from the dates as
+  above, whatever the software says, and the claim is checked against them: ``finished`` (returned, handled)
+  with no return date sets ``log_finished_without_return``; ``open`` (received, in progress, waiting for a
+  supplement) with a return date sets ``log_open_with_return``; ``dates`` (overdue) claims nothing. Dates win
+  over the status (a status typed wrong must not improve a figure), and the disagreement is a finding.
 """
 from __future__ import annotations
 
+import csv
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
+from importlib import resources
 
 import numpy as np
 import pandas as pd
@@ -35,7 +45,10 @@ from isoaudit.calendar import WorkCalendar
 
 STATUSES = ("early", "on_time", "late", "in_progress", "overdue")
 LATE_STATUSES = ("late", "overdue")
-REASONS = ("unknown_procedure", "no_legal_days", "no_received_at", "returned_before_received")
+# Why a dossier is not judged: these, then the set-aside states of STATES_FILE (``REASONS``, read on first use).
+DATA_REASONS = ("unknown_procedure", "no_legal_days", "no_received_at", "returned_before_received")
+STATES_FILE = "dossier_states.csv"
+COUNTED_AS = ("open", "finished", "dates", "set_aside")  # how a state of the log counts (see the module doc)
 DEFAULT_CUTOFF = "15:00"
 SATURDAY_RECEPTION_UNTIL = 12 * 60  # minutes after midnight: Saturday reception is a morning service
 
@@ -43,9 +56,9 @@ SATURDAY_RECEPTION_UNTIL = 12 * 60  # minutes after midnight: Saturday reception
 ASSESSMENT_COLUMNS = [
     "field", "legal_days", "supplement_days", "waiting_supplement", "legal_due_date", "status", "days_late",
     "appointment_beyond_legal", "late_without_apology", "late_against_new_appointment", "unassessable_reason",
+    "log_finished_without_return", "log_open_with_return",
 ]
 STATUS_DTYPE = pd.CategoricalDtype(STATUSES)
-REASON_DTYPE = pd.CategoricalDtype(REASONS)
 
 _EARLY, _ON_TIME, _LATE, _IN_PROGRESS, _OVERDUE = range(5)
 _NAT = np.datetime64("NaT", "D")
@@ -58,15 +71,16 @@ def assess(dossiers: pd.DataFrame, procedures: pd.DataFrame, calendar: WorkCalen
 
     ``legal_days``, ``supplement_days`` and ``days_late`` are working days (Int64); ``legal_due_date`` a
     date; ``status`` one of ``STATUSES`` (categorical; <NA> when the dossier cannot be judged, with the
-    reason in ``unassessable_reason``, one of ``REASONS``); flags are nullable booleans; ``field`` is the
-    procedure's (categorical). Procedures are joined by ``procedure_code``; ``as_of`` (a date, or
-    dd/mm/yyyy text; default today) judges the dossiers not yet returned. Each unit is judged under
-    ``calendar.for_unit(unit_code)``.
+    reason in ``unassessable_reason``, one of ``REASONS``); flags are nullable booleans (the two ``log_*``
+    flags <NA> where the log gives no status); ``field`` is the procedure's (categorical). Procedures are
+    joined by ``procedure_code``; ``as_of`` (a date, or dd/mm/yyyy text; default today) judges the dossiers
+    not yet returned. Each unit is judged under ``calendar.for_unit(unit_code)``.
     """
     as_of_day = _as_day(date.today() if as_of is None else as_of)
     catalogue = procedures.drop_duplicates("procedure_code").reset_index(drop=True)
     lookup = _lookup(_column(dossiers, "procedure_code"), catalogue["procedure_code"])
-    rows = _Rows.from_frames(dossiers, catalogue, lookup)
+    state = _log_states(dossiers)
+    rows = _Rows.from_frames(dossiers, catalogue, lookup, state)
     # Every row under the shared calendar first, then the few units with their own calendar again.
     result = _judge(rows, calendar, as_of_day)
     for unit_calendar, mask in calendar.unit_calendars(_column(dossiers, "unit_code")):
@@ -74,7 +88,7 @@ def assess(dossiers: pd.DataFrame, procedures: pd.DataFrame, calendar: WorkCalen
         if positions.size:
             for name, values in _judge(rows.subset(positions), unit_calendar, as_of_day).items():
                 result[name][positions] = values
-    columns = _columns(dossiers, rows, result, as_of_day)
+    columns = _columns(dossiers, rows, result, as_of_day, state)
     if "field" not in dossiers:
         columns = {"field": _field(catalogue, lookup), **columns}
     return dossiers.assign(**{name: column.set_axis(dossiers.index) for name, column in columns.items()})
@@ -92,6 +106,49 @@ def due_on_receipt(calendar: WorkCalendar, day: np.ndarray, minute: np.ndarray, 
     after_cutoff = (minute > cutoff) | (minute == 0)  # 00:00: no time recorded, benefit of the doubt
     steps = np.where(legal_days == 0, working & after_cutoff, legal_days + ~received_that_day)
     return calendar.add_working_days(day, steps.astype(np.int64))
+
+
+@dataclass(frozen=True)
+class DossierState:
+    """A status of the one-stop software (a ``dossier_state`` code of vocabulary.csv) and how it counts:
+    ``counted_as`` one of ``COUNTED_AS``; notes in both languages; the legal basis, where there is one."""
+
+    code: str
+    counted_as: str
+    note_vi: str
+    note_en: str
+    source: str = ""
+
+
+@lru_cache(maxsize=1)
+def dossier_states() -> tuple[DossierState, ...]:
+    """The rows of ``data/dossier_states.csv`` in file order (columns: code, counted_as, note_vi, note_en,
+    source)."""
+    text = resources.files("isoaudit.data").joinpath(STATES_FILE).read_text(encoding="utf-8")
+    states = []
+    for number, row in enumerate(csv.DictReader(text.splitlines()), start=2):
+        state = DossierState(*(str(row.get(k) or "").strip() for k in
+                               ("code", "counted_as", "note_vi", "note_en", "source")))
+        if not state.code or state.counted_as not in COUNTED_AS:
+            raise ValueError(f"{STATES_FILE} line {number}: no code, or counted_as {state.counted_as!r} is not "
+                             f"one of {', '.join(COUNTED_AS)}")
+        states.append(state)
+    return tuple(states)
+
+
+@lru_cache(maxsize=1)
+def reasons() -> tuple[str, ...]:
+    """Why a dossier is not judged: ``DATA_REASONS``, then the set-aside states of the log in file order."""
+    return DATA_REASONS + tuple(s.code for s in dossier_states() if s.counted_as == "set_aside")
+
+
+def __getattr__(name: str):
+    # REASONS and REASON_DTYPE grow with the data file, read on first use rather than at import.
+    if name == "REASONS":
+        return reasons()
+    if name == "REASON_DTYPE":
+        return pd.CategoricalDtype(reasons())
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _judge(rows: "_Rows", calendar: WorkCalendar, as_of: np.datetime64) -> dict[str, np.ndarray]:
@@ -167,8 +224,10 @@ class _Rows:
     reason: np.ndarray  # int8 code of REASONS, -1 when the dossier can be judged
 
     @classmethod
-    def from_frames(cls, dossiers: pd.DataFrame, catalogue: pd.DataFrame, lookup: np.ndarray) -> "_Rows":
-        """``lookup``: each dossier's row in ``catalogue``, ``len(catalogue)`` when unknown."""
+    def from_frames(cls, dossiers: pd.DataFrame, catalogue: pd.DataFrame, lookup: np.ndarray,
+                    state: np.ndarray | None = None) -> "_Rows":
+        """``lookup``: each dossier's row in ``catalogue``, ``len(catalogue)`` when unknown; ``state``: each
+        dossier's row in ``dossier_states()``, -1 without one (None: the log has no status)."""
         legal = catalogue["legal_days"].astype("Int64")
         has_days = np.append((legal >= 0).fillna(False).to_numpy(dtype=bool), False)[lookup]
         legal_days = np.append(legal.fillna(0).to_numpy(dtype=np.int64), 0)[lookup]
@@ -180,6 +239,8 @@ class _Rows:
         returned_day = _datetimes(dossiers, "returned_date").astype("datetime64[D]")
         reason = np.full(len(dossiers), -1, dtype=np.int8)
         # Later assignments win, so the first-listed reason is reported when several apply.
+        if state is not None:
+            reason[:] = _set_aside_reasons()[state]
         reason[returned_day < received_day] = 3
         reason[np.isnat(received_day)] = 2
         reason[~has_days] = 1
@@ -192,10 +253,10 @@ class _Rows:
         return _Rows(**{name: value[rows] for name, value in vars(self).items()})
 
 
-def _columns(dossiers: pd.DataFrame, rows: _Rows, result: dict[str, np.ndarray],
-             as_of: np.datetime64) -> dict[str, pd.Series]:
+def _columns(dossiers: pd.DataFrame, rows: _Rows, result: dict[str, np.ndarray], as_of: np.datetime64,
+             state: np.ndarray | None) -> dict[str, pd.Series]:
     """The assessment columns, with missing values where a dossier cannot be judged (``result``'s arrays
-    are overwritten)."""
+    are overwritten); ``state`` as ``_log_states`` gives it."""
     missing = rows.reason >= 0
     due, status = result["legal_due_date"], result["status"]
     due[missing] = np.datetime64("NaT")
@@ -212,8 +273,44 @@ def _columns(dossiers: pd.DataFrame, rows: _Rows, result: dict[str, np.ndarray],
         "appointment_beyond_legal": _bools(appointment > due, missing | np.isnat(appointment)),
         "late_without_apology": _bools(behind & np.isnat(_datetimes(dossiers, "apology_date")), missing),
         "late_against_new_appointment": _new_appointment_missed(dossiers, rows, missing, as_of),
-        "unassessable_reason": pd.Series(pd.Categorical.from_codes(rows.reason, dtype=REASON_DTYPE)),
+        "unassessable_reason": pd.Series(pd.Categorical.from_codes(rows.reason,
+                                                                   dtype=pd.CategoricalDtype(reasons()))),
+        **_log_conflicts(state, rows.returned_day),
     }
+
+
+def _log_states(dossiers: pd.DataFrame) -> np.ndarray | None:
+    """Each dossier's row in ``dossier_states()`` by its ``log_status`` code (-1: none, or a code the table
+    does not know); None when the frame has no such column. Codes are hashed once each."""
+    if "log_status" not in dossiers:
+        return None
+    column = dossiers["log_status"]
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        positions, uniques = column.cat.codes.to_numpy(), column.cat.categories
+    else:
+        positions, uniques = pd.factorize(column)
+    rows = {state.code: number for number, state in enumerate(dossier_states())}
+    found = [rows.get(str(code).strip(), -1) for code in uniques]
+    return np.array(found + [-1], dtype=np.int8)[positions]  # position -1 (no status) takes the last
+
+
+def _set_aside_reasons() -> np.ndarray:
+    """Indexed by a row of ``dossier_states()`` (or -1, last): its code in ``reasons()``, -1 if judged."""
+    codes = reasons()
+    return np.array([codes.index(s.code) if s.counted_as == "set_aside" else -1 for s in dossier_states()] + [-1],
+                    dtype=np.int8)
+
+
+def _log_conflicts(state: np.ndarray | None, returned_day: np.ndarray) -> dict[str, pd.Series]:
+    """``log_finished_without_return`` and ``log_open_with_return``: the software's status against the return
+    date; <NA> where the log gives no status it knows."""
+    if state is None:  # no status column: nothing to compare
+        state = np.full(len(returned_day), -1, dtype=np.int8)
+    counted = np.array([s.counted_as for s in dossier_states()] + [""])  # the last for -1
+    returned = ~np.isnat(returned_day)
+    unknown = state < 0
+    return {"log_finished_without_return": _bools((counted == "finished")[state] & ~returned, unknown),
+            "log_open_with_return": _bools((counted == "open")[state] & returned, unknown)}
 
 
 def _new_appointment_missed(dossiers: pd.DataFrame, rows: _Rows, missing: np.ndarray,

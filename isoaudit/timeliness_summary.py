@@ -9,21 +9,24 @@ import numpy as np
 import pandas as pd
 
 from isoaudit import schema
-from isoaudit.timeliness import LATE_STATUSES, STATUSES
+from isoaudit.timeliness import DATA_REASONS, LATE_STATUSES, STATUSES, reasons
 
 GROUPINGS = {"unit": ["unit_code"], "procedure": ["procedure_code"], "field": ["field"], "month": ["month"]}
-COUNT_COLUMNS = ["dossiers", *STATUSES, "unassessable", "returned", "on_time_rate", "late_without_apology",
-                 "appointment_beyond_legal"]
+COUNT_COLUMNS = ["dossiers", *STATUSES, "unassessable", "set_aside", "returned", "on_time_rate",
+                 "late_without_apology", "appointment_beyond_legal", "log_status_conflicts"]
+LOG_FLAGS = ("log_finished_without_return", "log_open_with_return")  # the software's status against the dates
 LIST_COLUMNS = ["unit_code", "unit_name", "dossier_id", "procedure_code", "procedure_name", "field", "received_at",
-                "due_date", "legal_days", "supplement_days", "legal_due_date", "returned_date", "status", "days_late",
-                "apology_date", "new_due_date", "late_against_new_appointment", "appointment_beyond_legal",
+                "due_date", "legal_days", "supplement_days", "legal_due_date", "returned_date", "log_status", "status",
+                "days_late", "apology_date", "new_due_date", "late_against_new_appointment", "appointment_beyond_legal",
                 "source_file", "source_row"]
 
 
 def summarise(assessed: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
     """Counts for the whole frame (``by`` None) or per ``by`` ("unit", "procedure", "field", "month" of
     receipt): ``COUNT_COLUMNS``. ``returned`` = early + on time + late; ``on_time_rate`` = (early + on
-    time) / returned, a fraction 0..1 (NaN with nothing returned); ``overdue`` = not returned, past due."""
+    time) / returned, a fraction 0..1 (NaN with nothing returned); ``overdue`` = not returned, past due;
+    ``unassessable`` = not judged, of which ``set_aside`` by the log's status (withdrawn, refused, stopped);
+    ``log_status_conflicts`` = dossiers whose status in the software contradicts their return date."""
     frame = _with_month(assessed) if by == "month" else assessed
     keys = GROUPINGS[by] if by else []
     codes = frame["status"].cat.codes.to_numpy()
@@ -33,6 +36,13 @@ def summarise(assessed: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
     counts["dossiers"] = 1
     for flag in ("late_without_apology", "appointment_beyond_legal"):
         counts[flag] = frame[flag].fillna(False).astype(np.int64)
+    set_aside = reasons()[len(DATA_REASONS):]  # the log's states follow the data reasons
+    counts["set_aside"] = frame["unassessable_reason"].isin(set_aside).to_numpy(dtype=bool).astype(np.int64)
+    conflicts = np.zeros(len(frame), dtype=bool)
+    for flag in LOG_FLAGS:
+        if flag in frame:  # a frame judged before isoaudit read the log's status has neither
+            conflicts |= frame[flag].fillna(False).to_numpy(dtype=bool)
+    counts["log_status_conflicts"] = conflicts.astype(np.int64)
     if keys:
         table = counts.groupby([frame[k] for k in keys], observed=True, dropna=False, sort=True).sum()
     else:

@@ -400,9 +400,13 @@ DYNAMIC = {
     "batch.col.{}": Dynamic("labels", rollup_columns),
     "batch.link.{}": Dynamic("labels", lambda: ("audit_html", "review_html", "review_docx")),  # rollup._page_rows
     "batch.status.{}": Dynamic("labels", UNIT_STATUSES),
-    # checklist, measures, objectives, records
+    # checklist, coverage, measures, objectives, records
     "checklist.col.{}": Dynamic("labels", lambda: [*_module("isoaudit.checklist", "COLUMNS")(),
                                                    *_module("isoaudit.checklist", "LANG_COLUMNS")()]),
+    "coverage.column.{}": Dynamic("messages", lambda: {c for need in _module("isoaudit.records.coverage",
+                                                                             "figure_needs")()() for c in need.columns}),
+    "coverage.figure.{}": Dynamic("messages", lambda: {f for need in _module("isoaudit.records.coverage",
+                                                                             "figure_needs")()() for f in need.figures}),
     "measures.missing.{}": Dynamic("messages", lambda: keyword_constants("isoaudit.measures", "missing")),
     "objectives.note.{}": Dynamic("labels", _module("isoaudit.objectives", "NOTES")),
     "records.{}": Dynamic("labels"),
@@ -450,6 +454,11 @@ DYNAMIC = {
     "timeliness.reason.{}": Dynamic("labels", _module("isoaudit.timeliness", "REASONS")),
     "timeliness.sheet.{}": Dynamic("labels"),
     "timeliness.status.{}": Dynamic("labels", _module("isoaudit.timeliness", "STATUSES")),
+    # isoaudit inspect
+    "inspect.col.{}": Dynamic("labels"),
+    "inspect.format.{}": Dynamic("labels", _module("isoaudit.records.inspect", "FORMATS")),
+    "inspect.ignored.{}": Dynamic("labels", _module("isoaudit.records.inspect", "IGNORED")),
+    "inspect.kind.{}": Dynamic("labels", _module("isoaudit.schema", "KINDS")),
     # the command line
     "cli.{}.help": Dynamic("labels", _module("isoaudit.cli", "COMMANDS")),
     "cli.{}.description": Dynamic("labels", _module("isoaudit.cli", "COMMANDS")),

@@ -15,8 +15,8 @@ from isoaudit.errors import IsoauditError
 from isoaudit.i18n import DEFAULT_LANG, LANGS, label, label_keys
 
 # Commands in the order --help lists them, each with the module of isoaudit.cli that declares and runs it.
-COMMANDS = {"validate": "validate", "timeliness": "timeliness", "sample": "sample", "sample-evaluate": "sample",
-            "review": "review", "batch": "batch", "make-sample": "make_sample"}
+COMMANDS = {"inspect": "inspect", "validate": "validate", "timeliness": "timeliness", "sample": "sample",
+            "sample-evaluate": "sample", "review": "review", "batch": "batch", "make-sample": "make_sample"}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -18,10 +18,11 @@ DETAIL_COLUMNS = [
     "due_date", "legal_days", "supplement_requested_at", "supplement_received_at", "supplement_days",
     "waiting_supplement", "legal_due_date", "returned_date", "status", "days_late", "apology_date", "new_due_date",
     "appointment_beyond_legal", "late_without_apology", "late_against_new_appointment", "unassessable_reason",
+    "log_status", "log_finished_without_return", "log_open_with_return",
     "handling_agency", "officer", "note", "source_file", "source_row",
 ]
 FLAG_COLUMNS = ("waiting_supplement", "appointment_beyond_legal", "late_without_apology",
-                "late_against_new_appointment")
+                "late_against_new_appointment", "log_finished_without_return", "log_open_with_return")
 
 
 def write_timeliness_workbook(path: str | os.PathLike, tables: dict[str, pd.DataFrame], lang: str = "vi",

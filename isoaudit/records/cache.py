@@ -19,7 +19,7 @@ from isoaudit.safety import atomic_write
 MANIFEST = "manifest.json"
 FRAMES = ("units", "procedures", "dossiers", "objectives", "surveys", "feedback", "decisions", "findings",
           "excluded_dossiers", "calendar_days")
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: dossiers carry log_status
 
 
 def is_cache(directory) -> bool:
