@@ -236,3 +236,114 @@ def write_district(folder, *, surveys=True, feedback=True, decisions=True, findi
                      ["DG25-03", "DGNB-2025", REVIEW_UNIT, "7.5.3", "Không phù hợp nhẹ", "Hồ sơ lưu chưa đánh số",
                       "15/10/2025", "Đánh số hồ sơ", "Văn thư", "15/11/2025", "Đã thực hiện"]])
     return folder
+
+
+# ---- real one-stop layouts (tests/test_real_layouts.py) ----------------------------------------------------
+def write_layout(path: Path, top: list, rows: list[list], *, sub: list | None = None, title_rows=(),
+                 number_row: bool = False, footer=(), merge: bool = True, sheet_title: str = "Sheet1",
+                 sheets_before=(), hidden=()) -> Path:
+    """A sheet laid out as agencies' books are: title rows, a header of one row (``top``) or two (``top`` over
+    ``sub``, the same width: a group cell of ``top`` is followed by None over the rest of its sub-columns),
+    optionally a row of column numbers "(1)", "(2)" ..., the data rows, then ``footer`` rows.
+
+    With ``merge`` the two-row header is merged as Excel users do (a group cell across its sub-columns, other
+    cells down both rows); without it the group text sits in its first cell only. ``sheets_before``: (name,
+    rows) of sheets placed before the table's (a cover, instructions); ``hidden``: names of those to hide.
+    """
+    book = Workbook()
+    first = book.active
+    for number, (name, cells) in enumerate(sheets_before):
+        sheet = first if number == 0 else book.create_sheet()
+        sheet.title = name
+        for row in cells:
+            sheet.append(row)
+        if name in hidden:
+            sheet.sheet_state = "hidden"
+    sheet = book.create_sheet() if sheets_before else first
+    sheet.title = sheet_title
+    for row in title_rows:
+        sheet.append(row)
+    header_row = len(title_rows) + 1
+    sheet.append(top)
+    if sub is not None:
+        sheet.append(sub)
+        if merge:
+            _merge_two_row_header(sheet, header_row, top, sub)
+    if number_row:
+        sheet.append([f"({i})" for i in range(1, len(top) + 1)])
+    for row in rows:
+        sheet.append(row)
+    for row in footer:
+        sheet.append(row)
+    book.save(path)
+    return path
+
+
+def _merge_two_row_header(sheet, row: int, top: list, sub: list) -> None:
+    column = 0
+    while column < len(top):
+        end = column
+        while end + 1 < len(top) and top[end + 1] is None and sub[end + 1] is not None:
+            end += 1
+        if end > column:  # a group cell over its sub-columns
+            sheet.merge_cells(start_row=row, start_column=column + 1, end_row=row, end_column=end + 1)
+        elif top[column] is not None and sub[column] is None:  # a plain cell down both rows
+            sheet.merge_cells(start_row=row, start_column=column + 1, end_row=row + 1, end_column=column + 1)
+        column = end + 1
+
+
+# The provincial one-stop system's tracking book ("SỔ THEO DÕI TÌNH HÌNH TIẾP NHẬN HỒ SƠ TTHC").
+PROVINCIAL_BOOK_TOP = ["STT", "Mã hồ sơ", "Nội dung hồ sơ", "Số lượng (bộ)", "Họ tên chủ hồ sơ", "Địa chỉ chủ hồ sơ",
+                       "Số điện thoại", "Ngày, tháng, năm", None, "Trả kết quả", None, None, "Người nhận hồ sơ",
+                       "Địa bàn phát sinh hồ sơ", "Ghi chú"]
+PROVINCIAL_BOOK_SUB = [None] * 7 + ["Nhận hồ sơ", "Hẹn trả kết quả", "Ngày nhận kết quả", "Bên giao (Ký tên)",
+                                    "Bên nhận (Ký tên)", None, None, None]
+
+
+PROVINCIAL_BOOK_TITLES = [["UBND TỈNH TUYÊN QUANG"], ["SỔ THEO DÕI TÌNH HÌNH TIẾP NHẬN HỒ SƠ TTHC"],
+                          ["Từ ngày 01/01/2025 đến ngày 31/03/2025"], []]
+
+
+def provincial_book_cells(rows: list[dict]) -> list[list]:
+    """The data rows of the provincial tracking book. Each row dict: id, name, owner, received, due, returned,
+    officer, note (cells as written)."""
+    return [[number, row["id"], row["name"], 1, row["owner"], row.get("address", "Thôn Đồng Tâm"),
+             row.get("phone", "0912345678"), row["received"], row["due"], row.get("returned"),
+             row.get("officer") if row.get("returned") else None, row["owner"] if row.get("returned") else None,
+             row.get("officer", "Lê Văn Cường"), "Xã Hòa Bình", row.get("note")]
+            for number, row in enumerate(rows, start=1)]
+
+
+def write_provincial_book(path: Path, rows: list[dict], *, top=None, sub=None, merge: bool = True,
+                          footer=()) -> Path:
+    """The provincial system's tracking book (``provincial_book_cells``): dates as text dd/MM/yyyy HH:mm:ss, the
+    return date under "Trả kết quả", the two signature columns beside it."""
+    return write_layout(path, top or PROVINCIAL_BOOK_TOP, provincial_book_cells(rows), sub=sub or PROVINCIAL_BOOK_SUB,
+                        title_rows=PROVINCIAL_BOOK_TITLES, merge=merge, sheet_title="Sổ theo dõi", footer=footer)
+
+
+# The same system's dossier list (its "export to Excel"), here as a real xlsx.
+DOSSIER_LIST_HEADER = ["STT", "Đơn vị tiếp nhận", "Tên thủ tục hành chính", "Mã hồ sơ", "Trạng thái", "Địa chỉ",
+                       "Người nộp", "Chủ hồ sơ", "Ngày nộp hồ sơ", "Ngày nhận", "Ngày hẹn trả",
+                       "Ngày kết thúc xử lý"]
+
+
+def write_dossier_list(path: Path, rows: list[dict], header=None) -> Path:
+    """Each row dict: id, name, status, agent, owner, submitted, received, due, finished (cells as written);
+    ``header`` reorders or drops columns by naming them from DOSSIER_LIST_HEADER."""
+    header = header or DOSSIER_LIST_HEADER
+    cells = []
+    for number, row in enumerate(rows, start=1):
+        values = {"STT": number, "Đơn vị tiếp nhận": "UBND xã Hòa Bình", "Tên thủ tục hành chính": row["name"],
+                  "Mã hồ sơ": row["id"], "Trạng thái": row.get("status"), "Địa chỉ": "Thôn 3, xã Hòa Bình",
+                  "Người nộp": row.get("agent"), "Chủ hồ sơ": row.get("owner"),
+                  "Ngày nộp hồ sơ": row.get("submitted"), "Ngày nhận": row.get("received"),
+                  "Ngày hẹn trả": row.get("due"), "Ngày kết thúc xử lý": row.get("finished")}
+        cells.append([values[h] for h in header])
+    return write_layout(path, list(header), cells, sheet_title="Danh sách hồ sơ")
+
+
+def row_problems(problems) -> list:
+    """``problems`` without the per-file figure gaps (columns a figure needs, absent from a small test file):
+    what a test about rows checks."""
+    return [p for p in problems if not p.code.startswith("figure_gap")]

@@ -17,7 +17,7 @@ from isoaudit.errors import RecordsError
 from isoaudit.problems import ERROR, Problem
 from isoaudit.records.aliases import alias_table
 from isoaudit.records.convert import CONVERTERS
-from isoaudit.records.grid import open_grid
+from isoaudit.records.grid import open_grid, sheet_names
 from isoaudit.records.header import SCAN_ROWS, find_header
 from isoaudit.text import fold
 
@@ -36,6 +36,7 @@ class Table:
     problems: list[Problem] = field(default_factory=list)
     title_lines: list[str] = field(default_factory=list)
     labels: dict[str, str] = field(default_factory=dict)  # canonical column -> header text in the file
+    sheet: str = ""  # the sheet the table was read from ("" for a CSV)
 
     @property
     def usable(self) -> bool:
@@ -43,23 +44,24 @@ class Table:
 
 
 def read_table(path, kind: str, sheet=None, mapping: dict | None = None, alias_file=None) -> Table:
-    """Read ``path`` as a ``kind`` table. Never raises for bad content: problems come back in the Table."""
+    """Read ``path`` as a ``kind`` table. Never raises for bad content: problems come back in the Table.
+
+    Without ``sheet``, the table is looked for on every visible sheet (a cover or instructions sheet may come
+    first) and read from the one whose header names the most columns.
+    """
     path = Path(path)
     name = path.name
     try:
-        grid = open_grid(path, sheet)
+        found = _locate(path, kind, sheet, alias_table(kind, alias_file, mapping))
     except RecordsError as exc:
         return Table(kind, empty_frame(kind), [Problem(exc.code, file=name, severity=ERROR, params=exc.params)])
-    rows = iter(grid.rows)
-    head = list(islice(rows, SCAN_ROWS))
-    header = find_header(head, alias_table(kind, alias_file, mapping))
-    if header is None:
-        problem = Problem("no_header", file=name, sheet=grid.sheet, severity=ERROR, params={"kind": kind})
-        return Table(kind, empty_frame(kind), [problem])
-    problems = [
-        Problem("duplicate_header", file=name, sheet=grid.sheet, row=None, column=text, params={"canonical": column})
-        for column, text in header.duplicates
-    ]
+    if isinstance(found, Problem):
+        return Table(kind, empty_frame(kind), [found])
+    grid, head, rows, header, others = found
+    problems = _header_problems(header, name, grid.sheet)
+    if others:
+        problems.append(Problem("other_sheets_not_read", file=name, sheet=grid.sheet,
+                                params={"sheets": ", ".join(others)}))
     missing = [c for c in schema.required(kind) if c not in header.positions]
     if kind == "dossiers" and not {"procedure_code", "procedure_name"} & set(header.positions):
         missing.append("procedure_code")  # a log must name the procedure, by code or by name
@@ -67,7 +69,7 @@ def read_table(path, kind: str, sheet=None, mapping: dict | None = None, alias_f
         problems.append(Problem("missing_column", file=name, sheet=grid.sheet, column=column, severity=ERROR,
                                 params={"kind": kind}))
     if missing:
-        return Table(kind, empty_frame(kind), problems, header.title_lines, header.labels)
+        return Table(kind, empty_frame(kind), problems, header.title_lines, header.labels, grid.sheet)
 
     first_row_number = grid.first_row + header.first_data_index
     data_rows = chain(head[header.first_data_index:], rows)
@@ -83,7 +85,71 @@ def read_table(path, kind: str, sheet=None, mapping: dict | None = None, alias_f
             break
     frame = _join_chunks(chunks) if chunks else empty_frame(kind)
     frame["source_file"] = pd.Series(name, index=frame.index, dtype="string")
-    return Table(kind, frame[schema.columns(kind)], problems, header.title_lines, header.labels)
+    return Table(kind, frame[schema.columns(kind)], problems, header.title_lines, header.labels, grid.sheet)
+
+
+def _locate(path: Path, kind: str, sheet, aliases):
+    """(grid, its first rows, the rest of its rows, header, other sheets with a table of ``kind``) for the
+    sheet holding the table, or the ``no_header`` problem. Each sheet costs its first ``SCAN_ROWS`` rows;
+    only the best one is kept open. A sheet that cannot be opened is passed over when others can."""
+    candidates = [sheet] if sheet is not None else _sheet_names(path)
+    required = schema.required(kind)
+    best, best_rank, looked_at, opened, complete, first_error = None, None, [], 0, [], None
+    for candidate in candidates:
+        try:
+            grid = open_grid(path, candidate)
+        except RecordsError as exc:
+            if len(candidates) == 1:
+                raise
+            looked_at.append(str(candidate))
+            first_error = first_error or exc
+            continue
+        looked_at.append(grid.sheet)
+        opened += 1
+        rows = iter(grid.rows)
+        head = list(islice(rows, SCAN_ROWS))
+        header = find_header(head, aliases, merged=getattr(grid, "merged", None), first_row=grid.first_row)
+        if header is None:
+            continue
+        rank = (sum(c in header.positions for c in required), header.score)
+        if rank[0] == len(required):
+            complete.append(grid.sheet)
+        if best_rank is None or rank > best_rank:
+            best, best_rank = (grid, head, rows, header), rank
+    if best is None:
+        if not opened:
+            raise first_error
+        if len(looked_at) == 1:
+            return Problem("no_header", file=path.name, sheet=looked_at[0], severity=ERROR, params={"kind": kind})
+        return Problem("no_header_in_sheets", file=path.name, severity=ERROR,
+                       params={"kind": kind, "sheets": ", ".join(f'"{s}"' for s in looked_at)})
+    others = [f'"{s}"' for s in complete if s != best[0].sheet]
+    return (*best, others)
+
+
+def _sheet_names(path: Path) -> list:
+    """The visible sheets to look for the table in; [None] (the grid's own choice) for a file of one sheet or
+    one the grid cannot list (``open_grid`` then says why)."""
+    try:
+        names = sheet_names(path)
+    except RecordsError:
+        return [None]
+    return names if len(names) > 1 else [None]
+
+
+def _header_problems(header, file_name: str, sheet: str) -> list[Problem]:
+    """What the header leaves out: columns that mean the same as another, outranked ones, unused ones."""
+    problems = [
+        Problem("duplicate_header", file=file_name, sheet=sheet, column=text, params={"canonical": column})
+        for column, text in header.duplicates
+    ]
+    problems += [
+        Problem("header_outranked", file=file_name, sheet=sheet, column=text,
+                params={"canonical": column, "preferred": preferred})
+        for column, text, preferred in header.outranked
+    ]
+    problems += [Problem("header_unused", file=file_name, sheet=sheet, column=text) for text in header.unused]
+    return problems
 
 
 def _join_chunks(chunks: list[dict]) -> pd.DataFrame:
