@@ -8,7 +8,7 @@ import pytest
 
 from isoaudit.cli import main
 from isoaudit.records import load_records
-from tests.builders import nfd, write_official_log, write_sheet
+from tests.builders import nfd, row_problems, write_official_log, write_sheet
 
 UNITS = [["070", "Huyện Yên Sơn", "Huyện", "08"], ["02266", "Xã Thái Bình", "Xã", "070"],
          ["02269", "Xã Tân Long", "Xã", "070"]]
@@ -70,7 +70,7 @@ def test_load_records_reads_every_kind_and_attributes_units(district):
 
 def test_every_planted_problem_is_reported_once_and_nothing_else(district):
     records = load_records(district)
-    found = sorted((p.file, p.row or 0, p.code) for p in records.problems)
+    found = sorted((p.file, p.row or 0, p.code) for p in row_problems(records.problems))
     assert found == sorted([
         ("02266_2025.xlsx", 3, "returned_before_received"),
         ("02266_2025.xlsx", 5, "unknown_procedure"),
@@ -107,7 +107,7 @@ def test_missing_folder_and_registry_are_clear(tmp_path, capsys):
 
 def test_for_unit_keeps_one_units_rows_and_problems(district):
     broken = load_records(district).for_unit("02269")
-    assert {p.code for p in broken.problems} == {"not_a_spreadsheet", "unknown_procedure"}
+    assert {p.code for p in row_problems(broken.problems)} == {"not_a_spreadsheet", "unknown_procedure"}
     assert broken.has_errors
     records = load_records(district).for_unit("02266")
     assert not records.has_errors
@@ -156,4 +156,4 @@ def test_unreadable_returned_date_sets_the_row_aside(tmp_path):
     records = load_records(tmp_path)
     assert records.dossiers["dossier_id"].tolist() == ["B"]
     assert records.excluded_dossiers["reason"].tolist() == ["unreadable_excluded"]
-    assert [p.code for p in records.problems if p.file == "02266_2025.xlsx"] == ["unreadable_datetime"]
+    assert [p.code for p in row_problems(records.problems) if p.file == "02266_2025.xlsx"] == ["unreadable_datetime"]

@@ -2,7 +2,14 @@
 
 Each converter takes a list of raw cells (str, float, int, date, datetime, time, '' for empty) and returns
 ``(series, bad)``: the typed pandas Series and a boolean mask of cells that were filled but unreadable.
-Dates are always day first (Vietnamese practice), as real Excel dates, Excel serial numbers or text.
+
+Dates are always day first (Vietnamese practice). They are read as real Excel dates, Excel serial numbers,
+14-digit ``yyyyMMddHHmmss`` numbers (the national portal's exchange format) or text in any of these forms:
+``05/03/2025``, ``5/3/2025 8:30``, ``05/03/2025 08:30:00``, ``08:30, 05/03/2025``, ``08:30 05/03/2025``,
+``20250305083000``, ``2025-03-05 08:30`` and the receipt slip's own words typed by hand: ``8 giờ 30 phút, ngày
+05/3/2025``, ``08h30 ngày 05/03/2025``, ``ngày 05 tháng 3 năm 2025`` (with or without diacritics, NFC or NFD,
+any case, extra spaces, a trailing "."). Software exports are read by one regular expression over the whole
+column; only the cells it leaves are folded and tried against the hand-written forms.
 """
 from __future__ import annotations
 
@@ -17,25 +24,31 @@ from pandas.api.types import infer_dtype
 
 from isoaudit.text import fold, fold_series
 
-EXCEL_EPOCH = pd.Timestamp("1899-12-30")
+EXCEL_EPOCH = np.datetime64("1899-12-30", "us")
 _SERIAL_RANGE = (1.0, 2958465.0)  # 01/01/1900 .. 31/12/9999
+_EXCHANGE_RANGE = (1e13, 1e14)  # 14 digits: yyyyMMddHHmmss
+_NAT = np.datetime64("NaT", "us")
 
-# d/m/yyyy or d-m-yyyy or d.m.yyyy, optionally with a time after (or before) it; or ISO yyyy-mm-dd.
-_TIME = r"(?P<H>\d{1,2})\s*[:hH]\s*(?P<M>\d{2})?(?::(?P<S>\d{2}))?"
-_DMY = r"(?P<d>\d{1,2})\s*[/.\-]\s*(?P<m>\d{1,2})\s*[/.\-]\s*(?P<y>\d{4})"
-_YMD = r"(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})"
-_DATE_PATTERNS = [
-    rf"^{_DMY}(?:[\sT,]+{_TIME})?$",
-    rf"^{_TIME}[\s,]+(?:ngày\s*)?{_DMY}$",
-    rf"^{_YMD}(?:[\sT]+{_TIME})?$",
-]
+# What software exports write: d/m/yyyy, optionally with H:MM or HH:MM:SS after it. Tried on the text as written.
+_AS_EXPORTED = (r"^(?P<d>\d{1,2})[/.\-](?P<m>\d{1,2})[/.\-](?P<y>\d{4})"
+                r"(?:[ T]+(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2}))?)?$")
+# What people write, tried on folded text (no diacritics, lower case, single spaces, no trailing "."):
+# "8 gio 30 phut", "08h30", "8 gio", "08:30:00"; "ngay 05/3/2025", "ngay 05 thang 3 nam 2025", "5-3-2025".
+_CLOCK = r"(?P<H>\d{1,2}) ?(?:gio|h|:) ?(?:(?P<M>\d{1,2}) ?(?:phut|p)?)?(?::(?P<S>\d{2}))?"
+_DAY = r"(?:ngay ?)?(?P<d>\d{1,2}) ?(?:[/.\-]|thang) ?(?P<m>\d{1,2}) ?(?:[/.\-]|nam) ?(?P<y>\d{4})"
+_ISO = r"(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})"
+_AS_WRITTEN = (
+    rf"^(?:luc ?)?{_CLOCK} ?[,;\-]? ?{_DAY}$",  # the time first: "8 gio 30 phut, ngay 05/3/2025", "08:30 05/03/2025"
+    rf"^{_DAY}(?: ?[,;\-]? ?(?:luc ?)?{_CLOCK})?$",  # the day first, with or without a time
+    rf"^{_ISO}(?:(?: |t){_CLOCK})?$",  # what other software (and pandas) writes
+)
 _TRUE = {"co", "x", "yes", "true", "1", "dung", "y"}
 _FALSE = {"khong", "no", "false", "0", "sai", "n", ""}
 _SAME_DAY = {"trong ngay", "ngay trong ngay", "same day", "trong ngay lam viec"}
 
 
 def to_datetime(cells, keep_time: bool = True) -> tuple[pd.Series, np.ndarray]:
-    """Dates (and times) from any mix of Excel dates, serial numbers and day-first text."""
+    """Dates (and times) from any mix of Excel dates, serial numbers, 14-digit numbers and day-first text."""
     values = as_cells(cells)
     filled = pd.notna(values)
     kind = infer_dtype(values, skipna=True)
@@ -44,13 +57,14 @@ def to_datetime(cells, keep_time: bool = True) -> tuple[pd.Series, np.ndarray]:
     elif kind in ("datetime", "date", "datetime64"):
         result = pd.Series(pd.to_datetime(values, errors="coerce")).astype("datetime64[us]")
     elif kind == "string":
-        text = pd.Series(values, dtype="string").str.strip()
-        filled &= (text != "").fillna(False).to_numpy()  # a cell of spaces is empty
-        result = _parse_text(text)
+        text = pc.utf8_trim_whitespace(pa.array(values, type=pa.string(), from_pandas=True))
+        filled &= pc.fill_null(pc.not_equal(text, ""), False).to_numpy(zero_copy_only=False)  # spaces: empty
+        result = pd.Series(_from_text(text), dtype="datetime64[us]")
     elif kind in ("floating", "integer", "mixed-integer-float"):
-        result = _from_serial(pd.Series(values, dtype=float))
+        result = pd.Series(_from_number(values.astype(float)), dtype="datetime64[us]")
     else:
-        result = _mixed_to_datetime(pd.Series(values, dtype=object))
+        filled &= np.array([not (isinstance(v, str) and not v.strip()) for v in values], dtype=bool)
+        result = pd.Series(_from_mixed(values), dtype="datetime64[us]")
     bad = filled & result.isna().to_numpy()
     if not keep_time:
         result = result.dt.normalize()
@@ -149,50 +163,107 @@ CONVERTERS = {
 }
 
 
-def _from_serial(serials: pd.Series) -> pd.Series:
-    ok = serials.between(*_SERIAL_RANGE)
-    days = serials.where(ok)
-    # Round to the minute: serials carry float noise (0.99999 of a minute).
-    stamps = EXCEL_EPOCH + pd.to_timedelta((days * 1440).round(), unit="min")
-    return stamps.astype("datetime64[us]")
+def _from_number(numbers: np.ndarray) -> np.ndarray:
+    """Excel serial numbers (days since 30/12/1899) and 14-digit ``yyyyMMddHHmmss`` numbers as datetime64[us]."""
+    numbers = np.asarray(numbers, dtype=float)
+    out = np.full(len(numbers), _NAT)
+    serial = (numbers >= _SERIAL_RANGE[0]) & (numbers <= _SERIAL_RANGE[1])
+    if serial.any():
+        days = numbers[serial]
+        # Excel counts a 29/02/1900 that never was: serials before it are one day later than the epoch says
+        # (serial 1 is 01/01/1900, as Excel and calamine show it).
+        days = days + (days < 60)
+        # Round to the second: serials carry float noise (08:30 stored as 08:29:59.99998).
+        seconds = np.round(days * 86400).astype(np.int64)
+        out[serial] = EXCEL_EPOCH + seconds.astype("timedelta64[s]").astype("timedelta64[us]")
+    exchange = (numbers >= _EXCHANGE_RANGE[0]) & (numbers < _EXCHANGE_RANGE[1]) & (numbers == np.floor(numbers))
+    if exchange.any():
+        whole = numbers[exchange].astype(np.int64)
+        out[exchange] = _assemble(whole // 10**10, whole // 10**8 % 100, whole // 10**6 % 100,
+                                  whole // 10**4 % 100, whole // 100 % 100, whole % 100)
+    return out
 
 
-def _mixed_to_datetime(raw: pd.Series) -> pd.Series:
-    """The slow path, for a column mixing real dates, serial numbers and text (hand-edited books)."""
-    kinds = raw.map(type)
-    result = pd.Series(pd.NaT, index=raw.index, dtype="datetime64[us]")
-    is_dt = kinds.isin([dt.datetime, dt.date, pd.Timestamp])
-    is_num = kinds.isin([float, int, np.float64, np.int64])
+def _from_text(text: pa.Array) -> np.ndarray:
+    """Day-first text (trimmed) as datetime64[us]; NaT where no form fits."""
+    out = np.full(len(text), _NAT)
+    todo = np.flatnonzero(pc.fill_null(pc.not_equal(text, ""), False).to_numpy(zero_copy_only=False))
+    if not len(todo):
+        return out
+    rest = text.take(pa.array(todo))
+    todo, rest = _read_form(_AS_EXPORTED, rest, todo, out)
+    if len(todo):
+        # Plain numbers in text: CSV exports of serial dates and of the exchange format.
+        number = pc.fill_null(pc.match_substring_regex(rest, r"^\d+(?:\.\d+)?$"), False)
+        if pc.any(number).as_py():
+            hit = number.to_numpy(zero_copy_only=False)
+            out[todo[hit]] = _from_number(pc.cast(rest.filter(number), pa.float64()).to_numpy())
+            todo, rest = todo[~hit], rest.filter(pc.invert(number))
+    if len(todo):
+        rest = _fold_written(rest)
+        for pattern in _AS_WRITTEN:
+            todo, rest = _read_form(pattern, rest, todo, out)
+            if not len(todo):
+                break
+    return out
+
+
+def _read_form(pattern: str, text: pa.Array, todo: np.ndarray, out: np.ndarray) -> tuple[np.ndarray, pa.Array]:
+    """Fill ``out`` at positions ``todo`` where ``text`` fits ``pattern``; the positions and text still unread."""
+    parts = pc.extract_regex(text, pattern)
+    hit = parts.is_valid().to_numpy(zero_copy_only=False)
+    if not hit.any():
+        return todo, text
+    parts = parts.filter(pa.array(hit))
+    names = {parts.type.field(i).name for i in range(parts.type.num_fields)}
+
+    def number(name):
+        if name not in names:
+            return np.zeros(len(parts), dtype=np.int64)
+        # A part the text left out ("" from the regex) is 0: "0" + "" reads as 0, "0" + "08" as 8.
+        padded = pc.binary_join_element_wise("0", parts.field(name), "")
+        return pc.cast(padded, pa.int64()).to_numpy()
+
+    out[todo[hit]] = _assemble(*(number(name) for name in ("y", "m", "d", "H", "M", "S")))
+    return todo[~hit], text.filter(pa.array(~hit))
+
+
+def _fold_written(text: pa.Array) -> pa.Array:
+    """Text as the hand-written forms are matched: no diacritics (NFC or NFD alike), lower case, runs of
+    spaces (also non-breaking) as one, no trailing full stop."""
+    text = pc.replace_substring_regex(pc.utf8_normalize(text, "NFD"), r"\p{Mn}", "")
+    text = pc.replace_substring(pc.utf8_lower(text), "đ", "d")
+    text = pc.replace_substring_regex(text, r"[\s\p{Z}]+", " ")
+    return pc.utf8_trim(text, " .")
+
+
+def _assemble(year, month, day, hour, minute, second) -> np.ndarray:
+    """datetime64[us] from whole-number parts (int64 arrays); NaT where they make no real date or time of day
+    (31/02, month 13, 25:00)."""
+    ok = (year >= 1) & (month >= 1) & (month <= 12) & (day >= 1) & (day <= 31)
+    ok &= (hour < 24) & (minute < 60) & (second < 60)
+    months = np.where(ok, (year - 1970) * 12 + month - 1, 0).astype("datetime64[M]")
+    days = months.astype("datetime64[D]") + np.where(ok, day - 1, 0).astype("timedelta64[D]")
+    ok &= days.astype("datetime64[M]") == months  # 31/02 would roll into March
+    seconds = (hour * 3600 + minute * 60 + second).astype("timedelta64[s]")
+    stamps = days.astype("datetime64[us]") + seconds.astype("timedelta64[us]")
+    stamps[~ok] = _NAT
+    return stamps
+
+
+def _from_mixed(values: np.ndarray) -> np.ndarray:
+    """The slow path, for a column mixing real dates, numbers and text (hand-edited books)."""
+    out = np.full(len(values), _NAT)
+    kinds = np.array([type(v) for v in values], dtype=object)
+    is_dt = np.isin(kinds, [dt.datetime, dt.date, pd.Timestamp])
+    is_num = np.isin(kinds, [float, int, np.float64, np.int64])
     is_str = kinds == str
     if is_dt.any():
-        result[is_dt] = pd.to_datetime(raw[is_dt].tolist(), errors="coerce")
+        out[is_dt] = pd.to_datetime(values[is_dt].tolist(), errors="coerce").to_numpy(dtype="datetime64[us]")
     if is_num.any():
-        result[is_num] = _from_serial(raw[is_num].astype(float))
+        out[is_num] = _from_number(values[is_num].astype(float))
     if is_str.any():
-        result[is_str] = _parse_text(raw[is_str].astype("string").str.strip())
-    return result
-
-
-def _parse_text(text: pd.Series) -> pd.Series:
-    out = pd.Series(pd.NaT, index=text.index, dtype="datetime64[us]")
-    remaining = text
-    for pattern in _DATE_PATTERNS:
-        if remaining.empty:
-            break
-        parts = remaining.str.extract(pattern)
-        hit = parts["y"].notna()
-        if hit.any():
-            p = parts[hit].fillna({"H": "0", "M": "0", "S": "0"})
-            frame = pd.DataFrame({
-                "year": p["y"].astype(int), "month": p["m"].astype(int), "day": p["d"].astype(int),
-                "hour": p["H"].astype(int), "minute": p["M"].astype(int), "second": p["S"].astype(int),
-            })
-            out[frame.index] = pd.to_datetime(frame, errors="coerce")
-        remaining = remaining[~hit]
-    # Plain numbers in text (CSV exports of serial dates).
-    numeric = pd.to_numeric(remaining, errors="coerce")
-    if numeric.notna().any():
-        out[numeric[numeric.notna()].index] = _from_serial(numeric[numeric.notna()])
+        out[is_str] = _from_text(pc.utf8_trim_whitespace(pa.array(values[is_str].tolist(), type=pa.string())))
     return out
 
 

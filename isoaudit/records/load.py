@@ -14,7 +14,8 @@ Layout (file names are matched without diacritics or case; CSV works wherever xl
     FOLDER/findings/*.xlsx         findings and corrective actions (also: phat_hien/)
 
 A dossier log or objectives plan belongs to the unit named by its ``unit_code`` column, else by the code
-its file name starts with (``26734_2025.xlsx``), else by the unit name in its title rows.
+its file name starts with (``26734_2025.xlsx``), else by the unit name in its title rows. A code that lost its
+leading zeros on the way (8023 stored as a number for "08023") is the registry's code with the same digits.
 """
 from __future__ import annotations
 
@@ -31,10 +32,12 @@ from isoaudit.records.calendar_file import (
     find_calendar_file,
     read_calendar_file,
 )
+from isoaudit.records.coverage import figure_gaps
 from isoaudit.records.grid import RECORD_SUFFIXES
 from isoaudit.records.model import Records
 from isoaudit.records.readers import record_table
 from isoaudit.records.table import empty_frame
+from isoaudit.records.units import normalise_unit_codes
 from isoaudit.text import fold
 
 SINGLE_FILES = {
@@ -75,15 +78,17 @@ def load_records(folder, lang: str = "vi") -> Records:
     problems += checked_units.problems
     units = checked_units.kept
 
-    procedures, procedure_labels = _read_single(folder, "procedures", problems, files, alias_file)
-    checked_procedures = validate.check_procedures(procedures, procedure_labels)
+    catalogue, procedure_labels = _read_single(folder, "procedures", problems, files, alias_file)
+    checked_procedures = validate.check_procedures(catalogue, procedure_labels)
     problems += checked_procedures.problems
     procedures = checked_procedures.kept
 
     dossiers, dossier_labels = _read_folder(folder, "dossiers", units, problems, files, alias_file)
     excluded = []
     if not procedures.empty:
-        matched = validate.match_procedures(dossiers, procedures, dossier_labels)
+        # Dossiers are matched to the catalogue as written: a procedure set aside for its implausible time
+        # (reported as an error) is still the procedure they name; they stay, not assessable for timeliness.
+        matched = validate.match_procedures(dossiers, catalogue, dossier_labels)
         problems += matched.problems
         excluded.append(matched.excluded)
         dossiers = matched.kept
@@ -142,15 +147,16 @@ def _read_folder(folder, kind, units, problems, files, alias_file):
         problems.append(Problem("missing_folder", file=FOLDERS[kind][0] + "/", severity=severity,
                                 params={"kind": kind}))
     frames, labels = [], {}
-    known_units = set(units["unit_code"].dropna())
     for path in paths:
         files.append(path)
         table = record_table(path, kind, alias_file=alias_file)
         problems += table.problems
         labels[path.name] = table.labels
+        if table.usable:  # a column a figure needs, absent or empty, is said once per file
+            problems += figure_gaps(table.frame, table.labels, path.name, kind)
         if not table.usable or table.frame.empty:
             continue
-        frame = _attach_unit(table.frame, path, units, known_units, table.title_lines, problems)
+        frame = _attach_unit(table, path, units, problems)
         if frame is not None:
             frames.append(frame)
     if not frames:
@@ -158,22 +164,26 @@ def _read_folder(folder, kind, units, problems, files, alias_file):
     return pd.concat(frames, ignore_index=True), labels
 
 
-def _attach_unit(frame, path, units, known_units, titles, problems):
-    """Fill the unit of each row; a file whose unit is not in the registry cannot be used."""
+def _attach_unit(table, path, units, problems):
+    """Fill the unit of each row, as the registry writes its code; a file whose unit is not in the registry
+    cannot be used."""
+    frame, titles = table.frame, table.title_lines
+    frame["unit_code"] = normalise_unit_codes(frame["unit_code"], units["unit_code"])
     if frame["unit_code"].isna().any() and titles:
         by_title = _unit_from_titles(titles, units)
         if by_title is not None:
             frame["unit_code"] = frame["unit_code"].fillna(by_title)
+    known_units = set(units["unit_code"].dropna())
     if not known_units:
         return frame
     unknown = ~frame["unit_code"].isin(known_units)
+    column = table.labels.get("unit_code", "unit_code")
     if unknown.all():
         value = frame["unit_code"].dropna().iloc[0] if frame["unit_code"].notna().any() else ""
-        problems.append(Problem("unknown_unit_file", file=path.name, severity=ERROR, column="unit_code",
-                                value=value))
+        problems.append(Problem("unknown_unit_file", file=path.name, severity=ERROR, column=column, value=value))
         return None
     for row in frame.loc[unknown].itertuples():
-        problems.append(Problem("unknown_unit", file=path.name, row=int(row.source_row), column="unit_code",
+        problems.append(Problem("unknown_unit", file=path.name, row=int(row.source_row), column=column,
                                 value=row.unit_code))
     return frame.loc[~unknown].reset_index(drop=True)
 

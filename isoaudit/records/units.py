@@ -1,16 +1,20 @@
 """The unit registry: which unit a code names, whatever way the code reached isoaudit."""
 from __future__ import annotations
 
+import pandas as pd
+
 from isoaudit.errors import RecordsError
+from isoaudit.text import clean
 
 # A ward (phường) and a township answer for the same procedures and checklist items as a commune.
 LEVEL_ANSWERS_AS = {"ward": "commune"}
+# A code of digits as it may have been stored: as a number (8023, 8023.0) or as text with its zeros (" 08023 ").
+_DIGITS = r"^0*(\d+?)(?:\.0*)?$"
 
 
 def answering_level(level: str) -> str:
     """The level whose procedures and checklist items a unit of ``level`` answers for (a ward: commune)."""
     return LEVEL_ANSWERS_AS.get(level, level)
-from isoaudit.text import clean
 
 
 def default_unit(records) -> str:
@@ -30,9 +34,26 @@ def default_unit(records) -> str:
 def known_unit_code(records, unit) -> str:
     """``unit`` as the registry writes it. A number that lost its leading zeros on the way (papermill's
     ``-p unit 02266`` passes the integer 2266) is matched to the registry's code with them."""
-    unit = clean(unit)
-    codes = records.units["unit_code"].dropna()
-    if unit in set(codes) or not unit.isdigit():
-        return unit
-    padded = codes[codes.str.lstrip("0") == unit.lstrip("0")]
-    return str(padded.iloc[0]) if len(padded) == 1 else unit
+    return str(normalise_unit_codes(pd.Series([clean(unit)], dtype="string"), records.units["unit_code"]).iloc[0])
+
+
+def normalise_unit_codes(codes: pd.Series, registry_codes) -> pd.Series:
+    """``codes`` as the registry writes them, whatever way they were stored: a code of digits kept as a number
+    (8023 or 8023.0 for "08023"), as text without its zeros ("8023") or with spaces (" 08023 ") is the registry's
+    code with the same digits. A code in the registry as written, a code of other characters, and a code whose
+    digits two registry codes share ("8023" when both "8023" and "08023" exist) stay as written (trimmed).
+    Missing codes stay missing; the result is a string Series on ``codes``' index."""
+    text = codes.astype("string").str.strip()
+    registry = pd.Series(registry_codes, dtype="string").dropna()
+    by_digits = registry.groupby(_digits(registry)).agg(lambda same: same.iloc[0] if len(same) == 1 else pd.NA)
+    # A column holds a handful of distinct codes: each is matched once.
+    distinct = pd.Series(text.dropna().unique(), dtype="string")
+    known = distinct.isin(set(registry))
+    matched = _digits(distinct).map(by_digits).astype("string")
+    lookup = dict(zip(distinct, distinct.where(known, matched.fillna(distinct))))
+    return text.map(lookup, na_action="ignore").astype("string")
+
+
+def _digits(codes: pd.Series) -> pd.Series:
+    """The digits that make a code, without leading zeros or a number's ".0"; <NA> for codes of other characters."""
+    return codes.str.extract(_DIGITS, expand=False).astype("string")

@@ -1,7 +1,9 @@
 """Checks across the rows of each record kind and between kinds. Every problem comes back at once.
 
 Row problems are warnings: the row is excluded (``excluded`` mask) or kept and flagged, and the rest of the
-file is used. Problems that make a whole file unusable are errors and are raised where the file is read.
+file is used. Problems that make a whole file unusable are errors and are raised where the file is read. Values
+that were read but cannot be right (a receipt dated 1900) are checked against the plausibility table
+(``records/plausibility.py``), which says whether the row is flagged, excluded, or excluded with an error.
 """
 from __future__ import annotations
 
@@ -12,18 +14,22 @@ import numpy as np
 import pandas as pd
 
 from isoaudit import schema
-from isoaudit.problems import WARNING, Problem
+from isoaudit.problems import ERROR, WARNING, Problem
+from isoaudit.records.plausibility import implausible
 from isoaudit.text import fold_series
 
 
 class Rule(NamedTuple):
-    """A row check: the problem ``code``, the rows that fail (``mask``), the column named in the message and
-    whether a failing row is set aside (``excludes``) or kept with a warning."""
+    """A row check: the problem ``code``, the rows that fail (``mask``), the column named in the message,
+    whether a failing row is set aside (``excludes``) or kept with a warning, the problem's severity and
+    further placeholders of its message."""
 
     code: str
     mask: object  # boolean array-like, one per row
     column: str
     excludes: bool
+    severity: str = WARNING
+    params: dict | None = None
 
 
 def exclude(code: str, mask, column: str) -> Rule:
@@ -34,6 +40,14 @@ def exclude(code: str, mask, column: str) -> Rule:
 def flag(code: str, mask, column: str) -> Rule:
     """A rule whose failing rows are kept, with a warning."""
     return Rule(code, mask, column, excludes=False)
+
+
+def implausible_values(frame: pd.DataFrame, kind: str) -> list[Rule]:
+    """The rules of the plausibility table (``isoaudit/data/plausibility.csv``) that cells of ``frame`` fail,
+    judged on the day the records are read."""
+    return [Rule(f.code, f.mask, f.column, excludes=f.action != "flag",
+                 severity=ERROR if f.action == "error" else WARNING, params={"bound": f.bound})
+            for f in implausible(frame, kind)]
 
 
 @dataclass
@@ -59,7 +73,7 @@ def check_procedures(procedures: pd.DataFrame, labels: dict | None = None) -> Ch
         exclude("missing_value", procedures["procedure_code"].isna(), "procedure_code"),
         exclude("duplicate_id", _later_duplicates(procedures, ["procedure_code"]), "procedure_code"),
         flag("missing_legal_days", days.isna(), "legal_days"),
-        exclude("negative_time", (days < 0).fillna(False), "legal_days"),
+        *implausible_values(procedures, "procedures"),  # 0..365 working days: 99,999,999 days is refused
     ]
     return _apply(procedures, rules, labels)
 
@@ -70,6 +84,7 @@ def check_objectives(objectives: pd.DataFrame, labels: dict | None = None) -> Ch
         flag("missing_target", objectives["target"].isna(), "target"),
         exclude("missing_value", objectives["year"].isna(), "year"),
         exclude("unknown_unit_code", objectives["unit_code"].isna(), "unit_code"),
+        *implausible_values(objectives, "objectives"),
     ]
     return _apply(objectives, rules, labels)
 
@@ -90,6 +105,8 @@ def check_dossiers(dossiers: pd.DataFrame, unreadable: set, labels: dict | None 
                 "supplement_requested_at"),
         exclude("unreadable_excluded", _reported(dossiers, "supplement_received_at", unreadable),
                 "supplement_received_at"),
+        # A receipt dated 1900 or next decade cannot be judged; other implausible dates are flagged.
+        *implausible_values(dossiers, "dossiers"),
         exclude("missing_procedure", dossiers["procedure_code"].isna() & dossiers["procedure_name"].isna(),
                 "procedure_name"),
         exclude("returned_before_received", (returned < received).fillna(False), "returned_date"),
@@ -112,8 +129,10 @@ ID_COLUMNS = {"feedback": ["feedback_id"], "decisions": ["year", "decision_id"],
 
 
 def check_required(frame: pd.DataFrame, kind: str, labels: dict | None = None) -> Checked:
-    """Rows missing a required value are excluded; so is a row repeating the id of an earlier one."""
-    rules = [exclude("missing_value", frame[c].isna(), c) for c in schema.required(kind)]
+    """Rows missing a required value are excluded; so is a row repeating the id of an earlier one. Implausible
+    values are reported as the plausibility table says."""
+    rules = [*(exclude("missing_value", frame[c].isna(), c) for c in schema.required(kind)),
+             *implausible_values(frame, kind)]
     first = _apply(frame, rules, labels)
     ids = ID_COLUMNS.get(kind)
     if not ids:
@@ -158,7 +177,7 @@ def _apply(frame: pd.DataFrame, rules, labels: dict | None) -> Checked:
     problems: list[Problem] = []
     excluded = np.zeros(len(frame), dtype=bool)
     reason = pd.Series(pd.NA, index=frame.index, dtype="string")
-    for code, mask, column, exclude in rules:
+    for code, mask, column, exclude, severity, params in rules:
         mask = np.asarray(mask, dtype=bool)
         if not mask.any():
             continue
@@ -167,8 +186,8 @@ def _apply(frame: pd.DataFrame, rules, labels: dict | None) -> Checked:
         silent = code == "unreadable_excluded"
         for file, row, value in [] if silent else zip(rows["source_file"], rows["source_row"], rows[column]):
             shown = labels.get(str(file), {}).get(column, column)
-            problems.append(Problem(code, file=str(file), row=int(row), column=shown,
-                                    value=value, severity=WARNING, params={"excluded": exclude}))
+            problems.append(Problem(code, file=str(file), row=int(row), column=shown, value=value,
+                                    severity=severity, params={"excluded": exclude, **(params or {})}))
         if exclude:
             reason = reason.mask(mask & reason.isna().to_numpy(), code)
             excluded |= mask
