@@ -5,7 +5,7 @@ Layout (file names are matched without diacritics or case; CSV works wherever xl
     FOLDER/units.xlsx              unit registry           (also: don_vi.xlsx)
     FOLDER/procedures.xlsx         procedure catalogue     (also: danh_muc_tthc.xlsx, thu_tuc.xlsx)
     FOLDER/calendar.csv            optional day-off / working-day decisions (also: lich_lam_viec.csv)
-    FOLDER/column_aliases.csv      optional extra header aliases (kind,column,alias)
+    FOLDER/column_aliases.csv      optional extra header aliases (kind,column,alias[,parent,priority])
     FOLDER/dossiers/*.xlsx         dossier logs            (also: ho_so/)
     FOLDER/objectives/*.xlsx       quality-objective plans (also: muc_tieu/)
     FOLDER/surveys/*.xlsx          satisfaction surveys    (also: khao_sat/)
