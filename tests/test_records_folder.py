@@ -157,3 +157,24 @@ def test_unreadable_returned_date_sets_the_row_aside(tmp_path):
     assert records.dossiers["dossier_id"].tolist() == ["B"]
     assert records.excluded_dossiers["reason"].tolist() == ["unreadable_excluded"]
     assert [p.code for p in row_problems(records.problems) if p.file == "02266_2025.xlsx"] == ["unreadable_datetime"]
+
+
+def test_a_log_damaged_part_way_is_refused_by_name_and_the_folder_still_reads(tmp_path):
+    """A quote never closed swallows the rest of a CSV: the file is refused from the row where it breaks (not
+    used in part), the other files are read, nothing raises."""
+    write_sheet(tmp_path / "units.xlsx", ["Mã đơn vị", "Tên đơn vị", "Cấp"],
+                [["02266", "Xã Thái Bình", "Xã"], ["02269", "Xã Tân Long", "Xã"]])
+    write_sheet(tmp_path / "procedures.xlsx", ["Mã TTHC", "Tên TTHC", "Thời hạn giải quyết"],
+                [["1.001193", "Đăng ký khai sinh", 0]])
+    (tmp_path / "dossiers").mkdir()
+    lines = ["Mã hồ sơ,Mã TTHC,Ngày nhận,Ngày hẹn trả"]
+    lines += [f"HS{i},1.001193,06/01/2025 08:00,06/01/2025" for i in range(20000)]
+    lines.insert(101, 'HS-X,"1.001193,06/01/2025 08:00,06/01/2025')
+    (tmp_path / "dossiers" / "02266_2025.csv").write_text("\n".join(lines), encoding="utf-8")
+    write_sheet(tmp_path / "dossiers" / "02269_2025.xlsx", ["Mã hồ sơ", "Mã TTHC", "Ngày nhận", "Ngày hẹn trả"],
+                [["TL-1", "1.001193", "06/01/2025 08:00", "06/01/2025"]])
+    records = load_records(tmp_path)
+    damaged = [p for p in records.problems if p.code == "records.damaged_text"]
+    assert len(damaged) == 1 and damaged[0].severity == "error" and damaged[0].file == "02266_2025.csv"
+    assert "02266_2025.csv" in damaged[0].message("vi") and "102" in damaged[0].message("vi")
+    assert records.dossiers["dossier_id"].tolist() == ["TL-1"]

@@ -54,7 +54,8 @@ def read_table(path, kind: str, sheet=None, mapping: dict | None = None, alias_f
     try:
         found = _locate(path, kind, sheet, alias_table(kind, alias_file, mapping))
     except RecordsError as exc:
-        return Table(kind, empty_frame(kind), [Problem(exc.code, file=name, severity=ERROR, params=exc.params)])
+        return Table(kind, empty_frame(kind), [Problem(exc.code, file=name, sheet=exc.params.get("sheet", ""),
+                                                       severity=ERROR, params=exc.params)])
     if isinstance(found, Problem):
         return Table(kind, empty_frame(kind), [found])
     grid, head, rows, header, others = found
@@ -75,7 +76,14 @@ def read_table(path, kind: str, sheet=None, mapping: dict | None = None, alias_f
     data_rows = chain(head[header.first_data_index:], rows)
     chunks, row_number = [], first_row_number
     while True:
-        chunk = list(islice(data_rows, CHUNK_ROWS))
+        try:
+            chunk = list(islice(data_rows, CHUNK_ROWS))
+        except RecordsError as exc:
+            # Damaged part way (a text file's quote never closed, a sheet's XML cut): the file is not used
+            # at all rather than used in part, and the problem says from where.
+            problems.append(Problem(exc.code, file=name, sheet=exc.params.get("sheet", grid.sheet),
+                                    severity=ERROR, params=exc.params))
+            return Table(kind, empty_frame(kind), problems, header.title_lines, header.labels, grid.sheet)
         if not chunk:
             break
         columns, ended = _convert_chunk(chunk, row_number, kind, header, name, grid.sheet, problems)
