@@ -101,7 +101,9 @@ def inspect_file(path, kind: str | None = None, sheet=None, alias_file=None) -> 
     forced = kind is not None
     if kind is None:
         kind = candidates[0][0] if candidates[0][1] else None
-    header = find_header(head, alias_table(kind, alias_file)) if kind else None
+    # As the table reader finds it: merged ranges give sub-columns their parent.
+    header = find_header(head, alias_table(kind, alias_file), merged=getattr(grid, "merged", None),
+                         first_row=grid.first_row) if kind else None
     common = {"file": path.name, "format": file_format(path, grid), "sheet": grid.sheet, "kind": kind,
               "forced": forced, "candidates": candidates, "alias_file": shown_aliases}
     if header is None:
