@@ -111,13 +111,7 @@ def test_html_export_named_xls_reads_as_excel_shows_it(tmp_path, suffix, start, 
 def test_html_export_gives_dossiers_with_dates_and_excel_row_numbers(tmp_path):
     path = tmp_path / "26734_danh_sach.xls"
     path.write_text(WEB_EXPORT.format(charset="utf-8"), encoding="utf-8")
-    problems = []
-    frame = read_dossier_log(path, problems=problems)
-    assert [p.code for p in problems if p.severity == "error"] == []
-    assert frame["dossier_id"].tolist() == [row[0] for row in ROWS]
-    assert frame["received_at"].tolist() == [pd.Timestamp("2025-03-05 08:30"), pd.Timestamp("2025-03-05 14:15")]
-    assert frame["due_date"].tolist() == [pd.Timestamp("2025-03-06"), pd.Timestamp("2025-03-05")]
-    assert frame["source_row"].tolist() == [5, 6]
+    assert_dossiers_read(path, first_row=5)
 
 
 def test_hostile_html_spans_are_capped_and_stop_at_the_table_end(tmp_path):
