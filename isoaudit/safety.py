@@ -28,10 +28,23 @@ def restore_neutralised(value):
     return NEUTRALISED_APOSTROPHE.sub("", value) if isinstance(value, str) else value
 
 
+# Characters XML 1.0 cannot carry (xlsx, docx): openpyxl and python-docx refuse a cell or run holding one.
+_XML_ILLEGAL = re.compile("[\x00-\x08\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def xml_text(text: str) -> str:
+    """``text`` as a workbook or Word document can hold it: a Word soft line break (\\x0b) becomes a line
+    break, other control characters are dropped (they carry nothing a reader sees)."""
+    return _XML_ILLEGAL.sub("", text.replace("\x0b", "\n"))
+
+
 def neutralise_formula(value):
-    """Text that a spreadsheet would run as a formula gets a leading apostrophe; other values pass as is."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
+    """A cell value made safe to write: text loses the control characters XML cannot carry (``xml_text``)
+    and, when a spreadsheet would run it as a formula, gets a leading apostrophe; other values pass as is."""
+    if isinstance(value, str):
+        value = xml_text(value)
+        if value.startswith(_FORMULA_START):
+            return "'" + value
     return value
 
 

@@ -24,7 +24,7 @@ from docx.shared import Cm, Mm, Pt
 
 from isoaudit.i18n import check_lang, label
 from isoaudit.outputs.charts import chart_png
-from isoaudit.safety import atomic_write
+from isoaudit.safety import atomic_write, xml_text
 
 FONT = "Times New Roman"
 BODY_PT = 14
@@ -422,6 +422,6 @@ def _page_number(paragraph) -> None:
         run._r.append(element)
 
 
-def _xml_safe(text: str) -> str:
+def _xml_safe(text) -> str:
     """Text from the records may hold control characters XML cannot carry; python-docx would refuse them."""
-    return "".join(ch for ch in str(text) if ch in "\t\n" or ord(ch) >= 32)
+    return xml_text(str(text))
