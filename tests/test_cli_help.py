@@ -133,9 +133,11 @@ def test_version_and_no_command(capsys):
 
 
 def test_help_does_not_import_what_the_commands_run_on():
-    """``isoaudit --help`` is instant: no pandas, no command module (each imports its whole machinery)."""
+    """``isoaudit --help`` is instant: no pandas, no command module (each imports its whole machinery); only the
+    standard-library-only helper that makes printed text terminal-safe."""
     script = ("import sys\nfrom isoaudit.cli import main\ntry:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
-              "print(sorted(m for m in sys.modules if m == 'pandas' or m.startswith('isoaudit.cli.')))")
+              "print(sorted(m for m in sys.modules if m == 'pandas' or m.startswith('isoaudit.cli.')\n"
+              "             and m != 'isoaudit.cli.terminal'))")
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip().splitlines()[-1] == "[]"
@@ -174,3 +176,22 @@ def test_argparse_translations_keep_its_placeholders():
     placeholders = re.compile(r"%(?:\(\w+\))?[sr]")
     for key in label_keys("argparse."):
         assert sorted(placeholders.findall(label(key, "vi"))) == sorted(placeholders.findall(label(key, "en"))), key
+
+
+def test_a_cell_holding_escape_sequences_is_printed_inert(tmp_path, capsys):
+    """``validate`` quotes cells of the records: an escape sequence, a bell or a bidirectional override typed
+    into a cell must reach the terminal as plain text."""
+    from isoaudit.cli import main
+    from tests.builders import write_sheet
+
+    write_sheet(tmp_path / "units.xlsx", ["Mã đơn vị", "Tên đơn vị", "Cấp"], [["02266", "Xã Thái Bình", "Xã"]])
+    write_sheet(tmp_path / "procedures.xlsx", ["Mã TTHC", "Tên TTHC", "Thời hạn giải quyết"],
+                [["1.001193", "Đăng ký khai sinh", 0]])
+    (tmp_path / "dossiers").mkdir()
+    (tmp_path / "dossiers" / "02266_2025.csv").write_text(  # a text export can carry any character
+        "Mã hồ sơ,Mã TTHC,Ngày nhận,Ngày hẹn trả\nA,1.001193,\x1b[2J\x1b]0;pwned\x07\u202e05/01/2025,06/01/2025\n",
+        encoding="utf-8")
+    assert main(["validate", str(tmp_path)]) in (0, 1)
+    out = capsys.readouterr().out
+    assert "pwned" in out  # the text is shown...
+    assert not any(ch in out for ch in "\x1b\x07\u202e")  # ...but nothing in it acts on the terminal

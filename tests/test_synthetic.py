@@ -239,6 +239,26 @@ def test_cli_writes_a_large_log(tmp_path, capsys):
     assert "big.csv" in capsys.readouterr().out
 
 
+def test_cli_never_writes_over_a_folder_that_holds_records_unless_forced(tmp_path):
+    records = tmp_path / "ho_so"
+    (records / "dossiers").mkdir(parents=True)
+    (records / "units.xlsx").write_bytes(b"an agency's real registry")
+    parser = argparse.ArgumentParser()
+    make_sample_cli.register(parser.add_subparsers())
+    args = parser.parse_args(["make-sample", "--out", str(records)])
+    with pytest.raises(IsoauditError) as raised:
+        args.func(args)
+    assert raised.value.code == "synthetic.output_exists" and "--force" in raised.value.message("vi")
+    assert (records / "units.xlsx").read_bytes() == b"an agency's real registry"
+    big = tmp_path / "big.csv"
+    big.write_text("kept", encoding="utf-8")
+    args = parser.parse_args(["make-sample", "--rows", "10", "--out", str(big)])
+    with pytest.raises(IsoauditError):
+        args.func(args)
+    args = parser.parse_args(["make-sample", "--rows", "10", "--out", str(big), "--force"])
+    assert args.func(args) == 0 and big.read_text(encoding="utf-8-sig").count("\n") == 11
+
+
 @pytest.mark.slow
 def test_two_hundred_thousand_rows_xlsx_in_reasonable_time(tmp_path):
     started = time.perf_counter()

@@ -11,6 +11,7 @@ import sys
 from contextlib import contextmanager
 
 from isoaudit import __version__
+from isoaudit.cli.terminal import terminal_safe
 from isoaudit.errors import IsoauditError
 from isoaudit.i18n import DEFAULT_LANG, LANGS, label, label_keys
 
@@ -32,7 +33,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args)
     except IsoauditError as error:
-        print(error.message(args.lang), file=sys.stderr)
+        print(terminal_safe(error.message(args.lang)), file=sys.stderr)  # it may quote a cell of a file
         return 2
     except BrokenPipeError:  # output piped into `head` and closed early: not an error of ours
         sys.stderr.close()

@@ -4,12 +4,12 @@ code 0 when the file can be used, 1 when it cannot (not a spreadsheet, no header
 from __future__ import annotations
 
 import datetime as dt
-import unicodedata
 
 import pandas as pd
 
 from isoaudit import schema
 from isoaudit.cli import add_command
+from isoaudit.cli.terminal import terminal_safe
 from isoaudit.cli.textable import render_table
 from isoaudit.i18n import DEFAULT_LANG, has_label, label
 from isoaudit.records.inspect import UNKNOWN, Inspection, inspect_file
@@ -68,20 +68,6 @@ def report_lines(found: Inspection, lang: str) -> list[str]:
     lines += ["", *_problem_lines(found, lang), "",
               label("inspect.usable" if found.usable else "inspect.unusable", lang)]
     return lines
-
-
-def terminal_safe(text: str) -> str:
-    """``text`` on one line without control characters (escape sequences, bidirectional overrides, carriage
-    returns, line breaks): a cell of a file must not move the cursor, colour the terminal, reverse what follows
-    or pass for a line of the report."""
-    kept = []
-    for ch in text:
-        category = unicodedata.category(ch)
-        if category in ("Cc", "Zl", "Zp"):
-            kept.append(" ")
-        elif category != "Cf":
-            kept.append(ch)
-    return "".join(kept)
 
 
 def _kind_line(found: Inspection, lang: str) -> str:

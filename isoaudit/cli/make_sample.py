@@ -8,6 +8,7 @@ from __future__ import annotations
 import time
 
 from isoaudit.cli import add_command, whole_number
+from isoaudit.errors import IsoauditError
 from isoaudit.i18n import DEFAULT_LANG, label, message
 from isoaudit.safety import user_path
 from isoaudit.synthetic import make_sample, write_dossier_log
@@ -24,6 +25,7 @@ def register(subparsers, lang: str = DEFAULT_LANG):
     parser.add_argument("--rows", type=whole, default=None, metavar=number, help=label("cli.make-sample.rows", lang))
     parser.add_argument("--layout", choices=["flat", "official"], default="flat",
                         help=label("cli.make-sample.layout", lang))
+    parser.add_argument("--force", action="store_true", help=label("cli.make-sample.force", lang))
     parser.set_defaults(func=run)
     return parser
 
@@ -31,6 +33,10 @@ def register(subparsers, lang: str = DEFAULT_LANG):
 def run(args) -> int:
     lang = args.lang
     started = time.perf_counter()
+    # A folder that already holds files may be an agency's real records: written over only when told to.
+    out = args.out
+    if not args.force and (out.is_file() or (out.is_dir() and any(out.iterdir()))):
+        raise IsoauditError("synthetic.output_exists", path=str(out))
     if args.rows is not None:
         path = write_dossier_log(args.out, args.rows, seed=args.seed, layout=args.layout, year=args.year)
         print(message("synthetic.log_written", lang, rows=args.rows, file=str(path),

@@ -5,11 +5,13 @@ import unicodedata
 
 import pandas as pd
 
+from isoaudit.cli.terminal import terminal_safe
+
 
 def render_table(frame: pd.DataFrame, headers: dict | None = None, max_width: int = 90) -> str:
     """``frame`` as aligned text columns; ``headers`` renames columns; long cells are cut at ``max_width``."""
     headers = headers or {}
-    names = [str(headers.get(c, c)) for c in frame.columns]
+    names = [terminal_safe(str(headers.get(c, c))) for c in frame.columns]
     rows = [[_cell(v, max_width) for v in row] for row in frame.itertuples(index=False, name=None)]
     widths = [max([_width(n)] + [_width(r[i]) for r in rows]) for i, n in enumerate(names)]
     lines = ["  ".join(_pad(n, w) for n, w in zip(names, widths)).rstrip()]
@@ -21,7 +23,7 @@ def render_table(frame: pd.DataFrame, headers: dict | None = None, max_width: in
 def _cell(value, max_width: int) -> str:
     if value is None or value is pd.NA or (isinstance(value, float) and value != value):
         return ""
-    text = unicodedata.normalize("NFC", str(value)).replace("\n", " ")
+    text = terminal_safe(unicodedata.normalize("NFC", str(value)))
     return text if len(text) <= max_width else text[: max_width - 1] + "…"
 
 
