@@ -116,6 +116,17 @@ def alias_table(kind: str, extra_file: str | Path | None = None, mapping: dict |
     return Aliases(meanings, frozenset(parent for parent, _ in meanings if parent))
 
 
+@lru_cache(maxsize=None)
+def typical_header(kind: str, column: str) -> str:
+    """The header people usually write for ``column`` of ``kind`` (the first Vietnamese alias of the bundled
+    table), so that a message names a column as a user would look for it; the column's name without one."""
+    text = resources.files("isoaudit.data").joinpath(ALIAS_FILE).read_text(encoding="utf-8")
+    aliases = [row["alias"].strip() for row in csv.DictReader(io.StringIO(text))
+               if row["kind"] == kind and row["column"] == column and row["alias"].strip() != column]
+    vietnamese = [alias for alias in aliases if not alias.isascii()]
+    return (vietnamese or aliases or [column])[0]
+
+
 @lru_cache(maxsize=1)
 def _bundled() -> dict[str, list[tuple[str, str, str, int]]]:
     text = resources.files("isoaudit.data").joinpath(ALIAS_FILE).read_text(encoding="utf-8")

@@ -15,7 +15,7 @@ import pandas as pd
 from isoaudit import schema
 from isoaudit.errors import RecordsError
 from isoaudit.problems import ERROR, Problem
-from isoaudit.records.aliases import alias_table
+from isoaudit.records.aliases import alias_table, typical_header
 from isoaudit.records.convert import CONVERTERS
 from isoaudit.records.grid import open_grid, sheet_names
 from isoaudit.records.header import SCAN_ROWS, find_header
@@ -68,7 +68,7 @@ def read_table(path, kind: str, sheet=None, mapping: dict | None = None, alias_f
         missing.append("procedure_code")  # a log must name the procedure, by code or by name
     for column in missing:
         problems.append(Problem("missing_column", file=name, sheet=grid.sheet, column=column, severity=ERROR,
-                                params={"kind": kind}))
+                                params={"kind": kind, "header": typical_header(kind, column)}))
     if missing:
         return Table(kind, empty_frame(kind), problems, header.title_lines, header.labels, grid.sheet)
 
