@@ -120,8 +120,7 @@ def alias_table(kind: str, extra_file: str | Path | None = None, mapping: dict |
 def typical_header(kind: str, column: str) -> str:
     """The header people usually write for ``column`` of ``kind`` (the first Vietnamese alias of the bundled
     table), so that a message names a column as a user would look for it; the column's name without one."""
-    text = resources.files("isoaudit.data").joinpath(ALIAS_FILE).read_text(encoding="utf-8")
-    aliases = [row["alias"].strip() for row in csv.DictReader(io.StringIO(text))
+    aliases = [row["alias"].strip() for row in csv.DictReader(io.StringIO(_bundled_text()))
                if row["kind"] == kind and row["column"] == column and row["alias"].strip() != column]
     vietnamese = [alias for alias in aliases if not alias.isascii()]
     return (vietnamese or aliases or [column])[0]
@@ -129,8 +128,12 @@ def typical_header(kind: str, column: str) -> str:
 
 @lru_cache(maxsize=1)
 def _bundled() -> dict[str, list[tuple[str, str, str, int]]]:
-    text = resources.files("isoaudit.data").joinpath(ALIAS_FILE).read_text(encoding="utf-8")
-    return _parse(text)
+    return _parse(_bundled_text())
+
+
+@lru_cache(maxsize=1)
+def _bundled_text() -> str:
+    return resources.files("isoaudit.data").joinpath(ALIAS_FILE).read_text(encoding="utf-8")
 
 
 def _parse(text: str) -> dict[str, list[tuple[str, str, str, int]]]:
