@@ -43,6 +43,7 @@ import pandas as pd
 
 from isoaudit.calendar import WorkCalendar
 from isoaudit.checklist import evidence_keys
+from isoaudit.decisions import FINISHED, decision_status_counts
 from isoaudit.i18n import LANGS, format_number, format_percent, message
 from isoaudit.measures import Figure, UnitYear, default_as_of
 from isoaudit.objectives import judge_objectives
@@ -273,11 +274,11 @@ def _review_actions(context: UnitYear) -> _Found:
     if figure.missing in ("no_decisions", "no_decisions_before_year") and context.carried.empty:
         return _missing(figure)
     carried = context.carried
-    done = int(carried["status"].eq("done").fillna(False).sum())
-    still_open = carried[~carried["status"].isin(("done", "cancelled")).fillna(False).to_numpy(bool)]
-    overdue = int(carried["overdue"].sum())
-    return _Found(_attention_if(overdue > 0), float(len(still_open)),
-                  params={"total": len(carried), "done": done, "open": len(still_open), "overdue": overdue},
+    counts = decision_status_counts(carried)  # the same counts the review's input (a) shows
+    still_open = carried[~carried["status"].isin(FINISHED).fillna(False).to_numpy(bool)]
+    return _Found(_attention_if(counts["overdue"] > 0), float(len(still_open)),
+                  params={"total": counts["total"], "done": counts["done"], "open": len(still_open),
+                          "overdue": counts["overdue"]},
                   items=still_open["decision_id"].tolist())
 
 
