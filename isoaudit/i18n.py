@@ -8,6 +8,7 @@ they exist (a code from a file, worded when isoaudit knows it) asks ``has_label`
 """
 from __future__ import annotations
 
+import os
 import tomllib
 from datetime import date, datetime
 from functools import lru_cache
@@ -62,6 +63,14 @@ def wording_files(kind: str) -> dict[str, dict]:
             with entry.open("rb") as handle:
                 files[entry.name] = _flatten(tomllib.load(handle))
     return files
+
+
+def process_lang() -> str:
+    """The language of text that has no caller to ask (an error's ``str``, shown in a notebook or a log): the
+    environment's ``ISOAUDIT_LANG`` when it is one of ``LANGS`` (a batch sets it for its kernels), else
+    Vietnamese."""
+    lang = os.environ.get("ISOAUDIT_LANG", DEFAULT_LANG)
+    return lang if lang in LANGS else DEFAULT_LANG
 
 
 def check_lang(lang: str) -> str:

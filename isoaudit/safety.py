@@ -88,6 +88,12 @@ def atomic_write(path: str | os.PathLike, mode: str = "wb") -> Iterator:
         os.umask(umask)
         os.chmod(tmp, 0o666 & ~umask)
         os.replace(tmp, path)
+    except OSError as error:
+        Path(tmp).unlink(missing_ok=True)
+        # A full disk or a target locked by Excel names the hidden temporary file, or no file at all: the
+        # user knows the file they asked for.
+        error.filename, error.filename2 = str(path), None
+        raise
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise

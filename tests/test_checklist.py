@@ -212,8 +212,10 @@ def test_unreadable_files_raise_checklist_error(tmp_path):
         load_checklist(tmp_path / "khong_co.csv")
     assert caught.value.code == "file_not_found"
     empty_body = write_csv(tmp_path / "rong.csv", [["", "", "", "", "", "", "", "", "", ""]])
-    with pytest.raises(ChecklistError, match="no checklist items"):
+    with pytest.raises(ChecklistError) as caught:
         load_checklist(empty_body)
+    assert "không có mục câu hỏi nào" in str(caught.value)  # the user's language, also in a traceback
+    assert "no checklist items" in caught.value.message("en")
 
 
 # ---- what an auditor may write ---------------------------------------------------------------------------

@@ -191,6 +191,26 @@ def test_a_procedure_of_99_999_999_days_is_refused_out_loud(folder):
     assert not any(p.code == "unknown_procedure" for p in records.problems)
 
 
+def test_implausible_officers_and_years_are_located_in_the_users_header(folder):
+    write_sheet(folder / "units.xlsx", ["Mã đơn vị", "Tên đơn vị", "Cấp", "Số công chức một cửa"],
+                [["02266", "Xã Thái Bình", "Xã", 0], ["02269", "Xã Tân Long", "Xã", 5000]])
+    (folder / "objectives").mkdir()
+    write_sheet(folder / "objectives" / "02266_muc_tieu.xlsx", ["Năm", "Mục tiêu", "Mức cần đạt"], [
+        [2025, "Trả đúng hạn", "≥ 98%"], [20255, "Khảo sát hài lòng", "≥ 90%"], [25, "Không quá hạn", "0"]])
+    records = load_records(folder)
+    found = located(records, {"officers_too_few", "officers_too_many", "year_too_early", "year_too_late"})
+    assert found == {
+        ("units.xlsx", 2, "Số công chức một cửa", 0, "officers_too_few", WARNING),
+        ("units.xlsx", 3, "Số công chức một cửa", 5000, "officers_too_many", WARNING),
+        ("02266_muc_tieu.xlsx", 3, "Năm", 20255, "year_too_late", WARNING),
+        ("02266_muc_tieu.xlsx", 4, "Năm", 25, "year_too_early", WARNING),
+    }
+    assert records.objectives["objective"].tolist() == ["Trả đúng hạn"]  # the mistyped years are set aside
+    assert len(records.units) == 2  # a unit is never dropped for its officers
+    officers = next(p for p in records.problems if p.code == "officers_too_few")
+    assert officers.message("vi").startswith('Số cán bộ một cửa "0" nhỏ hơn 1: không hợp lý')
+
+
 def test_the_reading_date_sets_the_upper_bound():
     frame = pd.DataFrame({"received_at": pd.to_datetime(["2026-06-01 17:00", "2026-06-02 08:00", None]),
                           "due_date": pd.to_datetime(["1900-01-01", "1999-12-31", "2000-01-01"])})

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Mapping
 
 from isoaudit.batch.kernels import KERNEL_NAME, kernel_available
+from isoaudit.errors import isoaudit_error_names
 from isoaudit.safety import inside, safe_filename
 
 DEFAULT_TIMEOUT = 900  # seconds per cell: a district's records load in well under that
@@ -18,7 +19,7 @@ class NotebookRun:
     """The executed notebook (written even when a cell failed) and the failure, if any."""
 
     notebook: Path
-    error: str | None = None  # "<ErrorName>: <message>" of the failing cell
+    error: str | None = None  # the message of the failing cell's error (``cell_error``)
     failed_cell: int | None = None
 
     @property
@@ -62,8 +63,14 @@ def execute_notebook(notebook, out_dir, parameters: Mapping | None = None, *, na
                     papermill.execute_notebook(str(notebook), str(partial), kernel_name=kernel, cwd=str(cwd),
                                                extra_arguments=["--IPKernelApp.log_level=ERROR"], **common)
         except PapermillExecutionError as error:
-            failure = NotebookRun(target, f"{error.ename}: {error.evalue}", error.cell_index)
+            failure = NotebookRun(target, cell_error(error.ename, error.evalue), error.cell_index)
         os.replace(partial, target)
     finally:
         partial.unlink(missing_ok=True)
     return failure or NotebookRun(target)
+
+
+def cell_error(name: str, text: str) -> str:
+    """What a failing cell's error says to a user: isoaudit's own errors are already worded (in the language
+    of ``isoaudit.i18n.process_lang``) and shown as they are; others keep their kind, "ValueError: ..."."""
+    return text if name in isoaudit_error_names() else f"{name}: {text}"

@@ -33,7 +33,7 @@ from isoaudit.batch.unit_reports import (
     review_reports,
 )
 from isoaudit.batch.workers import UnitRunner, unit_session
-from isoaudit.errors import IsoauditError
+from isoaudit.errors import FileAccessError, IsoauditError, file_access_error
 from isoaudit.i18n import label
 from isoaudit.measures import UnitYear, latest_year, worst_procedures
 from isoaudit.outputs.rollup import write_rollup
@@ -102,7 +102,7 @@ def run_batch(folder, out, *, jobs: int | None = None, units: list[str] | None =
     """Produce every selected unit's reports under ``out`` and the district roll-up; see the module doc."""
     # Notebooks run in their own folder and workers elsewhere: every path they get must be absolute.
     folder, out = user_path(folder), user_path(out)
-    out.mkdir(parents=True, exist_ok=True)
+    writable_folder(out)
     shutil.rmtree(out / PARTIAL_DIR, ignore_errors=True)  # what an interrupted run left half-built
     workers = jobs or os.cpu_count() or 1
     if units:
@@ -110,7 +110,8 @@ def run_batch(folder, out, *, jobs: int | None = None, units: list[str] | None =
     # A first run (or --force) will run units: its workers warm up while the records are read. A rerun
     # starts them only for units that changed, and none when nothing did.
     eager = force or not any(out.glob(f"*/{FINGERPRINT}"))
-    with UnitRunner(run_unit, workers, out / LOG_DIR, executor, scheduler, eager) as runner:
+    with _language_of_kernels(lang), \
+            UnitRunner(run_unit, workers, out / LOG_DIR, executor, scheduler, eager, lost_unit) as runner:
         records = load_records(folder, lang=lang)
         cache = save_cache(records, out / CACHE_DIR)
         year = year or default_year(records)
@@ -133,6 +134,27 @@ def run_batch(folder, out, *, jobs: int | None = None, units: list[str] | None =
     worst = worst_procedures(UnitYear(records, None, year).received, WORST_PROCEDURES)
     batch.index = write_rollup(batch, worst, lang)
     return batch
+
+
+def writable_folder(out: Path) -> None:
+    """Make the output folder ``out`` and check that a file can be written in it, before any unit runs: a
+    folder that cannot take the reports is said at once, not after every unit has failed."""
+    if out.exists() and not out.is_dir():
+        raise FileAccessError("system.out_not_folder", path=str(out))
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        probe = out / f".isoaudit-write-test-{uuid.uuid4().hex[:8]}"
+        probe.write_bytes(b"isoaudit")
+        probe.unlink()
+    except OSError as error:
+        raise file_access_error(error) from error
+
+
+def lost_unit(job: UnitJob, error: BaseException) -> UnitResult:
+    """The failed result of a unit whose worker never answered (a worker process killed, out of memory, or
+    a Dask worker lost): the batch goes on and the unit's row says why."""
+    return UnitResult(job.unit_code, job.unit_name, job.folder, "failed",
+                      error=label("batch.worker_lost", job.lang, error=_reason(error, job.lang)))
 
 
 def _earlier_results(records, out: Path, year: int, lang: str, ran: set) -> list[UnitResult]:
@@ -265,6 +287,21 @@ def _produce(job: UnitJob, staging: Path, log: Path) -> UnitResult:
 
 
 @contextmanager
+def _language_of_kernels(lang: str):
+    """The kernels started while the block runs word isoaudit's errors in ``lang`` (``i18n.process_lang``):
+    a failing notebook's error reaches the unit's row as its kernel worded it."""
+    saved = os.environ.get("ISOAUDIT_LANG")
+    os.environ["ISOAUDIT_LANG"] = lang
+    try:
+        yield
+    finally:
+        if saved is None:
+            os.environ.pop("ISOAUDIT_LANG", None)
+        else:
+            os.environ["ISOAUDIT_LANG"] = saved
+
+
+@contextmanager
 def _stderr_into(log: Path):
     """Send this process's standard error, and so that of the kernels it starts, to the unit's log: what a
     kernel prints (warnings, its shutdown messages) belongs with the unit, not on the user's terminal."""
@@ -312,10 +349,14 @@ def _append(log: Path, text: str) -> None:
         handle.write(text.rstrip() + "\n")
 
 
-def _reason(error: Exception, lang: str) -> str:
+def _reason(error: BaseException, lang: str) -> str:
+    """Why a unit failed, in ``lang``: isoaudit's own message, the system's refusal worded (a locked file, a
+    full disk), else the kind of error (its details are in the unit's log)."""
     if isinstance(error, IsoauditError):
         return error.message(lang)
-    return f"{type(error).__name__}: {error}"
+    if isinstance(error, OSError) and (error.filename is not None or error.errno is not None):
+        return file_access_error(error).message(lang)
+    return label("batch.unexpected_error", lang, error=type(error).__name__)
 
 
 def _sha256(path: Path) -> str:

@@ -7,7 +7,9 @@ shuts it down when it leaves. On one job the units run in this process, with a k
 """
 from __future__ import annotations
 
+import contextlib
 import os
+import re
 import signal
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
@@ -15,7 +17,12 @@ from typing import Callable
 
 from isoaudit.batch.kernel_session import close_worker_sessions, worker_session
 from isoaudit.batch.kernels import KERNEL_NAME
+from isoaudit.errors import ServiceError
 from isoaudit.i18n import label
+
+# A scheduler's address as Dask takes it: "tcp://10.0.0.5:8786", "tls://host:8786" or "10.0.0.5:8786".
+_SCHEDULER_ADDRESS = re.compile(r"^(?:(?:tcp|tls|ws|wss|ucx)://)?(?:\[[0-9a-fA-F:]+\]|[\w.-]+):\d{1,5}/?$")
+SCHEDULER_TIMEOUT = 10  # seconds to reach a Dask scheduler; one on the agency's network answers in far less
 
 # What the audit and review notebooks import; a notebook importing something else only waits a little longer.
 WARM_IMPORTS = ("import isoaudit.records, isoaudit.notebook.audit_form, isoaudit.outputs.audit_report, isoaudit.review.assemble, "
@@ -58,17 +65,21 @@ class UnitRunner:
     records (a batch that will surely run units); otherwise they start with the first jobs, if any."""
 
     def __init__(self, run_unit: Callable, workers: int, log_dir: Path, executor: str = "local",
-                 scheduler: str | None = None, eager: bool = True):
+                 scheduler: str | None = None, eager: bool = True, lost: Callable | None = None):
         self.run_unit = run_unit
+        self.lost = lost  # (job, error) -> the result of a job whose worker never answered; None: raise
         self.workers = max(1, workers)
         self.log_dir = Path(log_dir)
         self.executor = executor
         self.scheduler = scheduler
         self.eager = eager
         self.pool = None
+        self.client = None
         self.started = False
 
     def __enter__(self) -> UnitRunner:
+        if self.executor == "dask":
+            self.client = dask_client(self.scheduler)  # an unreachable scheduler is said before any reading
         if self.eager:
             self._start(self.workers)
         return self
@@ -85,6 +96,10 @@ class UnitRunner:
             self.pool.submit(int)  # launches every worker now (fork): their warm-up overlaps the reading
 
     def __exit__(self, *exc) -> None:
+        if self.client is not None:
+            with contextlib.suppress(Exception):  # a scheduler gone meanwhile: nothing left to close
+                self.client.close()
+            self.client = None
         if self.pool is not None:
             self.pool.shutdown(wait=True, cancel_futures=True)
             self.pool = None
@@ -108,15 +123,42 @@ class UnitRunner:
 
     def _results(self, jobs: list):
         if self.executor == "dask":
-            from distributed import Client
             from distributed import as_completed as dask_completed
 
-            with Client(self.scheduler) as client:
-                for future in dask_completed(client.map(self.run_unit, jobs, pure=False)):
-                    yield future.result()
+            futures = self.client.map(self.run_unit, jobs, pure=False)
+            job_of = {future.key: job for future, job in zip(futures, jobs)}
+            for future in dask_completed(futures):
+                yield self._answer(future, job_of[future.key])
         elif self.pool is None:
             for job in jobs:
                 yield self.run_unit(job)
         else:
-            for future in as_completed([self.pool.submit(self.run_unit, job) for job in jobs]):
-                yield future.result()
+            job_of = {self.pool.submit(self.run_unit, job): job for job in jobs}
+            for future in as_completed(job_of):
+                yield self._answer(future, job_of[future])
+
+    def _answer(self, future, job):
+        """The job's result; when its worker died or was lost (``run_unit`` itself never raises), the result
+        ``lost`` makes of it, so that one unit never stops the batch."""
+        try:
+            return future.result()
+        except Exception as error:  # noqa: BLE001 - BrokenProcessPool, KilledWorker, a lost connection ...
+            if self.lost is None:
+                raise
+            return self.lost(job, error)
+
+
+def dask_client(address: str):
+    """A client of the Dask scheduler at ``address``; a ``ServiceError`` saying what to do when dask is not
+    installed or the scheduler cannot be reached within ``SCHEDULER_TIMEOUT`` seconds."""
+    try:
+        from distributed import Client
+    except ImportError:
+        raise ServiceError("batch.no_dask") from None
+    if not _SCHEDULER_ADDRESS.match(address):
+        raise ServiceError("batch.scheduler_address", address=address)
+    try:
+        return Client(address, timeout=SCHEDULER_TIMEOUT)
+    except Exception as error:  # noqa: BLE001 - refused, timed out, a malformed address: all are told alike
+        raise ServiceError("batch.scheduler_unreachable", address=address, seconds=SCHEDULER_TIMEOUT,
+                           reason=type(error).__name__) from None

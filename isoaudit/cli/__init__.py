@@ -7,12 +7,24 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
+import tempfile
+import time
+import traceback
 from contextlib import contextmanager
+from pathlib import Path
 
 from isoaudit import __version__
 from isoaudit.cli.terminal import terminal_safe
-from isoaudit.errors import IsoauditError
+from isoaudit.errors import (
+    EXIT_INPUT,
+    EXIT_INTERNAL,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    IsoauditError,
+    file_access_error,
+)
 from isoaudit.i18n import DEFAULT_LANG, LANGS, label, label_keys
 
 # Commands in the order --help lists them, each with the module of isoaudit.cli that declares and runs it.
@@ -29,18 +41,59 @@ def main(argv: list[str] | None = None) -> int:
         args = parser.parse_args(argv)
         if not getattr(args, "func", None):
             parser.print_help()
-            return 2
+            return EXIT_INPUT
+    return run_command(args)
+
+
+def run_command(args) -> int:
+    """Run the parsed command; whatever goes wrong ends in one sentence on standard error and an exit code of
+    ``isoaudit.errors`` (documented in the README), never a traceback."""
     try:
         return args.func(args)
-    except IsoauditError as error:
-        print(terminal_safe(error.message(args.lang)), file=sys.stderr)  # it may quote a cell of a file
-        return 2
     except BrokenPipeError:  # output piped into `head` and closed early: not an error of ours
         sys.stderr.close()
-        return 0
+        return EXIT_OK
     except KeyboardInterrupt:
         print(label("cli.interrupted", args.lang), file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
+    except Exception as error:  # noqa: BLE001 - the command's last word; see ``failure``
+        if os.environ.get("ISOAUDIT_DEBUG"):
+            raise
+        failure = as_isoaudit_error(error)
+        print(terminal_safe(failure.message(args.lang)), file=sys.stderr)  # it may quote a cell of a file
+        return failure.exit_code
+
+
+def as_isoaudit_error(error: Exception) -> IsoauditError:
+    """``error`` as the error a user is told: isoaudit's own as they are; the system's refusals (a locked file,
+    a full disk) worded; anything else is a defect of isoaudit, whose details go to a crash log."""
+    if isinstance(error, IsoauditError):
+        return error
+    if isinstance(error, OSError) and (error.filename is not None or error.errno is not None):
+        return file_access_error(error)
+    log = crash_log(error)
+    if log is None:
+        return InternalError("system.internal_no_log", error=type(error).__name__)
+    return InternalError("system.internal", error=type(error).__name__, log=str(log))
+
+
+class InternalError(IsoauditError):
+    """A defect of isoaudit, reported as such."""
+
+    exit_code = EXIT_INTERNAL
+
+
+def crash_log(error: Exception) -> Path | None:
+    """Write ``error``'s traceback, with the version and the command line, to a file in the temporary folder;
+    its path, or None when even that cannot be written."""
+    text = "".join(traceback.format_exception(error))
+    name = f"isoaudit-crash-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}.log"
+    path = Path(tempfile.gettempdir()) / name
+    try:
+        path.write_text(f"isoaudit {__version__}\n{' '.join(sys.argv)}\n\n{text}", encoding="utf-8")
+    except OSError:
+        return None
+    return path
 
 
 def build_parser(lang: str = DEFAULT_LANG, commands: list[str] | None = None) -> argparse.ArgumentParser:

@@ -63,6 +63,7 @@ def check_units(units: pd.DataFrame, labels: dict | None = None) -> Checked:
     rules = [
         exclude("missing_value", units["unit_code"].isna() | units["unit_name"].isna(), "unit_code"),
         exclude("duplicate_id", _later_duplicates(units, ["unit_code"]), "unit_code"),
+        *implausible_values(units, "units"),  # 0 one-stop officers: no dossiers per officer
     ]
     return _apply(units, rules, labels)
 
