@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import shutil
+from dataclasses import replace
 
 import pandas as pd
 import pytest
@@ -170,8 +172,9 @@ def test_an_interrupted_save_leaves_the_previous_file_intact(tmp_path, record, m
 
     monkeypatch.setattr(safety.os, "fdopen", fdopen)
     record.answers = set_answer(record.answers, "8.5.2-01", result="major", auditor="An")
-    with pytest.raises(OSError, match="disk full"):
+    with pytest.raises(OSError) as torn:
         save_audit(record, path, keep_versions=None)
+    assert torn.value.args[0] == "disk full"  # atomic_write may name the file the user asked for
     monkeypatch.undo()
     assert len(opened) == 2
     assert path.read_bytes() == before
@@ -212,8 +215,9 @@ def test_merge_audits_joins_auditors_and_refuses_another_audit(record, checklist
     assert merged.plan.auditors == ("An", "Bình") and merged.plan.unit_name == "Xã Thái Bình"
     assert merged.progress()[0] == 2 and conflicts.empty
     other = new_audit(AuditPlan("DGNB-2024", "02266"), checklist)
-    with pytest.raises(WorksheetError, match="different audits"):
+    with pytest.raises(WorksheetError) as refused:
         merge_audits(mine, other)
+    assert "different audits" in refused.value.message("en")
 
 
 def test_saving_over_another_auditors_save_merges_instead_of_overwriting(tmp_path, record):
@@ -236,11 +240,40 @@ def test_saving_over_another_auditors_save_merges_instead_of_overwriting(tmp_pat
     assert load_audit(versions[-1]).answers.set_index("id").at["8.5.3-01", "result"] == "conforms"
 
 
+def test_saving_never_merges_into_a_file_another_unit_put_there(tmp_path, record, checklist):
+    path = save_audit(record, audit_path(tmp_path, "02266", "DGNB-2025"))
+    read = load_audit(path)
+    digest = file_digest(path)
+    other = new_audit(replace(PLAN, unit_code="02269", unit_name="Xã Tân Long"), checklist)
+    shutil.copyfile(save_audit(other, tmp_path / "xa_tan_long.xlsx"), path)  # copied over it meanwhile
+    before, versions = path.read_bytes(), list_versions(path.parent, "DGNB-2025")
+    mine = set_answer(read.answers, "8.5.4-01", result="conforms", auditor="An")
+    with pytest.raises(WorksheetError) as refused:
+        save_merging(type(record)(read.plan, mine), path, read.answers, digest)
+    text = refused.value.message("vi")
+    assert text.startswith(f"Không lưu được vào tệp {path}")
+    assert "(DGNB-2025 (02269, 2025))" in text and "(DGNB-2025 (02266, 2025))" in text
+    assert str(tmp_path / "audits" / "02269" / "DGNB-2025.xlsx") in text
+    assert path.read_bytes() == before and list_versions(path.parent, "DGNB-2025") == versions
+
+
+def test_merge_audits_compares_codes_and_years_as_a_person_means_them(checklist):
+    mine = new_audit(AuditPlan("DGNB-2025", "02266", year=2025), checklist)
+    same = new_audit(AuditPlan("dgnb 2025", "2266", year=None), checklist)  # zeros lost, year left blank
+    assert merge_audits(mine, same)[0].plan.unit_code == "02266"
+    with pytest.raises(WorksheetError) as refused:
+        merge_audits(mine, new_audit(AuditPlan("DGNB-2025", "02266", year=2024), checklist))
+    assert refused.value.message("vi") == ("Không gộp được: hai phiếu thuộc hai cuộc đánh giá khác nhau "
+                                           "(DGNB-2025 (02266, 2025) và DGNB-2025 (02266, 2024))")
+
+
 def test_set_answer_rejects_unknown_results_and_items(record):
-    with pytest.raises(WorksheetError, match="not valid"):
+    with pytest.raises(WorksheetError) as refused:
         set_answer(record.answers, "8.5.1-01", result="good")
-    with pytest.raises(WorksheetError, match="not in the audit"):
+    assert "not valid" in refused.value.message("en")
+    with pytest.raises(WorksheetError) as refused:
         set_answer(record.answers, "99.1-01", result="conforms")
+    assert "not in the audit" in refused.value.message("en")
     cleared = set_answer(record.answers, "8.5.1-01", result="", notes=None)
     row = cleared.set_index("id").loc["8.5.1-01"]
     assert pd.isna(row["result"]) and pd.isna(row["notes"]) and row["evidence"] == "=SUM(A1) sổ theo dõi"

@@ -14,7 +14,12 @@ from isoaudit.outputs.review_files import ReviewFacts, read_review_facts
 from isoaudit.outputs.review_html import export_notebook_page
 from isoaudit.resources import shipped_file
 from isoaudit.safety import inside, safe_filename, user_path
-from isoaudit.workbooks.audit_file import audit_path, load_audit
+from isoaudit.workbooks.audit_file import (
+    AuditPlan,
+    AuditRecord,
+    audit_path,
+    load_audit_for,
+)
 
 REVIEW_NOTEBOOK = shipped_file("notebooks", "management_review", "management_review.ipynb")
 AUDIT_NOTEBOOK = shipped_file("notebooks", "audit", "clause_audit.ipynb")
@@ -68,7 +73,11 @@ def audit_reports(records, unit_code: str, year: int, out_dir, *, lang: str = "v
                   audit_dir, base: str = "danh_gia_noi_bo", notebook: Path = AUDIT_NOTEBOOK,
                   session=None) -> UnitReports:
     """The audit report of ``unit_code``: the audit notebook run without anyone at the keyboard (it reads the
-    audit saved under ``audit_dir`` and writes nothing there), exported as a page without code."""
+    audit saved under ``audit_dir`` and writes nothing there), exported as a page without code.
+
+    Raises ``WorksheetError`` before any notebook runs when the unit's audit file is refused (its plan names
+    another unit, audit id or year: ``check_audit_file``), so the unit fails with that reason in ``lang``."""
+    check_audit_file(records, audit_dir, unit_code, year)
     parameters = {"records": str(user_path(records_param)), "unit": unit_code, "year": year, "lang": lang,
                   "audit_dir": str(user_path(audit_dir)), "interactive": False}
     run: NotebookRun = execute_notebook(notebook, out_dir, parameters, name=base + ".ipynb", session=session)
@@ -87,16 +96,32 @@ def audit_reports(records, unit_code: str, year: int, out_dir, *, lang: str = "v
 AUDIT_STATUSES = ("not_started", "in_progress", "complete")  # audit_progress's "audit_status"
 
 
+def check_audit_file(records, audit_dir, unit_code: str, year: int) -> AuditRecord | None:
+    """The unit's audit of ``year`` as its file holds it (None when there is none yet). Raises
+    ``WorksheetError`` (``audit.plan_mismatch``), reading only, when the file's plan names another unit, audit
+    id or year: the audit notebook would refuse it, and no report may use another unit's answers."""
+    path = audit_path(audit_dir, unit_code, _audit_id(year))
+    if not path.is_file():
+        return None
+    name = records.units.set_index("unit_code")["unit_name"].get(unit_code)
+    expected = AuditPlan(_audit_id(year), unit_code, name if isinstance(name, str) else "", year)
+    return load_audit_for(path, expected, records.units["unit_code"])
+
+
 def audit_progress(records, audit_dir, unit_code: str, year: int) -> dict:
     """The state of the unit's audit of ``year`` (audit id ``DGNB-<year>``, the notebook's default). An audit
     not started still has its questions: the bundled checklist cut to the unit's level."""
-    path = audit_path(audit_dir, unit_code, f"DGNB-{year}")
-    if not path.is_file():
+    record = check_audit_file(records, audit_dir, unit_code, year)
+    if record is None:
         level = records.units.set_index("unit_code")["level"].get(unit_code)
         items = load_checklist()
         if isinstance(level, str):
             items = checklist_for_level(items, level)
         return {"audit_status": "not_started", "audit_answered": 0, "audit_total": len(items)}
-    answered, total = load_audit(path).progress()
+    answered, total = record.progress()
     status = "complete" if total and answered >= total else ("in_progress" if answered else "not_started")
     return {"audit_status": status, "audit_answered": answered, "audit_total": total}
+
+
+def _audit_id(year: int) -> str:
+    return f"DGNB-{year}"  # the audit notebook's default audit id (notebook.audit_form.DEFAULT_AUDIT_PREFIX)

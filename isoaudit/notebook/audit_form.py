@@ -7,6 +7,9 @@ evidence, the audit file, resumed when it exists) into an ``AuditForm``. The for
 when another auditor saved meanwhile); its ipywidgets view (``widget``) only calls ``answer``, so tests
 drive it by setting widget values, without a browser. Nothing is written until someone answers: opening
 an audit, computing evidence or rendering the report never touches the records folder.
+
+A file whose plan names another unit, audit id or year is not opened (``FormNotOpened``: a notebook shows its
+message, not a traceback), and a save never goes into a file that another audit's plan replaced meanwhile.
 """
 from __future__ import annotations
 
@@ -17,7 +20,7 @@ from pathlib import Path
 import pandas as pd
 
 from isoaudit.checklist import checklist_for_level, load_checklist
-from isoaudit.errors import RecordsError
+from isoaudit.errors import IsoauditError, RecordsError, WorksheetError
 from isoaudit.evidence import audit_period, compute_evidence, evidence_for_items
 from isoaudit.findings import (
     conform,
@@ -41,7 +44,7 @@ from isoaudit.workbooks.audit_file import (
     audit_path,
     empty_conflicts,
     file_digest,
-    load_audit,
+    load_audit_for,
     new_audit,
     result_label,
     save_merging,
@@ -108,6 +111,23 @@ def in_frontend() -> bool:
     return "cellId" in (parent.get("metadata") or {})
 
 
+class FormNotOpened(WorksheetError):
+    """The audit file the form will not open (another audit's plan, a broken sheet), as ``error`` words it. In a
+    notebook it shows as that message alone, in the form's language: IPython prints what
+    ``_render_traceback_`` returns instead of a traceback."""
+
+    def __init__(self, code: str, lang: str = "vi", **params):
+        super().__init__(code, **params)
+        self.lang = lang
+
+    @classmethod
+    def of(cls, error: IsoauditError, lang: str) -> FormNotOpened:
+        return cls(error.code, lang, **error.params)
+
+    def _render_traceback_(self) -> list[str]:
+        return self.message(self.lang).splitlines()
+
+
 @dataclass
 class ItemWidgets:
     """The inputs of one checklist item."""
@@ -149,9 +169,16 @@ class AuditForm:
     def open(cls, path, plan: AuditPlan, checklist: pd.DataFrame, evidence: pd.DataFrame | None = None,
              **options) -> AuditForm:
         """The audit file at ``path`` when it exists (resuming it: its plan and items stay as saved, even if
-        the checklist was edited since), else a new audit of ``plan`` over ``checklist``."""
+        the checklist was edited since), else a new audit of ``plan`` over ``checklist``.
+
+        Raises ``FormNotOpened`` (a ``WorksheetError``), touching nothing, when the file cannot be read or its
+        plan names another unit, audit id or year than ``plan`` (``audit_file.load_audit_for``)."""
         path = Path(path)
-        record = load_audit(path) if path.exists() else new_audit(plan, checklist)
+        try:
+            record = load_audit_for(path, plan, _unit_codes(options.get("records"))) if path.exists() \
+                else new_audit(plan, checklist)
+        except WorksheetError as error:
+            raise FormNotOpened.of(error, options.get("lang", "vi")) from None
         return cls(record, path, checklist, evidence, **options)
 
     # ---- state -----------------------------------------------------------------------------------------
@@ -197,7 +224,7 @@ class AuditForm:
         """Save now (merging first when someone else saved the file since this session read it)."""
         plan = self.record.plan.with_auditor(self.auditor)
         record, merged = save_merging(AuditRecord(plan, self.record.answers), self.path, self.base, self.digest,
-                                      self.lang, self.keep_versions)
+                                      self.lang, self.keep_versions, _unit_codes(self.records))
         self.record, self.base, self.digest = record, record.answers, file_digest(self.path)
         self.saved_at = datetime.now()
         self.merged_count = len(merged.taken_from_theirs)
@@ -318,8 +345,13 @@ class _View:
 
     def _changed(self, item_id: str, field: str):
         def handler(change):
-            if not self.syncing:
+            if self.syncing:
+                return
+            try:
                 self.form.answer(item_id, **{field: change["new"] or None})
+            except WorksheetError as error:  # e.g. the file replaced by another unit's: say so in the form
+                self.status.value = render("audit_form_status.html.j2", lines=[error.message(self.form.lang)],
+                                           conflicts=None)
         return handler
 
     def _auditor_changed(self, change):
@@ -406,6 +438,11 @@ def _text(value) -> str:
     return "" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
 
 
+def _unit_codes(records):
+    """The unit registry's codes (None without records): how a code in an audit file's plan is matched."""
+    return None if records is None else records.units["unit_code"]
+
+
 def _unit_row(records, unit: str) -> dict:
     """The registry row of ``unit``; an empty dict when the folder has no registry; an error when the
     registry does not know the unit."""
@@ -418,4 +455,5 @@ def _unit_row(records, unit: str) -> dict:
     return row.iloc[0].to_dict()
 
 
-__all__ = ["AuditForm", "ItemWidgets", "default_unit", "default_year", "in_frontend", "known_unit_code", "open_audit"]
+__all__ = ["AuditForm", "FormNotOpened", "ItemWidgets", "default_unit", "default_year", "in_frontend",
+           "known_unit_code", "open_audit"]

@@ -7,6 +7,10 @@ File: ``FOLDER/audits/<unit_code>/<audit_id>.xlsx`` (``audit_path``), readable a
 - sheet "Trả lời" (Answers): one row per checklist item: ``ANSWER_COLUMNS`` under Vietnamese headers, the
   result written as its Vietnamese label (Phù hợp, Không phù hợp nặng, ...).
 
+A file is opened for one audit (``load_audit_for``): a plan naming another unit, audit id or year (copied from
+another unit's folder, edited by hand) is refused with what it says, what was expected and what to do, and
+the file is left as it is; saving over a file that another audit's plan has replaced meanwhile is refused too.
+
 Every save is atomic (``isoaudit.safety.atomic_write`` through ``write_workbook``) and first copies the file
 it replaces to ``FOLDER/audits/<unit_code>/versions/<audit_id>.<time of that version>.xlsx``; the newest
 ``KEEP_VERSIONS`` versions of each audit are kept. Loading accepts the headers and labels of either language
@@ -32,6 +36,7 @@ from isoaudit.outputs.xlsx import SheetSpec, write_workbook
 from isoaudit.records.convert import to_datetime, to_text
 from isoaudit.records.grid import open_grid
 from isoaudit.records.header import find_header
+from isoaudit.records.units import normalise_unit_codes
 from isoaudit.records.vocabulary import canonical_words
 from isoaudit.safety import atomic_write, inside, restore_neutralised, safe_filename
 from isoaudit.schema import RESULTS
@@ -41,6 +46,7 @@ ANSWER_COLUMNS = ["id", "clause", "question", "result", "evidence", "notes", "au
 ANSWER_FIELDS = ("result", "evidence", "notes")  # what an auditor answers; the rest says who and when
 PLAN_FIELDS = ("audit_id", "unit_code", "unit_name", "year", "start_date", "end_date", "lead_auditor",
                "auditors", "scope_clauses", "scope_processes", "checklist")
+PLAN_IDENTITY = ("unit_code", "audit_id", "year")  # what says which audit a file holds: checked when it is opened
 CONFLICT_COLUMNS = ["id", "clause", "question"] + [f"{c}_{side}" for side in ("mine", "theirs")
                                                    for c in ("result", "evidence", "notes", "auditor", "answered_at")]
 AUDITS_FOLDER = "audits"
@@ -175,7 +181,11 @@ def _position(answers: pd.DataFrame, item_id: str):
 # ---- files -------------------------------------------------------------------------------------------------
 def audit_path(folder, unit_code: str, audit_id: str) -> Path:
     """``folder/audits/<unit_code>/<audit_id>.xlsx``, both names made safe and kept inside ``folder``."""
-    return inside(folder, AUDITS_FOLDER, safe_filename(unit_code, "unit"), safe_filename(audit_id, "audit") + ".xlsx")
+    return inside(folder, *_audit_parts(unit_code, audit_id))
+
+
+def _audit_parts(unit_code: str, audit_id: str) -> tuple[str, str, str]:
+    return AUDITS_FOLDER, safe_filename(unit_code, "unit"), safe_filename(audit_id, "audit") + ".xlsx"
 
 
 def save_audit(record: AuditRecord, path, lang: str = "vi", keep_versions: int | None = KEEP_VERSIONS) -> Path:
@@ -253,16 +263,67 @@ def load_audit(path) -> AuditRecord:
     return AuditRecord(plan, answers)
 
 
+def load_audit_for(path, expected: AuditPlan, unit_codes=None) -> AuditRecord:
+    """``load_audit``, for the audit ``expected`` names (its unit code, audit id and year).
+
+    Raises ``WorksheetError`` ``audit.plan_mismatch`` when the file's plan names another unit, audit id or
+    year (``plan_differences``; ``unit_codes``: the unit registry's codes), naming the file, what its plan
+    says, what was expected and what to do. Never writes.
+    """
+    path = Path(path)
+    record = load_audit(path)
+    differ = plan_differences(record.plan, expected, unit_codes)
+    if differ:
+        raise _plan_mismatch(path, record.plan, expected, differ, unit_codes)
+    return record
+
+
+def plan_differences(plan: AuditPlan, expected: AuditPlan, unit_codes=None) -> list[str]:
+    """The fields of ``PLAN_IDENTITY`` in which ``plan`` names another audit than ``expected``; a field left
+    empty on either side (a year blanked by hand) differs from nothing. Unit codes compare as the registry
+    ``unit_codes`` writes them ("2266" and 2266.0 are "02266"; default: ``expected``'s code alone), codes
+    and audit ids without diacritics, case or punctuation (``isoaudit.text.fold``)."""
+    differ = []
+    for name in PLAN_IDENTITY:
+        mine, wanted = getattr(plan, name), getattr(expected, name)
+        if _empty(mine) or _empty(wanted):
+            continue
+        if name == "unit_code":
+            mine, wanted = (_registry_code(code, wanted, unit_codes) for code in (mine, wanted))
+        if fold(mine) != fold(wanted):
+            differ.append(name)
+    return differ
+
+
+def _registry_code(code, expected_code, unit_codes=None) -> str:
+    """``code`` as the registry ``unit_codes`` (with ``expected_code``, the code a file is opened for) writes
+    it (``isoaudit.records.units.normalise_unit_codes``)."""
+    registry = [] if unit_codes is None else [str(c) for c in pd.Series(unit_codes, dtype="string").dropna()]
+    expected_code = clean(expected_code)
+    if expected_code and expected_code not in registry:
+        registry.append(expected_code)
+    return str(normalise_unit_codes(pd.Series([clean(code)], dtype="string"), registry).iloc[0])
+
+
 def save_merging(record: AuditRecord, path, base: pd.DataFrame | None, known_digest: str | None,
-                 lang: str = "vi", keep_versions: int | None = KEEP_VERSIONS) -> tuple[AuditRecord, MergedAnswers]:
+                 lang: str = "vi", keep_versions: int | None = KEEP_VERSIONS,
+                 unit_codes=None) -> tuple[AuditRecord, MergedAnswers]:
     """Save ``record`` to ``path``; when the file changed since it was read (its digest is no longer
     ``known_digest``: another auditor saved meanwhile), merge that file's answers in first, ``base`` (the
     answers as read) being the common ancestor. Returns the record saved and the merge (nothing taken and
-    no conflicts when the file had not changed)."""
+    no conflicts when the file had not changed).
+
+    Raises ``WorksheetError`` ``audit.save_other_audit``, writing nothing, when the file now holds another
+    audit's plan (``plan_differences``; ``unit_codes``: the unit registry's codes).
+    """
     path = Path(path)
     merged = MergedAnswers(record.answers, empty_conflicts())
     if path.exists() and file_digest(path) != known_digest:
         theirs = load_audit(path)
+        if plan_differences(theirs.plan, record.plan, unit_codes):
+            raise WorksheetError("audit.save_other_audit", file=str(path), mine=describe_audit(record.plan),
+                                 theirs=describe_audit(theirs.plan),
+                                 belongs=_belongs(path, theirs.plan, record.plan, unit_codes))
         merged = merge_answers(record.answers, theirs.answers, base=base)
         plan = record.plan
         for name in theirs.plan.auditors:
@@ -308,9 +369,9 @@ def merge_audits(mine: AuditRecord, theirs: AuditRecord, base: AuditRecord | Non
 
     Raises ``WorksheetError`` when the files belong to different audits.
     """
-    if fold(mine.plan.audit_id) != fold(theirs.plan.audit_id) or fold(mine.plan.unit_code) != fold(theirs.plan.unit_code):
-        raise WorksheetError("audit.merge_other_audit", mine=f"{mine.plan.audit_id} ({mine.plan.unit_code})",
-                             theirs=f"{theirs.plan.audit_id} ({theirs.plan.unit_code})")
+    if plan_differences(theirs.plan, mine.plan):
+        raise WorksheetError("audit.merge_other_audit", mine=describe_audit(mine.plan),
+                             theirs=describe_audit(theirs.plan))
     merged = merge_answers(mine.answers, theirs.answers, None if base is None else base.answers)
     plan = mine.plan
     for name in theirs.plan.auditors:
@@ -342,6 +403,48 @@ def _differs(left: pd.DataFrame, right: pd.DataFrame) -> pd.Series:
 
 def _empty(value) -> bool:
     return value is None or value == "" or value == () or (not isinstance(value, (tuple, str)) and pd.isna(value))
+
+
+# ---- a file of another audit ---------------------------------------------------------------------------------
+def describe_audit(plan: AuditPlan) -> str:
+    """"<audit id> (<unit code>, <year>)", the same in both languages; without the year when it is empty."""
+    return f"{plan.audit_id} ({', '.join(str(v) for v in (plan.unit_code, plan.year) if not _empty(v))})"
+
+
+def _plan_mismatch(path: Path, plan: AuditPlan, expected: AuditPlan, differ: list[str], unit_codes) -> WorksheetError:
+    """The refusal of ``path`` whose plan differs from ``expected`` in the fields ``differ``: what the file says,
+    what was expected, the cells that differ, and what to do (move the file where its plan says it belongs,
+    or correct those cells)."""
+    def shown(value) -> str:
+        return "—" if _empty(value) else str(value)
+
+    cell_names = {(name, lang): label(f"audit.plan.{name}", lang) for name in PLAN_IDENTITY for lang in LANGS}
+    cells = {lang: ", ".join(f"'{cell_names[name, lang]}'" for name in differ) for lang in LANGS}
+    params = {"file": str(path), "found_unit": _unit_shown(plan), "found_audit": shown(plan.audit_id),
+              "found_year": shown(plan.year), "unit": _unit_shown(expected), "audit_id": shown(expected.audit_id),
+              "year": shown(expected.year), "cells_vi": cells["vi"], "cells_en": cells["en"]}
+    belongs = _belongs(path, plan, expected, unit_codes)
+    if differ == ["year"]:  # the same place, another year: the audit id needs changing, not the folder
+        advice = {lang: message("audit.plan_mismatch_year", lang, **params) for lang in LANGS}
+    elif Path(belongs).is_file():  # moving the file there would overwrite that unit's own audit
+        advice = {lang: message("audit.plan_mismatch_taken", lang, belongs=belongs, **params) for lang in LANGS}
+    else:
+        advice = {lang: message("audit.plan_mismatch_move", lang, belongs=belongs, **params) for lang in LANGS}
+    return WorksheetError("audit.plan_mismatch", advice_vi=advice["vi"], advice_en=advice["en"], **params)
+
+
+def _unit_shown(plan: AuditPlan) -> str:
+    """"08029 (Xã Đồng Tâm)": the unit code, and its name when the plan gives one."""
+    return f"{plan.unit_code} ({plan.unit_name})" if clean(plan.unit_name) else plan.unit_code
+
+
+def _belongs(path: Path, plan: AuditPlan, expected: AuditPlan, unit_codes) -> str:
+    """Where the audit file of ``plan`` is kept: in the audits folder that holds ``path`` when it is in one,
+    else as a path relative to the records folder."""
+    parts = _audit_parts(_registry_code(plan.unit_code, expected.unit_code, unit_codes), plan.audit_id)
+    if path.parent.parent.name == AUDITS_FOLDER:
+        return str(path.parent.parent.parent.joinpath(*parts))
+    return "/".join(parts)
 
 
 # ---- writing helpers ---------------------------------------------------------------------------------------
