@@ -36,6 +36,9 @@ class IsoauditError(Exception):
     def message(self, lang: str = "vi") -> str:
         return message(self.code, lang, **self.params)
 
+    def _render_traceback_(self) -> list[str]:  # IPython (a notebook) shows the message, not a traceback
+        return str(self).splitlines()
+
     def __reduce__(self):  # crosses to and from worker processes with its code and parameters
         return _rebuild, (type(self), self.code, self.params)
 

@@ -11,6 +11,7 @@ import time
 from types import SimpleNamespace
 
 import pandas as pd
+import openpyxl
 import pytest
 
 from isoaudit.batch.run import BatchResult, UnitResult, make_job, run_batch
@@ -85,6 +86,14 @@ def test_roll_up_escapes_markup_in_names_and_keeps_links_inside(tmp_path):
     # A figure the unit's records could not give is said to be missing, never shown as 0.
     row = page[page.index("08023"):page.index("08029")]
     assert "không có số liệu" in row and ">0<" not in row
+    # A failed unit is a row that says why, in the page and the workbook; its audit is not "not audited".
+    failed = page[page.index("08029"):]
+    assert "tệp &lt;script&gt;" in failed and "Chưa đánh giá" not in failed
+    sheet = openpyxl.load_workbook(tmp_path / "summary.xlsx").worksheets[0]
+    rows = [[c for c in row if c not in (None, "")] for row in sheet.iter_rows(values_only=True)]
+    failed_row = next(row for row in rows if "08029" in row)
+    assert "Lỗi" in failed_row and any("hỏng" in str(c) for c in failed_row)
+    assert "Chưa đánh giá" not in failed_row
 
 
 @pytest.mark.parametrize("name", ["../../etc", "/abs/path", "..", "Xã <b>A</b>/..\\b"])

@@ -182,3 +182,9 @@ def test_an_isoaudit_error_crosses_processes_with_its_parameters():
 
     error = pickle.loads(pickle.dumps(RecordsError("csv_not_utf8", file="a.csv")))
     assert type(error) is RecordsError and error.params == {"file": "a.csv"}
+
+
+def test_a_notebook_shows_an_isoaudit_error_as_its_message(monkeypatch):
+    monkeypatch.delenv("ISOAUDIT_LANG", raising=False)
+    error = RecordsError("csv_not_utf8", file="a.csv")
+    assert error._render_traceback_() == error.message("vi").splitlines()  # what IPython prints instead

@@ -80,9 +80,10 @@ def _page_rows(batch, table: pd.DataFrame, lang: str) -> list[dict]:
         rows.append({**figures, "links": links, "ok": result.ok, "shown": shown,
                      "on_time": shown["on_time_rate"],
                      "status_text": label(f"batch.status.{result.status}", lang),
+                     # a failed unit's audit is unknown, not "not audited": its row says why it failed
                      "audit_text": label(f"batch.audit.{_audit_status(figures)}", lang,
                                          answered=_int(figures.get("audit_answered")),
-                                         total=_int(figures.get("audit_total")))})
+                                         total=_int(figures.get("audit_total"))) if result.ok else ""})
     return rows
 
 
@@ -110,7 +111,7 @@ def _shown(table: pd.DataFrame, lang: str) -> pd.DataFrame:
         shown.loc[done & shown[column].isna(), column] = no_data
     shown["status"] = shown["status"].map(lambda s: label(f"batch.status.{s}", lang))
     shown["audit_status"] = shown["audit_status"].map(
-        lambda s: label(f"batch.audit_word.{s if isinstance(s, str) else 'none'}", lang))
+        lambda s: label(f"batch.audit_word.{s if isinstance(s, str) else 'none'}", lang)).where(done, "")
     return shown
 
 
