@@ -10,6 +10,7 @@ import sys
 import pandas as pd
 import pytest
 
+from isoaudit.records.aliases import typical_header
 from isoaudit.records.coverage import figure_gaps, figure_needs
 from isoaudit.records.table import empty_frame
 from tests.builders import write_official_log, write_sheet
@@ -172,14 +173,14 @@ def test_a_column_absent_or_empty_costs_its_figures():
                           due_date=pd.to_datetime(["2025-06-02", "2025-06-03"]))
     gaps = {problem.column: problem for problem in figure_gaps(frame, labels, "x.xlsx")}
     assert gaps["Ngày trả"].code == gaps["Kênh"].code == "figure_gap_empty"  # in the header, but nothing read
-    assert gaps["apology_date"].code == "figure_gap_absent"
+    assert gaps["Ngày xin lỗi"].code == "figure_gap_absent"  # absent: named by the header a user would look for
     assert "procedure_code" not in gaps  # the name is enough to know the procedure
     assert all(p.severity == "warning" and p.file == "x.xlsx" for p in gaps.values())
     assert gaps["Ngày trả"].message("vi") == ("Cột \"Ngày trả\" không có giá trị nào đọc được nên không tính được: "
                                               "tỷ lệ giải quyết đúng hạn; số hồ sơ trễ hạn; số hồ sơ quá hạn chưa trả "
                                               "(mọi hồ sơ quá hẹn sẽ bị coi là quá hạn); số ngày giải quyết bình quân; "
                                               "hồ sơ trễ hạn không có phiếu xin lỗi")
-    assert gaps["apology_date"].message("en") == ("No column for the apology letter date, so these cannot be "
+    assert gaps["Ngày xin lỗi"].message("en") == ("No column for the apology letter date, so these cannot be "
                                                   "computed: late dossiers without an apology letter")
 
 
@@ -187,6 +188,6 @@ def test_a_table_without_rows_is_judged_on_its_header_only():
     labels = {"dossier_id": "Mã hồ sơ", "procedure_code": "Mã TTHC", "received_at": "Ngày nhận", "due_date": "Hẹn"}
     gaps = figure_gaps(empty_frame("dossiers"), labels, "x.xlsx")
     assert {p.code for p in gaps} == {"figure_gap_absent"}
-    assert {p.column for p in gaps} == {need.columns[0] for need in figure_needs("dossiers")
-                                         if not set(need.columns) & set(labels)}
+    assert {p.column for p in gaps} == {" / ".join(typical_header("dossiers", c) for c in need.columns)
+                                         for need in figure_needs("dossiers") if not set(need.columns) & set(labels)}
     assert figure_gaps(empty_frame("units"), {}, "units.xlsx", "units") == []  # no rules for that kind yet

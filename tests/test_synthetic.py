@@ -102,7 +102,7 @@ def test_records_reader_finds_exactly_the_planted_problems(sample):
     assert found == planted
     # The official books of 2025 have no channel column: the online and postal shares are said to be missing.
     gaps = {(p.file, p.column) for p in records.problems if p.code.startswith("figure_gap")}
-    assert gaps and all(column == "channel" and file.endswith("_2025.xlsx") for file, column in gaps)
+    assert gaps and all(column == "Hình thức nộp" and file.endswith("_2025.xlsx") for file, column in gaps)
     assert len(records.units) == 10 and len(records.procedures) >= 25
     assert set(records.dossiers["unit_code"]) == {u.unit_code for u in synthetic.district_units() if u.dossiers}
     assert records.objectives.groupby("unit_code")["measure"].apply(lambda m: "on_time_rate" in set(m)).all()

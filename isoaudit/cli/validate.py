@@ -34,7 +34,8 @@ def run(args) -> int:
         shown = group.assign(severity=group["severity"].map(lambda s: label(f"severity.{s}", lang)))
         headers = {k: label(f"records.{k}", lang) for k in ("row", "column", "message")}
         headers["severity"] = ""
-        print(render_table(shown[["severity", "row", "column", "message"]], headers, max_width=200))
+        print(render_table(shown[["severity", "row", "column", "message"]], headers, max_width=100,
+                           wrap=("message",)))
     errors = int((table["severity"] == ERROR).sum())
     warnings = int((table["severity"] == WARNING).sum())
     print()

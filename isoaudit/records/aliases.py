@@ -18,20 +18,30 @@
 
 A folder's file and a caller's ``mapping`` replace the bundled meaning of the headers they name; a mapping
 outranks every alias and applies under any parent.
+
+A folder's file is read as any records CSV is (UTF-8 with or without BOM, UTF-16, Windows-1258/1252; commas,
+semicolons or tabs), once per version of the file (``read_alias_file``). Each line that cannot be used is
+left out and reported with its line number (``AliasFile.problems``): too few or too many cells, a kind or a
+column isoaudit does not have (a column only another kind has is the planned case above: no problem), an
+empty alias, a priority that is not a whole number. A file that cannot be read at all is one error.
 """
 from __future__ import annotations
 
 import csv
+import difflib
 import io
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from importlib import resources
 from pathlib import Path
 
 from isoaudit import schema
-from isoaudit.text import fold
+from isoaudit.errors import RecordsError
+from isoaudit.problems import ERROR, Problem
+from isoaudit.records.grid import open_grid
+from isoaudit.text import clean, fold
 
 ALIAS_FILE = "column_aliases.csv"
 SKIP = "skip"  # recognised, not record data (signatures): left out without a word
@@ -39,6 +49,9 @@ UNUSED = "unused"  # recognised record data without a canonical column: left out
 MARKERS = (SKIP, UNUSED)
 DEFAULT_PRIORITY = 50
 MAPPING_PRIORITY = 1000  # the caller said so for this very file
+FIELDS = ("kind", "column", "alias", "parent", "priority")  # the header of an alias file
+REQUIRED_FIELDS = FIELDS[:3]
+_ALL_COLUMNS = frozenset(c.name for columns in schema.KINDS.values() for c in columns) | set(MARKERS)
 
 _PARENTHESES = re.compile(r"\([^)]*\)")
 _NUMBERING = re.compile(r"^(?:\d{1,2} )+|(?: \d{1,2})+$")  # "1. Mã hồ sơ", "Mã hồ sơ (2)" once folded
@@ -95,14 +108,26 @@ class Aliases:
         return None
 
 
+Row = tuple[str, str, str, int]  # (folded parent, folded alias, column, priority)
+
+
+@dataclass(frozen=True)
+class AliasFile:
+    """A folder's ``column_aliases.csv`` as read: its usable rows by kind, and a problem for each line left out
+    (or the one error that kept the whole file from being read)."""
+
+    rows: Mapping[str, tuple[Row, ...]]
+    problems: tuple[Problem, ...] = ()
+
+
 def alias_table(kind: str, extra_file: str | Path | None = None, mapping: dict | None = None) -> Aliases:
     """The header meanings for ``kind``: the caller's ``mapping`` ({header as in the file: canonical column}),
     then the records folder's ``column_aliases.csv`` (``extra_file``), then the bundled table."""
     known = {c.name for c in schema.KINDS.get(kind, ())} | set(MARKERS)
     sources = [[("", fold(header), column, MAPPING_PRIORITY) for header, column in (mapping or {}).items()]]
-    if extra_file is not None and Path(extra_file).is_file():
-        sources.append(_parse(Path(extra_file).read_text(encoding="utf-8-sig")).get(kind, []))
-    sources.append(_bundled().get(kind, []))
+    if extra_file is not None:
+        sources.append(read_alias_file(extra_file).rows.get(kind, ()))
+    sources.append(_bundled().get(kind, ()))
     meanings: dict[tuple[str, str], Meaning] = {}
     for rows in sources:
         named: dict[tuple[str, str], Meaning] = {}
@@ -116,7 +141,25 @@ def alias_table(kind: str, extra_file: str | Path | None = None, mapping: dict |
     return Aliases(meanings, frozenset(parent for parent, _ in meanings if parent))
 
 
-@lru_cache(maxsize=None)
+def read_alias_file(path: str | Path) -> AliasFile:
+    """A folder's alias file (see the module docstring); nothing for a path that is not a file. Read once for
+    each version of the file (its modification time and size), however many kinds and files ask for it."""
+    path = Path(path)
+    try:
+        stat = path.stat()
+    except OSError:
+        return AliasFile({})
+    if not path.is_file():
+        return AliasFile({})
+    return _read_alias_file(str(path.resolve()), stat.st_mtime_ns, stat.st_size)
+
+
+def alias_file_problems(path: str | Path | None) -> tuple[Problem, ...]:
+    """The problems of the alias file ``path`` (none without one): lines left out, or why it cannot be read."""
+    return read_alias_file(path).problems if path is not None else ()
+
+
+@cache
 def typical_header(kind: str, column: str) -> str:
     """The header people usually write for ``column`` of ``kind`` (the first Vietnamese alias of the bundled
     table), so that a message names a column as a user would look for it; the column's name without one."""
@@ -127,8 +170,10 @@ def typical_header(kind: str, column: str) -> str:
 
 
 @lru_cache(maxsize=1)
-def _bundled() -> dict[str, list[tuple[str, str, str, int]]]:
-    return _parse(_bundled_text())
+def _bundled() -> dict[str, tuple[Row, ...]]:
+    # isoaudit's own file: its planned columns are meant (see test_real_layouts), so its problems are not shown.
+    rows = enumerate(csv.reader(io.StringIO(_bundled_text())), start=1)
+    return _parse(rows, ALIAS_FILE)[0]
 
 
 @lru_cache(maxsize=1)
@@ -136,20 +181,105 @@ def _bundled_text() -> str:
     return resources.files("isoaudit.data").joinpath(ALIAS_FILE).read_text(encoding="utf-8")
 
 
-def _parse(text: str) -> dict[str, list[tuple[str, str, str, int]]]:
-    """kind -> rows (folded parent, folded alias, column, priority) of an alias file, three-column files
-    included."""
-    tables: dict[str, list] = {}
-    for row in csv.DictReader(io.StringIO(text)):
-        kind, column, alias, parent, priority = ((row.get(k) or "").strip()
-                                                 for k in ("kind", "column", "alias", "parent", "priority"))
-        if kind and column and alias:
-            try:
-                rank = int(priority) if priority else DEFAULT_PRIORITY
-            except ValueError:
-                rank = DEFAULT_PRIORITY
+@lru_cache(maxsize=16)
+def _read_alias_file(path: str, mtime_ns: int, size: int) -> AliasFile:
+    """``read_alias_file`` for one version of the file (the arguments after ``path`` key the cache)."""
+    name = Path(path).name
+    rows = None
+    try:
+        grid = open_grid(path)
+        rows = grid.rows
+        found, problems = _parse(enumerate(rows, start=grid.first_row), name)
+    except RecordsError as error:
+        if error.code == "empty_file":  # nothing declared, nothing wrong
+            return AliasFile({})
+        if error.code == "csv_not_utf8":
+            line = error.params.get("line") or 1
+            return AliasFile({}, (Problem("alias_file_undecodable", file=name, row=line, severity=ERROR,
+                                          params={"line": line}),))
+        return AliasFile({}, (Problem("alias_file_unreadable", file=name, row=error.params.get("row"),
+                                      severity=ERROR, params={"reason_vi": error.message("vi"),
+                                                              "reason_en": error.message("en")}),))
+    finally:
+        getattr(rows, "close", lambda: None)()  # a CSV's rows hold the file open until closed
+    return AliasFile({kind: tuple(kind_rows) for kind, kind_rows in found.items()}, tuple(problems))
+
+
+def _parse(lines, name: str) -> tuple[dict[str, list[Row]], list[Problem]]:
+    """The rows of an alias file by kind, from ``lines`` ((line number, cells) from the first line on), and a
+    warning for each line left out; three-column files included."""
+    tables: dict[str, list[Row]] = {}
+    problems: list[Problem] = []
+    header = None
+    for line, cells in lines:
+        cells = [clean(cell) for cell in cells]
+        if not any(cells):
+            continue
+        if header is None:
+            header = {cell.lower(): index for index, cell in reversed(list(enumerate(cells))) if cell}
+            missing = [field for field in REQUIRED_FIELDS if field not in header]
+            if missing:
+                problems.append(Problem("alias_header", file=name, row=line, params={
+                    "line": line, "missing": ", ".join(missing), "found": ", ".join(c for c in cells if c)}))
+                return {}, problems  # which cell is which cannot be known: nothing of the file is used
+            width = max(header.values()) + 1
+            titles = ",".join(cells[:width])
+            continue
+        row = _row(cells, header, width, titles, line, name, problems)
+        if row is not None:
+            kind, parent, alias, column, rank = row
             tables.setdefault(kind, []).append((fold(parent), fold(alias), column, rank))
-    return tables
+    return tables, problems
+
+
+def _row(cells, header, width, titles, line, name, problems):
+    """(kind, parent, alias, column, priority) of one line of an alias file, or None with the problems that
+    leave it out appended to ``problems``."""
+    needed = max(header[field] for field in REQUIRED_FIELDS) + 1
+    filled = max(index + 1 for index, cell in enumerate(cells) if cell)  # Excel pads rows with empty cells
+    if len(cells) < needed or filled > width:
+        problems.append(Problem("alias_fields", file=name, row=line, params={
+            "line": line, "count": min(len(cells), filled), "expected": width, "header": titles}))
+        return None
+    kind, column, alias, parent, priority = (cells[header[field]] if field in header and header[field] < len(cells)
+                                             else "" for field in FIELDS)
+    kind, column = kind.lower(), column.lower()
+    found = []
+    if kind not in schema.KINDS:
+        found.append(Problem("alias_kind", file=name, row=line, column="kind", value=kind,
+                             params={"line": line, "kinds": ", ".join(schema.KINDS)}))
+    if column not in _ALL_COLUMNS:
+        if kind in schema.KINDS:  # the kind's columns nearest to what was written (all would not fit a line)
+            names = [c.name for c in schema.KINDS[kind]]
+            near = difflib.get_close_matches(column, names, n=2, cutoff=0.6) or names[:2]
+            found.append(Problem("alias_column", file=name, row=line, column="column", value=column,
+                                 params={"line": line, "kind": kind, "columns": ", ".join(near)}))
+        else:
+            found.append(Problem("alias_column_any", file=name, row=line, column="column", value=column,
+                                 params={"line": line}))
+    if not fold(alias):
+        found.append(Problem("alias_empty", file=name, row=line, column="alias", value=alias, params={"line": line}))
+    rank = _priority(priority)
+    if rank is None:
+        found.append(Problem("alias_priority", file=name, row=line, column="priority", value=priority,
+                             params={"line": line, "default": DEFAULT_PRIORITY}))
+    problems += found
+    return None if found else (kind, parent, alias, column, rank)
+
+
+def _priority(text: str) -> int | None:
+    """The priority written (a whole number; 60.0 as a spreadsheet may store it), DEFAULT_PRIORITY when empty."""
+    if not text:
+        return DEFAULT_PRIORITY
+    try:
+        return int(text)
+    except ValueError:
+        pass
+    try:
+        number = float(text)
+    except ValueError:
+        return None
+    return int(number) if number.is_integer() else None
 
 
 @lru_cache(maxsize=4096)  # the same header texts come back file after file

@@ -17,6 +17,7 @@ import pandas as pd
 from isoaudit import schema
 from isoaudit.i18n import LANGS, message
 from isoaudit.problems import WARNING, Problem
+from isoaudit.records.aliases import typical_header
 
 NEEDS_FILE = "figure_needs.csv"
 
@@ -39,7 +40,8 @@ def figure_gaps(frame: pd.DataFrame, labels: dict[str, str], file: str, kind: st
     header was found) cannot meet: code ``figure_gap_absent`` when none of its columns is in the header
     (``labels``: canonical column -> header text as written), ``figure_gap_empty`` when they are but no row
     holds a value (cells that could not be read count as empty; a table without rows is not judged on this).
-    Each message names, in its language, the column and the figures that cannot be computed."""
+    Each message names, in its language, the column and the figures that cannot be computed; the problem's
+    column is the header as the file writes it, or as files usually write it when absent (never a code)."""
     problems = []
     for need in figure_needs(kind):
         present = [c for c in need.columns if c in labels]
@@ -48,7 +50,8 @@ def figure_gaps(frame: pd.DataFrame, labels: dict[str, str], file: str, kind: st
         if not present:
             columns = {lang: " / ".join(message(f"coverage.column.{name}", lang) for name in need.columns)
                        for lang in LANGS}
-            problems.append(Problem("figure_gap_absent", file=file, sheet=sheet, column=need.columns[0],
+            usual = " / ".join(typical_header(kind, name) for name in need.columns)
+            problems.append(Problem("figure_gap_absent", file=file, sheet=sheet, column=usual,
                                     severity=WARNING, params={"column_vi": columns["vi"], "column_en": columns["en"],
                                                               "figures_vi": figures["vi"], "figures_en": figures["en"]}))
         elif need.empty_is_gap and len(frame) and not any(frame[c].notna().any() for c in present if c in frame):

@@ -4,9 +4,9 @@ commas, semicolons or tabs, an Excel "sep=;" line or none. Rows are streamed, ne
 from __future__ import annotations
 
 import csv
+from collections.abc import Iterator
 from itertools import islice
 from pathlib import Path
-from typing import Iterator
 
 from isoaudit.errors import RecordsError
 from isoaudit.records.formats_text import (
@@ -17,11 +17,13 @@ from isoaudit.records.formats_text import (
     is_utf8,
     legacy_encoding,
     normalised_lines,
+    undecodable_line,
     utf16_without_bom,
 )
 
 DELIMITERS = (",", ";", "\t", "|")
 _SNIFF_LINES = 40
+_SHOWN = 30  # characters of a damaged cell quoted in the message
 
 
 def csv_encoding(path: Path, head: bytes) -> str:
@@ -38,7 +40,7 @@ def csv_encoding(path: Path, head: bytes) -> str:
         sample = head
     encoding = legacy_encoding(sample)
     if encoding is None:
-        raise RecordsError("csv_not_utf8", file=path.name)
+        raise RecordsError("csv_not_utf8", file=path.name, line=undecodable_line(path))
     return encoding
 
 
@@ -60,8 +62,10 @@ def sniff_delimiter(lines: list[str]) -> tuple[str, int]:
     body = lines[:-1] if len(lines) > 2 else lines  # the last line of a sample may be cut short
     best, best_score = ",", (0, 0)
     for delimiter in DELIMITERS:
+        # Line by line: a quote left open must not swallow the sample and make another delimiter look better.
         try:
-            counts = [len(row) for row in csv.reader(body, delimiter=delimiter) if any(cell.strip() for cell in row)]
+            counts = [len(row) for line in body for row in csv.reader([line], delimiter=delimiter)
+                      if any(cell.strip() for cell in row)]
         except csv.Error:
             continue
         wide = [n for n in counts if n >= 2]
@@ -76,20 +80,79 @@ def sniff_delimiter(lines: list[str]) -> tuple[str, int]:
 
 def csv_rows(path: Path, encoding: str, delimiter: str, skip: int) -> Iterator[list[str]]:
     """The rows of ``path``, one list of strings per record; a damaged file raises ``RecordsError`` naming the
-    row where reading stopped."""
+    row where reading stopped, or the row where a quote opens that swallows the lines after it."""
     # A byte that does not decode (damage inside a file otherwise in that encoding) becomes U+FFFD.
     with path.open(encoding=encoding, errors="replace", newline="") as handle:
         lines = normalised_lines(handle) if encoding in LEGACY else handle
         for _ in range(skip):
             next(lines, None)
-        records = skip
+        raw: list[str] = []  # the lines of the record being read
+        records, width = skip, 0
         try:
-            for cells in csv.reader(lines, delimiter=delimiter):
+            for cells in csv.reader(_kept(lines, raw), delimiter=delimiter):
                 records += 1
+                if len(raw) > 1:  # a quoted cell ran over line breaks: a note written on two lines, or damage
+                    _check_quotes(cells, raw, delimiter, width, path.name, records)
+                width = max(width, len(cells))
+                raw.clear()
                 yield cells
         except csv.Error as exc:
             raise RecordsError("records.damaged_text", file=path.name, row=records + 1,
                                reason=str(exc).splitlines()[0][:200]) from None
+
+
+def _kept(lines, raw: list[str]):
+    """``lines``, each also appended to ``raw`` (the csv reader reads no line ahead of the record it gives)."""
+    for line in lines:
+        raw.append(line)
+        yield line
+
+
+def _check_quotes(cells: list[str], raw: list[str], delimiter: str, width: int, name: str, row: int) -> None:
+    """Raise ``records.unclosed_quote`` when the record ``cells``, read from the lines ``raw``, swallowed lines
+    it should not have: a quote still open at the end of the file; a quoted cell over line breaks "closed" by
+    the opening quote of a later cell (a quote followed by text, which no writer of CSV leaves); a cell
+    holding two or more lines shaped like whole records (as many delimiters as the widest record so far),
+    which no note or address does."""
+    text = "".join(raw)
+    opened = _open_quote(text, delimiter)
+    if opened is not None:
+        start = text[opened + 1:]
+    else:
+        shaped = max(width, 2) - 1
+        start = next((cell for cell in cells
+                      if sum(1 for part in cell.split("\n")[1:] if part.count(delimiter) >= shaped) >= 2), None)
+    if start is not None:
+        start = start.split("\n")[0].rstrip("\r")
+        raise RecordsError("records.unclosed_quote", file=name, row=row, lines=len(raw) - 1,
+                           cell=start if len(start) <= _SHOWN else start[:_SHOWN - 1] + "…")
+
+
+def _open_quote(text: str, delimiter: str) -> int | None:
+    """Where, in ``text`` (whole records as Python's csv reader reads them: a quote opens a field only at its
+    start, "" inside a quoted field is a quote), a quoted field opens that is never closed, or that runs over a
+    line break and is closed by a quote followed by text; None when every quote is closed as a writer closes
+    it."""
+    ends, index = (delimiter, "\r", "\n"), 0
+    while True:
+        index = text.find('"', index)
+        if index < 0:
+            return None
+        if index and text[index - 1] not in ends:  # inside an unquoted field a quote is a letter
+            index += 1
+            continue
+        opened, index = index, index + 1
+        while True:  # to the quote that closes the field
+            index = text.find('"', index)
+            if index < 0:
+                return opened
+            if not text.startswith('"', index + 1):
+                break
+            index += 2
+        after = text[index + 1:index + 2]
+        if after and after not in ends and ("\n" in text[opened:index] or "\r" in text[opened:index]):
+            return opened
+        index += 1
 
 
 def first_lines(path: Path, encoding: str, count: int = _SNIFF_LINES) -> list[str]:

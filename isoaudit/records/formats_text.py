@@ -62,6 +62,35 @@ def first_non_utf8(path: Path, block_size: int = 1 << 20) -> bytes | None:
     return None
 
 
+def undecodable_line(path: Path, block_size: int = 1 << 20) -> int | None:
+    """The line (1-based) where a file in none of the encodings above stops being text: the first byte that
+    neither Windows-1258 nor Windows-1252 defines by then (each leaves a few undefined); None if one decodes it
+    all."""
+    failed: dict[str, int] = {}
+    offset = 0
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(block_size), b""):
+            for encoding in LEGACY:
+                if encoding not in failed:
+                    try:
+                        block.decode(encoding)
+                    except UnicodeDecodeError as error:
+                        failed[encoding] = offset + error.start
+            if len(failed) == len(LEGACY):
+                break
+            offset += len(block)
+    if len(failed) < len(LEGACY):
+        return None
+    position, line, offset = max(failed.values()), 1, 0
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(block_size), b""):
+            line += block.count(b"\n", 0, max(0, position - offset))
+            offset += len(block)
+            if offset >= position:
+                break
+    return line
+
+
 def is_utf8(data: bytes, complete: bool) -> bool:
     """Whether ``data`` is UTF-8; when not ``complete`` (the first bytes of a file), a character cut off at the
     end does not count against it."""

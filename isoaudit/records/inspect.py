@@ -74,8 +74,9 @@ class Inspection:
     @property
     def usable(self) -> bool:
         """Whether the records of this file can be used (some rows may still be set aside)."""
+        # An error of another file (the folder's column_aliases.csv) is reported, but does not make this one unusable.
         return self.error is None and not self.missing_required and \
-            not any(p.severity == ERROR for p in self.problems)
+            not any(p.severity == ERROR and p.file == self.file for p in self.problems)
 
 
 def inspect_file(path, kind: str | None = None, sheet=None, alias_file=None) -> Inspection:

@@ -26,6 +26,7 @@ import pandas as pd
 from isoaudit.errors import RecordsError
 from isoaudit.problems import ERROR, WARNING, Problem
 from isoaudit.records import validate
+from isoaudit.records.aliases import ALIAS_FILE, alias_file_problems
 from isoaudit.records.cache import is_cache, load_cache
 from isoaudit.records.calendar_file import (
     empty_calendar,
@@ -53,7 +54,6 @@ FOLDERS = {
     "findings": ("findings", "phat hien", "khac phuc"),
 }
 OPTIONAL_FOLDERS = ("surveys", "feedback", "decisions", "findings")  # reported as missing by the review
-ALIAS_FILE = "column_aliases.csv"
 
 
 def load_records(folder, lang: str = "vi") -> Records:
@@ -64,8 +64,9 @@ def load_records(folder, lang: str = "vi") -> Records:
     if is_cache(folder):
         return load_cache(folder)
     alias_file = folder / ALIAS_FILE
-    problems: list[Problem] = []
-    files: list[Path] = []
+    # Said once here; every table read with it carries the same problems, which _table_problems leaves out.
+    problems: list[Problem] = list(alias_file_problems(alias_file))
+    files: list[Path] = [alias_file] if alias_file.is_file() else []
 
     units, unit_labels = _read_single(folder, "units", problems, files, alias_file)
     calendar_path = find_calendar_file(folder)
@@ -136,7 +137,7 @@ def _read_single(folder, kind, problems, files, alias_file):
         problems.append(Problem("extra_file", file=extra.name, severity=WARNING, params={"used": found[0].name}))
     files.append(found[0])
     table = record_table(found[0], kind, alias_file=alias_file)
-    problems += table.problems
+    problems += _table_problems(table, alias_file)
     return table.frame, {found[0].name: table.labels}
 
 
@@ -150,7 +151,7 @@ def _read_folder(folder, kind, units, problems, files, alias_file):
     for path in paths:
         files.append(path)
         table = record_table(path, kind, alias_file=alias_file)
-        problems += table.problems
+        problems += _table_problems(table, alias_file)
         labels[path.name] = table.labels
         if table.usable:  # a column a figure needs, absent or empty, is said once per file
             problems += figure_gaps(table.frame, table.labels, path.name, kind)
@@ -162,6 +163,12 @@ def _read_folder(folder, kind, units, problems, files, alias_file):
     if not frames:
         return empty_frame(kind), labels
     return pd.concat(frames, ignore_index=True), labels
+
+
+def _table_problems(table, alias_file) -> list[Problem]:
+    """The problems of one table read, without those of the alias file (already said once for the folder)."""
+    said = alias_file_problems(alias_file)
+    return [p for p in table.problems if p not in said] if said else table.problems
 
 
 def _attach_unit(table, path, units, problems):

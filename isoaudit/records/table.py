@@ -15,7 +15,7 @@ import pandas as pd
 from isoaudit import schema
 from isoaudit.errors import RecordsError
 from isoaudit.problems import ERROR, Problem
-from isoaudit.records.aliases import alias_table, typical_header
+from isoaudit.records.aliases import alias_file_problems, alias_table, typical_header
 from isoaudit.records.convert import CONVERTERS
 from isoaudit.records.grid import open_grid, sheet_names
 from isoaudit.records.header import SCAN_ROWS, find_header
@@ -37,29 +37,34 @@ class Table:
     title_lines: list[str] = field(default_factory=list)
     labels: dict[str, str] = field(default_factory=dict)  # canonical column -> header text in the file
     sheet: str = ""  # the sheet the table was read from ("" for a CSV)
+    file: str = ""  # the file's name, as its problems name it
 
     @property
     def usable(self) -> bool:
-        return not any(p.severity == ERROR for p in self.problems)
+        """No error about the file itself (the alias file's problems, carried along so that whoever reads the
+        file sees them, do not make its rows unusable)."""
+        return not any(p.severity == ERROR and (p.file == self.file or not self.file) for p in self.problems)
 
 
 def read_table(path, kind: str, sheet=None, mapping: dict | None = None, alias_file=None) -> Table:
     """Read ``path`` as a ``kind`` table. Never raises for bad content: problems come back in the Table.
 
     Without ``sheet``, the table is looked for on every visible sheet (a cover or instructions sheet may come
-    first) and read from the one whose header names the most columns.
+    first) and read from the one whose header names the most columns. The problems of ``alias_file`` (lines of
+    it left out) come first.
     """
     path = Path(path)
     name = path.name
+    problems = list(alias_file_problems(alias_file))
     try:
         found = _locate(path, kind, sheet, alias_table(kind, alias_file, mapping))
     except RecordsError as exc:
-        return Table(kind, empty_frame(kind), [Problem(exc.code, file=name, sheet=exc.params.get("sheet", ""),
-                                                       severity=ERROR, params=exc.params)])
+        problems.append(_damage(exc, name, ""))
+        return Table(kind, empty_frame(kind), problems, file=name)
     if isinstance(found, Problem):
-        return Table(kind, empty_frame(kind), [found])
+        return Table(kind, empty_frame(kind), [*problems, found], file=name)
     grid, head, rows, header, others = found
-    problems = _header_problems(header, name, grid.sheet)
+    problems += _header_problems(header, name, grid.sheet)
     if others:
         problems.append(Problem("other_sheets_not_read", file=name, sheet=grid.sheet,
                                 params={"sheets": ", ".join(others)}))
@@ -70,7 +75,7 @@ def read_table(path, kind: str, sheet=None, mapping: dict | None = None, alias_f
         problems.append(Problem("missing_column", file=name, sheet=grid.sheet, column=column, severity=ERROR,
                                 params={"kind": kind, "header": typical_header(kind, column)}))
     if missing:
-        return Table(kind, empty_frame(kind), problems, header.title_lines, header.labels, grid.sheet)
+        return Table(kind, empty_frame(kind), problems, header.title_lines, header.labels, grid.sheet, name)
 
     first_row_number = grid.first_row + header.first_data_index
     data_rows = chain(head[header.first_data_index:], rows)
@@ -81,9 +86,8 @@ def read_table(path, kind: str, sheet=None, mapping: dict | None = None, alias_f
         except RecordsError as exc:
             # Damaged part way (a text file's quote never closed, a sheet's XML cut): the file is not used
             # at all rather than used in part, and the problem says from where.
-            problems.append(Problem(exc.code, file=name, sheet=exc.params.get("sheet", grid.sheet),
-                                    severity=ERROR, params=exc.params))
-            return Table(kind, empty_frame(kind), problems, header.title_lines, header.labels, grid.sheet)
+            problems.append(_damage(exc, name, grid.sheet))
+            return Table(kind, empty_frame(kind), problems, header.title_lines, header.labels, grid.sheet, name)
         if not chunk:
             break
         columns, ended = _convert_chunk(chunk, row_number, kind, header, name, grid.sheet, problems)
@@ -93,7 +97,14 @@ def read_table(path, kind: str, sheet=None, mapping: dict | None = None, alias_f
             break
     frame = _join_chunks(chunks) if chunks else empty_frame(kind)
     frame["source_file"] = pd.Series(name, index=frame.index, dtype="string")
-    return Table(kind, frame[schema.columns(kind)], problems, header.title_lines, header.labels, grid.sheet)
+    return Table(kind, frame[schema.columns(kind)], problems, header.title_lines, header.labels, grid.sheet, name)
+
+
+def _damage(error: RecordsError, name: str, sheet: str) -> Problem:
+    """The error a file could not be read for, as a problem located at the row it names, if any."""
+    row = error.params.get("row")
+    return Problem(error.code, file=name, sheet=error.params.get("sheet", sheet), row=row if isinstance(row, int)
+                   else None, severity=ERROR, params=error.params)
 
 
 def _locate(path: Path, kind: str, sheet, aliases):
