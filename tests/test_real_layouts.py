@@ -197,7 +197,7 @@ def test_a_list_with_only_the_online_submission_is_refused_out_loud(tmp_path):
     header = ["Mã hồ sơ", "Tên thủ tục hành chính", "Chủ hồ sơ", "Ngày nộp hồ sơ", "Ngày hẹn trả"]
     frame, problems = read(write_dossier_list(tmp_path / "ds.xlsx", LIST_ROWS, header=header))
     assert frame.empty
-    assert codes(problems) == {("missing_column", "received_at"), ("header_unused", "Ngày nộp hồ sơ")}
+    assert codes(problems) == {("missing_column", "Nhận hồ sơ"), ("header_unused", "Ngày nộp hồ sơ")}
 
 
 def test_the_callers_mapping_outranks_every_alias(tmp_path):

@@ -87,9 +87,9 @@ def test_missing_required_columns_are_all_reported_together(tmp_path):
     problems = []
     read_dossier_log(path, problems=problems)
     assert {(p.code, p.column, p.severity) for p in problems} == {
-        ("missing_column", "received_at", "error"), ("missing_column", "due_date", "error")}
+        ("missing_column", "Nhận hồ sơ", "error"), ("missing_column", "Hẹn trả kết quả", "error")}
     # Named as a user would look for the column, with the way to map another header.
-    missing = {p.column: p.message("vi") for p in problems}
+    missing = {p.params["canonical"]: p.message("vi") for p in problems}
     assert '"Nhận hồ sơ"' in missing["received_at"] and '"Hẹn trả kết quả"' in missing["due_date"]
     assert "dossiers,received_at," in missing["received_at"] and "column_aliases.csv" in missing["received_at"]
     with pytest.raises(RecordsError) as raised:

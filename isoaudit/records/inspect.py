@@ -121,7 +121,7 @@ def inspect_file(path, kind: str | None = None, sheet=None, alias_file=None) -> 
     data_rows = [row for number, row in enumerate(head[header.first_data_index:], start=first)
                  if number in kept or not kept]
     columns = _source_columns(header_rows, start, header, grid.merged, data_rows, table.frame, kind)
-    missing = tuple(p.column for p in table.problems if p.code == "missing_column")
+    missing = tuple(p.params["canonical"] for p in table.problems if p.code == "missing_column")
     return Inspection(
         **common,
         title_lines=tuple(header.title_lines),

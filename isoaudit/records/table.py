@@ -72,8 +72,10 @@ def read_table(path, kind: str, sheet=None, mapping: dict | None = None, alias_f
     if kind == "dossiers" and not {"procedure_code", "procedure_name"} & set(header.positions):
         missing.append("procedure_code")  # a log must name the procedure, by code or by name
     for column in missing:
-        problems.append(Problem("missing_column", file=name, sheet=grid.sheet, column=column, severity=ERROR,
-                                params={"kind": kind, "header": typical_header(kind, column)}))
+        # The column is named as a user would look for it; the code stays in the message, for the alias line.
+        usual = typical_header(kind, column)
+        problems.append(Problem("missing_column", file=name, sheet=grid.sheet, column=usual, severity=ERROR,
+                                params={"kind": kind, "header": usual, "canonical": column}))
     if missing:
         return Table(kind, empty_frame(kind), problems, header.title_lines, header.labels, grid.sheet, name)
 
