@@ -338,8 +338,10 @@ def test_a_target_contradicting_its_measure_leaves_the_objective_unjudged():
 def test_every_note_is_worded_in_both_languages(lang):
     for code in NOTES:
         key = f"objectives.note.{code}"
-        text = label(key, lang, objective="Trực tuyến", file="08023_muc_tieu_2025.xlsx", row=14, measure="x")
+        text = label(key, lang, objective="Trực tuyến", file="08023_muc_tieu_2025.xlsx", row=14, measure="x", target="càng cao càng tốt")
         assert not text.startswith(key) and "Trực tuyến" in text and "08023_muc_tieu_2025.xlsx" in text
+    assert "càng cao càng tốt" in label("objectives.note.target_unreadable", lang, objective="x", file="f", row=1,
+                                        measure="", target="càng cao càng tốt")
     text = label("objectives.discrepancy", lang, objective="Hài lòng", file="f.xlsx", row=11, reported="96,8 %",
                  recomputed="88,0 %")
     assert "96,8 %" in text and "88,0 %" in text

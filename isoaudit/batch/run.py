@@ -102,20 +102,32 @@ def run_batch(folder, out, *, jobs: int | None = None, units: list[str] | None =
     """Produce every selected unit's reports under ``out`` and the district roll-up; see the module doc."""
     # Notebooks run in their own folder and workers elsewhere: every path they get must be absolute.
     folder, out = user_path(folder), user_path(out)
+    created = not out.exists()
     writable_folder(out)
+    try:
+        return _run_batch(folder, out, jobs, units, year, lang, force, executor, scheduler, progress)
+    except IsoauditError:  # nothing done (records unusable, a unit that does not exist): nothing left behind
+        if created and not any(path.is_file() for path in out.rglob("*")):
+            shutil.rmtree(out, ignore_errors=True)
+        raise
+
+
+def _run_batch(folder: Path, out: Path, jobs, units, year, lang, force, executor, scheduler,
+               progress) -> BatchResult:
     shutil.rmtree(out / PARTIAL_DIR, ignore_errors=True)  # what an interrupted run left half-built
     workers = jobs or os.cpu_count() or 1
     if units:
         workers = min(workers, len(units))  # no idle worker warming a kernel for nothing
-    # A first run (or --force) will run units: its workers warm up while the records are read. A rerun
-    # starts them only for units that changed, and none when nothing did.
-    eager = force or not any(out.glob(f"*/{FINGERPRINT}"))
+    # A first run (or --force) of the whole district will run units: its workers warm up while the records
+    # are read. A rerun starts them only for units that changed, and none when nothing did; so does a run of
+    # named units, which may not exist (then nothing at all is started or written).
+    eager = not units and (force or not any(out.glob(f"*/{FINGERPRINT}")))
     with _language_of_kernels(lang), \
             UnitRunner(run_unit, workers, out / LOG_DIR, executor, scheduler, eager, lost_unit) as runner:
         records = load_records(folder, lang=lang)
+        selected = select_units(records, units)
         cache = save_cache(records, out / CACHE_DIR)
         year = year or default_year(records)
-        selected = select_units(records, units)
         jobs_list = [make_job(records, row, out, cache, year, lang, force) for row in selected.itertuples()]
         unchanged = {job.unit_code: unchanged_result(job) for job in jobs_list}
         results = [result for result in unchanged.values() if result is not None]

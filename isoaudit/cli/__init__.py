@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from isoaudit import __version__
-from isoaudit.cli.terminal import terminal_safe
+from isoaudit.cli.terminal import InertStream, terminal_safe
 from isoaudit.errors import (
     EXIT_INPUT,
     EXIT_INTERNAL,
@@ -28,7 +28,7 @@ from isoaudit.errors import (
 from isoaudit.i18n import DEFAULT_LANG, LANGS, label, label_keys
 
 # Commands in the order --help lists them, each with the module of isoaudit.cli that declares and runs it.
-COMMANDS = {"inspect": "inspect", "validate": "validate", "timeliness": "timeliness", "sample": "sample",
+COMMANDS = {"app": "app", "inspect": "inspect", "validate": "validate", "timeliness": "timeliness", "sample": "sample",
             "sample-evaluate": "sample", "review": "review", "batch": "batch", "make-sample": "make_sample"}
 
 
@@ -42,7 +42,12 @@ def main(argv: list[str] | None = None) -> int:
         if not getattr(args, "func", None):
             parser.print_help()
             return EXIT_INPUT
-    return run_command(args)
+    saved = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = InertStream(sys.stdout), InertStream(sys.stderr)
+    try:
+        return run_command(args)
+    finally:
+        sys.stdout, sys.stderr = saved
 
 
 def run_command(args) -> int:

@@ -36,7 +36,7 @@ UNUSED = "unused"  # record data isoaudit has no column for
 IGNORED = (UNKNOWN, OUTRANKED, DUPLICATE, SKIPPED, UNUSED)
 FORMATS = ("xlsx", "xlsm", "xlsb", "xls", "ods", "csv", "html", "spreadsheetml", "unknown")
 # Opening errors that are the user's (a mistyped path or sheet name): raised, not reported as the file's.
-USAGE_ERRORS = ("file_not_found", "sheet_not_found")
+USAGE_ERRORS = ("file_not_found", "file_is_a_folder", "sheet_not_found")
 
 
 @dataclass(frozen=True)
@@ -85,7 +85,7 @@ def inspect_file(path, kind: str | None = None, sheet=None, alias_file=None) -> 
     raises ``RecordsError``; everything else about the file is in the ``Inspection``."""
     path = Path(path)
     if not path.is_file():
-        raise RecordsError("file_not_found", file=str(path))
+        raise RecordsError("file_is_a_folder" if path.is_dir() else "file_not_found", file=str(path))
     alias_file = folder_alias_file(path) if alias_file is None else Path(alias_file)
     shown_aliases = alias_file.name if alias_file is not None else ""
     try:

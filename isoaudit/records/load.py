@@ -60,7 +60,7 @@ def load_records(folder, lang: str = "vi") -> Records:
     """Read a records folder. Never raises for bad content: every problem is in ``Records.problems``."""
     folder = Path(folder)
     if not folder.is_dir():
-        raise RecordsError("folder_not_found", folder=str(folder))
+        raise RecordsError("folder_is_a_file" if folder.exists() else "folder_not_found", folder=str(folder))
     if is_cache(folder):
         return load_cache(folder)
     alias_file = folder / ALIAS_FILE

@@ -83,6 +83,10 @@ def check_objectives(objectives: pd.DataFrame, labels: dict | None = None) -> Ch
     rules = [
         exclude("missing_value", objectives["objective"].isna(), "objective"),
         flag("missing_target", objectives["target"].isna(), "target"),
+        # A target without a number cannot be compared with any result ("càng cao càng tốt"); said here, where
+        # the row is known, as well as in the review, which shows the objective as not measurable.
+        flag("target_no_number", objectives["target"].notna() & ~objectives["target"].astype("string")
+             .str.contains(r"\d", regex=True).fillna(False), "target"),
         exclude("missing_value", objectives["year"].isna(), "year"),
         exclude("unknown_unit_code", objectives["unit_code"].isna(), "unit_code"),
         *implausible_values(objectives, "objectives"),

@@ -163,7 +163,8 @@ def _objectives_section(context: ReviewContext) -> ReviewSection:
                                        missed=int((met == False).sum()), unknown=int(met.isna().sum())))  # noqa: E712
     lang = context.lang
     for row in result.itertuples():
-        where = {"objective": row.objective, "file": row.source_file, "row": row.source_row}
+        where = {"objective": row.objective, "file": row.source_file, "row": row.source_row,
+                 "target": row.target if isinstance(row.target, str) else ""}
         if isinstance(row.note, str):
             text = label(f"objectives.note.{row.note}", lang, measure=row.measure if isinstance(row.measure, str)
                          else "", **where)

@@ -23,8 +23,9 @@ def points_text(value, lang: str) -> str:
 
 
 def measured_text(value, unit, lang: str) -> str:
-    if pd.isna(value):
+    if value is None or pd.isna(value):
         return "-"
+    unit = unit if isinstance(unit, str) else None  # an objective whose target could not be read has none
     if unit == PERCENT:
         return format_percent(value, lang)
     if unit == DAYS:

@@ -65,6 +65,8 @@ def read_filled_sample(path) -> FilledSample:
     path = Path(path)
     if not path.is_file():
         raise WorksheetError("sampling.ws_not_found", file=str(path))
+    if path.stat().st_size == 0:  # a copy that failed, or a file Excel was still writing
+        raise WorksheetError("sampling.ws_empty", file=path.name)
     try:
         book = load_workbook(path, data_only=True)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError) as error:
