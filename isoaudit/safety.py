@@ -48,6 +48,21 @@ def neutralise_formula(value):
     return value
 
 
+# A list line ("- kiểm tra sổ", "+ ý hai"): what auditors type, and a cell marked as text (``workbook_text``) is
+# never run as a formula, so a workbook keeps it exactly as typed instead of behind a visible apostrophe.
+_LIST_LINE = re.compile(r"^[-+] ")
+
+
+def workbook_text(value) -> tuple[object, bool]:
+    """``value`` as a workbook cell holds it, and whether that cell is marked as text (Excel's quote prefix: it
+    stays text even when someone edits the cell). A list line ("- kiểm tra sổ") is written as typed and marked;
+    any other value is ``neutralise_formula``'s (a formula keeps its apostrophe, ``restore_neutralised`` on
+    reading)."""
+    if isinstance(value, str) and _LIST_LINE.match(xml_text(value)):
+        return xml_text(value), True
+    return neutralise_formula(value), False
+
+
 def safe_filename(name: str, default: str = "file") -> str:
     """A single path component made from untrusted text (a unit's name, say): no separators, no dots first."""
     cleaned = _UNSAFE_NAME.sub("_", str(name)).strip().lstrip(".").strip()

@@ -17,6 +17,10 @@ from tests.builders import REVIEW_UNIT, write_district, write_records
 REPOSITORY = Path(__file__).resolve().parents[1]
 
 
+def pytest_configure(config):
+    config.addinivalue_line("markers", "browser: drives the app in a real browser (Playwright and Chromium)")
+
+
 @pytest.fixture(scope="session")
 def small_district(tmp_path_factory) -> Path:
     """The synthetic sample district at a tenth of its size (the same communes, fewer dossiers)."""

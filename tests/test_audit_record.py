@@ -16,7 +16,6 @@ from isoaudit.errors import WorksheetError
 from isoaudit.workbooks.audit_file import (
     AuditPlan,
     audit_path,
-    file_digest,
     list_versions,
     load_audit,
     merge_answers,
@@ -24,9 +23,9 @@ from isoaudit.workbooks.audit_file import (
     new_audit,
     result_codes,
     save_audit,
-    save_merging,
     set_answer,
 )
+from isoaudit.workbooks.audit_lock import read_audit_state, save_locked
 
 PLAN = AuditPlan("DGNB-2025", "02266", "Xã Thái Bình", 2025, dt.date(2025, 11, 3), dt.date(2025, 11, 4),
                  "Nguyễn Văn An", ("Nguyễn Văn An", "Lê Thị Bình"), ("7.5", "8.5"), ("QT-HT-01",))
@@ -194,9 +193,10 @@ def test_merge_takes_each_side_and_reports_conflicts(record):
     result = merged.answers.set_index("id")["result"]
     assert result["8.5.2-01"] == "conforms" and result["7.5.1-01"] == "observation"
     assert result["8.5.3-01"] == "minor"  # a conflict keeps mine until someone decides
+    assert merged.answers.set_index("id").at["8.5.3-01", "notes"] == "Không có sổ giao nhận bản gốc"
     assert merged.taken_from_theirs == ["7.5.1-01"]
     conflict = merged.conflicts.set_index("id")
-    assert conflict.index.tolist() == ["8.5.3-01"]
+    assert conflict.index.tolist() == ["8.5.3-01"] and conflict.at["8.5.3-01", "field"] == "result"
     assert conflict.at["8.5.3-01", "result_mine"] == "minor"
     assert conflict.at["8.5.3-01", "result_theirs"] == "conforms"
     assert conflict.at["8.5.3-01", "auditor_theirs"] == "Bình"
@@ -222,19 +222,22 @@ def test_merge_audits_joins_auditors_and_refuses_another_audit(record, checklist
 
 def test_saving_over_another_auditors_save_merges_instead_of_overwriting(tmp_path, record):
     path = save_audit(record, tmp_path / "a.xlsx")
-    read_by_me, read_by_them = load_audit(path), load_audit(path)
-    digest = file_digest(path)
+    read_by_me, my_disk = read_audit_state(path)
+    read_by_them, their_disk = read_audit_state(path)
     theirs = set_answer(read_by_them.answers, "8.5.2-01", result="observation", auditor="Bình")
     theirs = set_answer(theirs, "8.5.3-01", result="conforms", auditor="Bình")
-    save_merging(type(record)(read_by_them.plan.with_auditor("Bình"), theirs), path, read_by_them.answers, digest)
+    save_locked(replace(read_by_them, plan=read_by_them.plan.with_auditor("Bình"), answers=theirs), path, their_disk)
     mine = set_answer(read_by_me.answers, "8.5.4-01", result="conforms", auditor="An")
     mine = set_answer(mine, "8.5.3-01", result="minor", auditor="An")
-    _, merge = save_merging(type(record)(read_by_me.plan, mine), path, read_by_me.answers, digest)
-    on_disk = load_audit(path).answers.set_index("id")["result"]
+    sync = save_locked(replace(read_by_me, answers=mine), path, my_disk)
+    saved = load_audit(path)
+    on_disk = saved.answers.set_index("id")["result"]
     assert on_disk["8.5.2-01"] == "observation" and on_disk["8.5.4-01"] == "conforms"
-    assert on_disk["8.5.3-01"] == "minor"
-    assert merge.conflicts["id"].tolist() == ["8.5.3-01"]
-    assert "Bình" in load_audit(path).plan.auditors
+    assert on_disk["8.5.3-01"] == "conforms"  # the answer saved first stays in the file; mine is set aside
+    assert sync.new_conflicts["id"].tolist() == ["8.5.3-01"]
+    assert saved.conflicts[["id", "field", "result_mine", "result_theirs", "auditor_theirs"]].values.tolist() == [
+        ["8.5.3-01", "result", "minor", "conforms", "Bình"]]
+    assert "Bình" in saved.plan.auditors
     # Their save survives in the versions folder too.
     versions = list_versions(path.parent, "DGNB-2025")
     assert load_audit(versions[-1]).answers.set_index("id").at["8.5.3-01", "result"] == "conforms"
@@ -242,14 +245,13 @@ def test_saving_over_another_auditors_save_merges_instead_of_overwriting(tmp_pat
 
 def test_saving_never_merges_into_a_file_another_unit_put_there(tmp_path, record, checklist):
     path = save_audit(record, audit_path(tmp_path, "02266", "DGNB-2025"))
-    read = load_audit(path)
-    digest = file_digest(path)
+    read, disk = read_audit_state(path)
     other = new_audit(replace(PLAN, unit_code="02269", unit_name="Xã Tân Long"), checklist)
     shutil.copyfile(save_audit(other, tmp_path / "xa_tan_long.xlsx"), path)  # copied over it meanwhile
     before, versions = path.read_bytes(), list_versions(path.parent, "DGNB-2025")
     mine = set_answer(read.answers, "8.5.4-01", result="conforms", auditor="An")
     with pytest.raises(WorksheetError) as refused:
-        save_merging(type(record)(read.plan, mine), path, read.answers, digest)
+        save_locked(replace(read, answers=mine), path, disk)
     text = refused.value.message("vi")
     assert text.startswith(f"Không lưu được vào tệp {path}")
     assert "(DGNB-2025 (02269, 2025))" in text and "(DGNB-2025 (02266, 2025))" in text

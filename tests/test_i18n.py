@@ -340,6 +340,12 @@ def status_word_keys() -> list[tuple[str, str]]:
             for code in codes.get(kind) or vocabulary(kind)]
 
 
+def vocabulary_keys() -> list[tuple[str, str]]:
+    """``vocabulary.<kind>.<code>``: every code of every kind of controlled words, as a user reads it."""
+    with (PACKAGE / "data" / "vocabulary.csv").open(encoding="utf-8") as handle:
+        return sorted({(row["kind"], row["canonical"]) for row in csv.DictReader(handle)})
+
+
 def timeliness_columns() -> list[str]:
     """Columns of the frames the timeliness command and workbook show: summaries, late lists and details."""
     from isoaudit.outputs.timeliness_workbook import DETAIL_COLUMNS
@@ -385,6 +391,7 @@ DYNAMIC = {
     # audit
     "audit.action_status.{}": Dynamic("labels", _module("isoaudit.schema", "ACTION_STATUSES")),
     "audit.col.{}": Dynamic("labels"),
+    "audit.conflict.col.{}": Dynamic("labels"),
     "audit.evidence.{}": Dynamic("messages", evidence_keys),
     "audit.evidence_status.{}": Dynamic("labels", _module("isoaudit.evidence", "STATUSES")),
     "audit.plan.{}": Dynamic("labels"),
@@ -454,6 +461,8 @@ DYNAMIC = {
     "timeliness.reason.{}": Dynamic("labels", _module("isoaudit.timeliness", "REASONS")),
     "timeliness.sheet.{}": Dynamic("labels"),
     "timeliness.status.{}": Dynamic("labels", _module("isoaudit.timeliness", "STATUSES")),
+    # controlled words shown in the user's language (timeliness workbook, isoaudit inspect)
+    "vocabulary.{}.{}": Dynamic("labels", vocabulary_keys),
     # isoaudit inspect
     "inspect.col.{}": Dynamic("labels"),
     "inspect.format.{}": Dynamic("labels", _module("isoaudit.records.inspect", "FORMATS")),

@@ -1,6 +1,7 @@
-"""What the notebooks import, in one place: the interactive audit form and its report, the management-review
-pack and the helpers that show and save it."""
+"""What the notebooks import, in one place: the interactive audit form (``audit_screen``) and its report, the
+management-review pack and the helpers that show and save it."""
 from isoaudit.notebook.audit_form import in_frontend, open_audit
+from isoaudit.notebook.audit_view import audit_screen
 from isoaudit.notebook.records_folder import find_records_folder
 from isoaudit.outputs.audit_report import render_report
 from isoaudit.outputs.review_files import save_review
@@ -8,5 +9,5 @@ from isoaudit.outputs.review_html import show_header, show_section
 from isoaudit.records import load_records
 from isoaudit.review import assemble_review
 
-__all__ = ["assemble_review", "find_records_folder", "in_frontend", "load_records", "open_audit", "render_report",
-           "save_review", "show_header", "show_section"]
+__all__ = ["assemble_review", "audit_screen", "find_records_folder", "in_frontend", "load_records", "open_audit",
+           "render_report", "save_review", "show_header", "show_section"]

@@ -18,7 +18,7 @@ from isoaudit.findings import grade_label, status_label
 from isoaudit.i18n import format_date, format_percent, label
 from isoaudit.outputs.templates import render
 from isoaudit.schema import RESULTS
-from isoaudit.workbooks.audit_file import PLAN_FIELDS, result_label
+from isoaudit.workbooks.audit_file import ANSWER_FIELDS, CONFLICT_COLUMNS, PLAN_FIELDS, result_label
 from isoaudit.workbooks.findings_register import register_path
 
 FINDING_REPORT_COLUMNS = ("finding_id", "clause", "grade", "description", "evidence", "dossier_ids",
@@ -72,14 +72,17 @@ def conflicts_html(conflicts: pd.DataFrame, lang: str = "vi") -> str:
 
 def conflicts_table(conflicts: pd.DataFrame, lang: str = "vi") -> dict:
     """What ``audit_conflicts.html.j2`` shows as ``conflicts``: ``heading``, ``headers`` and ``rows`` (lists of
-    plain text cells), so the report and the audit form include that template rather than a rendered string."""
+    plain text cells), so the report and the audit form include that template rather than a rendered string.
+    ``conflicts``: ``CONFLICT_COLUMNS``, a row per field answered differently (``field``; both values of that
+    field, "mine" the one set aside, "theirs" the one the file keeps)."""
     mine, theirs = label("audit.report.col.mine", lang), label("audit.report.col.theirs", lang)
-    headers = [label("audit.col.id", lang), label("audit.col.question", lang)] + [
-        f"{label(f'audit.col.{c}', lang)} ({side})" for side in (mine, theirs)
-        for c in ("result", "evidence", "notes", "auditor")]
+    fields = {f: label(f"audit.col.{f}", lang) for f in ANSWER_FIELDS}
+    headers = [label("audit.col.id", lang), label("audit.col.question", lang), label("audit.conflict.col.field", lang)]
+    headers += [f"{label(f'audit.col.{c}', lang)} ({side})" for side in (mine, theirs)
+                for c in ("result", "evidence", "notes", "auditor")]
     rows = []
-    for row in conflicts.itertuples(index=False):
-        rows.append([_text(row.id), _text(row.question),
+    for row in conflicts.reindex(columns=CONFLICT_COLUMNS).itertuples(index=False):
+        rows.append([_text(row.id), _text(row.question), fields.get(_text(row.field), ""),
                      result_label(row.result_mine, lang), _text(row.evidence_mine), _text(row.notes_mine),
                      _text(row.auditor_mine),
                      result_label(row.result_theirs, lang), _text(row.evidence_theirs), _text(row.notes_theirs),
@@ -121,7 +124,8 @@ def _clause_sections(form, lang: str) -> tuple[list[dict], str]:
     for clause in answered.itertuples(index=False):  # a few dozen clauses
         items = answers[(answers["clause"] == clause.clause).fillna(False).to_numpy(bool)]
         rows = [{"cells": [_text(r.id), _text(r.question),
-                           result_label(r.result, lang) if not pd.isna(r.result) else label("audit.report.unanswered", lang),
+                           result_label(r.result, lang) if not pd.isna(r.result)
+                           else label("audit.report.unanswered", lang),
                            _text(r.evidence), _text(r.notes), _text(r.auditor), _datetime(r.answered_at)],
                  "nc": _text(r.result) in ("major", "minor")}
                 for r in items.itertuples(index=False)]
@@ -137,9 +141,11 @@ def _evidence_rows(evidence: pd.DataFrame | None, lang: str) -> list[dict]:
     rows = []
     for row in evidence.itertuples(index=False):  # one row per evidence key
         items = _text(row.items).split("; ") if _text(row.items) else []
-        shown = "; ".join(items[:ITEMS_SHOWN]) + (f" … (+{len(items) - ITEMS_SHOWN})" if len(items) > ITEMS_SHOWN else "")
+        more = f" … (+{len(items) - ITEMS_SHOWN})" if len(items) > ITEMS_SHOWN else ""
+        shown = "; ".join(items[:ITEMS_SHOWN]) + more
         rows.append({"key": row.key, "description": _text(descriptions.get(row.key)),
-                     "text": _text(getattr(row, f"text_{lang}")), "status": label(f"audit.evidence_status.{row.status}", lang),
+                     "text": _text(getattr(row, f"text_{lang}")),
+                     "status": label(f"audit.evidence_status.{row.status}", lang),
                      "css": _STATUS_CLASS.get(row.status, ""), "details": shown})
     return rows
 

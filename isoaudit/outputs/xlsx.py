@@ -11,7 +11,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from isoaudit.safety import atomic_write, neutralise_formula
+from isoaudit.safety import atomic_write, neutralise_formula, workbook_text
 
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 HEADER_FONT = Font(bold=True)
@@ -34,18 +34,28 @@ def write_workbook(path: str | os.PathLike, sheets: dict[str, SheetSpec]) -> Non
 
     Every text cell is neutralised against formula injection; the file appears only when complete.
     """
+    data = workbook_bytes(sheets)
+    with atomic_write(path) as handle:
+        handle.write(data)
+
+
+def workbook_bytes(sheets: dict[str, SheetSpec]) -> bytes:
+    """The xlsx file ``write_workbook`` writes, as bytes (to write elsewhere, or to know its digest)."""
     book = Workbook()
     book.remove(book.active)
     for name, spec in sheets.items():
         _write_sheet(book.create_sheet(_sheet_title(name)), spec)
     buffer = io.BytesIO()
     book.save(buffer)
-    with atomic_write(path) as handle:
-        handle.write(buffer.getvalue())
+    return buffer.getvalue()
 
 
 def cell_value(value):
     """A pandas value as something openpyxl writes safely."""
+    return neutralise_formula(_plain(value))
+
+
+def _plain(value):
     if value is None or value is pd.NA or value is pd.NaT:
         return None
     if isinstance(value, float) and value != value:
@@ -56,7 +66,7 @@ def cell_value(value):
         value = value.item()  # numpy scalars
     if isinstance(value, (list, tuple, set)):
         value = "; ".join(map(str, value))
-    return neutralise_formula(value)
+    return value
 
 
 def _write_sheet(sheet, spec: SheetSpec) -> None:
@@ -73,8 +83,12 @@ def _write_sheet(sheet, spec: SheetSpec) -> None:
     widths = [min(max(len(str(h)), 8), 40) for h in headers]
     for r, row in enumerate(frame.itertuples(index=False, name=None), start=header_row + 1):
         for c, value in enumerate(row, start=1):
-            value = cell_value(value)
+            value, as_text = workbook_text(_plain(value))
             cell = sheet.cell(row=r, column=c, value=value)
+            if as_text:
+                cell.quotePrefix = True
+            if isinstance(value, str) and "\n" in value:  # Excel shows the line breaks of wrapped text only
+                cell.alignment = Alignment(wrap_text=True, vertical="top")
             if isinstance(value, datetime):
                 cell.number_format = DATETIME_FORMAT if (value.hour or value.minute) else DATE_FORMAT
             elif isinstance(value, date):
