@@ -94,7 +94,7 @@ def test_an_alias_file_in_no_encoding_is_one_located_error_and_the_folder_still_
     assert "line 3" in problem.message("en")
     # The log written with the usual headers is read; the one that needed the aliases says which column lacks.
     assert set(records.dossiers["unit_code"]) == {"02269"}
-    assert any(p.code == "missing_column" and p.file == f"{UNIT}_2025.xlsx" for p in records.problems)
+    assert any(p.code == "missing_column" and p.file == f"dossiers/{UNIT}_2025.xlsx" for p in records.problems)
 
     assert main(["validate", str(folder)]) == 1
     out, err = capsys.readouterr()

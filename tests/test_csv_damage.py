@@ -58,7 +58,7 @@ def test_a_quote_never_closed_is_located_and_the_file_is_not_used_in_part(tmp_pa
     lines[4] = unclosed(lines[4], NAMES[4])  # line 5 of 40
     folder = write_folder(tmp_path, lines)
     records = load_records(folder)
-    [damage] = [p for p in records.problems if p.file == f"{UNIT}_2025.csv"]
+    [damage] = [p for p in records.problems if p.file == f"dossiers/{UNIT}_2025.csv"]
     assert (damage.code, damage.severity, damage.row) == ("records.unclosed_quote", "error", 5)
     said = damage.message("vi")
     assert said.startswith(f"Dấu ngoặc kép (\") mở ô \"{NAMES[4]},Thôn Tây,")
@@ -72,7 +72,7 @@ def test_a_quote_never_closed_is_located_and_the_file_is_not_used_in_part(tmp_pa
 
     assert main(["validate", str(folder)]) == 1
     out = capsys.readouterr().out
-    assert f"Tệp {UNIT}_2025.csv" in out and "ở dòng 5 không được đóng" in out and "rồi lưu lại" in out
+    assert f"Tệp dossiers/{UNIT}_2025.csv" in out and "ở dòng 5 không được đóng" in out and "rồi lưu lại" in out
 
 
 def test_a_quote_left_open_on_the_last_line_but_one(tmp_path):
@@ -97,7 +97,7 @@ def test_a_semicolon_export_from_a_vietnamese_windows(tmp_path):
     lines = lines_of([HEADER] + export_rows(30), ";")
     lines[7] = unclosed(lines[7], NAMES[7 % 5])
     records = load_records(write_folder(tmp_path, lines, windows_1258))
-    [damage] = [p for p in records.problems if p.file == f"{UNIT}_2025.csv"]
+    [damage] = [p for p in records.problems if p.file == f"dossiers/{UNIT}_2025.csv"]
     assert (damage.code, damage.row, damage.params["cell"]) == ("records.unclosed_quote", 8,
                                                                 lines[7].split('"')[1][:29] + "…")
     assert damage.params["cell"].startswith(f"{NAMES[7 % 5]};Thôn Tây;")  # NFC, as any Vietnamese text
@@ -116,6 +116,34 @@ def test_cells_written_on_several_lines_are_not_damage(tmp_path):
     mine = records.dossiers[records.dossiers["unit_code"] == UNIT]
     assert len(mine) == 20 and mine["source_row"].tolist() == list(range(2, 22))
     assert mine["applicant"].iloc[9] == 'Công ty TNHH "An Phát"'
+
+
+# ---- empty characters (NUL) left in cells ------------------------------------------------------------------------
+@pytest.mark.parametrize("where", [2, 60], ids=["in-the-first-4-kb", "further-on"])
+def test_a_few_empty_characters_are_removed_and_said_where(tmp_path, where):
+    """An export that is text apart from a stray NUL or two is read; each cell it was in is named, by row and by
+    the column's header, and read without it."""
+    rows = export_rows(80)
+    rows[where - 2][2] = rows[where - 2][2].replace(" ", "\x00 ", 1)
+    rows[where - 1][3] = "Thôn Tây\x00\x00"
+    folder = write_folder(tmp_path, lines_of([HEADER] + rows))
+    records = load_records(folder)
+    found = [(p.file, p.row, p.column, p.value, p.severity) for p in records.problems
+             if p.code == "records.empty_character_removed"]
+    assert found == [(f"dossiers/{UNIT}_2025.csv", where, "Chủ hồ sơ", NAMES[(where - 1) % 5], "warning"),
+                     (f"dossiers/{UNIT}_2025.csv", where + 1, "Địa chỉ", "Thôn Tây", "warning")]
+    mine = records.dossiers[records.dossiers["unit_code"] == UNIT]
+    assert len(mine) == 80 and not mine["applicant"].str.contains("\x00").any()
+    assert "ký tự rỗng" in [p for p in records.problems if p.code == "records.empty_character_removed"][0].message()
+
+
+def test_a_binary_file_named_csv_is_still_refused(tmp_path):
+    lines = lines_of([HEADER] + export_rows(5))
+    folder = write_folder(tmp_path, lines)
+    (folder / "dossiers" / f"{UNIT}_2025.csv").write_bytes(b"SQLite format 3\x00" + bytes(4000) + b"a,b\n" * 20)
+    records = load_records(folder)
+    assert [(p.file, p.code) for p in records.problems if p.severity == "error"] == [
+        (f"dossiers/{UNIT}_2025.csv", "not_a_spreadsheet")]
 
 
 # ---- Excel's "Unicode Text" --------------------------------------------------------------------------------------

@@ -146,7 +146,7 @@ def located(records, codes) -> set:
 
 def test_implausible_dates_are_located_warnings_in_the_users_header(folder):
     records = load_records(folder)
-    log = "02266_2025.xlsx"
+    log = "dossiers/02266_2025.xlsx"
     assert located(records, {"received_excel_day_one", "received_too_early", "received_too_late",
                              "date_excel_day_one", "date_too_early", "date_too_late"}) == {
         (log, 3, "Ngày tiếp nhận", "01/01/1900", "received_excel_day_one", WARNING),
@@ -156,7 +156,7 @@ def test_implausible_dates_are_located_warnings_in_the_users_header(folder):
         (log, 5, "Ngày hẹn trả", "10/03/2099", "date_too_late", WARNING),
         (log, 6, "Ngày hẹn trả", "01/01/1900", "date_excel_day_one", WARNING),
         (log, 7, "Ngày trả kết quả", "07/03/2099", "date_too_late", WARNING),
-        ("02266_phan_anh.xlsx", 3, "Ngày tiếp nhận", "05/03/1995", "date_too_early", WARNING),
+        ("feedback/02266_phan_anh.xlsx", 3, "Ngày tiếp nhận", "05/03/1995", "date_too_early", WARNING),
     }
     # A dossier whose receipt cannot be right cannot be judged: set aside with its reason. The others are kept.
     excluded = records.excluded_dossiers.set_index("dossier_id")["reason"].to_dict()
@@ -202,8 +202,8 @@ def test_implausible_officers_and_years_are_located_in_the_users_header(folder):
     assert found == {
         ("units.xlsx", 2, "Số công chức một cửa", 0, "officers_too_few", WARNING),
         ("units.xlsx", 3, "Số công chức một cửa", 5000, "officers_too_many", WARNING),
-        ("02266_muc_tieu.xlsx", 3, "Năm", 20255, "year_too_late", WARNING),
-        ("02266_muc_tieu.xlsx", 4, "Năm", 25, "year_too_early", WARNING),
+        ("objectives/02266_muc_tieu.xlsx", 3, "Năm", 20255, "year_too_late", WARNING),
+        ("objectives/02266_muc_tieu.xlsx", 4, "Năm", 25, "year_too_early", WARNING),
     }
     assert records.objectives["objective"].tolist() == ["Trả đúng hạn"]  # the mistyped years are set aside
     assert len(records.units) == 2  # a unit is never dropped for its officers

@@ -112,7 +112,8 @@ def test_a_csv_export_with_the_softwares_status(tmp_path):
     assert code == 0, err
     assert "(định dạng: CSV (văn bản))" in out and "column_aliases.csv" in out
     columns = mapping(out)
-    assert columns["C"] == ("Trạng thái", "log_status", "returned; withdrawn; in_progress")
+    # The software's status is read as a code and shown as the user's word for it.
+    assert columns["C"] == ("Trạng thái", "log_status", "Đã trả kết quả; Rút hồ sơ; Đang giải quyết")
     assert columns["D"] == ("Ngày nhận", "received_at", "02/06/2025 09:00; 03/06/2025 09:00")
     assert "\x1b" not in out and "\u202e" not in out and "Khai sinh" in columns["B"][2]
     assert re.search(r"Cảnh báo, dòng 3, Ngày nhận: Không đọc được ngày giờ \"31/02/2025 09:00\"", out)

@@ -72,12 +72,12 @@ def test_every_planted_problem_is_reported_once_and_nothing_else(district):
     records = load_records(district)
     found = sorted((p.file, p.row or 0, p.code) for p in row_problems(records.problems))
     assert found == sorted([
-        ("02266_2025.xlsx", 3, "returned_before_received"),
-        ("02266_2025.xlsx", 5, "unknown_procedure"),
-        ("02266_2025.xlsx", 6, "supplement_before_request"),
-        ("02269_hong.xlsx", 0, "not_a_spreadsheet"),
-        ("02266_muc_tieu_2025.xlsx", 5, "missing_target"),
-        ("so_theo_doi_tan_long.xlsx", 13, "unknown_procedure"),
+        ("dossiers/02266_2025.xlsx", 3, "returned_before_received"),
+        ("dossiers/02266_2025.xlsx", 5, "unknown_procedure"),
+        ("dossiers/02266_2025.xlsx", 6, "supplement_before_request"),
+        ("dossiers/02269_hong.xlsx", 0, "not_a_spreadsheet"),
+        ("objectives/02266_muc_tieu_2025.xlsx", 5, "missing_target"),
+        ("dossiers/so_theo_doi_tan_long.xlsx", 13, "unknown_procedure"),
     ])
     # TB-2's first row is excluded for its impossible dates, so the second is not a duplicate.
     assert records.dossiers["dossier_id"].tolist().count("TB-2") == 1
@@ -89,7 +89,7 @@ def test_validate_command_groups_by_file_and_exits_1_on_errors(district, capsys)
     code = main(["validate", str(district)])
     out = capsys.readouterr().out
     assert code == 1  # the damaged workbook is an error
-    assert "Tệp 02266_2025.xlsx" in out and "Ngày trả kết quả" in out and "trước ngày nhận hồ sơ" in out
+    assert "Tệp dossiers/02266_2025.xlsx" in out and "Ngày trả kết quả" in out and "trước ngày nhận hồ sơ" in out
     assert "02269_hong.xlsx" in out and "không phải là bảng tính" in out
     (district / "dossiers" / "02269_hong.xlsx").unlink()
     assert main(["validate", str(district)]) == 0  # only warnings remain
@@ -141,8 +141,8 @@ def test_decisions_of_one_year_are_not_duplicates_but_a_repeated_id_is(district)
     records = load_records(district)
     assert records.decisions["decision_id"].tolist() == ["QD-01", "QD-02"]
     assert records.decisions["status"].tolist() == ["done", "in_progress"]
-    assert [(p.file, p.row, p.code) for p in records.problems if p.file.startswith("02266_quyet")] == [
-        ("02266_quyet_dinh_2024.xlsx", 4, "duplicate_id")]
+    assert [(p.file, p.row, p.code) for p in records.problems if p.file.startswith("reviews/02266_quyet")] == [
+        ("reviews/02266_quyet_dinh_2024.xlsx", 4, "duplicate_id")]
 
 
 def test_unreadable_returned_date_sets_the_row_aside(tmp_path):
@@ -156,7 +156,8 @@ def test_unreadable_returned_date_sets_the_row_aside(tmp_path):
     records = load_records(tmp_path)
     assert records.dossiers["dossier_id"].tolist() == ["B"]
     assert records.excluded_dossiers["reason"].tolist() == ["unreadable_excluded"]
-    assert [p.code for p in row_problems(records.problems) if p.file == "02266_2025.xlsx"] == ["unreadable_datetime"]
+    assert [p.code for p in row_problems(records.problems)
+            if p.file == "dossiers/02266_2025.xlsx"] == ["unreadable_datetime"]
 
 
 def test_a_log_damaged_part_way_is_refused_by_name_and_the_folder_still_reads(tmp_path):
@@ -175,6 +176,6 @@ def test_a_log_damaged_part_way_is_refused_by_name_and_the_folder_still_reads(tm
                 [["TL-1", "1.001193", "06/01/2025 08:00", "06/01/2025"]])
     records = load_records(tmp_path)
     damaged = [p for p in records.problems if p.code == "records.damaged_text"]
-    assert len(damaged) == 1 and damaged[0].severity == "error" and damaged[0].file == "02266_2025.csv"
-    assert "02266_2025.csv" in damaged[0].message("vi") and "102" in damaged[0].message("vi")
+    assert len(damaged) == 1 and damaged[0].severity == "error" and damaged[0].file == "dossiers/02266_2025.csv"
+    assert "dossiers/02266_2025.csv" in damaged[0].message("vi") and "102" in damaged[0].message("vi")
     assert records.dossiers["dossier_id"].tolist() == ["TL-1"]

@@ -154,3 +154,16 @@ def test_units_registry_levels(tmp_path):
     assert frame["unit_code"].tolist() == ["070", "2266", "02269"]
     assert frame["level"].tolist() == ["district", "commune", "ward"]
     assert frame["saturday_reception"].tolist() == [False, True, True]
+
+
+def test_every_controlled_word_shown_to_a_user_reads_back_as_its_code():
+    """The Vietnamese word a workbook or inspect shows for a code (``vocabulary.<kind>.<code>``) is one the
+    vocabulary reads as that code: a workbook written by isoaudit can be read again."""
+    from isoaudit.i18n import label, label_keys
+    from isoaudit.records.vocabulary import canonical_words, known_words
+
+    keys = label_keys("vocabulary.")
+    for key in keys:
+        _, kind, code = key.split(".")
+        mapped, bad = canonical_words(pd.Series([label(key, "vi")], dtype="string"), kind)
+        assert code in known_words(kind) and mapped.iat[0] == code and not bad.any(), key

@@ -94,7 +94,7 @@ def test_a_log_and_an_objectives_plan_with_numeric_codes_attach_to_the_right_uni
     assert records.objectives["unit_code"].tolist() == ["08023", "08029"]
     unknown = [(p.code, p.file, p.row, p.column, p.value) for p in records.problems
                if p.code.startswith("unknown_unit")]
-    assert unknown == [("unknown_unit", "so_theo_doi_2025.xlsx", 7, "Mã đơn vị", "803")]
+    assert unknown == [("unknown_unit", "dossiers/so_theo_doi_2025.xlsx", 7, "Mã đơn vị", "803")]
     assert [p.code for p in row_problems(records.problems)] == ["unknown_unit"]  # nothing else went wrong
 
 

@@ -221,7 +221,8 @@ def unit_fingerprint(records, unit_code: str, year: int, lang: str) -> str:
         | set(own.feedback["source_file"]) | set(own.decisions["source_file"]) | set(own.findings["source_file"]) \
         | {p.file for p in own.problems}
     shared = digests["file"].map(lambda f: "/" not in f.replace("\\", "/"))
-    mine = digests["file"].map(lambda f: Path(f).name in names)
+    # Rows name their file bare; problems name it by its path in the records folder ("dossiers/x.xlsx").
+    mine = digests["file"].map(lambda f: f.replace("\\", "/") in names or Path(f).name in names)
     parts = digests[shared | mine].sort_values("file").to_records(index=False).tolist()
     audits = Path(records.folder) / "audits" / unit_code
     if audits.is_dir():

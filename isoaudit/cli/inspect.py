@@ -13,6 +13,7 @@ from isoaudit.cli.terminal import terminal_safe
 from isoaudit.cli.textable import render_table
 from isoaudit.i18n import DEFAULT_LANG, has_label, label
 from isoaudit.records.inspect import UNKNOWN, Inspection, inspect_file
+from isoaudit.records.vocabulary import known_words
 from isoaudit.safety import user_path
 
 PROBLEMS_SHOWN = 20  # lines of reading problems; `isoaudit validate` lists them all
@@ -85,18 +86,28 @@ def _kind_line(found: Inspection, lang: str) -> str:
 
 def _columns_table(found: Inspection, lang: str) -> str:
     rows = []
+    controlled = schema.CONTROLLED.get(found.kind or "", {})
     for column in found.columns:
+        words = {}
         if column.canonical is not None:
             read_as = column.canonical
+            if column.canonical in controlled:  # read as a code: shown as the user's word for it
+                words = _vocabulary_words(controlled[column.canonical], lang)
         else:
             why = label(f"inspect.ignored.{column.ignored}", lang, instead=terminal_safe(column.instead))
             read_as = label("inspect.read_as_ignored", lang, why=why)
-        samples = "; ".join(_shown(value, lang) for value in column.samples)
+        samples = "; ".join(_shown(words.get(value, value) if isinstance(value, str) else value, lang)
+                            for value in column.samples)
         rows.append({"letter": column.letter, "header": terminal_safe(column.header), "read_as": read_as,
                      "samples": samples})
     frame = pd.DataFrame(rows, columns=list(TABLE_COLUMNS))
     headers = {key: label(f"inspect.col.{key}", lang) for key in TABLE_COLUMNS}
     return render_table(frame, headers, max_width=60)
+
+
+def _vocabulary_words(vocabulary: str, lang: str) -> dict[str, str]:
+    """Code -> word in ``lang`` of a controlled vocabulary, as labelled ``vocabulary.<vocabulary>.<code>``."""
+    return {code: label(f"vocabulary.{vocabulary}.{code}", lang) for code in known_words(vocabulary)}
 
 
 def _problem_lines(found: Inspection, lang: str) -> list[str]:

@@ -8,8 +8,10 @@ import os
 import numpy as np
 import pandas as pd
 
+from isoaudit import schema
 from isoaudit.i18n import check_lang, label
 from isoaudit.outputs.xlsx import SheetSpec, write_workbook
+from isoaudit.records.vocabulary import known_words
 from isoaudit.timeliness import REASONS, STATUSES
 from isoaudit.timeliness_summary import GROUPINGS
 
@@ -48,8 +50,12 @@ def timeliness_sheets(tables: dict[str, pd.DataFrame], lang: str = "vi",
 
 
 def shown_values(frame: pd.DataFrame, lang: str = "vi") -> pd.DataFrame:
-    """``frame`` with statuses, reasons and yes/no flags worded in ``lang`` (codes stay in the frame given)."""
+    """``frame`` with statuses, reasons, yes/no flags and the log's controlled words (channel, the software's
+    status) worded in ``lang`` (codes stay in the frame given)."""
     changes = {}
+    for column, vocabulary in schema.CONTROLLED["dossiers"].items():
+        if column in frame:
+            changes[column] = _worded(frame[column], _vocabulary_words(vocabulary, lang))
     if "status" in frame:
         changes["status"] = _worded(frame["status"], {s: label(f"timeliness.status.{s}", lang) for s in STATUSES})
     if "unassessable_reason" in frame:
@@ -71,6 +77,12 @@ def _spec(frame: pd.DataFrame, lang: str, title_lines: list[str] | None = None) 
     headers = {column: label(f"timeliness.col.{column}", lang) for column in frame.columns}
     return SheetSpec(shown_values(frame, lang), headers, list(title_lines or []),
                      percent_columns=("on_time_rate",) if "on_time_rate" in frame else ())
+
+
+def _vocabulary_words(vocabulary: str, lang: str) -> dict[str, str]:
+    """Code -> word in ``lang`` of a controlled vocabulary (``isoaudit/data/vocabulary.csv``), as labelled
+    ``vocabulary.<vocabulary>.<code>``; a code it does not know is shown as it is."""
+    return {code: label(f"vocabulary.{vocabulary}.{code}", lang) for code in known_words(vocabulary)}
 
 
 def _worded(values: pd.Series, words: dict[str, str]) -> pd.Series:

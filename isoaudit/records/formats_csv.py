@@ -24,6 +24,7 @@ from isoaudit.records.formats_text import (
 DELIMITERS = (",", ";", "\t", "|")
 _SNIFF_LINES = 40
 _SHOWN = 30  # characters of a damaged cell quoted in the message
+NUL = "\x00"  # the "empty character" some exports leave in a cell: removed from the cell, and said where
 
 
 def csv_encoding(path: Path, head: bytes) -> str:
@@ -78,9 +79,14 @@ def sniff_delimiter(lines: list[str]) -> tuple[str, int]:
     return best, 0
 
 
-def csv_rows(path: Path, encoding: str, delimiter: str, skip: int) -> Iterator[list[str]]:
+def csv_rows(path: Path, encoding: str, delimiter: str, skip: int,
+             removed: list[tuple[int, int, str]] | None = None) -> Iterator[list[str]]:
     """The rows of ``path``, one list of strings per record; a damaged file raises ``RecordsError`` naming the
-    row where reading stopped, or the row where a quote opens that swallows the lines after it."""
+    row where reading stopped, or the row where a quote opens that swallows the lines after it.
+
+    Empty characters (NUL, left in a cell by the software that exported it) are removed from the cells; each
+    cell they were removed from is appended to ``removed`` as (row, 0-based column, the cell without them), as
+    the rows are read, for the reader of the table to say where."""
     # A byte that does not decode (damage inside a file otherwise in that encoding) becomes U+FFFD.
     with path.open(encoding=encoding, errors="replace", newline="") as handle:
         lines = normalised_lines(handle) if encoding in LEGACY else handle
@@ -93,12 +99,24 @@ def csv_rows(path: Path, encoding: str, delimiter: str, skip: int) -> Iterator[l
                 records += 1
                 if len(raw) > 1:  # a quoted cell ran over line breaks: a note written on two lines, or damage
                     _check_quotes(cells, raw, delimiter, width, path.name, records)
+                if NUL in (raw[0] if len(raw) == 1 else "".join(raw)):
+                    cells = _without_nul(cells, records, removed)
                 width = max(width, len(cells))
                 raw.clear()
                 yield cells
         except csv.Error as exc:
             raise RecordsError("records.damaged_text", file=path.name, row=records + 1,
                                reason=str(exc).splitlines()[0][:200]) from None
+
+
+def _without_nul(cells: list[str], row: int, removed: list | None) -> list[str]:
+    """``cells`` without their empty characters; where they were, appended to ``removed``."""
+    for index, cell in enumerate(cells):
+        if NUL in cell:
+            cells[index] = cell.replace(NUL, "")
+            if removed is not None:
+                removed.append((row, index, cells[index]))
+    return cells
 
 
 def _kept(lines, raw: list[str]):

@@ -16,6 +16,8 @@ UTF8_BOM = "utf-8-sig"
 UTF16 = "utf-16"  # Python's codec reads the BOM and the byte order from it
 LEGACY = ("cp1258", "cp1252")
 _BOMS = ((codecs.BOM_UTF8, UTF8_BOM), (codecs.BOM_UTF16_LE, UTF16), (codecs.BOM_UTF16_BE, UTF16))
+# Control bytes no text holds (tab, line feed, carriage return and NUL apart): a binary file's.
+_CONTROL_BYTES = tuple(bytes([b]) for b in (*range(1, 9), 11, 12, *range(14, 32)))
 # Letters Vietnamese writes and Windows-1252 cannot: seen after a Windows-1258 decoding, they say it was right.
 _VIETNAMESE_ONLY = frozenset(
     "ăắằẳẵặĂẮẰẲẴẶđĐơớờởỡợƠỚỜỞỠỢưứừửữựƯỨỪỬỮỰảạấầẩẫậẢẠẤẦẨẪẬẻẽẹếềểễệẺẼẸẾỀỂỄỆỉĩịỈĨỊỏọốồổỗộỎỌỐỒỔỖỘ"
@@ -43,6 +45,18 @@ def utf16_without_bom(head: bytes) -> str | None:
     if even.count(0) > 0.4 * len(even) and odd.count(0) < 0.05 * len(odd):
         return "utf-16-be"
     return None
+
+
+def binary(head: bytes) -> bool:
+    """Whether the first bytes ``head`` of a file with no BOM and not UTF-16 are a binary file's: NUL bytes
+    more than a stray few (over 1 % of the first 4 KB), or NULs among other control bytes. A text export with a
+    few empty characters (NUL) left in its cells is text."""
+    sample = head[:4096]
+    nuls = sample.count(b"\x00")
+    if not nuls:
+        return False
+    limit = max(4, len(sample) // 100)
+    return nuls > limit or sum(sample.count(byte) for byte in _CONTROL_BYTES) > limit
 
 
 def first_non_utf8(path: Path, block_size: int = 1 << 20) -> bytes | None:

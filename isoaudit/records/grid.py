@@ -28,7 +28,7 @@ from isoaudit.errors import RecordsError
 from isoaudit.i18n import message
 from isoaudit.records import formats_csv, formats_html, formats_xlsx
 from isoaudit.records.formats_spreadsheetml import SPREADSHEET_NS, spreadsheetml_sheets
-from isoaudit.records.formats_text import bom_encoding, decode, utf16_without_bom
+from isoaudit.records.formats_text import binary, bom_encoding, decode, utf16_without_bom
 
 SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"}
 CSV_SUFFIXES = {".csv", ".txt", ".tsv"}
@@ -49,7 +49,9 @@ _CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([A-Za-z0-9_.:
 class Grid:
     """The rows of one sheet. ``rows`` yields lists of cells; the first row yielded is Excel row ``first_row``.
     ``merged`` lists the merged ranges as ``((first_row, first_col), (last_row, last_col))``, 0-based;
-    ``format`` says what the file really is (``FORMATS``), whatever its name."""
+    ``format`` says what the file really is (``FORMATS``), whatever its name. ``removed`` lists, as the rows are
+    read, the cells that empty characters (NUL) were removed from, as (Excel row, 0-based column, the cell without
+    them): a text export's stray bytes, for the table's reader to report."""
 
     path: Path
     sheet: str
@@ -57,6 +59,7 @@ class Grid:
     first_row: int = 1
     merged: list = field(default_factory=list)
     format: str = ""
+    removed: list = field(default_factory=list)
 
 
 def open_grid(path: str | Path, sheet: str | int | None = None) -> Grid:
@@ -124,7 +127,7 @@ def _open_book(path: Path) -> _Book:
 def _markup_kind(head: bytes) -> str | None:
     """"html", "spreadsheetml" or None, from the start of the file (after a BOM and white space)."""
     encoding = bom_encoding(head) or utf16_without_bom(head)
-    if encoding is None and b"\x00" in head[:1024]:
+    if encoding is None and binary(head[:1024]):
         return None
     text = head.decode(encoding or "latin-1", errors="ignore").lstrip("\ufeff \t\r\n").lower()
     if not text.startswith("<"):
@@ -264,8 +267,9 @@ class _CsvBook(_Book):
         self.names, self.hidden, self.default = [""], set(), ""
 
     def _grid(self, name: str) -> Grid:
-        rows = formats_csv.csv_rows(self.path, self.encoding, self.delimiter, self.skip)
-        return Grid(path=self.path, sheet="", rows=rows, first_row=1 + self.skip, format="csv")
+        removed: list[tuple[int, int, str]] = []
+        rows = formats_csv.csv_rows(self.path, self.encoding, self.delimiter, self.skip, removed)
+        return Grid(path=self.path, sheet="", rows=rows, first_row=1 + self.skip, format="csv", removed=removed)
 
 
 def _xlsx_package(path: Path) -> formats_xlsx.Package | None:
@@ -319,7 +323,7 @@ def _html_book(path: Path) -> _SheetsBook:
 
 def _csv_book(path: Path, head: bytes, strict: bool) -> _CsvBook:
     """Delimited text; with ``strict`` (a spreadsheet's name on it) only if it looks like a table."""
-    if b"\x00" in head[:4096] and bom_encoding(head) is None and utf16_without_bom(head) is None:
+    if bom_encoding(head) is None and utf16_without_bom(head) is None and binary(head):
         raise RecordsError("not_a_spreadsheet", file=path.name)
     try:
         encoding = formats_csv.csv_encoding(path, head)

@@ -19,6 +19,7 @@ leading zeros on the way (8023 stored as a number for "08023") is the registry's
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -35,7 +36,7 @@ from isoaudit.records.calendar_file import (
 )
 from isoaudit.records.coverage import figure_gaps
 from isoaudit.records.grid import RECORD_SUFFIXES
-from isoaudit.records.model import Records
+from isoaudit.records.model import Records, shown_path
 from isoaudit.records.readers import record_table
 from isoaudit.records.table import empty_frame
 from isoaudit.records.units import normalise_unit_codes
@@ -84,7 +85,8 @@ def load_records(folder, lang: str = "vi") -> Records:
     problems += checked_procedures.problems
     procedures = checked_procedures.kept
 
-    dossiers, dossier_labels = _read_folder(folder, "dossiers", units, problems, files, alias_file)
+    dossiers, dossier_labels, dossier_paths = _read_folder(folder, "dossiers", units, problems, files, alias_file)
+    checked_from = len(problems)  # the problems of the rows checked below name their file as the frame does
     excluded = []
     if not procedures.empty:
         # Dossiers are matched to the catalogue as written: a procedure set aside for its implausible time
@@ -93,20 +95,24 @@ def load_records(folder, lang: str = "vi") -> Records:
         problems += matched.problems
         excluded.append(matched.excluded)
         dossiers = matched.kept
-    unreadable = {(p.file, p.row, p.params.get("canonical")) for p in problems if p.code.startswith("unreadable")}
+    # As the frame names the file (source_file: its bare name) to match the rows.
+    unreadable = {(Path(p.file).name, p.row, p.params.get("canonical")) for p in problems
+                  if p.code.startswith("unreadable")}
     checked_dossiers = validate.check_dossiers(dossiers, unreadable, dossier_labels)
     problems += checked_dossiers.problems
+    problems[checked_from:] = _by_path(problems[checked_from:], dossier_paths)
     excluded.append(checked_dossiers.excluded)
 
-    objectives, objective_labels = _read_folder(folder, "objectives", units, problems, files, alias_file)
+    objectives, objective_labels, objective_paths = _read_folder(folder, "objectives", units, problems, files,
+                                                                 alias_file)
     checked_objectives = validate.check_objectives(objectives, objective_labels)
-    problems += checked_objectives.problems
+    problems += _by_path(checked_objectives.problems, objective_paths)
 
     others = {}
     for kind in OPTIONAL_FOLDERS:
-        frame, labels = _read_folder(folder, kind, units, problems, files, alias_file)
+        frame, labels, paths = _read_folder(folder, kind, units, problems, files, alias_file)
         checked = validate.check_required(frame, kind, labels)
-        problems += checked.problems
+        problems += _by_path(checked.problems, paths)
         others[kind] = checked.kept
 
     excluded_frame = pd.concat([e for e in excluded if len(e)], ignore_index=True) if any(len(e) for e in excluded) \
@@ -142,27 +148,44 @@ def _read_single(folder, kind, problems, files, alias_file):
 
 
 def _read_folder(folder, kind, units, problems, files, alias_file):
+    """(the rows of ``kind``'s files, their header labels by file name, file name -> path in the folder).
+    The problems of a file are appended naming it by its path in the records folder ("surveys/26734_2025.xlsx"):
+    files of different folders may have the same name."""
     paths = find_folder_files(folder, kind)
     if not paths and kind not in OPTIONAL_FOLDERS:
         severity = ERROR if kind == "dossiers" else WARNING
         problems.append(Problem("missing_folder", file=FOLDERS[kind][0] + "/", severity=severity,
                                 params={"kind": kind}))
-    frames, labels = [], {}
+    frames, labels, shown = [], {}, {}
     for path in paths:
         files.append(path)
+        shown[path.name] = shown_path(path, folder)
         table = record_table(path, kind, alias_file=alias_file)
-        problems += _table_problems(table, alias_file)
+        found = list(_table_problems(table, alias_file))
         labels[path.name] = table.labels
         if table.usable:  # a column a figure needs, absent or empty, is said once per file
-            problems += figure_gaps(table.frame, table.labels, path.name, kind)
-        if not table.usable or table.frame.empty:
-            continue
-        frame = _attach_unit(table, path, units, problems)
-        if frame is not None:
-            frames.append(frame)
+            found += figure_gaps(table.frame, table.labels, path.name, kind)
+        if table.usable and not table.frame.empty:
+            frame = _attach_unit(table, path, units, found)
+            if frame is not None:
+                frames.append(frame)
+        problems += _by_path(found, {path.name: shown[path.name]})
     if not frames:
-        return empty_frame(kind), labels
-    return pd.concat(frames, ignore_index=True), labels
+        return empty_frame(kind), labels, shown
+    return pd.concat(frames, ignore_index=True), labels, shown
+
+
+def _by_path(problems: list[Problem], paths: dict[str, str]) -> list[Problem]:
+    """``problems`` with each file named by ``paths`` (file name -> path in the records folder), in the message
+    too when it names the file."""
+    return [_named(p, paths[p.file]) if p.file in paths and paths[p.file] != p.file else p for p in problems]
+
+
+def _named(problem: Problem, path: str) -> Problem:
+    params = problem.params
+    if params.get("file") == problem.file:  # a reader's error, worded with the file's name
+        params = {**params, "file": path}
+    return replace(problem, file=path, params=params)
 
 
 def _table_problems(table, alias_file) -> list[Problem]:

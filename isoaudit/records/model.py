@@ -47,6 +47,8 @@ class Records:
             files |= set(own(frame)["source_file"])
         # A file that could not be read has no rows to say whose it is: its name does ("26734_2025.xlsx").
         files |= {Path(f).name for f in self.files if unit_code_from_name(f) == unit_code}
+        # Problems name a file of a subfolder by its path in the folder ("surveys/26734_2025.xlsx").
+        files |= {shown_path(f, self.folder) for f in self.files if Path(f).name in files}
         return Records(
             folder=self.folder,
             units=self.units,
@@ -72,6 +74,16 @@ class Records:
             rows = [{"file": str(f.relative_to(self.folder)), "sha256": _sha256(f)} for f in self.files]
             self.cached_digests = pd.DataFrame(rows, columns=["file", "sha256"])
         return self.cached_digests
+
+
+def shown_path(path, folder) -> str:
+    """How problems and reports name the input file ``path`` of the records folder ``folder``: its path in the
+    folder with "/" ("surveys/26734_2025.xlsx"; a file at the top is its name), so that two files of the same
+    name in different subfolders are told apart."""
+    try:
+        return Path(path).relative_to(folder).as_posix()
+    except ValueError:
+        return Path(path).name
 
 
 def _shared_files(records: Records) -> set[str]:

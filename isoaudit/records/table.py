@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from openpyxl.utils import get_column_letter
 
 from isoaudit import schema
 from isoaudit.errors import RecordsError
@@ -18,8 +19,8 @@ from isoaudit.problems import ERROR, Problem
 from isoaudit.records.aliases import alias_file_problems, alias_table, typical_header
 from isoaudit.records.convert import CONVERTERS
 from isoaudit.records.grid import open_grid, sheet_names
-from isoaudit.records.header import SCAN_ROWS, find_header
-from isoaudit.text import fold
+from isoaudit.records.header import SCAN_ROWS, _is_column_number_row, find_header
+from isoaudit.text import clean, fold
 
 CHUNK_ROWS = 50_000
 # Rows that end the table in administrative books: totals and the signature block.
@@ -97,6 +98,7 @@ def read_table(path, kind: str, sheet=None, mapping: dict | None = None, alias_f
         row_number += len(chunk)
         if ended:
             break
+    problems += _removed_characters(grid, head, header, name)
     frame = _join_chunks(chunks) if chunks else empty_frame(kind)
     frame["source_file"] = pd.Series(name, index=frame.index, dtype="string")
     return Table(kind, frame[schema.columns(kind)], problems, header.title_lines, header.labels, grid.sheet, name)
@@ -107,6 +109,22 @@ def _damage(error: RecordsError, name: str, sheet: str) -> Problem:
     row = error.params.get("row")
     return Problem(error.code, file=name, sheet=error.params.get("sheet", sheet), row=row if isinstance(row, int)
                    else None, severity=ERROR, params=error.params)
+
+
+def _removed_characters(grid, head: list, header, name: str) -> list[Problem]:
+    """A warning for each cell the grid removed empty characters (NUL) from, its column named as the header
+    names it (the column read from it, else the nearest header text above the data)."""
+    if not getattr(grid, "removed", None):
+        return []
+    read_at = {index: header.labels.get(column, column) for column, index in header.positions.items()}
+    above = [row for row in head[:header.first_data_index] if not _is_column_number_row(row)]
+
+    def named(index: int) -> str:
+        texts = (clean(row[index]) for row in reversed(above) if index < len(row))
+        return read_at.get(index) or next((text for text in texts if text), "") or get_column_letter(index + 1)
+
+    return [Problem("records.empty_character_removed", file=name, sheet=grid.sheet, row=row, column=named(index),
+                    value=value) for row, index, value in grid.removed]
 
 
 def _locate(path: Path, kind: str, sheet, aliases):
