@@ -192,8 +192,10 @@ def _after_supplement(rows: "_Rows", due: np.ndarray, calendar: WorkCalendar,
     not_returned = np.isnat(rows.returned_day)
     waiting = counts & np.isnat(supplied) & not_returned
     # Not yet supplied: the clock stays stopped until the return, or until as_of.
-    resumed_at = np.where(np.isnat(supplied), np.where(not_returned, as_of, rows.returned_day), supplied)
-    resumed_at = np.maximum(resumed_at.astype("datetime64[m]"), requested.astype("datetime64[m]"))
+    # At the minute: a restart counts from the moment the clock resumed, its time of day included.
+    resumed_at = np.where(np.isnat(supplied), np.where(not_returned, as_of.astype("datetime64[m]"),
+                                                       rows.returned_at), supplied.astype("datetime64[m]"))
+    resumed_at = np.maximum(resumed_at.astype("datetime64[m]"), rows.supplement_requested.astype("datetime64[m]"))
     resumed_day = resumed_at.astype("datetime64[D]")
     new_due = due.copy()
     pause = counts & ~rows.restart
@@ -204,8 +206,9 @@ def _after_supplement(rows: "_Rows", due: np.ndarray, calendar: WorkCalendar,
     restart = counts & rows.restart
     if restart.any():
         minute = (resumed_at[restart] - resumed_day[restart]).astype(np.int64)
-        new_due[restart] = due_on_receipt(calendar, resumed_day[restart], minute, rows.legal_days[restart],
-                                          rows.cutoff[restart])
+        # Counting afresh from a later moment never makes the dossier due earlier than before the request.
+        new_due[restart] = np.maximum(due_on_receipt(calendar, resumed_day[restart], minute,
+                                                     rows.legal_days[restart], rows.cutoff[restart]), due[restart])
     return new_due, waiting
 
 
@@ -216,6 +219,7 @@ class _Rows:
     received_day: np.ndarray  # datetime64[D]
     received_minute: np.ndarray  # int64 minutes after midnight
     returned_day: np.ndarray  # datetime64[D]
+    returned_at: np.ndarray  # datetime64[m]: the return's moment (a restart may count from it)
     supplement_requested: np.ndarray  # datetime64 with time
     supplement_received: np.ndarray
     legal_days: np.ndarray  # int64, 0 where unknown
@@ -236,7 +240,8 @@ class _Rows:
         received = _datetimes(dossiers, "received_at").astype("datetime64[m]")
         received_day = received.astype("datetime64[D]")
         received_minute = (received - received_day).astype(np.int64)
-        returned_day = _datetimes(dossiers, "returned_date").astype("datetime64[D]")
+        returned_at = _datetimes(dossiers, "returned_date").astype("datetime64[m]")
+        returned_day = returned_at.astype("datetime64[D]")
         reason = np.full(len(dossiers), -1, dtype=np.int8)
         # Later assignments win, so the first-listed reason is reported when several apply.
         if state is not None:
@@ -245,7 +250,7 @@ class _Rows:
         reason[np.isnat(received_day)] = 2
         reason[~has_days] = 1
         reason[lookup == len(catalogue)] = 0
-        return cls(received_day, received_minute, returned_day, _datetimes(dossiers, "supplement_requested_at"),
+        return cls(received_day, received_minute, returned_day, returned_at, _datetimes(dossiers, "supplement_requested_at"),
                    _datetimes(dossiers, "supplement_received_at"), legal_days, cutoff, restart, reason)
 
     def subset(self, rows: np.ndarray) -> "_Rows":
