@@ -13,7 +13,8 @@ Rules, in working days of the unit's calendar:
   A same-day dossier received on a non-working day (or at a Saturday reception) is due the next working day.
 - Waiting for a requested supplement does not count. ``supplement_rule`` "pause" (default): the working days
   after the request up to the supplement's receipt (on a non-working day: the next working day) are added.
-  "restart": the legal time counts afresh from the supplement's receipt, by the receipt rules above. A
+  "restart": the legal time counts afresh from the moment of the supplement's receipt (its time of day
+  included), by the receipt rules above, and never makes the dossier due earlier than before the request. A
   request made after the legal due date pauses nothing (the dossier was already late); a supplement
   received before it was requested is ignored. Still waiting (requested, not received): the clock stays
   stopped until the return, or until ``as_of`` for a dossier not returned (``waiting_supplement``).
