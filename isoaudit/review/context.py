@@ -5,6 +5,7 @@ from functools import cached_property
 
 import pandas as pd
 
+from isoaudit.agency_statistics import AgencyStatistics, agency_statistics
 from isoaudit.findings import status_label
 from isoaudit.i18n import has_label, label, message
 from isoaudit.measures import Figure, UnitYear
@@ -95,6 +96,11 @@ class ReviewContext:
     @cached_property
     def by_procedure(self) -> pd.DataFrame:
         return trend(self, "procedure")
+
+    @cached_property
+    def agency_statistics(self) -> AgencyStatistics:
+        """The periodic statistics of the year (1 January to ``as_of``) as the software counts and by law."""
+        return agency_statistics(self.unit_year)
 
 
 
