@@ -15,9 +15,17 @@ Canonical columns of a checklist frame (all pandas ``string``, <NA> where empty)
 - ``evidence_key``: empty, or one key of ``isoaudit/data/evidence_keys.csv`` that the records can answer
 - ``clause_title``, ``question``, ``evidence``: the same texts in the language asked for (falling back to
   the other language where a translation is missing)
+
+A checklist's edition (the standard it follows, e.g. ISO 9001:2015 with Amendment 1:2024) is kept beside it in
+``<name>.meta.toml`` (``iso9001_hcc.meta.toml`` for the bundled one), so that the items file stays a plain
+table Excel saves as it found it; ``checklist_edition`` reads it, and a checklist without one has an unknown
+edition.
 """
 from __future__ import annotations
 
+import tomllib
+from dataclasses import dataclass
+from datetime import date, datetime
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -25,7 +33,7 @@ from pathlib import Path
 import pandas as pd
 
 from isoaudit.errors import ChecklistError, RecordsError
-from isoaudit.i18n import LANGS, check_lang, label, message
+from isoaudit.i18n import LANGS, check_lang, format_date, label, message
 from isoaudit.problems import ERROR, Problem
 from isoaudit.records.convert import to_text
 from isoaudit.records.grid import SPREADSHEET_SUFFIXES, open_grid
@@ -43,6 +51,8 @@ LEVELS = ("province", "district", "commune")
 REQUIRED = ("id", "clause", "levels")
 QUESTION_COLUMNS = ("question_vi", "question_en")
 BUNDLED = shipped_file("checklists", "iso9001_hcc.csv")
+
+META_SUFFIX = ".meta.toml"
 
 # The checklist knows three levels, the unit registry four (a ward answers the commune items).
 _CHECKLIST_LEVELS = ("province", "district", "commune")
@@ -70,6 +80,51 @@ def load_checklist(path=None, lang: str = "vi", sheet=None) -> pd.DataFrame:
                              details_vi=_details(problems, "vi"), details_en=_details(problems, "en"),
                              problems=problems)
     return _finish(frame, lang)
+
+
+@dataclass(frozen=True)
+class ChecklistEdition:
+    """What a checklist's ``<name>.meta.toml`` declares: ``edition`` (the standard and amendments it follows),
+    ``updated`` (the day its questions were last revised) and ``items`` (its number of questions then); each
+    None when not declared."""
+
+    edition: str | None = None
+    updated: date | None = None
+    items: int | None = None
+
+    def describe(self, lang: str = "vi") -> str:
+        """The edition as a report shows it, with its revision date; "không rõ phiên bản" when unknown."""
+        if not self.edition:
+            return label("checklist.edition_unknown", lang)
+        if self.updated is None:
+            return self.edition
+        return label("checklist.edition_dated", lang, edition=self.edition, date=format_date(self.updated, lang))
+
+
+def checklist_edition(path=None) -> ChecklistEdition:
+    """The edition declared beside the checklist ``path`` (the bundled one by default) in ``<name>.meta.toml``;
+    an empty ``ChecklistEdition`` when there is no such file. Raises ``ChecklistError`` when it cannot be read."""
+    meta = edition_path(path)
+    if not meta.is_file():
+        return ChecklistEdition()
+    try:
+        with meta.open("rb") as handle:
+            data = tomllib.load(handle)
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ChecklistError("checklist.bad_edition", file=meta.name, reason=str(exc)) from None
+    edition, updated, items = data.get("edition"), data.get("updated"), data.get("items")
+    for key, value, kind in (("edition", edition, str), ("updated", updated, date), ("items", items, int)):
+        if value is not None and (not isinstance(value, kind) or isinstance(value, bool)):
+            raise ChecklistError("checklist.bad_edition_field", file=meta.name, key=key)
+    if isinstance(updated, datetime):  # a TOML date-time: its day is what counts
+        updated = updated.date()
+    return ChecklistEdition((edition or "").strip() or None, updated, items)
+
+
+def edition_path(path=None) -> Path:
+    """Where the edition of the checklist ``path`` is declared: ``<name>.meta.toml`` in its folder."""
+    path = Path(path) if path is not None else BUNDLED
+    return path.with_name(path.stem + META_SUFFIX)
 
 
 def checklist_for_level(checklist: pd.DataFrame, level: str) -> pd.DataFrame:

@@ -74,10 +74,10 @@ def test_reopening_resumes_where_the_auditor_left_off(records, audit_dir):
     form.item_widgets("4.2-01").notes.value = "Đang xem danh sách các bên quan tâm"
     again = open_form(records, audit_dir)
     assert again.resume_clause() == "4.2"
-    assert again.shown_items() == ["4.2-01"]
+    assert again.shown_items() == ["4.2-01", "4.2-02", "4.2-03"]
     assert again.item_widgets("4.1-01").result.value == "conforms"
     assert again.item_widgets("4.2-01").notes.value == "Đang xem danh sách các bên quan tâm"
-    assert again.progress()[0] == 2
+    assert again.progress()[0] == 4  # the four questions of 4.1
 
 
 def test_every_clause_is_in_the_form(records, audit_dir):
@@ -104,7 +104,7 @@ def test_items_show_their_automatic_evidence(records, audit_dir):
 def test_a_broken_checklist_is_rejected_clearly(records, audit_dir, tmp_path_factory):
     text = BUNDLED.read_text(encoding="utf-8-sig").splitlines()
     text[2] = text[2].replace("4.1-02,4.1,", "4.1-01,4.1,")  # a duplicate id on row 3
-    text[3] = text[3].replace("4.2-01,4.2,", "4.2-01,4.9,")  # a clause the standard does not have, row 4
+    text[3] = text[3].replace("4.1-03,4.1,", "4.1-03,4.9,")  # a clause the standard does not have, row 4
     broken = tmp_path_factory.mktemp("checklist") / "hong.csv"
     broken.write_text("\n".join(text), encoding="utf-8")
     with pytest.raises(ChecklistError) as error:

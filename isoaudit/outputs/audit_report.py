@@ -3,9 +3,10 @@
 ``render_report(form)`` returns one HTML fragment (display it with ``IPython.display.HTML``) from the
 template ``audit_report.html.j2``, escaped: every text comes from spreadsheets people typed, so none is
 trusted as markup. This module gathers the values; the markup and its style live in the templates.
-Sections: 1 the plan, 2 the count of each result, 3 the answers clause by clause (clauses with no answer
-listed on one line), 4 the automatic evidence of every key, 5 the audit's findings with their corrective
-actions and flags from the register; and the items two auditors answered differently, when there are any.
+Sections: 1 the plan (with the checklist's edition), 2 the count of each result, 3 the answers clause by
+clause (clauses with no answer listed on one line), 4 the automatic evidence of every key, 5 the audit's
+findings with their corrective actions and flags from the register; and the items two auditors answered
+differently, when there are any.
 """
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ from datetime import date
 
 import pandas as pd
 
-from isoaudit.checklist import evidence_keys
+from isoaudit.checklist import checklist_edition, evidence_keys
+from isoaudit.errors import ChecklistError
 from isoaudit.findings import grade_label, status_label
 from isoaudit.i18n import format_date, format_percent, label
 from isoaudit.outputs.templates import render
@@ -103,7 +105,18 @@ def _plan_rows(plan, lang: str) -> list[tuple[str, str]]:
         elif name == "checklist":
             value = value or label("audit.plan.bundled_checklist", lang)
         rows.append((label(f"audit.plan.{name}", lang), "" if value is None else str(value)))
+        if name == "checklist":
+            rows.append((label("checklist.edition", lang), edition_text(plan.checklist, lang)))
     return rows
+
+
+def edition_text(checklist: str, lang: str) -> str:
+    """The edition of the checklist file ``checklist`` (empty: the bundled one) in words; a broken edition
+    file is named, not fatal, since the report must show whatever else it can."""
+    try:
+        return checklist_edition(checklist or None).describe(lang)
+    except ChecklistError as exc:
+        return exc.message(lang)
 
 
 def _summary(answers: pd.DataFrame, lang: str) -> list[tuple[str, int, str]]:
