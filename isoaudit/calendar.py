@@ -1,8 +1,10 @@
 """Working days of Vietnamese state agencies: Monday to Friday, minus days off, plus make-up working days.
 
 National days off and the government's swapped days (a weekday off, a Saturday worked in exchange) come from
-the ``holidays`` package (country ``VN``); provincial and future decisions are added as plain dates by the
-user (``WorkCalendar.with_decisions``), for every unit or for one unit. Every method takes a scalar or a
+the ``holidays`` package (country ``VN``) with the national decisions the package misses or lags on laid over
+it (``isoaudit/data/national_decisions.csv``, one cited decision a row: ``national_decisions``); provincial
+and future decisions are added as plain dates by the user (``WorkCalendar.with_decisions``), for every unit or
+for one unit, and override both. Every method takes a scalar or a
 pandas Series and runs on whole arrays (lookup tables of working days built with ``numpy.busdaycalendar``
 over the years asked about), never row by row.
 """
@@ -12,6 +14,7 @@ import dataclasses
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import lru_cache
+from importlib import resources
 from typing import Iterable, Mapping
 
 import numpy as np
@@ -27,6 +30,13 @@ _WEEKMASK = "1111100"
 _TABLE_LOW = int(np.datetime64(f"{TABLE_YEARS[0]}-01-01", "D").view(np.int64))
 _TABLE_HIGH = int(np.datetime64(f"{TABLE_YEARS[1] + 1}-01-01", "D").view(np.int64))
 _OUTPUT_DATES = "datetime64[us]"  # the unit pandas gives parsed dates
+DECISIONS_FILE = "national_decisions.csv"
+DECISION_COLUMNS = ["date", "type", "occasion", "decision", "decision_date", "issued_by", "source", "note"]
+DECISION_TYPES = {"nghỉ": DAY_OFF, "làm việc": WORKING}  # the table's ``type`` words
+TET_OCCASION = "Tết Nguyên đán"  # the table's ``occasion`` of a Lunar New Year decision
+# Days where a year's Tết days off and swaps fall (Lunar New Year is 21/1..20/2; its days off spread a week
+# either side): a day the user decides in this window counts as that year's Tết decision recorded.
+TET_WINDOW = ((1, 10), (3, 5))  # (month, day) first and last
 
 
 @dataclass(frozen=True, eq=False)
@@ -50,8 +60,8 @@ class WorkCalendar:
     # ---- construction -------------------------------------------------------------------------------
     @classmethod
     def vietnam(cls, years: Iterable[int] | None = None) -> "WorkCalendar":
-        """Vietnam's national calendar (``holidays`` country VN). Years are covered lazily from the dates
-        asked about (their years -1..+1); ``years`` prepares some in advance."""
+        """Vietnam's national calendar (``holidays`` country VN, overridden by ``national_decisions``). Years
+        are covered lazily from the dates asked about (their years -1..+1); ``years`` prepares some in advance."""
         calendar = cls(country="VN")
         if years is not None:
             years = sorted(years)
@@ -277,15 +287,79 @@ class _Days:
 
 @lru_cache(maxsize=32)
 def _national_days(country: str | None, first: int, last: int) -> tuple[frozenset, frozenset]:
-    """(days off, make-up working days) of ``country`` in years ``first..last``, from ``holidays``."""
+    """(days off, make-up working days) of ``country`` in years ``first..last``: from ``holidays``, then for
+    Vietnam the decisions of ``national_decisions`` on top (a decision's day overrides the package)."""
     if country is None or first > last:
         return frozenset(), frozenset()
     import holidays  # imported here: building a country's table is the only use
 
     table = holidays.country_holidays(country, years=range(first, last + 1))
-    off = frozenset(table.keys())
-    work = frozenset(d for d in getattr(table, "weekend_workdays", ()) if first <= d.year <= last)
-    return off, work
+    off = set(table.keys())
+    work = {d for d in getattr(table, "weekend_workdays", ()) if first <= d.year <= last}
+    if country == "VN":
+        for day, working in _decided_days():
+            if first <= day.year <= last:
+                (work if working else off).add(day)
+                (off if working else work).discard(day)
+    return frozenset(off), frozenset(work)
+
+
+def national_decisions() -> pd.DataFrame:
+    """The national decisions isoaudit ships (``isoaudit/data/national_decisions.csv``), laid over the
+    ``holidays`` package in ``WorkCalendar.vietnam``: columns ``DECISION_COLUMNS``, ``date`` a datetime64
+    day, ``type`` "nghỉ" (day off) or "làm việc" (working day), the rest text ("" when not given)."""
+    frame = _decisions_table().copy()
+    frame["date"] = pd.to_datetime(frame["date"], format="%d/%m/%Y").astype("datetime64[us]")
+    return frame
+
+
+def tet_decision_years() -> frozenset[int]:
+    """Years whose Lunar New Year (Tết) days off and swaps are recorded in ``national_decisions``."""
+    table = _decisions_table()
+    days = pd.to_datetime(table.loc[table["occasion"].eq(TET_OCCASION), "date"], format="%d/%m/%Y")
+    return frozenset(int(year) for year in days.dt.year.unique())
+
+
+def years_without_tet_decision(years: Iterable[int], days=()) -> list[int]:
+    """Of ``years``, those whose Tết decision is recorded neither in ``national_decisions`` nor among
+    ``days`` (the user's own decided dates: one in a year's Tết window, 10/1..5/3, records it), sorted. The
+    ``holidays`` package counts Tết by the statutory rule only, so it never records a year's decision. Years
+    before the table's first recorded Tết are left to the package: they were settled before the table began,
+    and the decisions that arrive late (the ones this warns of) are those of the years to come."""
+    table_years = tet_decision_years()
+    recorded = set(table_years)
+    (first_month, first_day), (last_month, last_day) = TET_WINDOW
+    for day in _to_dates(days):
+        if (first_month, first_day) <= (day.month, day.day) <= (last_month, last_day):
+            recorded.add(day.year)
+    first = min(table_years, default=TABLE_YEARS[0])
+    return sorted({int(year) for year in years if int(year) >= first} - recorded)
+
+
+@lru_cache(maxsize=1)
+def _decisions_table() -> pd.DataFrame:
+    """The shipped table as written (every column text); raises ValueError for a row that cannot be used."""
+    with resources.files("isoaudit.data").joinpath(DECISIONS_FILE).open("r", encoding="utf-8") as handle:
+        frame = pd.read_csv(handle, dtype=str, keep_default_na=False)
+    if list(frame.columns) != DECISION_COLUMNS:
+        raise ValueError(f"{DECISIONS_FILE}: columns {list(frame.columns)}, expected {DECISION_COLUMNS}")
+    frame = frame.apply(lambda column: column.str.strip())
+    unknown = ~frame["type"].isin(list(DECISION_TYPES))
+    undated = pd.to_datetime(frame["date"], format="%d/%m/%Y", errors="coerce").isna()
+    unsourced = frame["source"].eq("")
+    bad = unknown | undated | unsourced
+    if bad.any():
+        raise ValueError(f"{DECISIONS_FILE}: rows {[int(i) + 2 for i in frame.index[bad]]} lack a date "
+                         "(dd/mm/yyyy), a type (nghỉ / làm việc) or a source")
+    return frame
+
+
+@lru_cache(maxsize=1)
+def _decided_days() -> tuple[tuple[date, bool], ...]:
+    """(day, working) of each row of the shipped table, in file order (a later row wins on the same day)."""
+    table = _decisions_table()
+    days = pd.to_datetime(table["date"], format="%d/%m/%Y").dt.date
+    return tuple(zip(days, table["type"].map(DECISION_TYPES).tolist()))
 
 
 def _sorted_days(days: Iterable[date]) -> np.ndarray:

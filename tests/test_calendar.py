@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from isoaudit.calendar import WorkCalendar
+from isoaudit.calendar import WorkCalendar, national_decisions
 from isoaudit.records.calendar_file import (
     find_calendar_file,
     read_calendar_file,
@@ -89,11 +89,16 @@ def test_years_are_covered_lazily_far_from_today():
 
 
 def test_agrees_with_counting_day_by_day():
-    """The array forms against a plain day-by-day count over the holidays package's own data."""
+    """The array forms against a plain day-by-day count over the holidays package's own data with the shipped
+    national decisions on top."""
     calendar = VN.with_days_off(["15/05/2025", "17/05/2025"]).with_working_days(["10/05/2025", "01/05/2025"])
     table = holidays.country_holidays("VN", years=range(2022, 2029))
-    work = set(table.weekend_workdays) | {dt.date(2025, 5, 10), dt.date(2025, 5, 1)}
-    off = (set(table) | {dt.date(2025, 5, 15), dt.date(2025, 5, 17)}) - {dt.date(2025, 5, 1)}
+    decided = national_decisions()
+    decided_off = {stamp.date() for stamp in decided.loc[decided["type"].eq("nghỉ"), "date"]}
+    decided_work = {stamp.date() for stamp in decided.loc[decided["type"].eq("làm việc"), "date"]}
+    work = (set(table.weekend_workdays) - decided_off) | decided_work | {dt.date(2025, 5, 10), dt.date(2025, 5, 1)}
+    off = ((set(table) - decided_work) | decided_off | {dt.date(2025, 5, 15), dt.date(2025, 5, 17)}) \
+        - {dt.date(2025, 5, 1)}
 
     def working(day):
         return day in work or (day.weekday() < 5 and day not in off)

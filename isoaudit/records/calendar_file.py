@@ -10,6 +10,9 @@ One row a decision; headers in Vietnamese or English, diacritics and case option
 
 ``Loại`` (type) is ``nghỉ``/``off`` or ``làm việc``/``work``; dates are day first. A CSV saved by Excel as
 "CSV UTF-8" (with a BOM) or without a BOM, separated by commas or semicolons, or an xlsx, are all read.
+
+``tet_problems`` warns of the years of a folder's dossiers whose Tết days off and swaps no recorded decision
+gives (neither isoaudit's national decisions table nor this file).
 """
 from __future__ import annotations
 
@@ -17,6 +20,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from isoaudit.calendar import TET_WINDOW, years_without_tet_decision
 from isoaudit.errors import RecordsError
 from isoaudit.problems import ERROR, WARNING, Problem
 from isoaudit.records.convert import to_date, to_text
@@ -27,6 +31,9 @@ from isoaudit.text import fold
 CALENDAR_NAMES = ("calendar", "lich lam viec", "lich nghi", "ngay nghi")
 CALENDAR_COLUMNS = ["date", "kind", "description", "unit_code", "source_file", "source_row"]
 KINDS = ("off", "work")
+# Calendar days after its receipt a dossier is taken to run (legal times rarely pass 30 working days): a dossier
+# received in late November or December reaches the next year's Tết.
+REACH_DAYS = 60
 
 # Folded header text -> column.
 _HEADERS = {
@@ -99,6 +106,21 @@ def read_calendar_file(path) -> tuple[pd.DataFrame, list[Problem]]:
     frame = frame[~(empty | bad_date | bad_kind)]
     problems += _conflicts(frame, name, grid.sheet, header.labels["kind"])
     return frame.reset_index(drop=True), problems
+
+
+def tet_problems(calendar_days: pd.DataFrame, received, file: str = "calendar.csv") -> list[Problem]:
+    """One warning for each year the dossiers received on ``received`` reach (their receipt years, and the
+    next year's Tết for those received within ``REACH_DAYS`` of it) whose Tết decision is recorded neither in
+    the national decisions table nor in ``calendar_days`` (as ``read_calendar_file`` returns, any unit's days):
+    due dates around that Tết are counted from the statutory days alone."""
+    received = pd.to_datetime(pd.Series(received), errors="coerce").dropna()
+    reached = received + pd.Timedelta(days=REACH_DAYS)
+    (first_month, first_day), _ = TET_WINDOW
+    into_tet = (reached.dt.month > first_month) | ((reached.dt.month == first_month) & (reached.dt.day >= first_day))
+    years = set(received.dt.year.unique().tolist()) | set(reached[into_tet].dt.year.unique().tolist())
+    missing = years_without_tet_decision(years, calendar_days["date"])
+    return [Problem("calendar.no_tet_decision", file=file, value=year, severity=WARNING, params={"year": year})
+            for year in missing]
 
 
 def _conflicts(frame: pd.DataFrame, name: str, sheet: str, kind_label: str) -> list[Problem]:

@@ -33,6 +33,7 @@ from isoaudit.records.calendar_file import (
     empty_calendar,
     find_calendar_file,
     read_calendar_file,
+    tet_problems,
 )
 from isoaudit.records.coverage import figure_gaps
 from isoaudit.records.grid import RECORD_SUFFIXES
@@ -102,6 +103,9 @@ def load_records(folder, lang: str = "vi") -> Records:
     problems += checked_dossiers.problems
     problems[checked_from:] = _by_path(problems[checked_from:], dossier_paths)
     excluded.append(checked_dossiers.excluded)
+    # Said once a year: due dates around a Tết that no recorded decision gives may be off by its swapped days.
+    problems += tet_problems(calendar_days, checked_dossiers.kept["received_at"],
+                             calendar_path.name if calendar_path is not None else "calendar.csv")
 
     objectives, objective_labels, objective_paths = _read_folder(folder, "objectives", units, problems, files,
                                                                  alias_file)
