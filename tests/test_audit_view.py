@@ -203,3 +203,11 @@ def test_with_no_unit_the_screen_offers_the_registry_and_remembers_the_choice(re
     assert audit_screen(records, "", "DGNB-2025", as_of=AS_OF, audit_dir=tmp_path).form.record.plan.unit_code == other
     assert audit_screen(records, "", "DGNB-2025", as_of=AS_OF, audit_dir=tmp_path, interactive=False) \
         .form.record.plan.unit_code == UNIT  # a report run by papermill does not depend on who sat here
+
+
+def test_the_form_says_which_edition_of_the_checklist_it_asks(records, tmp_path):
+    form = open_form(records, tmp_path)
+    form.widget()
+    assert form._view.edition.value == ("Bộ câu hỏi: ISO 9001:2015 + Amd 1:2024 (TCVN ISO 9001:2015), "
+                                        "cập nhật ngày 30/11/2026")
+    assert form._view.edition in form._view.root.children

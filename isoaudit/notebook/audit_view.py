@@ -20,6 +20,7 @@ calls ``refresh`` and ``update_status`` after it saved or read the file.
 from __future__ import annotations
 
 import asyncio
+import html
 from dataclasses import dataclass
 from types import SimpleNamespace
 
@@ -28,6 +29,7 @@ import pandas as pd
 from isoaudit.errors import IsoauditError, file_access_error
 from isoaudit.i18n import label
 from isoaudit.notebook import settings
+from isoaudit.outputs.audit_report import edition_text
 from isoaudit.outputs.templates import render
 from isoaudit.schema import RESULTS
 from isoaudit.text import clean, fold
@@ -181,8 +183,12 @@ class AuditView:
                     buttons["next_item"], buttons["next_unanswered"]]),
         ])
         bar.add_class("isoaudit-bar")
+        # Which questions these are: the checklist's edition (ISO 9001:2015 + Amd 1:2024, or "unknown").
+        self.edition = w.HTML(html.escape(label("audit.form.edition", lang,
+                                                edition=edition_text(form.record.plan.checklist, lang))))
         self.root = w.VBox([w.HTML(render("audit_form_style.html.j2")), bar, self.body,
-                            w.HBox([self.bottom_next, self.bottom_unanswered, self.register_button])])
+                            w.HBox([self.bottom_next, self.bottom_unanswered, self.register_button]),
+                            self.edition])
         self.root.add_class("isoaudit-form")
         self.shown_clause = None
         self._show(start)
