@@ -2,7 +2,7 @@
 procedure for one unit), the dossiers most days late, and optionally the whole assessment as a workbook."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pandas as pd
@@ -14,6 +14,7 @@ from isoaudit.dates import parse_date
 from isoaudit.errors import IsoauditError
 from isoaudit.i18n import DEFAULT_LANG, format_date, format_percent, label
 from isoaudit.measures import default_as_of, judge_as_of, latest_year
+from isoaudit.one_stop_rules import rule_set_counts
 from isoaudit.outputs.timeliness_workbook import shown_values, write_timeliness_workbook
 from isoaudit.problems import ERROR, WARNING
 from isoaudit.records import load_records
@@ -140,6 +141,9 @@ def _print_summary(assessed: pd.DataFrame, by_procedure: bool, lang: str) -> Non
                                                 ("dossiers", "early", "on_time", "late", "in_progress", "overdue",
                                                  "unassessable")}))
     print(label("timeliness.rate_line", lang, rate=format_percent(overall["on_time_rate"], lang)))
+    rule_sets = _rule_sets_line(assessed, lang)
+    if rule_sets:
+        print(rule_sets)
     print(label("timeliness.flags_line", lang, late_without_apology=int(overall["late_without_apology"]),
                 appointment_beyond_legal=int(overall["appointment_beyond_legal"])))
     by = "procedure" if by_procedure else "unit"
@@ -161,6 +165,25 @@ def _print_summary(assessed: pd.DataFrame, by_procedure: bool, lang: str) -> Non
         shown = shown.assign(**{c: shown[c].map(lambda v: format_date(v, lang))
                                 for c in ("legal_due_date", "returned_date") if c in shown})
         print(render_table(shown, _headers(shown, lang), max_width=40))
+
+
+def _rule_sets_line(dossiers: pd.DataFrame, lang: str) -> str:
+    """Which one-stop rule set judged how many dossiers, by date of receipt ("" when none has a date)."""
+    counts = rule_set_counts(dossiers)
+    parts = []
+    for row in counts[counts["dossiers"] > 0].itertuples():
+        words = {"count": row.dossiers, "name": row.name_en if lang == "en" else row.name_vi}
+        if row.period == "before":
+            parts.append(label("timeliness.rule_set.before", lang,
+                               date=format_date(row.valid_to + timedelta(days=1)), **words))
+        elif row.period == "from":
+            parts.append(label("timeliness.rule_set.from", lang, date=format_date(row.valid_from), **words))
+        elif row.period == "between":
+            parts.append(label("timeliness.rule_set.between", lang, start=format_date(row.valid_from),
+                               end=format_date(row.valid_to), **words))
+        else:
+            parts.append(label("timeliness.rule_set.always", lang, **words))
+    return label("timeliness.rule_sets", lang, parts="; ".join(parts)) if parts else ""
 
 
 def _headers(frame: pd.DataFrame, lang: str) -> dict[str, str]:

@@ -2,12 +2,15 @@
 opportunities (f) proposed from the data."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pandas as pd
 
 from isoaudit.agency_statistics import NOT_JUDGED_LINES
 from isoaudit.decisions import decision_status_counts, decisions_file_name
 from isoaudit.i18n import format_date, format_percent, label, message
 from isoaudit.measures import MIN_RETURNED_TO_RANK, SATISFIED, UnitYear, changed_dates
+from isoaudit.one_stop_rules import rule_set_counts
 from isoaudit.review.context import (
     WORST_PROCEDURES,
     ReviewContext,
@@ -203,6 +206,9 @@ def _timeliness(context: ReviewContext) -> ReviewSection:
         "text.timeliness", received=int(totals["received"]), returned=int(totals["returned"]),
         rate=format_percent(totals["on_time_rate"], context.lang), late=int(totals["late"]),
         in_progress=int(totals["in_progress"]), overdue=int(totals["overdue"])))
+    rule_sets = _rule_sets_sentence(context, rule_set_counts(current))
+    if rule_sets:
+        section.sentences.append(rule_sets)
     if not lacks(section, previous, context.t("warn.no_previous_dossiers", year=context.year - 1)):
         before = overall(previous)
         section.sentences.append(context.t(
@@ -240,6 +246,28 @@ def _timeliness(context: ReviewContext) -> ReviewSection:
                                       target_label=context.t("chart.target"), lang=context.lang))
     _statistics_two_ways(context, section)
     return section
+
+
+def _rule_sets_sentence(context: ReviewContext, counts: pd.DataFrame) -> str:
+    """(c3) Which one-stop rule set judged how many dossiers, by date of receipt ("" when none has a date)."""
+    lang = context.lang
+    parts = []
+    for row in counts[counts["dossiers"] > 0].itertuples():
+        name = row.name_en if lang == "en" else row.name_vi
+        if row.period == "always":
+            return context.t("text.rule_set_all", count=row.dossiers, name=name)
+        if row.period == "before":
+            when = context.t("rule_set_when.before", date=format_date(row.valid_to + timedelta(days=1), lang))
+        elif row.period == "from":
+            when = context.t("rule_set_when.from", date=format_date(row.valid_from, lang))
+        else:
+            when = context.t("rule_set_when.between", start=format_date(row.valid_from, lang),
+                             end=format_date(row.valid_to, lang))
+        if parts:
+            parts.append(context.t("text.rule_set_next", when=when, count=row.dossiers, name=name))
+        else:
+            parts.append(context.t("text.rule_set_first", when=when, count=row.dossiers, name=name))
+    return "; ".join(parts) + "." if parts else ""
 
 
 STATISTICS_DIFFERING_SHOWN = 20  # dossiers listed in the pack; the domain keeps them all for sampling
