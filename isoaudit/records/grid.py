@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 import zipfile
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
@@ -28,7 +29,12 @@ from isoaudit.errors import RecordsError
 from isoaudit.i18n import message
 from isoaudit.records import formats_csv, formats_html, formats_xlsx
 from isoaudit.records.formats_spreadsheetml import SPREADSHEET_NS, spreadsheetml_sheets
-from isoaudit.records.formats_text import binary, bom_encoding, decode, utf16_without_bom
+from isoaudit.records.formats_text import (
+    binary,
+    bom_encoding,
+    decode,
+    utf16_without_bom,
+)
 
 SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"}
 CSV_SUFFIXES = {".csv", ".txt", ".tsv"}
@@ -159,7 +165,7 @@ def _ole_is_encrypted(path: Path, head: bytes) -> bool:
 
 
 # ---- the kinds of file ------------------------------------------------------------------------------------------
-class _Book:
+class _Book(ABC):
     """A file's sheets: their names in the workbook's order, the hidden ones, the default one."""
 
     path: Path
@@ -180,8 +186,9 @@ class _Book:
             return sheet
         raise RecordsError("sheet_not_found", file=self.path.name, sheet=str(sheet), sheets=", ".join(self.names))
 
+    @abstractmethod
     def _grid(self, name: str) -> Grid:
-        raise NotImplementedError
+        """The sheet ``name`` as a Grid; each kind of book reads it its own way."""
 
 
 class _CalamineBook(_Book):
