@@ -152,9 +152,10 @@ def test_the_review_shows_both_ways_and_says_how_they_differ(records):
                                    "Chênh lệch"]
     assert shown.iloc[4].tolist() == ["Số hồ sơ đã giải quyết: trả đúng hạn", "3", "2", "1"]
     assert not shown["Chỉ tiêu"].str.contains("không xét").any()  # the unused not-judged lines are left out
-    sentence = ("Thống kê từ 01/01/2025 đến 31/12/2025: phần mềm tính 42,9 % hồ sơ đã giải quyết đúng hạn theo ngày "
-                "hẹn; tính theo thời hạn luật định là 42,9 %: 2 hồ sơ được tính khác nhau, trong đó 1 hồ sơ được hẹn "
-                "dài hơn thời hạn giải quyết.")
+    sentence = ("Theo biểu thống kê định kỳ (hồ sơ giải quyết xong trong kỳ, kể cả hồ sơ kỳ trước chuyển sang, "
+                "nên khác tỷ lệ của hồ sơ tiếp nhận trong năm ở trên), từ 01/01/2025 đến 31/12/2025: phần mềm tính "
+                "42,9 % hồ sơ đã giải quyết đúng hạn theo ngày hẹn; tính theo thời hạn luật định là 42,9 %: 2 hồ sơ "
+                "được tính khác nhau, trong đó 1 hồ sơ được hẹn dài hơn thời hạn giải quyết.")
     assert sentence in section.sentences
     differing = next(t for t in section.tables if t.key == "agency_statistics_differing").frame
     assert differing["dossier_id"].tolist() == ["A1", "D6"]
@@ -167,7 +168,8 @@ def test_the_review_says_when_both_ways_agree(review_pack):
     section = review_pack.section("c3")
     assert any(t.key == "agency_statistics" for t in section.tables)
     assert not any(t.key == "agency_statistics_differing" for t in section.tables)
-    assert any(s.startswith("Thống kê từ 01/01/2025 đến 31/12/2025 tính theo ngày hẹn của phần mềm trùng")
+    assert any(s.startswith("Biểu thống kê định kỳ (hồ sơ giải quyết xong trong kỳ, kể cả hồ sơ kỳ trước chuyển sang) "
+                            "từ 01/01/2025 đến 31/12/2025 tính theo ngày hẹn của phần mềm trùng")
                for s in section.sentences)
 
 
@@ -175,5 +177,7 @@ def test_english_words(records):
     section = assemble_review(records, UNIT, 2025, lang="en").section("c3")
     table = next(t for t in section.tables if t.key == "agency_statistics")
     assert table.title == "Statistics as the software counts and by law"
-    assert any(s.startswith("Statistics from 01/01/2025 to 31/12/2025: the software counts 42.9 %")
+    assert any(s.startswith("By the periodic statistics form (dossiers handled in the period, including those "
+                            "carried over, hence not the rate of dossiers received in the year above), from 01/01/2025 "
+                            "to 31/12/2025: the software counts 42.9 %")
                for s in section.sentences)
