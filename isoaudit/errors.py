@@ -86,6 +86,16 @@ _ERRNO_CODES = {
 _WINDOWS_LOCKED = {32, 33}  # ERROR_SHARING_VIOLATION, ERROR_LOCK_VIOLATION
 
 
+def user_error(error: BaseException) -> IsoauditError | None:
+    """``error`` as an error worded for a user: isoaudit's own as it is, an operating-system refusal (a locked
+    file, a full disk) as a ``FileAccessError``; None for anything else (a defect, to be logged as such)."""
+    if isinstance(error, IsoauditError):
+        return error
+    if isinstance(error, OSError) and (error.filename is not None or error.errno is not None):
+        return file_access_error(error)
+    return None
+
+
 def file_access_error(error: OSError) -> FileAccessError:
     """``error`` (an ``OSError``) as a ``FileAccessError`` naming the file and saying what to do."""
     path = error.filename if error.filename is not None else ""

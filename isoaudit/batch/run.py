@@ -33,7 +33,7 @@ from isoaudit.batch.unit_reports import (
     review_reports,
 )
 from isoaudit.batch.workers import UnitRunner, unit_session
-from isoaudit.errors import FileAccessError, IsoauditError, file_access_error
+from isoaudit.errors import FileAccessError, IsoauditError, file_access_error, user_error
 from isoaudit.i18n import label
 from isoaudit.measures import UnitYear, latest_year, worst_procedures
 from isoaudit.outputs.rollup import write_rollup
@@ -365,10 +365,9 @@ def _append(log: Path, text: str) -> None:
 def _reason(error: BaseException, lang: str) -> str:
     """Why a unit failed, in ``lang``: isoaudit's own message, the system's refusal worded (a locked file, a
     full disk), else the kind of error (its details are in the unit's log)."""
-    if isinstance(error, IsoauditError):
-        return error.message(lang)
-    if isinstance(error, OSError) and (error.filename is not None or error.errno is not None):
-        return file_access_error(error).message(lang)
+    worded = user_error(error)
+    if worded is not None:
+        return worded.message(lang)
     return label("batch.unexpected_error", lang, error=type(error).__name__)
 
 

@@ -23,7 +23,7 @@ from isoaudit.errors import (
     EXIT_INTERRUPTED,
     EXIT_OK,
     IsoauditError,
-    file_access_error,
+    user_error,
 )
 from isoaudit.i18n import DEFAULT_LANG, LANGS, label, label_keys
 
@@ -72,10 +72,9 @@ def run_command(args) -> int:
 def as_isoaudit_error(error: Exception) -> IsoauditError:
     """``error`` as the error a user is told: isoaudit's own as they are; the system's refusals (a locked file,
     a full disk) worded; anything else is a defect of isoaudit, whose details go to a crash log."""
-    if isinstance(error, IsoauditError):
-        return error
-    if isinstance(error, OSError) and (error.filename is not None or error.errno is not None):
-        return file_access_error(error)
+    worded = user_error(error)
+    if worded is not None:
+        return worded
     log = crash_log(error)
     if log is None:
         return InternalError("system.internal_no_log", error=type(error).__name__)

@@ -26,7 +26,7 @@ from types import SimpleNamespace
 
 import pandas as pd
 
-from isoaudit.errors import IsoauditError, file_access_error
+from isoaudit.errors import IsoauditError, user_error
 from isoaudit.i18n import label
 from isoaudit.notebook import settings
 from isoaudit.outputs.audit_report import edition_text
@@ -641,11 +641,8 @@ def _from_browser(widget, trait: str) -> bool:
 
 def _reason(error, lang: str) -> str:
     """Why a save failed, in words: an isoaudit error's message, a system refusal worded, else its text."""
-    if isinstance(error, OSError):
-        error = file_access_error(error)
-    if hasattr(error, "message"):
-        return error.message(lang)
-    return str(error)
+    worded = user_error(error)
+    return worded.message(lang) if worded is not None else str(error)
 
 
 def _get(frame: pd.DataFrame, key, column):
