@@ -103,7 +103,7 @@ def browser():
 # ---- driving the page -----------------------------------------------------------------------------------------------
 def open_page(browser, app):
     page = browser.new_page(viewport=LAPTOP)
-    page.set_default_timeout(30_000)
+    page.set_default_timeout(60_000)  # a loaded CI machine answers widget messages slowly
     page.goto(app.url)
     page.wait_for_selector(".isoaudit-item", timeout=LOADED)
     return page
