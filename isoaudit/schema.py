@@ -26,6 +26,12 @@ UNITS = (
     Column("parent_code", "text"),
     Column("saturday_reception", "bool"),  # the one-stop counter receives dossiers on Saturday mornings
     Column("officers", "int"),  # one-stop officers, for the dossier load per officer
+    # Units in time (domain brief §6): the days a unit exists, from and to (both empty: always), and the units
+    # it was formed from, by code, separated by ";" — each the unit of that code on the day before valid_from.
+    Column("valid_from", "date"),
+    Column("valid_to", "date"),
+    Column("predecessors", "text"),
+    Column("basis", "text"),  # the resolution that formed or dissolved the unit
 )
 
 PROCEDURES = (
@@ -186,6 +192,28 @@ FINDINGS = (
     Column("verification_result", "text"),
 )
 KINDS["findings"] = FINDINGS
+
+# The periodic statistics form on TTHC results the agency itself reported (Biểu II.06a), one row per field (lĩnh
+# vực) and a totals row; the unit and period come from the columns or the title rows. Read to be compared with
+# the form recomputed from the dossier log (``isoaudit.agency_statistics``).
+STATISTICS = (
+    Column("unit_code", "text"),
+    Column("period_from", "date"),
+    Column("period_to", "date"),
+    Column("field", "text"),
+    Column("received_total", "int", required=True),
+    Column("received_online", "int"),
+    Column("received_counter", "int"),  # at the counter or by post
+    Column("received_carried_over", "int"),
+    Column("handled_total", "int"),
+    Column("handled_early", "int"),
+    Column("handled_on_time", "int"),
+    Column("handled_late", "int"),
+    Column("in_progress_total", "int"),
+    Column("in_progress_within_time", "int"),
+    Column("in_progress_overdue", "int"),
+)
+KINDS["statistics"] = STATISTICS
 
 # Audit results and finding grades as Vietnamese auditors use them; labels in data/labels*.toml.
 RESULTS = ("conforms", "major", "minor", "observation", "improvement", "not_applicable")

@@ -18,8 +18,8 @@ from isoaudit.safety import atomic_write
 
 MANIFEST = "manifest.json"
 FRAMES = ("units", "procedures", "dossiers", "objectives", "surveys", "feedback", "decisions", "findings",
-          "excluded_dossiers", "calendar_days")
-FORMAT_VERSION = 2  # 2: dossiers carry log_status
+          "excluded_dossiers", "calendar_days", "statistics")
+FORMAT_VERSION = 3  # 2: dossiers carry log_status; 3: units in time, the agencies' reported statistics
 
 
 def is_cache(directory) -> bool:

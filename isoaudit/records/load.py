@@ -12,6 +12,7 @@ Layout (file names are matched without diacritics or case; CSV works wherever xl
     FOLDER/feedback/*.xlsx         feedback and complaints (also: phan_anh/)
     FOLDER/reviews/*.xlsx          management-review decisions (also: xem_xet/)
     FOLDER/findings/*.xlsx         findings and corrective actions (also: phat_hien/)
+    FOLDER/statistics/*.xlsx       the agencies' reported periodic statistics (also: thong_ke/)
 
 A dossier log or objectives plan belongs to the unit named by its ``unit_code`` column, else by the code
 its file name starts with (``26734_2025.xlsx``), else by the unit name in its title rows. A code that lost its
@@ -54,8 +55,9 @@ FOLDERS = {
     "feedback": ("feedback", "phan anh", "phan anh kien nghi"),
     "decisions": ("reviews", "decisions", "xem xet", "xem xet lanh dao"),
     "findings": ("findings", "phat hien", "khac phuc"),
+    "statistics": ("statistics", "thong ke", "bao cao thong ke"),
 }
-OPTIONAL_FOLDERS = ("surveys", "feedback", "decisions", "findings")  # reported as missing by the review
+OPTIONAL_FOLDERS = ("surveys", "feedback", "decisions", "findings", "statistics")  # reported as missing by the review
 
 
 def load_records(folder, lang: str = "vi") -> Records:
@@ -123,7 +125,7 @@ def load_records(folder, lang: str = "vi") -> Records:
         else empty_frame("dossiers").assign(reason=pd.Series([], dtype="string"))
     return Records(folder, units, procedures, checked_dossiers.kept, checked_objectives.kept, others["surveys"],
                    others["feedback"], others["decisions"], others["findings"], excluded_frame, calendar_days, problems,
-                   files)
+                   files, statistics=others["statistics"])
 
 
 def find_single(folder: Path, kind: str) -> list[Path]:

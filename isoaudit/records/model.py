@@ -9,6 +9,7 @@ import pandas as pd
 
 from isoaudit.problems import Problem, has_errors, problems_frame
 from isoaudit.records.readers import unit_code_from_name
+from isoaudit.records.table import empty_frame
 
 
 @dataclass
@@ -29,6 +30,8 @@ class Records:
     problems: list[Problem] = field(default_factory=list)
     files: list[Path] = field(default_factory=list)
     cached_digests: pd.DataFrame | None = None  # the input files' digests, once computed or read from a cache
+    # The periodic statistics the agencies reported themselves (statistics/), may be empty.
+    statistics: pd.DataFrame = field(default_factory=lambda: empty_frame("statistics"))
 
     def problems_table(self, lang: str = "vi") -> pd.DataFrame:
         return problems_frame(self.problems, lang)
@@ -43,7 +46,8 @@ class Records:
             return frame[(frame["unit_code"] == unit_code).fillna(False)].reset_index(drop=True)
 
         files = set()
-        for frame in (self.dossiers, self.objectives, self.surveys, self.feedback, self.decisions, self.findings):
+        for frame in (self.dossiers, self.objectives, self.surveys, self.feedback, self.decisions, self.findings,
+                      self.statistics):
             files |= set(own(frame)["source_file"])
         # A file that could not be read has no rows to say whose it is: its name does ("26734_2025.xlsx").
         files |= {Path(f).name for f in self.files if unit_code_from_name(f) == unit_code}
@@ -65,6 +69,7 @@ class Records:
             problems=[p for p in self.problems if p.file in files or p.file in _shared_files(self)],
             files=self.files,
             cached_digests=self.cached_digests,
+            statistics=own(self.statistics),
         )
 
     def file_digests(self) -> pd.DataFrame:

@@ -6,7 +6,6 @@ from datetime import timedelta
 
 import pandas as pd
 
-from isoaudit.agency_statistics import NOT_JUDGED_LINES
 from isoaudit.decisions import decision_status_counts, decisions_file_name
 from isoaudit.i18n import format_date, format_percent, label, message
 from isoaudit.measures import MIN_RETURNED_TO_RANK, SATISFIED, UnitYear, changed_dates
@@ -21,6 +20,8 @@ from isoaudit.review.context import (
     trend,
 )
 from isoaudit.review.pack import CLAUSES, ReviewChart, ReviewSection, ReviewTable
+from isoaudit.review.statistics_section import statistics_two_ways
+from isoaudit.review.tables import lacks, new_section, new_table
 from isoaudit.review.wording import (
     decimal_text,
     indicator_text,
@@ -29,25 +30,6 @@ from isoaudit.review.wording import (
     points_text,
 )
 from isoaudit.text import fold, fold_series
-
-
-def new_section(context: ReviewContext, key: str) -> ReviewSection:
-    return ReviewSection(key, CLAUSES[key], context.t(f"section.{key}"), context.lang)
-
-
-def new_table(context: ReviewContext, key: str, frame: pd.DataFrame, columns: list[str], formats: dict | None = None,
-           **title_params) -> ReviewTable:
-    # Only the columns shown travel with the pack: no personal data or working columns reach an output.
-    return ReviewTable(key, context.t(f"table.{key}", **title_params), frame[columns].reset_index(drop=True),
-                       {c: context.t(f"col.{c}") for c in columns}, formats or {}, context.lang)
-
-
-def lacks(section: ReviewSection, rows: pd.DataFrame, warning: str) -> bool:
-    """Whether ``rows`` is empty; then ``section`` says so with ``warning`` (an input without data is a warning
-    in its section, never left out)."""
-    if rows.empty:
-        section.warnings.append(warning)
-    return rows.empty
 
 
 def _previous_actions(context: ReviewContext) -> ReviewSection:
@@ -244,7 +226,7 @@ def _timeliness(context: ReviewContext) -> ReviewSection:
     section.charts.append(ReviewChart("by_field", context.t("chart.by_field", year=context.year), "barh",
                                       field_rates, percent=True, target=context.on_time_target,
                                       target_label=context.t("chart.target"), lang=context.lang))
-    _statistics_two_ways(context, section)
+    statistics_two_ways(context, section)
     return section
 
 
@@ -268,67 +250,6 @@ def _rule_sets_sentence(context: ReviewContext, counts: pd.DataFrame) -> str:
         else:
             parts.append(context.t("text.rule_set_first", when=when, count=row.dossiers, name=name))
     return "; ".join(parts) + "." if parts else ""
-
-
-STATISTICS_DIFFERING_SHOWN = 20  # dossiers listed in the pack; the domain keeps them all for sampling
-# The words of each line of ``agency_statistics.LINES`` (keys written out, so the wording tests see them).
-LINE_KEYS = {
-    "received_carried_over": "agency_statistics.line.received_carried_over",
-    "received_new": "agency_statistics.line.received_new",
-    "received_total": "agency_statistics.line.received_total",
-    "handled_early": "agency_statistics.line.handled_early",
-    "handled_on_time": "agency_statistics.line.handled_on_time",
-    "handled_late": "agency_statistics.line.handled_late",
-    "handled_not_judged": "agency_statistics.line.handled_not_judged",
-    "handled_total": "agency_statistics.line.handled_total",
-    "in_progress_within_time": "agency_statistics.line.in_progress_within_time",
-    "in_progress_overdue": "agency_statistics.line.in_progress_overdue",
-    "in_progress_not_judged": "agency_statistics.line.in_progress_not_judged",
-    "in_progress_total": "agency_statistics.line.in_progress_total",
-}
-# A dossier's line (``agency_statistics.DOSSIER_LINES``) in few words.
-SHORT_LINE_KEYS = {
-    "handled_early": "agency_statistics.short.handled_early",
-    "handled_on_time": "agency_statistics.short.handled_on_time",
-    "handled_late": "agency_statistics.short.handled_late",
-    "handled_not_judged": "agency_statistics.short.handled_not_judged",
-    "in_progress_within_time": "agency_statistics.short.in_progress_within_time",
-    "in_progress_overdue": "agency_statistics.short.in_progress_overdue",
-    "in_progress_not_judged": "agency_statistics.short.in_progress_not_judged",
-}
-
-
-def _statistics_two_ways(context: ReviewContext, section: ReviewSection) -> None:
-    """(c3) The agency's periodic statistics as its software counts them (against the stored appointment) and
-    by law (``agency_statistics``), the difference, and the dossiers counted differently."""
-    statistics = context.agency_statistics
-    lang = context.lang
-    words = {line: label(key, lang) for line, key in LINE_KEYS.items()}
-    table = statistics.table
-    unused = table["line"].isin(NOT_JUDGED_LINES) & (table["software"] == 0) & (table["law"] == 0)
-    table = table[~unused.to_numpy(bool)].assign(line=lambda frame: frame["line"].map(words))
-    section.tables.append(new_table(context, "agency_statistics", table, ["line", "software", "law", "difference"],
-                                    {"software": "int", "law": "int", "difference": "int"}))
-    period = {"start": format_date(statistics.start, lang), "end": format_date(statistics.end, lang)}
-    if not statistics.differ:
-        section.sentences.append(context.t("text.agency_statistics_same", **period,
-                                           rate=format_percent(statistics.on_time_rate("law"), lang)))
-        return
-    differing = statistics.differing
-    short = {line: label(key, lang) for line, key in SHORT_LINE_KEYS.items()}
-    section.sentences.append(context.t(
-        "text.agency_statistics_differ", **period, software=format_percent(statistics.on_time_rate("software"), lang),
-        law=format_percent(statistics.on_time_rate("law"), lang), count=len(differing),
-        beyond=statistics.beyond_legal))
-    shown = differing.head(STATISTICS_DIFFERING_SHOWN).assign(
-        appointment_date=lambda frame: frame["due_date"],
-        software_line=lambda frame: frame["software_line"].map(short),
-        law_line=lambda frame: frame["law_line"].map(short))
-    section.tables.append(new_table(context, "agency_statistics_differing", shown,
-                                    ["dossier_id", "procedure_name", "appointment_date", "legal_due_date",
-                                     "returned_date", "software_line", "law_line"],
-                                    {"appointment_date": "date", "legal_due_date": "date", "returned_date": "date"},
-                                    shown=len(shown), count=len(differing)))
 
 
 def _nonconformities(context: ReviewContext) -> ReviewSection:
