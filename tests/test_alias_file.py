@@ -134,8 +134,8 @@ def test_every_bad_line_is_reported_once_with_its_line_and_what_to_write(tmp_pat
                         "qua. Tên cột có dấu phẩy thì đặt trong ngoặc kép: \"Ngày, giờ nhận\"")
     assert words[5].startswith("column_aliases.csv, dòng 5: có 2 ô nhưng tiêu đề có 3")
     assert words[6] == ("column_aliases.csv, dòng 6: không có loại bảng \"ho_so\" (ô kind); hãy ghi một trong: "
-                        "units, procedures, dossiers, objectives, surveys, feedback, decisions, findings. Dòng bị "
-                        "bỏ qua")
+                        "units, procedures, dossiers, objectives, surveys, feedback, decisions, findings, statistics. "
+                        "Dòng bị bỏ qua")
     assert words[7] == ("column_aliases.csv, dòng 7: không có cột \"recieved_at\" (ô column); với dossiers hãy ghi "
                         "như received_at, result_received_date (đủ ở mục Canonical columns của README), skip, "
                         "unused. Dòng bị bỏ qua")

@@ -35,17 +35,18 @@ from isoaudit.batch.unit_reports import (
 from isoaudit.batch.workers import UnitRunner, unit_session
 from isoaudit.errors import FileAccessError, IsoauditError, file_access_error, user_error
 from isoaudit.i18n import label
-from isoaudit.measures import UnitYear, latest_year, worst_procedures
+from isoaudit.measures import UnitYear, default_as_of, latest_year, worst_procedures
 from isoaudit.outputs.rollup import write_rollup
 from isoaudit.problems import ERROR
 from isoaudit.records import load_records
 from isoaudit.records.cache import save_cache
+from isoaudit.records.units_in_time import valid_units
 from isoaudit.safety import atomic_write, inside, safe_filename, user_path
 from isoaudit.text import fold
 
 WORST_PROCEDURES = 10  # on the district page
 UNIT_STATUSES = ("done", "unchanged", "failed")  # UnitResult.status
-UNIT_LEVELS = ("commune", "ward")  # a district office audits its communes and wards
+UNIT_LEVELS = ("commune", "ward")  # a province (or, before 1/7/2025, a district) audits its communes and wards
 CACHE_DIR = "_cache"
 PARTIAL_DIR = "_partial"
 LOG_DIR = "_logs"
@@ -90,6 +91,7 @@ class BatchResult:
     year: int
     results: list[UnitResult]
     index: Path | None = None
+    area: str = ""  # the province (or district) the units belong to, named on the roll-up
 
     @property
     def failed(self) -> list[UnitResult]:
@@ -125,9 +127,9 @@ def _run_batch(folder: Path, out: Path, jobs, units, year, lang, force, executor
     with _language_of_kernels(lang), \
             UnitRunner(run_unit, workers, out / LOG_DIR, executor, scheduler, eager, lost_unit) as runner:
         records = load_records(folder, lang=lang)
-        selected = select_units(records, units)
-        cache = save_cache(records, out / CACHE_DIR)
         year = year or default_year(records)
+        selected = select_units(records, units, year)
+        cache = save_cache(records, out / CACHE_DIR)
         jobs_list = [make_job(records, row, out, cache, year, lang, force) for row in selected.itertuples()]
         unchanged = {job.unit_code: unchanged_result(job) for job in jobs_list}
         results = [result for result in unchanged.values() if result is not None]
@@ -142,7 +144,7 @@ def _run_batch(folder: Path, out: Path, jobs, units, year, lang, force, executor
     results += _earlier_results(records, out, year, lang, {job.unit_code for job in jobs_list})
     order = {code: i for i, code in enumerate(records.units["unit_code"])}
     results.sort(key=lambda r: order.get(r.unit_code, len(order)))
-    batch = BatchResult(out, year, results)
+    batch = BatchResult(out, year, results, area=area_name(records, select_units(records, None, year)))
     worst = worst_procedures(UnitYear(records, None, year).received, WORST_PROCEDURES)
     batch.index = write_rollup(batch, worst, lang)
     return batch
@@ -173,7 +175,7 @@ def _earlier_results(records, out: Path, year: int, lang: str, ran: set) -> list
     """The last successful results of the district's other units in ``out``, for the same year and language:
     running a few units again must not drop the rest from the district page."""
     earlier = []
-    for unit in select_units(records, None).itertuples():
+    for unit in select_units(records, None, year).itertuples():
         if unit.unit_code in ran:
             continue
         previous = _previous_run(unit_folder(out, unit))
@@ -187,8 +189,9 @@ def default_year(records) -> int:
     return latest_year(records.dossiers)
 
 
-def select_units(records, codes: list[str] | None) -> pd.DataFrame:
-    """The registry rows to run: the given codes, or every commune and ward."""
+def select_units(records, codes: list[str] | None, year: int | None = None) -> pd.DataFrame:
+    """The registry rows to run: the given codes, or every commune and ward that is a unit at the end of
+    ``year`` (or today, while it runs): one dissolved in a merger is history in its successor's reports."""
     units = records.units
     if codes:
         wanted = [str(c).strip() for c in codes]
@@ -196,7 +199,19 @@ def select_units(records, codes: list[str] | None) -> pd.DataFrame:
         if unknown:
             raise IsoauditError("batch.unknown_units", units=", ".join(unknown))
         return units.set_index("unit_code").loc[wanted].reset_index()
-    return units[units["level"].isin(UNIT_LEVELS)].reset_index(drop=True)
+    communes = units["level"].isin(UNIT_LEVELS).fillna(False).to_numpy(bool)
+    if year is not None:
+        communes = communes & valid_units(units, default_as_of(year))
+    return units[communes].reset_index(drop=True)
+
+
+def area_name(records, units: pd.DataFrame) -> str:
+    """The name of the unit most of ``units`` belong to (their province, or district before 1/7/2025), or ""."""
+    parents = units["parent_code"].dropna().astype(str)
+    if parents.empty:
+        return ""
+    names = records.units.loc[records.units["unit_code"].astype(str) == parents.mode().iloc[0], "unit_name"]
+    return str(names.iloc[0]) if len(names) else ""
 
 
 def unit_folder(out: Path, unit) -> Path:

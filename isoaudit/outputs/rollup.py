@@ -1,4 +1,4 @@
-"""The district roll-up of a batch: one row per unit, findings by clause and unit, the worst procedures.
+"""The roll-up of a batch for its province (or district): one row per unit, findings by clause and unit, the worst procedures.
 
 Written as ``index.html`` (linking every unit's reports) and ``summary.xlsx``. It shows figures only: no
 citizen's name, address or identity number ever reaches it.
@@ -27,20 +27,23 @@ PERCENT_COLUMNS = ("on_time_rate", "online_rate")
 
 def write_rollup(batch, worst: pd.DataFrame, lang: str = "vi") -> Path:
     """Write ``index.html`` and ``summary.xlsx`` into the batch's output folder: the units' results, their
-    findings by clause, and ``worst`` (``measures.worst_procedures`` of the whole district). Returns the
+    findings by clause, and ``worst`` (``measures.worst_procedures`` of the whole area). Returns the
     page's path."""
     table = unit_table(batch.results)
     heatmap = findings_heatmap(batch.results)
+    area = getattr(batch, "area", "")
+    title = label("batch.title_of_area", lang, year=batch.year, area=area) if area else \
+        label("batch.title", lang, year=batch.year)
     write_workbook(batch.out / "summary.xlsx", {
         label("batch.sheet.units", lang): SheetSpec(_shown(table, lang), _headers(table, lang),
-                                                    [label("batch.title", lang, year=batch.year)],
+                                                    [title],
                                                     percent_columns=PERCENT_COLUMNS),
         label("batch.sheet.findings", lang): SheetSpec(heatmap.reset_index(), {"clause": label("batch.col.clause", lang)}),
         label("batch.sheet.worst", lang): SheetSpec(worst, _headers(worst, lang),
                                                     percent_columns=("on_time_rate",)),
     })
     page = render("rollup.html.j2",
-        t=lambda key, **params: label(f"batch.{key}", lang, **params), lang=lang, year=batch.year,
+        t=lambda key, **params: label(f"batch.{key}", lang, **params), lang=lang, year=batch.year, title=title,
         rows=_page_rows(batch, table, lang), heatmap=heatmap, heat_max=max(int(heatmap.to_numpy().max()), 1)
         if heatmap.size else 1, worst=_shown_worst(worst, lang), version=__version__,
         generated=format_date(pd.Timestamp.today(), lang), failed=len(batch.failed), total=len(batch.results))

@@ -42,6 +42,7 @@ from isoaudit.records.model import Records, shown_path
 from isoaudit.records.readers import record_table
 from isoaudit.records.table import empty_frame
 from isoaudit.records.units import normalise_unit_codes
+from isoaudit.records.units_in_time import attribute, attribution_problems, keyed_registry, registry_problems
 from isoaudit.text import fold
 
 SINGLE_FILES = {
@@ -81,7 +82,8 @@ def load_records(folder, lang: str = "vi") -> Records:
         problems += calendar_problems
     checked_units = validate.check_units(units, unit_labels)
     problems += checked_units.problems
-    units = checked_units.kept
+    units = keyed_registry(checked_units.kept)
+    problems += registry_problems(units, unit_labels)
 
     catalogue, procedure_labels = _read_single(folder, "procedures", problems, files, alias_file)
     checked_procedures = validate.check_procedures(catalogue, procedure_labels)
@@ -172,7 +174,7 @@ def _read_folder(folder, kind, units, problems, files, alias_file):
         if table.usable:  # a column a figure needs, absent or empty, is said once per file
             found += figure_gaps(table.frame, table.labels, path.name, kind)
         if table.usable and not table.frame.empty:
-            frame = _attach_unit(table, path, units, found)
+            frame = _attach_unit(table, path, units, found, kind)
             if frame is not None:
                 frames.append(frame)
         problems += _by_path(found, {path.name: shown[path.name]})
@@ -200,9 +202,9 @@ def _table_problems(table, alias_file) -> list[Problem]:
     return [p for p in table.problems if p not in said] if said else table.problems
 
 
-def _attach_unit(table, path, units, problems):
-    """Fill the unit of each row, as the registry writes its code; a file whose unit is not in the registry
-    cannot be used."""
+def _attach_unit(table, path, units, problems, kind):
+    """Fill the unit of each row, as the registry writes its code, then the unit that code named on the row's
+    date (``units_in_time``); a file whose unit is not in the registry cannot be used."""
     frame, titles = table.frame, table.title_lines
     frame["unit_code"] = normalise_unit_codes(frame["unit_code"], units["unit_code"])
     if frame["unit_code"].isna().any() and titles:
@@ -221,7 +223,10 @@ def _attach_unit(table, path, units, problems):
     for row in frame.loc[unknown].itertuples():
         problems.append(Problem("unknown_unit", file=path.name, row=int(row.source_row), column=column,
                                 value=row.unit_code))
-    return frame.loc[~unknown].reset_index(drop=True)
+    attributed = attribute(frame.loc[~unknown].reset_index(drop=True), units, kind)
+    problems += attribution_problems(attributed, units, kind, path.name, table.labels)
+    return attributed.frame.loc[~attributed.unplaced].drop(columns="source_code", errors="ignore") \
+        .reset_index(drop=True)
 
 
 def _unit_from_titles(titles: list[str], units: pd.DataFrame) -> str | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import pandas as pd
 
 from isoaudit.errors import RecordsError
+from isoaudit.records.units_in_time import valid_units
 from isoaudit.text import clean
 
 # A ward (phường) and a township answer for the same procedures and checklist items as a commune.
@@ -19,8 +20,12 @@ def answering_level(level: str) -> str:
 
 def default_unit(records) -> str:
     """The first commune of the unit registry (in file order), else its first ward, else the first unit
-    with dossiers."""
+    with dossiers; among the units that exist on the latest day a dossier was received, when there are any
+    (a commune dissolved in a merger is history, not the unit to audit)."""
     units = records.units
+    latest = records.dossiers["received_at"].max()
+    if pd.notna(latest) and valid_units(units, latest.normalize()).any():
+        units = units[valid_units(units, latest.normalize())]
     for level in ("commune", "ward"):
         codes = units.loc[(units["level"] == level).fillna(False).to_numpy(bool), "unit_code"].dropna()
         if len(codes):

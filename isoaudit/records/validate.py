@@ -16,6 +16,7 @@ import pandas as pd
 from isoaudit import schema
 from isoaudit.problems import ERROR, WARNING, Problem
 from isoaudit.records.plausibility import implausible
+from isoaudit.records.units_in_time import overlapping_rows
 from isoaudit.text import fold_series
 
 
@@ -62,7 +63,8 @@ class Checked:
 def check_units(units: pd.DataFrame, labels: dict | None = None) -> Checked:
     rules = [
         exclude("missing_value", units["unit_code"].isna() | units["unit_name"].isna(), "unit_code"),
-        exclude("duplicate_id", _later_duplicates(units, ["unit_code"]), "unit_code"),
+        # One code may name two units at different times (the 2025 reform): a duplicate only when they overlap.
+        exclude("duplicate_id", overlapping_rows(units), "unit_code"),
         *implausible_values(units, "units"),  # 0 one-stop officers: no dossiers per officer
     ]
     return _apply(units, rules, labels)

@@ -19,6 +19,7 @@ from isoaudit.review.context import (
     status_words,
     trend,
 )
+from isoaudit.review.history_section import formed_by_merger, history_of_unit
 from isoaudit.review.pack import CLAUSES, ReviewChart, ReviewSection, ReviewTable
 from isoaudit.review.statistics_section import statistics_two_ways
 from isoaudit.review.tables import lacks, new_section, new_table
@@ -181,7 +182,10 @@ def _timeliness(context: ReviewContext) -> ReviewSection:
     """(c3) On-time rates by field, procedure and month, against the previous year."""
     section = new_section(context, "c3")
     current, previous = context.current, context.previous
+    merged = formed_by_merger(context)
     if lacks(section, current, context.t("warn.no_dossiers", year=context.year)):
+        if merged:
+            history_of_unit(context, section)
         return section
     totals = overall(current)
     section.sentences.append(context.t(
@@ -191,7 +195,11 @@ def _timeliness(context: ReviewContext) -> ReviewSection:
     rule_sets = _rule_sets_sentence(context, rule_set_counts(current))
     if rule_sets:
         section.sentences.append(rule_sets)
-    if not lacks(section, previous, context.t("warn.no_previous_dossiers", year=context.year - 1)):
+    if merged:  # its own previous year may not exist: its predecessors' years are the trend
+        history_of_unit(context, section)
+    # A unit formed in a merger has no previous year of its own to miss: its history table stands for it.
+    if not (previous.empty and merged) and \
+            not lacks(section, previous, context.t("warn.no_previous_dossiers", year=context.year - 1)):
         before = overall(previous)
         section.sentences.append(context.t(
             "text.timeliness_previous", year=context.year - 1,

@@ -1,0 +1,272 @@
+"""Units in time (domain brief §6): since the 2025 reform the same code can name two units, one before and one
+after a date. The registry says when each unit existed (``valid_from``, ``valid_to``; empty: no limit) and
+which units it was formed from (``predecessors``: codes, each meaning the unit of that code on the day before
+``valid_from``; many-to-many, since a former commune can be split between two new ones).
+
+Inside isoaudit a unit is named by its *key*: its code, except for an earlier unit whose code a later one
+reuses, keyed ``<code>@<its last day, yyyy-mm-dd>`` (``08011@2025-06-30``). Rows of records are attributed to
+the unit their code named on their date (a dossier's receipt, a survey's day, an objective's year), never by
+guessing: a date no unit of that code covers is said, and the row is not counted.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from isoaudit.i18n import format_date, label
+from isoaudit.problems import ERROR, Problem
+
+KEY_SEPARATOR = "@"
+# What each kind of record is dated by, for attribution: a date column, or a year (the whole year).
+DATED_BY = {
+    "dossiers": ("date", "received_at"),
+    "objectives": ("year", "year"),
+    "surveys": ("date", "survey_date"),
+    "feedback": ("date", "received_date"),
+    "decisions": ("year", "year"),
+    "findings": ("date", "raised_date"),
+    "statistics": ("date", "period_to"),
+}
+_FIRST, _LAST = pd.Timestamp(1900, 1, 1), pd.Timestamp(2200, 12, 31)  # no limit, in the datetime range
+
+
+def written_code(key) -> str:
+    """The code as the registry writes it, of a unit key (``08011@2025-06-30`` -> ``08011``)."""
+    return str(key).split(KEY_SEPARATOR, 1)[0]
+
+
+def overlapping_rows(units: pd.DataFrame) -> pd.Series:
+    """Rows whose code an earlier row of the registry already has for an overlapping period (a duplicate in
+    the old sense: the same code twice without dates is one)."""
+    start, end = _bounds(units)
+    overlapping = pd.Series(False, index=units.index)
+    for _, rows in units.groupby(units["unit_code"].astype("string"), sort=False).groups.items():
+        seen = []
+        for index in rows:
+            if any(start[index] <= end[other] and start[other] <= end[index] for other in seen):
+                overlapping[index] = True
+            else:
+                seen.append(index)
+    return overlapping
+
+
+def keyed_registry(units: pd.DataFrame) -> pd.DataFrame:
+    """The registry with each unit's key as ``unit_code``: the latest unit of a code keeps it, earlier ones
+    are keyed by their last day. Expects overlapping rows already set aside (``overlapping_rows``)."""
+    if units.empty:
+        return units
+    units = units.copy()
+    start, end = _bounds(units)
+    codes = units["unit_code"].astype("string")
+    latest = start.groupby(codes).transform("max")
+    earlier = codes.duplicated(keep=False) & (start < latest) & units["valid_to"].notna()
+    units.loc[earlier, "unit_code"] = [f"{code}{KEY_SEPARATOR}{day:%Y-%m-%d}"
+                                      for code, day in zip(codes[earlier], units.loc[earlier, "valid_to"])]
+    units["unit_code"] = units["unit_code"].astype("string")
+    return units
+
+
+def registry_problems(units: pd.DataFrame, labels: dict) -> list[Problem]:
+    """Dates that end before they start, and predecessors the registry cannot name on the day before the
+    successor was formed. ``units``: the keyed registry; ``labels``: the file name -> its header labels."""
+    problems = []
+    file, headers = next(iter(labels.items())) if labels else ("units", {})
+    backwards = (units["valid_to"] < units["valid_from"]).fillna(False)
+    for row in units[backwards].itertuples():
+        problems.append(Problem("unit_dates_backwards", file=file, row=_row(row), severity=ERROR,
+                                column=headers.get("valid_to", "valid_to"), value=row.valid_to,
+                                params={"start": format_date(row.valid_from, "vi"),
+                                        "unit": written_code(row.unit_code)}))
+    for row in units[units["predecessors"].notna()].itertuples():
+        column = headers.get("predecessors", "predecessors")
+        if pd.isna(row.valid_from):
+            problems.append(Problem("predecessors_without_date", file=file, row=_row(row), column=column,
+                                    value=row.predecessors,
+                                    params={"date_column": headers.get("valid_from", "valid_from")}))
+            continue
+        for code in split_codes(row.predecessors):
+            if unit_on(units, code, row.valid_from - pd.Timedelta(days=1)) is None:
+                problems.append(Problem("unknown_predecessor", file=file, row=_row(row), column=column,
+                                        value=code, params={"day": format_date(row.valid_from - pd.Timedelta(days=1),
+                                                                               "vi")}))
+    return problems
+
+
+def split_codes(text) -> list[str]:
+    """The codes of a predecessors cell ("08011; 08014", "08011, 08014" or one per line)."""
+    if text is None or pd.isna(text):
+        return []
+    return [code.strip() for code in str(text).replace(",", ";").replace("\n", ";").split(";") if code.strip()]
+
+
+def unit_on(units: pd.DataFrame, code: str, day) -> str | None:
+    """The key of the unit ``code`` named on ``day``, or None."""
+    code = _digits_as_written(units, code)
+    rows = units[(units["unit_code"].astype("string").map(written_code) == code).to_numpy(bool)]
+    start, end = _bounds(rows)
+    covering = rows[((start <= day) & (day <= end)).to_numpy(bool)]
+    return str(covering["unit_code"].iloc[0]) if len(covering) else None
+
+
+def predecessor_links(units: pd.DataFrame) -> pd.DataFrame:
+    """One row per (``successor``, ``predecessor``, ``date``): the keys of a unit and of a unit it was formed
+    from on ``date`` (the successor's first day). Predecessors the registry does not name are left out
+    (``registry_problems`` says so)."""
+    rows = []
+    for unit in units[units["predecessors"].notna() & units["valid_from"].notna()].itertuples():
+        for code in split_codes(unit.predecessors):
+            key = unit_on(units, code, unit.valid_from - pd.Timedelta(days=1))
+            if key is not None and key != unit.unit_code:
+                rows.append({"successor": str(unit.unit_code), "predecessor": key, "date": unit.valid_from})
+    return pd.DataFrame(rows, columns=["successor", "predecessor", "date"])
+
+
+def ancestors(units: pd.DataFrame, key: str) -> list[tuple[str, int]]:
+    """The units ``key`` was formed from, and theirs, as (key, generation): 1 for a direct predecessor."""
+    links = predecessor_links(units)
+    found, frontier, generation = [], [key], 0
+    while frontier:
+        generation += 1
+        parents = links[links["successor"].isin(frontier)]["predecessor"].tolist()
+        frontier = [p for p in dict.fromkeys(parents) if p != key and p not in {f for f, _ in found}]
+        found += [(p, generation) for p in frontier]
+    return found
+
+
+def successors(units: pd.DataFrame, key: str) -> list[str]:
+    """The units ``key`` became part of (several when it was split)."""
+    links = predecessor_links(units)
+    return links.loc[links["predecessor"] == key, "successor"].drop_duplicates().tolist()
+
+
+def valid_units(units: pd.DataFrame, day) -> pd.Series:
+    """Which registry rows are units on ``day``."""
+    start, end = _bounds(units)
+    return ((start <= pd.Timestamp(day)) & (pd.Timestamp(day) <= end)).to_numpy(bool)
+
+
+@dataclass
+class Attributed:
+    """A frame's rows with ``unit_code`` set to the key of the unit on each row's date; ``outside`` marks
+    rows kept on the only unit of their code though dated outside its period, ``unplaced`` rows whose code
+    names several units and none on their date (set aside)."""
+
+    frame: pd.DataFrame
+    outside: np.ndarray
+    unplaced: np.ndarray
+
+
+def attribute(frame: pd.DataFrame, units: pd.DataFrame, kind: str) -> Attributed:
+    """Each row of ``frame`` (codes as the registry writes them, or keys) given the key of the unit its code
+    named on its date (``DATED_BY[kind]``). A row without a date goes to the latest unit of its code."""
+    frame = frame.copy()
+    outside = np.zeros(len(frame), dtype=bool)
+    unplaced = np.zeros(len(frame), dtype=bool)
+    if frame.empty or units.empty or kind not in DATED_BY:
+        return Attributed(frame, outside, unplaced)
+    first, last = _row_periods(frame, *DATED_BY[kind])
+    codes = frame["unit_code"].astype("string").map(written_code, na_action="ignore")
+    registry = units.assign(code=units["unit_code"].astype("string").map(written_code))
+    start, end = _bounds(registry)
+    dated = registry[(registry["code"].duplicated(keep=False) | registry["valid_from"].notna()
+                      | registry["valid_to"].notna()).to_numpy(bool)]
+    keys = frame["unit_code"].astype("string").to_numpy(dtype=object)
+    for code, rows in dated.groupby("code", sort=False):
+        order = start[rows.index].sort_values().index
+        starts, ends = start[order].to_numpy(), end[order].to_numpy()
+        mine = (codes == code).fillna(False).to_numpy(bool)
+        if not mine.any():
+            continue
+        a, b = first[mine], last[mine]
+        # The latest unit whose period overlaps the row's: a dossier's day, or an objective's whole year.
+        overlaps = (starts[None, :] <= b[:, None]) & (a[:, None] <= ends[None, :])
+        latest = np.where(overlaps.any(axis=1), overlaps.shape[1] - 1 - overlaps[:, ::-1].argmax(axis=1), -1)
+        chosen = np.asarray(registry.loc[order, "unit_code"].astype(str), dtype=object)
+        placed = latest >= 0
+        own = keys[mine]
+        own[placed] = chosen[latest[placed]]
+        if len(order) == 1:
+            own[~placed] = chosen[0]
+            outside[np.flatnonzero(mine)[~placed]] = True
+        else:
+            own[~placed] = None
+            unplaced[np.flatnonzero(mine)[~placed]] = True
+        keys[mine] = own
+    if unplaced.any():  # said with the code as written: the key is gone
+        frame["source_code"] = codes
+    frame["unit_code"] = pd.array(keys, dtype="string")
+    return Attributed(frame, outside, unplaced)
+
+
+def attribution_problems(attributed: Attributed, units: pd.DataFrame, kind: str, file: str,
+                         labels: dict) -> list[Problem]:
+    """One warning per unit for the rows kept though dated outside its period (with the first row), one per
+    row set aside because no unit of its code existed on its date."""
+    frame = attributed.frame
+    date_column = DATED_BY[kind][1]
+    column = labels.get(date_column, date_column)
+    problems = []
+    if attributed.outside.any():
+        outside = frame[attributed.outside]
+        for key, rows in outside.groupby("unit_code", sort=False):
+            unit = units[units["unit_code"] == key].iloc[0]
+            problems.append(Problem("unit_outside_period", file=file, row=int(rows["source_row"].iloc[0]),
+                                    column=column, value=rows[date_column].iloc[0],
+                                    params={"count": len(rows), "unit": written_code(key),
+                                            "name": str(unit["unit_name"]), "period": period_text(unit)}))
+    written = units["unit_code"].astype("string").map(written_code)
+    codes = frame["source_code"] if "source_code" in frame else None
+    for index in np.flatnonzero(attributed.unplaced):
+        row = frame.iloc[index]
+        code = str(codes.iloc[index]) if codes is not None else ""
+        named = units[(written == code).to_numpy(bool)]
+        problems.append(Problem("unit_not_on_date", file=file, row=int(row["source_row"]), column=column,
+                                value=row[date_column],
+                                params={"unit": code, "periods": "; ".join(
+                                    f"{u['unit_name']} ({period_text(u)})" for _, u in named.iterrows())}))
+    return problems
+
+
+def period_text(unit, lang: str = "vi") -> str:
+    """A unit's period in words ("từ 01/07/2025", "đến 30/06/2025", "01/07/2025 – 31/12/2030"), or ""."""
+    start, end = unit.get("valid_from"), unit.get("valid_to")
+    if pd.isna(start) and pd.isna(end):
+        return ""
+    if pd.isna(end):
+        return label("units_in_time.from", lang, start=format_date(start, lang))
+    if pd.isna(start):
+        return label("units_in_time.until", lang, end=format_date(end, lang))
+    return label("units_in_time.between", lang, start=format_date(start, lang), end=format_date(end, lang))
+
+
+def _row_periods(frame: pd.DataFrame, by: str, column: str) -> tuple[np.ndarray, np.ndarray]:
+    """The first and last day of each row's date (its day, or its year); unknown: all time."""
+    if by == "year":
+        years = pd.to_numeric(frame[column], errors="coerce")
+        first = pd.to_datetime(years.astype("Int64").astype("string") + "-01-01", errors="coerce")
+        last = pd.to_datetime(years.astype("Int64").astype("string") + "-12-31", errors="coerce")
+    else:
+        first = last = pd.to_datetime(frame[column], errors="coerce").dt.normalize()
+    return (first.fillna(_FIRST).to_numpy(dtype="datetime64[ns]"),
+            last.fillna(_LAST).to_numpy(dtype="datetime64[ns]"))
+
+
+def _bounds(units: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    start = pd.to_datetime(units["valid_from"], errors="coerce").dt.normalize().fillna(_FIRST)
+    end = pd.to_datetime(units["valid_to"], errors="coerce").dt.normalize().fillna(_LAST)
+    return start, end
+
+
+def _digits_as_written(units: pd.DataFrame, code: str) -> str:
+    """``code`` as the registry writes it when only leading zeros differ ("8011" for "08011")."""
+    written = set(units["unit_code"].astype("string").dropna().map(written_code))
+    if code in written or not code.isdigit():
+        return code
+    same = [w for w in written if w.isdigit() and w.lstrip("0") == code.lstrip("0")]
+    return same[0] if len(same) == 1 else code
+
+
+def _row(row) -> int | None:
+    return int(row.source_row) if pd.notna(getattr(row, "source_row", None)) else None

@@ -1,0 +1,56 @@
+"""A unit's history across a merger: its own figures and those of the units it was formed from, year by year,
+so the reports of a commune formed on 1/7/2025 still show a trend (domain brief §6).
+
+Each figure comes from ``measures.UnitYear`` of the unit that held the dossiers: a predecessor's dossiers are
+never added to the new unit's own figures. A predecessor split between several new units is shown whole, with
+the names of the other units that share it (``shared_with``): the log does not say which part of it went where.
+"""
+from __future__ import annotations
+
+import pandas as pd
+
+from isoaudit.measures import UnitYear
+from isoaudit.records.units_in_time import ancestors, successors, written_code
+
+HISTORY_FIGURES = ("received_count", "returned_count", "on_time_rate", "late_count", "overdue_count")
+HISTORY_COLUMNS = ["unit_code", "code", "unit_name", "generation", "valid_from", "valid_to", "shared_with", "year",
+                   *HISTORY_FIGURES]
+
+
+def lineage(units: pd.DataFrame, unit_code: str) -> list[tuple[str, int]]:
+    """``unit_code`` (generation 0) and the units it was formed from, nearest first."""
+    return [(unit_code, 0), *ancestors(units, unit_code)]
+
+
+def has_history(units: pd.DataFrame, unit_code: str) -> bool:
+    """Whether the unit was formed from others (a merger or a split)."""
+    return bool(ancestors(units, unit_code))
+
+
+def unit_history(records, unit_code: str, years, as_of=None, calendar=None) -> pd.DataFrame:
+    """One row per unit of the lineage and year of ``years`` with dossiers received (``HISTORY_COLUMNS``;
+    figures missing as <NA>, never 0). Judged as of ``as_of`` (default: the end of the latest year)."""
+    units = records.units.set_index("unit_code")
+    years = sorted(int(y) for y in years)
+    judged_on = None if as_of is None else pd.Timestamp(as_of)
+    rows = []
+    for key, generation in lineage(records.units, unit_code):
+        if key not in units.index:
+            continue
+        unit = units.loc[key]
+        latest = UnitYear(records, key, years[-1], judged_on, calendar)
+        for year in years:
+            unit_year = latest if year == years[-1] else UnitYear(records, key, year, latest.as_of, calendar,
+                                                                 _assessed=latest.assessed)
+            if unit_year.received.empty:
+                continue
+            shared = [str(units.loc[s, "unit_name"]) for s in successors(records.units, key)
+                      if s != unit_code and s in units.index] if generation else []
+            rows.append({"unit_code": key, "code": written_code(key), "unit_name": unit["unit_name"],
+                         "generation": generation, "valid_from": unit["valid_from"], "valid_to": unit["valid_to"],
+                         "shared_with": ", ".join(shared), "year": year,
+                         **{figure: unit_year.figure(figure).value for figure in HISTORY_FIGURES}})
+    frame = pd.DataFrame(rows, columns=HISTORY_COLUMNS)
+    for figure in HISTORY_FIGURES:
+        frame[figure] = pd.to_numeric(frame[figure], errors="coerce").astype("Float64")
+    return frame
