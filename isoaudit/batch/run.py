@@ -43,6 +43,7 @@ from isoaudit.records.cache import save_cache
 from isoaudit.records.units_in_time import valid_units
 from isoaudit.safety import atomic_write, inside, safe_filename, user_path
 from isoaudit.text import fold
+from isoaudit.unit_history import lineage
 
 WORST_PROCEDURES = 10  # on the district page
 UNIT_STATUSES = ("done", "unchanged", "failed")  # UnitResult.status
@@ -231,10 +232,13 @@ def unit_fingerprint(records, unit_code: str, year: int, lang: str) -> str:
     """A digest of everything a unit's reports depend on: its input files and the shared ones (registry,
     catalogue, calendar), its saved audits, the notebooks, the parameters and the isoaudit version."""
     digests = records.file_digests()
-    own = records.for_unit(unit_code)
-    names = set(own.dossiers["source_file"]) | set(own.objectives["source_file"]) | set(own.surveys["source_file"]) \
-        | set(own.feedback["source_file"]) | set(own.decisions["source_file"]) | set(own.findings["source_file"]) \
-        | {p.file for p in own.problems}
+    names = set()
+    # A merged unit's review shows its predecessors' years: their files are inputs of its reports too.
+    for key, _ in lineage(records.units, unit_code):
+        own = records.for_unit(key)
+        names |= set(own.dossiers["source_file"]) | set(own.objectives["source_file"]) \
+            | set(own.surveys["source_file"]) | set(own.feedback["source_file"]) | set(own.decisions["source_file"]) \
+            | set(own.findings["source_file"]) | set(own.statistics["source_file"]) | {p.file for p in own.problems}
     shared = digests["file"].map(lambda f: "/" not in f.replace("\\", "/"))
     # Rows name their file bare; problems name it by its path in the records folder ("dossiers/x.xlsx").
     mine = digests["file"].map(lambda f: f.replace("\\", "/") in names or Path(f).name in names)

@@ -28,6 +28,7 @@ from isoaudit.review.pack import (
     ReviewTable,
 )
 from isoaudit.review.sections import BUILDERS, opportunities
+from isoaudit.unit_history import lineage
 
 __all__ = ["SECTION_KEYS", "ReviewChart", "ReviewPack", "ReviewSection", "ReviewTable", "assemble_review"]
 
@@ -63,7 +64,8 @@ def assemble_review(records, unit_code: str, year: int, lang: str = "vi", as_of=
         as_of=context.as_of.date(),
         sections=sections,
         proposals=context.proposals,
-        inputs=_input_digests(records, context.own),
+        inputs=_input_digests(records, [context.own, *(records.for_unit(key) for key, generation
+                                                        in lineage(units, unit_code) if generation)]),
         parameters={"records": str(records.folder), "unit": unit_code, "year": year, "lang": lang,
                     "as_of": format_date(context.as_of, lang)},
         figures=_figures(context),
@@ -104,14 +106,15 @@ def _number(sections: list[ReviewSection]) -> None:
             chart.number = charts
 
 
-def _input_digests(records, own) -> pd.DataFrame:
+def _input_digests(records, owners) -> pd.DataFrame:
     """SHA-256 of the input files this unit's pack was computed from: the shared files at the folder's top
-    (registry, catalogue, calendar) and the unit's own files."""
+    (registry, catalogue, calendar), the unit's own files and its predecessors' (``owners``: their records)."""
     digests = records.file_digests()
     own_files = set()
-    for frame in (own.dossiers, own.objectives, own.surveys, own.feedback, own.decisions, own.findings,
-                  own.excluded_dossiers):
-        own_files |= set(frame["source_file"].dropna().astype(str))
+    for own in owners:
+        for frame in (own.dossiers, own.objectives, own.surveys, own.feedback, own.decisions, own.findings,
+                      own.excluded_dossiers, own.statistics):
+            own_files |= set(frame["source_file"].dropna().astype(str))
     names = digests["file"].astype(str).str.replace("\\", "/", regex=False)
     shared = ~names.str.contains("/", regex=False)
     keep = digests[(shared | names.map(lambda n: Path(n).name).isin(own_files)).to_numpy(bool)]
