@@ -114,6 +114,13 @@ def rule_set_for(received_at: pd.Series) -> pd.Series:
     return pd.Series(pd.Categorical.from_codes(codes, dtype=dtype), index=received_at.index, name="rule_set")
 
 
+def apology_forms(received_at: pd.Series, lang: str = "vi") -> list[str]:
+    """The apology form each rule set in force on ``received_at`` asks for, named with its rule set
+    ("Phiếu xin lỗi và hẹn lại ngày trả kết quả (Nghị định 61/2018/NĐ-CP …)"), in date order."""
+    used = set(rule_set_for(received_at).dropna())
+    return [f"{s.apology_form(lang)} ({s.name(lang)})" for s in rule_sets() if s.code in used]
+
+
 def rule_set_counts(dossiers: pd.DataFrame) -> pd.DataFrame:
     """How many of ``dossiers`` (a ``received_at`` column) each rule set judges: one row per rule set in date
     order with ``rule_set``, ``valid_from``, ``valid_to`` (dates or None), ``period`` (how a report words the

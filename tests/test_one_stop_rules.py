@@ -151,3 +151,12 @@ def test_the_timeliness_command_prints_the_counts():
     assert only_new == ("One-stop rules applied by date of receipt: from 01/07/2025: 2 dossiers under "
                         "Decree 118/2025/NĐ-CP.")
     assert _rule_sets_line(pd.DataFrame({"received_at": pd.Series([pd.NaT])}), "vi") == ""
+
+
+def test_the_review_names_the_apology_form_each_late_dossier_was_owed(commune_records):
+    # D2 (received 06/01/2025) is late and D4 (02/12/2025) overdue, neither with an apology letter: one owed
+    # the 61/2018 slip with a new appointment, the other the 118/2025 letter asking to extend the time.
+    monitoring = " ".join(assemble_review(commune_records, "02266", 2025).section("c5").sentences)
+    assert ("phiếu xin lỗi phải lập theo quy định áp dụng vào ngày tiếp nhận hồ sơ: Phiếu xin lỗi và hẹn lại ngày "
+            "trả kết quả (Nghị định 61/2018/NĐ-CP (sửa đổi bởi Nghị định 107/2021/NĐ-CP)); Phiếu xin lỗi và đề "
+            "nghị gia hạn thời gian giải quyết (mẫu 04) (Nghị định 118/2025/NĐ-CP).") in monitoring

@@ -9,7 +9,7 @@ import pandas as pd
 from isoaudit.decisions import decision_status_counts, decisions_file_name
 from isoaudit.i18n import format_date, format_percent, label, message
 from isoaudit.measures import MIN_RETURNED_TO_RANK, SATISFIED, UnitYear, changed_dates
-from isoaudit.one_stop_rules import rule_set_counts
+from isoaudit.one_stop_rules import apology_forms, rule_set_counts
 from isoaudit.review.context import (
     WORST_PROCEDURES,
     ReviewContext,
@@ -323,6 +323,11 @@ def _monitoring(context: ReviewContext) -> ReviewSection:
     section.sentences.append(context.t(
         "text.monitoring", late_without_apology=int(context.figure("late_without_apology_count").count),
         beyond=int(context.figure("appointment_beyond_legal_count").count)))
+    without = context.current[context.current["late_without_apology"].fillna(False).to_numpy(bool)] \
+        if "late_without_apology" in context.current else context.current.iloc[:0]
+    if len(without):  # the letter each was owed is the form of the rules in force when it was received
+        section.sentences.append(context.t("text.apology_forms",
+                                           forms="; ".join(apology_forms(without["received_at"], context.lang))))
     excluded = len(context.own.excluded_dossiers)
     problems = len(context.own.problems)
     section.sentences.append(context.t("text.data_quality", problems=problems, excluded=excluded))
