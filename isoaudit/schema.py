@@ -57,6 +57,8 @@ DOSSIERS = (
     Column("applicant", "text", personal=True),
     Column("applicant_contact", "text", personal=True),
     Column("received_at", "datetime", required=True),
+    # An online dossier's submission on the portal ("Ngày nộp hồ sơ"); the clock starts at received_at.
+    Column("submitted_at", "datetime"),
     Column("due_date", "date", required=True),  # the appointment written on the receipt
     Column("returned_date", "datetime"),  # empty while not returned
     Column("channel", "text"),

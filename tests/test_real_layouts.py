@@ -170,8 +170,10 @@ def assert_list_read(frame):
 def test_dossier_list(tmp_path):
     frame, problems = read(write_dossier_list(tmp_path / "danh_sach_ho_so.xlsx", LIST_ROWS))
     assert_list_read(frame)
-    assert codes(problems) == {("header_outranked", "Người nộp"), ("header_unused", "Ngày nộp hồ sơ"),
-                               ("header_unused", "Đơn vị tiếp nhận")}
+    assert codes(problems) == {("header_outranked", "Người nộp"), ("header_unused", "Đơn vị tiếp nhận")}
+    # The online submission is kept apart from the receipt that starts the clock (the analytics compare them).
+    assert frame["submitted_at"].tolist()[:2] == [T("2025-01-05 21:10"), T("2025-01-06 07:00")]
+    assert frame["submitted_at"].isna().tolist()[2]
     assert not [p for p in problems if p.severity == "error"]
     outranked = next(p for p in problems if p.code == "header_outranked")
     assert '"Chủ hồ sơ"' in outranked.message("vi") and '"Người nộp"' in outranked.message("en")
@@ -184,7 +186,7 @@ def test_the_owner_wins_whatever_the_order_of_the_columns(tmp_path):
               "Ngày nộp hồ sơ", "Ngày kết thúc xử lý"]
     frame, problems = read(write_dossier_list(tmp_path / "ds.xlsx", LIST_ROWS, header=header))
     assert_list_read(frame)
-    assert codes(problems) == {("header_outranked", "Người nộp"), ("header_unused", "Ngày nộp hồ sơ")}
+    assert codes(problems) == {("header_outranked", "Người nộp")}
 
 
 def test_the_agent_is_the_applicant_when_nobody_else_is(tmp_path):
@@ -196,8 +198,8 @@ def test_the_agent_is_the_applicant_when_nobody_else_is(tmp_path):
 def test_a_list_with_only_the_online_submission_is_refused_out_loud(tmp_path):
     header = ["Mã hồ sơ", "Tên thủ tục hành chính", "Chủ hồ sơ", "Ngày nộp hồ sơ", "Ngày hẹn trả"]
     frame, problems = read(write_dossier_list(tmp_path / "ds.xlsx", LIST_ROWS, header=header))
-    assert frame.empty
-    assert codes(problems) == {("missing_column", "Nhận hồ sơ"), ("header_unused", "Ngày nộp hồ sơ")}
+    assert frame.empty  # the submission is read as such, never taken for the receipt that starts the clock
+    assert codes(problems) == {("missing_column", "Nhận hồ sơ")}
 
 
 def test_the_callers_mapping_outranks_every_alias(tmp_path):
