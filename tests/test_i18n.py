@@ -388,6 +388,8 @@ DYNAMIC = {
     # wrappers
     "review.{}": Dynamic("labels", WRAPPER),  # the review's t(); its callers are the "review." keys below
     "batch.{}": Dynamic("labels", WRAPPER),  # outputs/rollup.py's t() for templates/rollup.html.j2
+    # outputs/analytics_page.py's t() for templates/analytics_page.html.j2 (its keys: test_analytics_page)
+    "batch.analytics.{}": Dynamic("labels", WRAPPER),
     # audit
     "audit.action_status.{}": Dynamic("labels", _module("isoaudit.schema", "ACTION_STATUSES")),
     "audit.col.{}": Dynamic("labels"),

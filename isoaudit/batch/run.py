@@ -36,6 +36,7 @@ from isoaudit.batch.workers import UnitRunner, unit_session
 from isoaudit.errors import FileAccessError, IsoauditError, file_access_error, user_error
 from isoaudit.i18n import label
 from isoaudit.measures import UnitYear, default_as_of, latest_year, worst_procedures
+from isoaudit.outputs.analytics_page import write_analytics_page
 from isoaudit.outputs.rollup import write_rollup
 from isoaudit.problems import ERROR
 from isoaudit.records import load_records
@@ -93,6 +94,7 @@ class BatchResult:
     results: list[UnitResult]
     index: Path | None = None
     area: str = ""  # the province (or district) the units belong to, named on the roll-up
+    analytics: Path | None = None  # the province's analytics page, linked from the roll-up
 
     @property
     def failed(self) -> list[UnitResult]:
@@ -147,6 +149,7 @@ def _run_batch(folder: Path, out: Path, jobs, units, year, lang, force, executor
     results.sort(key=lambda r: order.get(r.unit_code, len(order)))
     batch = BatchResult(out, year, results, area=area_name(records, select_units(records, None, year)))
     worst = worst_procedures(UnitYear(records, None, year).received, WORST_PROCEDURES)
+    batch.analytics = write_analytics_page(batch, records.findings, lang)
     batch.index = write_rollup(batch, worst, lang)
     return batch
 

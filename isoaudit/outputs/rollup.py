@@ -46,7 +46,8 @@ def write_rollup(batch, worst: pd.DataFrame, lang: str = "vi") -> Path:
         t=lambda key, **params: label(f"batch.{key}", lang, **params), lang=lang, year=batch.year, title=title,
         rows=_page_rows(batch, table, lang), heatmap=heatmap, heat_max=max(int(heatmap.to_numpy().max()), 1)
         if heatmap.size else 1, worst=_shown_worst(worst, lang), version=__version__,
-        generated=format_date(pd.Timestamp.today(), lang), failed=len(batch.failed), total=len(batch.results))
+        generated=format_date(pd.Timestamp.today(), lang), failed=len(batch.failed), total=len(batch.results),
+        analytics=_relative(batch.analytics, batch.out) if getattr(batch, "analytics", None) else "")
     path = batch.out / "index.html"
     with atomic_write(path, "w") as handle:
         handle.write(page)

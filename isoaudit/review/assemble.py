@@ -81,6 +81,10 @@ def _figures(context: "ReviewContext") -> dict:
     figure = context.figure
     return {
         "on_time_rate": figure("on_time_rate").json(),
+        # the funnel plot of the province's analytics page weighs each rate by its volume
+        "on_time": figure("on_time_rate").count if figure("on_time_rate").available else None,
+        "previous_on_time_rate": context.previous_year.figure("on_time_rate").json(),
+        "repeated_findings": figure("repeated_findings_count").json(),
         "received": figure("received_count").json(),
         "returned": figure("returned_count").json(),
         "overdue": figure("overdue_count").json(),
