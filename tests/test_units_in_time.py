@@ -176,3 +176,13 @@ def test_a_batch_audits_the_units_that_exist_at_the_years_end(province):
     assert sorted(select_units(province, None, 2025)["unit_code"]) == ["08011", "08023", "08029", "08035"]
     assert sorted(select_units(province, None, 2024)["unit_code"]) == [FORMER_08011, "08014", "08026",
                                                                        "08035@2025-03-31"]
+
+
+def test_a_units_share_of_a_cache_is_its_rows_and_its_predecessors(province, tmp_path):
+    cache = save_cache(province, tmp_path / "cache")
+    mine = load_records(cache, unit="8011")  # typed without its zero, as papermill may pass it
+    assert sorted(mine.dossiers["dossier_id"]) == ["A1", "A2", "A3", "A4", "B1", "B2"]
+    assert sorted(mine.objectives["unit_code"]) == ["08011", FORMER_08011]
+    assert len(mine.units) == len(province.units)  # the registry whole, for names and parents
+    assert sorted(UnitYear(mine, "08011", 2025).received["dossier_id"]) == ["A3", "A4"]
+    assert len(load_records(cache, unit="99999").dossiers) == len(province.dossiers)  # unknown: all, said later

@@ -52,7 +52,9 @@ def audit_screen(records, unit=None, audit_id=None, checklist=None, year=None, *
     from isoaudit.records import load_records
 
     if not hasattr(records, "dossiers"):  # read once: every unit chosen afterwards is opened from it
-        records = load_records(find_records_folder(records), options.get("lang", "vi"))
+        # A batch (no one at the keyboard, one unit) reads only that unit's rows of its records cache.
+        only = clean(unit) if not interactive and unit is not None and clean(unit) else None
+        records = load_records(find_records_folder(records), options.get("lang", "vi"), unit=only)
     choose = interactive and not clean(unit)
     if choose:
         remembered = settings.remembered_unit(records.folder)

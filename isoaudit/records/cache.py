@@ -14,11 +14,14 @@ import pandas as pd
 
 from isoaudit.problems import Problem
 from isoaudit.records.model import Records
+from isoaudit.records.units import normalise_unit_codes
+from isoaudit.records.units_in_time import ancestors
 from isoaudit.safety import atomic_write
 
 MANIFEST = "manifest.json"
 FRAMES = ("units", "procedures", "dossiers", "objectives", "surveys", "feedback", "decisions", "findings",
           "excluded_dossiers", "calendar_days", "statistics")
+SHARED_FRAMES = ("units", "procedures", "calendar_days")  # read whole even for one unit
 FORMAT_VERSION = 3  # 2: dossiers carry log_status; 3: units in time, the agencies' reported statistics
 
 
@@ -45,15 +48,33 @@ def save_cache(records, directory) -> Path:
     return directory
 
 
-def load_cache(directory) -> Records:
+def load_cache(directory, unit: str | None = None) -> Records:
+    """The ``Records`` of a cache; with ``unit``, only that unit's rows and its predecessors' (the registry,
+    catalogue and calendar whole): a unit's notebooks then read a fixed share of a province, whatever its
+    size (issue #19). Problems stay whole: ``Records.for_unit`` picks a unit's."""
     directory = Path(directory)
     manifest = json.loads((directory / MANIFEST).read_text(encoding="utf-8"))
-    frames = {name: pd.read_parquet(directory / f"{name}.parquet") for name in FRAMES}
+    frames = {name: pd.read_parquet(directory / f"{name}.parquet") for name in SHARED_FRAMES}
+    keys = _unit_keys(frames["units"], unit) if unit is not None and str(unit).strip() else None
+    for name in FRAMES:
+        if name not in frames:
+            path = directory / f"{name}.parquet"
+            frames[name] = pd.read_parquet(path, filters=[("unit_code", "in", keys)]) if keys else \
+                pd.read_parquet(path)
     problems = [Problem(**p) for p in manifest["problems"]]
     records = Records(folder=Path(manifest["folder"]), problems=problems,
                       files=[Path(f) for f in manifest["files"]], **frames)
     records.cached_digests = pd.DataFrame(manifest["digests"], columns=["file", "sha256"])
     return records
+
+
+def _unit_keys(units: pd.DataFrame, unit) -> list[str] | None:
+    """The keys of ``unit`` (as typed: "8029" finds "08029") and of the units it was formed from; None when the
+    registry does not know it (then everything is read, and the caller says the unit is unknown)."""
+    key = str(normalise_unit_codes(pd.Series([str(unit).strip()], dtype="string"), units["unit_code"]).iloc[0])
+    if key not in set(units["unit_code"].astype(str)):
+        return None
+    return [key, *(k for k, _ in ancestors(units, key))]
 
 
 def _problem_json(problem: Problem) -> dict:

@@ -61,13 +61,15 @@ FOLDERS = {
 OPTIONAL_FOLDERS = ("surveys", "feedback", "decisions", "findings", "statistics")  # reported as missing by the review
 
 
-def load_records(folder, lang: str = "vi") -> Records:
-    """Read a records folder. Never raises for bad content: every problem is in ``Records.problems``."""
+def load_records(folder, lang: str = "vi", unit: str | None = None) -> Records:
+    """Read a records folder. Never raises for bad content: every problem is in ``Records.problems``.
+    ``unit``: a cache (``records.cache``) then gives only that unit's rows and its predecessors' (a folder of
+    spreadsheets is always read whole)."""
     folder = Path(folder)
     if not folder.is_dir():
         raise RecordsError("folder_is_a_file" if folder.exists() else "folder_not_found", folder=str(folder))
     if is_cache(folder):
-        return load_cache(folder)
+        return load_cache(folder, unit)
     alias_file = folder / ALIAS_FILE
     # Said once here; every table read with it carries the same problems, which _table_problems leaves out.
     problems: list[Problem] = list(alias_file_problems(alias_file))

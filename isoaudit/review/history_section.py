@@ -29,9 +29,10 @@ def history_of_unit(context: ReviewContext, section: ReviewSection) -> None:
     if history.empty:
         return
     shown = history.assign(period=[period_text(row, context.lang) for _, row in history.iterrows()],
+                           history_year=history["year"].astype(str),  # a year, not a number to group by 1.000
                            on_time_rate=history["on_time_rate"].astype("float64"))
     section.tables.append(new_table(context, "unit_history", shown,
-                                    ["unit_name", "code", "period", "year", "received_count", "returned_count",
+                                    ["unit_name", "code", "period", "history_year", "received_count", "returned_count",
                                      "late_count", "overdue_count", "on_time_rate"],
                                     {"on_time_rate": "percent", "received_count": "int", "returned_count": "int",
                                      "late_count": "int", "overdue_count": "int"}))
