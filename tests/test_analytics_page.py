@@ -66,7 +66,7 @@ def test_a_test_that_could_not_run_says_no_data_never_zero(tmp_path):
 
 def test_the_programme_puts_the_high_risk_clause_first(tmp_path):
     rows = rows_of(page(tmp_path), "Điều khoản đề xuất đánh giá")
-    assert "08011" in rows[0] and "8.5.1" in rows[0] and "Cao" in rows[0] and "backfill × 15" in rows[0]
+    assert "08011" in rows[0] and "8.5.1" in rows[0] and "Cao" in rows[0] and "15 hồ sơ trả kết quả dồn hoặc ghi lùi ngày" in rows[0]
     assert any("08029" in r and "9.1.3" in r for r in rows)  # below the funnel's limits
     assert any("08029" in r and "10.2" in r for r in rows)  # overdue corrective actions
 

@@ -30,7 +30,7 @@ def test_scores_weigh_and_cap_each_signal_per_clause():
     scores = risk_scores(signals()).set_index(["unit_code", "clause"])
     assert scores.loc[("B", "8.5.1"), "score"] == 12.0  # 15 bunched returns × 2, capped at 12
     assert scores.loc[("B", "8.5.1"), "priority"] == "high"
-    assert scores.loc[("B", "9.1.3"), "signals"] == "funnel_below_alarm × 1"
+    assert scores.loc[("B", "9.1.3"), "signals"] == [("funnel_below_alarm", 1)]
     assert scores.loc[("B", "7.1.3"), "priority"] == "low"
     assert scores.loc[("A", "10.2"), "score"] == 2.0  # one overdue action; repeated findings unknown: no signal
     assert ("B", "7.5.3") not in scores.index  # a quiet test is no signal

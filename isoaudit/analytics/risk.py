@@ -73,7 +73,7 @@ def action_signals(unit_code: str, overdue_actions: int | None, repeated_finding
 
 def risk_scores(signals: pd.DataFrame) -> pd.DataFrame:
     """``SCORE_COLUMNS``: one row per commune and clause with a signal, highest score first. ``signals``
-    lists "signal × count" in the order given."""
+    lists (signal, count) in the order given."""
     settings = risk_settings()
     if signals.empty:
         return pd.DataFrame(columns=SCORE_COLUMNS)
@@ -81,9 +81,9 @@ def risk_scores(signals: pd.DataFrame) -> pd.DataFrame:
     weight = frame["signal"].map(lambda s: settings.weights.get(s, settings.weights.get("default", 1.0)))
     cap = frame["signal"].map(lambda s: settings.caps.get(s, float("inf")))
     frame["points"] = (weight * frame["count"]).clip(upper=cap)
-    frame["said"] = frame["signal"] + " × " + frame["count"].astype(str)
+    frame["said"] = list(zip(frame["signal"], frame["count"].astype(int)))
     scores = frame.groupby(["unit_code", "clause"], sort=False).agg(score=("points", "sum"),
-                                                                    signals=("said", "; ".join)).reset_index()
+                                                                    signals=("said", list)).reset_index()
     scores["priority"] = scores["score"].map(lambda s: "high" if s >= settings.high else
                                              "medium" if s >= settings.medium else "low")
     return scores.sort_values(["score", "unit_code", "clause"], ascending=[False, True, True])[SCORE_COLUMNS] \

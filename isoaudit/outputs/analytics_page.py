@@ -33,6 +33,17 @@ BAND_KEYS = {
     "above_warning": "batch.analytics.band.above_warning",
     "above_alarm": "batch.analytics.band.above_alarm",
 }
+# Each signal of ``analytics.risk`` as the programme table says it (keys written out for the wording tests).
+SIGNAL_KEYS = {
+    "population": "batch.analytics.signal.population",
+    "calendar": "batch.analytics.signal.calendar",
+    "supplements": "batch.analytics.signal.supplements",
+    "backfill": "batch.analytics.signal.backfill",
+    "funnel_below_warning": "batch.analytics.signal.funnel_below_warning",
+    "funnel_below_alarm": "batch.analytics.signal.funnel_below_alarm",
+    "actions_overdue": "batch.analytics.signal.actions_overdue",
+    "repeated_findings": "batch.analytics.signal.repeated_findings",
+}
 PRIORITY_KEYS = {"high": "batch.analytics.priority.high", "medium": "batch.analytics.priority.medium",
                  "low": "batch.analytics.priority.low"}
 
@@ -80,12 +91,13 @@ def programme_of(results, funnel_table: pd.DataFrame) -> pd.DataFrame:
 
 
 def write_analytics_page(batch, findings: pd.DataFrame, lang: str = "vi"):
-    """Write ``analytics.html`` into the batch's output folder; returns its path."""
+    """Write ``analytics.html`` into the batch's output folder; returns its path. ``findings``: the whole
+    register; only the batch's units are shown."""
     table = funnel(funnel_input(batch.results))
     counts = analytics_counts(batch.results)
     programme = programme_of(batch.results, table)
     names = {r.unit_code: r.unit_name for r in batch.results}
-    changes = clause_changes(findings, batch.year)
+    changes = clause_changes(findings[findings["unit_code"].isin(names).fillna(False).to_numpy(bool)], batch.year)
     no_data = message("measures.no_data", lang)
     page = render(
         "analytics_page.html.j2", t=lambda key, **params: label(f"batch.analytics.{key}", lang, **params),
@@ -109,7 +121,9 @@ def write_analytics_page(batch, findings: pd.DataFrame, lang: str = "vi"):
                          "sample": no_data if pd.isna(row.sample_size) else int(row.sample_size),
                          "plan": label("batch.analytics.plan", lang, confidence=format_percent(row.confidence, lang),
                                        tolerable=format_percent(row.tolerable_rate, lang)),
-                         "signals": row.signals} for row in programme.itertuples()])
+                         "signals": "; ".join(label(SIGNAL_KEYS.get(signal, "batch.analytics.signal.other"), lang,
+                                                    count=count, signal=signal) for signal, count in row.signals)}
+                        for row in programme.itertuples()])
     path = batch.out / PAGE
     with atomic_write(path, "w") as handle:
         handle.write(page)
