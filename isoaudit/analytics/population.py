@@ -1,0 +1,415 @@
+"""Is the population complete? What the dossier codes of a log say about the dossiers it does not hold.
+
+A one-stop software numbers every dossier it receives: ``000.00.14.H56-250123-0003`` is the agency's code,
+the receipt day (yymmdd) and the running number within that day; a hand-kept book numbers through the year
+(``TN-2025-00299``, ``01/2025``). The patterns isoaudit reads, with the scope of each numbering (day or
+year), are data (``data/analytics_population.toml``). Per numbering (pattern, prefix, day or year):
+
+- a gap: numbers missing between the lowest and the highest of a day or year: dossiers numbered (received)
+  but not in the log. The dossier after each gap is flagged as the place to look (``after_gap``).
+  Numbers before the lowest or after the highest cannot be seen missing, and a numbering that fills less
+  than ``min_density`` of its ranges is another centre's (dossiers lodged here under 118/2025, numbered
+  by the centre that received them): its holes are not gaps; the params name it as not examined;
+- a duplicated code: two rows of the log under one code (``duplicate_code``; the later rows are set aside
+  by ``isoaudit.records`` as ``duplicate_id`` and are read back here from the excluded rows);
+- a moved receipt: the day (or year) in the code differs from the day (year) of ``received_at``, and from
+  that of ``submitted_at`` (a portal numbers an online dossier on submission) (``moved_receipt``).
+
+Codes no pattern reads are counted; below ``min_parsed_share`` (or ``min_parsed`` codes) of the year's codes
+read, the test is not available (``missing="too_few_parsed"``). Rows set aside by ``isoaudit.records``
+(an unreadable date, an unknown procedure) were logged: their codes count as present.
+
+The agency's own periodic statistics (``Records.statistics``, Biểu II.06a) are the second source: for each
+form of the unit with a known period ending in the year, the dossiers it says were received in the period
+(online + at the counter, else total - carried over) against the distinct codes the log has received in it.
+More reported than logged is the same question as a gap; no form says so (``statistics_missing``).
+
+Clause **7.5.3** (control of documented information: a record kept complete, protected from loss of
+integrity, its changes controlled): the test looks at the log as a record, not at the service. Whether a
+missing dossier was also mishandled (8.5.1) is for the sample it points to.
+"""
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from isoaudit.analytics.result import FLAGGED_COLUMNS, AnalyticsResult
+from isoaudit.records.statistics_form import comparable_period
+from isoaudit.reported_statistics import reported_forms
+
+TEST = "population"
+CLAUSE = "7.5.3"
+SETTINGS_FILE = "analytics_population.toml"
+SCOPES = ("day", "year")
+REASONS = ("after_gap", "duplicate_code", "moved_receipt")
+# The words of each reason, scope and column (keys written out: the wording tests read them here).
+REASON_KEYS = {
+    "after_gap": "analytics.population.reason.after_gap",
+    "duplicate_code": "analytics.population.reason.duplicate_code",
+    "moved_receipt": "analytics.population.reason.moved_receipt",
+}
+SCOPE_KEYS = {"day": "analytics.population.scope.day", "year": "analytics.population.scope.year"}
+MISSING_KEYS = {
+    "no_dossiers": "analytics.population.missing.no_dossiers",
+    "too_few_parsed": "analytics.population.missing.too_few_parsed",
+    "no_statistics_form": "analytics.population.missing.no_statistics_form",
+    "no_received_line": "analytics.population.missing.no_received_line",
+}
+TABLE_COLUMNS = ["population_prefix", "population_scope", "population_period", "population_missing",
+                 "population_count"]
+COLUMN_KEYS = {
+    "population_prefix": "analytics.col.population_prefix",
+    "population_scope": "analytics.col.population_scope",
+    "population_period": "analytics.col.population_period",
+    "population_missing": "analytics.col.population_missing",
+    "population_count": "analytics.col.population_count",
+}
+STATISTICS_COLUMNS = ["start", "end", "reported", "logged", "difference", "source_file"]
+PARSED_COLUMNS = ["pattern", "prefix", "scope", "day", "year", "seq"]
+_SEQ_LIMIT = 10_000_000  # running numbers have at most 6 digits
+
+
+@dataclass(frozen=True)
+class Pattern:
+    name: str
+    regex: str
+    scope: str
+    date_format: str | None = None
+
+
+@dataclass(frozen=True)
+class Settings:
+    patterns: tuple[Pattern, ...]
+    min_parsed_share: float  # 0..1
+    min_parsed: int
+    min_density: float  # 0..1
+    unparsed_examples: int
+
+
+def check_population(unit_year) -> AnalyticsResult:
+    """The test on one unit's judged year (``measures.UnitYear``): its log's codes (the rows isoaudit set
+    aside included) and the agency's reported statistics of the year."""
+    own = unit_year.own
+    log = _log_rows(own.dossiers, own.excluded_dossiers)
+    result = population_check(log, unit_year.year)
+    if not result.available:
+        return result
+    reconciliation = reconcile_statistics(own.statistics, log, unit_year.unit_code, unit_year.year)
+    params = dict(result.params)
+    params.update(_reconciliation_params(reconciliation))
+    return AnalyticsResult(TEST, CLAUSE, result.table, params, result.flagged)
+
+
+def population_check(log: pd.DataFrame, year: int, settings: Settings | None = None) -> AnalyticsResult:
+    """The test on a log frame (``dossier_id``, ``received_at``, optional ``submitted_at``; every row the
+    log holds, rows set aside included), for the codes of ``year``: what the sampling code calls on its
+    frame before drawing. Without the agency's statistics (see ``check_population``)."""
+    settings = settings or load_settings()
+    year = int(year)
+    log = log.reset_index(drop=True)
+    parsed = parse_codes(log["dossier_id"], settings)
+    received = pd.to_datetime(log["received_at"]).to_numpy().astype("datetime64[D]")
+    received_year = _years(received)
+    in_year = (received_year == year) | (parsed["year"].to_numpy() == year)
+    if not in_year.any():
+        return AnalyticsResult(TEST, CLAUSE, missing="no_dossiers")
+    log, parsed, received = log[in_year].reset_index(drop=True), parsed[in_year].reset_index(drop=True), \
+        received[in_year]
+    read = parsed["pattern"].notna().to_numpy()
+    share = float(read.mean())
+    if read.sum() < settings.min_parsed or share < settings.min_parsed_share:
+        return AnalyticsResult(TEST, CLAUSE, missing="too_few_parsed")
+    gaps, after, sparse = _gaps(parsed, read, year, settings)
+    duplicates = _duplicates(log, parsed, read)
+    moved = _moved(log, parsed, received, read)
+    flagged = pd.concat([_flag(log, after, "after_gap"), _flag(log, duplicates, "duplicate_code"),
+                         _flag(log, moved, "moved_receipt")], ignore_index=True)
+    unparsed = log.loc[~read, "dossier_id"].astype(str)
+    params = {
+        "codes": int(len(log)), "parsed": int(read.sum()), "unparsed": int((~read).sum()),
+        "parsed_share": share, "unparsed_examples": ", ".join(unparsed.head(settings.unparsed_examples)),
+        "gap_numbers": int(gaps["population_count"].sum()) if len(gaps) else 0,
+        "gap_periods": int(len(gaps)), "gaps": int(len(after.get("positions", ()))),
+        "duplicates": int(len(duplicates.get("positions", ()))),
+        "moved": int(len(moved.get("positions", ()))),
+        "sparse_prefixes": ", ".join(sparse), "patterns": ", ".join(sorted(set(parsed["pattern"].dropna()))),
+    }
+    return AnalyticsResult(TEST, CLAUSE, gaps, params, flagged)
+
+
+def parse_codes(ids: pd.Series, settings: Settings | None = None) -> pd.DataFrame:
+    """Each code read by the first pattern that matches it (``PARSED_COLUMNS``; <NA> for codes no pattern
+    reads): the pattern's name, the numbering's prefix ('' when the pattern has none), its scope, the day
+    written in the code (day scope), its year and the running number. Vectorised (RE2 in Arrow)."""
+    settings = settings or load_settings()
+    n = len(ids)
+    text = pa.array(ids.astype("string").to_numpy(dtype=object, na_value=None), type=pa.string())
+    text = pc.utf8_upper(pc.utf8_trim_whitespace(text))
+    pattern = np.full(n, -1, dtype=np.int64)
+    prefix = np.full(n, None, dtype=object)
+    day = np.full(n, np.datetime64("NaT"), dtype="datetime64[D]")
+    year = np.full(n, -1, dtype=np.int64)
+    seq = np.full(n, -1, dtype=np.int64)
+    for number, rule in enumerate(settings.patterns):
+        left = np.flatnonzero(pattern < 0)
+        if not len(left):
+            break
+        found = pc.extract_regex(text.take(pa.array(left)), rule.regex)
+        matched = np.asarray(found.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
+        if not matched.any():
+            continue
+        rows, found = left[matched], found.filter(pa.array(matched))
+        names = {found.type.field(i).name for i in range(found.type.num_fields)}
+        numbers = pc.cast(found.field("seq"), pa.int64()).to_numpy()
+        if "date" in names:
+            stamps = pc.strptime(found.field("date"), format=rule.date_format or "%y%m%d", unit="s",
+                                 error_is_null=True)
+            days = stamps.to_numpy(zero_copy_only=False).astype("datetime64[D]")
+            ok = ~np.isnat(days)
+            years = _years(days)
+        else:
+            years = pc.cast(found.field("year"), pa.int64()).to_numpy()
+            years = np.where(years < 100, years + 2000, years)
+            days, ok = np.full(len(rows), np.datetime64("NaT"), dtype="datetime64[D]"), np.ones(len(rows), bool)
+        rows = rows[ok]
+        pattern[rows] = number
+        prefix[rows] = (found.field("prefix").to_numpy(zero_copy_only=False)[ok] if "prefix" in names
+                        else np.full(len(rows), "", dtype=object))
+        day[rows], year[rows], seq[rows] = days[ok], years[ok], numbers[ok]
+    names = np.array([p.name for p in settings.patterns] + [None], dtype=object)
+    scopes = np.array([p.scope for p in settings.patterns] + [None], dtype=object)
+    prefix = np.where(pd.isna(prefix) & (pattern >= 0), "", prefix)
+    return pd.DataFrame({
+        "pattern": pd.array(names[pattern], dtype="string"),
+        "prefix": pd.array(prefix, dtype="string"),
+        "scope": pd.array(scopes[pattern], dtype="string"),
+        "day": day.astype("datetime64[us]"),
+        "year": np.where(pattern >= 0, year, -1),
+        "seq": seq,
+    }, index=ids.index)
+
+
+def reconcile_statistics(statistics: pd.DataFrame, log: pd.DataFrame, unit_code, year: int) -> pd.DataFrame:
+    """Each reported form of ``unit_code`` whose known period ends in ``year`` (``STATISTICS_COLUMNS``):
+    the dossiers it reports received in the period (online + at the counter, else total - carried over;
+    <NA> when the form gives neither), the distinct codes ``log`` has received in it, and the difference
+    (reported - logged: more reported than logged means dossiers the log does not hold)."""
+    rows = []
+    received = pd.to_datetime(log["received_at"]).dt.normalize()
+    for form in reported_forms(statistics, unit_code):
+        if not comparable_period(form.start, form.end) or form.end.year != int(year):
+            continue
+        figures = form.figures
+        if figures.get("received_online") is not None and figures.get("received_counter") is not None:
+            reported = figures["received_online"] + figures["received_counter"]
+        elif figures.get("received_total") is not None and figures.get("received_carried_over") is not None:
+            reported = figures["received_total"] - figures["received_carried_over"]
+        else:
+            reported = None
+        inside = ((received >= form.start) & (received <= form.end)).fillna(False).to_numpy(bool)
+        logged = int(log.loc[inside, "dossier_id"].nunique())
+        rows.append({"start": form.start, "end": form.end, "reported": reported, "logged": logged,
+                     "difference": None if reported is None else reported - logged,
+                     "source_file": form.source_file})
+    frame = pd.DataFrame(rows, columns=STATISTICS_COLUMNS)
+    for column in ("reported", "difference"):
+        frame[column] = pd.array(frame[column], dtype="Int64")
+    return frame
+
+
+def compress_numbers(numbers) -> str:
+    """Sorted running numbers as ranges: [12, 13, 14, 15, 18] -> "12–15, 18"."""
+    numbers = np.unique(np.asarray(numbers, dtype=np.int64))
+    if not len(numbers):
+        return ""
+    breaks = np.flatnonzero(np.diff(numbers) != 1) + 1
+    starts, ends = numbers[np.r_[0, breaks]], numbers[np.r_[breaks - 1, len(numbers) - 1]]
+    return ", ".join(str(a) if a == b else f"{a}–{b}" for a, b in zip(starts, ends))
+
+
+@lru_cache(maxsize=1)
+def load_settings() -> Settings:
+    """``data/analytics_population.toml``, checked: each pattern has a known scope and the groups it needs."""
+    with resources.files("isoaudit.data").joinpath(SETTINGS_FILE).open("rb") as handle:
+        data = tomllib.load(handle)
+    patterns = []
+    for entry in data["patterns"]:
+        rule = Pattern(entry["name"], entry["regex"], entry["scope"], entry.get("date_format"))
+        needs = "(?P<seq>" in rule.regex and ("(?P<date>" if rule.scope == "day" else "(?P<year>") in rule.regex
+        if rule.scope not in SCOPES or not needs:
+            raise ValueError(f"{SETTINGS_FILE}: pattern {rule.name!r} needs a scope of {SCOPES} and the groups "
+                             f"seq and {'date' if rule.scope == 'day' else 'year'}")
+        patterns.append(rule)
+    return Settings(tuple(patterns), float(data["min_parsed_share"]), int(data["min_parsed"]),
+                    float(data["min_density"]), int(data["unparsed_examples"]))
+
+
+# ---- helpers ----------------------------------------------------------------------------------------------
+def _log_rows(dossiers: pd.DataFrame, excluded: pd.DataFrame) -> pd.DataFrame:
+    columns = [c for c in ("dossier_id", "received_at", "submitted_at") if c in dossiers]
+    parts = [dossiers[columns]]
+    if excluded is not None and len(excluded) and "dossier_id" in excluded:
+        parts.append(excluded.reindex(columns=columns))
+    log = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0].reset_index(drop=True)
+    log = log[log["dossier_id"].notna().to_numpy(bool)].reset_index(drop=True)
+    for column in ("received_at", "submitted_at"):
+        log[column] = pd.to_datetime(log[column]) if column in log else pd.NaT
+    return log
+
+
+def _years(days: np.ndarray) -> np.ndarray:
+    """The year of each datetime64[D] (-1 for NaT)."""
+    years = days.astype("datetime64[Y]").astype(np.int64) + 1970
+    return np.where(np.isnat(days), -1, years)
+
+
+def _numberings(parsed: pd.DataFrame, read: np.ndarray) -> tuple[np.ndarray, np.ndarray, pd.Index]:
+    """For the read rows: the numbering (pattern, prefix, day or year) each belongs to, as group codes, and
+    the prefix code of each group's numbering (pattern and prefix) with the names of those prefixes."""
+    rows = parsed[read]
+    prefix_codes, prefixes = pd.factorize(rows["pattern"].astype(str) + "\x00" + rows["prefix"].astype(str))
+    day_scope = (rows["scope"] == "day").to_numpy(bool)
+    period = np.where(day_scope, rows["day"].to_numpy().astype("datetime64[D]").astype(np.int64),
+                      rows["year"].to_numpy())
+    group, firsts = pd.factorize(prefix_codes.astype(np.int64) * 1_000_000 + (period - period.min()))
+    return group.astype(np.int64), prefix_codes[_first_positions(group, len(firsts))], prefixes
+
+
+def _first_positions(codes: np.ndarray, count: int) -> np.ndarray:
+    positions = np.full(count, -1, dtype=np.int64)
+    positions[codes[::-1]] = np.arange(len(codes))[::-1]
+    return positions
+
+
+def _gaps(parsed: pd.DataFrame, read: np.ndarray, year: int, settings: Settings):
+    """The table of gaps of the numberings of ``year``, the rows after each gap with their details, and the
+    prefixes not examined (too sparse to be the unit's own numbering)."""
+    positions = np.flatnonzero(read)
+    group, group_prefix, prefixes = _numberings(parsed, read)
+    seq = parsed["seq"].to_numpy()[positions]
+    key = group * _SEQ_LIMIT + seq
+    order = np.argsort(key, kind="stable")
+    key, g, s = key[order], group[order], seq[order]
+    new_number = np.r_[True, np.diff(key) != 0]
+    # Per numbering: its span (highest - lowest + 1) and distinct numbers; per prefix: how full its spans are.
+    count = len(group_prefix)
+    first = np.full(count, np.iinfo(np.int64).max)
+    last = np.full(count, -1)
+    np.minimum.at(first, g, s)
+    np.maximum.at(last, g, s)
+    distinct = np.bincount(g[new_number], minlength=count)
+    spans = last - first + 1
+    density = np.bincount(group_prefix, weights=distinct, minlength=len(prefixes)) / np.maximum(
+        np.bincount(group_prefix, weights=spans, minlength=len(prefixes)), 1)
+    dense_prefix = density >= settings.min_density
+    sparse = sorted(str(prefixes[i]).split("\x00")[1] or "-" for i in np.flatnonzero(~dense_prefix))
+    # The year a numbering belongs to: the day's year or the year written in the code.
+    group_rows = positions[order][_first_positions(g, count)] if count else positions[:0]
+    group_year = parsed["year"].to_numpy()[group_rows]
+    examined = dense_prefix[group_prefix] & (group_year == year)
+    step = np.r_[0, np.diff(s)]
+    same = np.r_[False, g[1:] == g[:-1]]
+    gap = same & (step > 1) & examined[g]
+    gap_at = np.flatnonzero(gap)
+    empty = pd.DataFrame(columns=TABLE_COLUMNS)
+    if not len(gap_at):
+        return empty, {}, sparse
+    low, high = s[gap_at - 1] + 1, s[gap_at] - 1
+    ranges = np.where(low == high, low.astype(str), np.char.add(np.char.add(low.astype(str), "–"), high.astype(str)))
+    gaps = pd.DataFrame({"group": g[gap_at], "range": ranges, "count": high - low + 1})
+    table = gaps.groupby("group", sort=False).agg(population_missing=("range", ", ".join),
+                                                  population_count=("count", "sum")).reset_index()
+    rows = group_rows[table["group"].to_numpy()]
+    table.insert(0, "population_prefix", parsed["prefix"].to_numpy()[rows])
+    table.insert(1, "population_scope", parsed["scope"].to_numpy()[rows])
+    table.insert(2, "population_period", _period_text(parsed, rows))
+    table = table.drop(columns="group").astype({"population_count": int})
+    table = table.sort_values(["population_prefix", "population_period"], kind="stable").reset_index(drop=True)
+    after_rows = positions[order][gap_at]
+    details = [{"prefix": p, "period": d, "missing": r, "count": int(c)} for p, d, r, c in zip(
+        parsed["prefix"].to_numpy()[after_rows], _period_text(parsed, after_rows), ranges, high - low + 1)]
+    return table[TABLE_COLUMNS], {"positions": after_rows, "details": details}, sparse
+
+
+def _period_text(parsed: pd.DataFrame, rows: np.ndarray) -> np.ndarray:
+    """dd/mm/yyyy of a day numbering, yyyy of a year numbering."""
+    day = pd.Series(parsed["day"].to_numpy()[rows]).dt.strftime("%d/%m/%Y").to_numpy(dtype=object)
+    year = parsed["year"].to_numpy()[rows].astype(str)
+    return np.where(parsed["scope"].to_numpy()[rows] == "day", day, year).astype(object)
+
+
+def _duplicates(log: pd.DataFrame, parsed: pd.DataFrame, read: np.ndarray) -> dict:
+    """Every row whose code another row also has: the same code as written, or read to the same number of
+    the same numbering ("…-0003" and "…-003")."""
+    same_text = log["dossier_id"].astype(str).str.strip().str.upper().duplicated(keep=False).to_numpy(bool)
+    positions = np.flatnonzero(read)
+    group, _, _ = _numberings(parsed, read)
+    key = pd.Series(group * _SEQ_LIMIT + parsed["seq"].to_numpy()[positions])
+    same_number = np.zeros(len(log), dtype=bool)
+    same_number[positions] = key.duplicated(keep=False).to_numpy(bool)
+    rows = np.flatnonzero(same_text | same_number)
+    if not len(rows):
+        return {}
+    ids = log["dossier_id"].astype(str).to_numpy()[rows]
+    counts = pd.Series(ids).map(pd.Series(ids).value_counts()).to_numpy()
+    received = pd.to_datetime(log["received_at"]).to_numpy()[rows]
+    return {"positions": rows, "details": [{"count": int(c), "received": _day_text(r)}
+                                            for c, r in zip(counts, received)]}
+
+
+def _moved(log: pd.DataFrame, parsed: pd.DataFrame, received: np.ndarray, read: np.ndarray) -> dict:
+    """Rows whose code's day (day numbering) or year (year numbering) is not that of the receipt, nor of the
+    online submission."""
+    submitted = pd.to_datetime(log["submitted_at"]).to_numpy().astype("datetime64[D]") if "submitted_at" in log \
+        else np.full(len(log), np.datetime64("NaT"), dtype="datetime64[D]")
+    day_scope = (parsed["scope"] == "day").fillna(False).to_numpy(bool)
+    code_day = parsed["day"].to_numpy().astype("datetime64[D]")
+    code_year = parsed["year"].to_numpy()
+    known = read & ~np.isnat(received)
+    day_moved = day_scope & (code_day != received) & (code_day != submitted)
+    year_moved = ~day_scope & (code_year != _years(received)) & (code_year != _years(submitted))
+    rows = np.flatnonzero(known & (day_moved | year_moved))
+    if not len(rows):
+        return {}
+    written = np.where(day_scope[rows], pd.Series(code_day[rows]).dt.strftime("%d/%m/%Y").to_numpy(dtype=object),
+                       code_year[rows].astype(str))
+    stamps = pd.to_datetime(log["received_at"]).to_numpy()[rows]
+    return {"positions": rows, "details": [{"code_date": str(w), "received": _day_text(r)}
+                                            for w, r in zip(written, stamps)]}
+
+
+def _day_text(value) -> str:
+    return "" if pd.isna(value) else pd.Timestamp(value).strftime("%d/%m/%Y %H:%M")
+
+
+def _flag(log: pd.DataFrame, found: dict, reason: str) -> pd.DataFrame:
+    if not found:
+        return pd.DataFrame(columns=FLAGGED_COLUMNS)
+    ids = log["dossier_id"].astype(str).to_numpy()[found["positions"]]
+    return pd.DataFrame({"dossier_id": ids, "reason": reason, "detail": found["details"]}, columns=FLAGGED_COLUMNS)
+
+
+def _reconciliation_params(reconciliation: pd.DataFrame) -> dict:
+    """The paragraph's numbers of the comparison with the agency's statistics; ``statistics_missing`` (a
+    code of ``MISSING_KEYS``) when there is nothing to compare."""
+    if reconciliation.empty:
+        return {"statistics_missing": "no_statistics_form", "statistics": []}
+    given = reconciliation[reconciliation["reported"].notna().to_numpy(bool)]
+    if given.empty:
+        return {"statistics_missing": "no_received_line", "statistics": []}
+    rows = [{"start": f"{r.start:%d/%m/%Y}", "end": f"{r.end:%d/%m/%Y}", "reported": int(r.reported),
+             "logged": int(r.logged), "difference": int(r.difference), "source_file": str(r.source_file)}
+            for r in given.itertuples(index=False)]
+    largest = max(rows, key=lambda row: abs(row["difference"]))
+    return {"statistics_missing": None, "statistics": rows, "statistics_forms": len(rows),
+            "statistics_differing": sum(1 for row in rows if row["difference"] != 0),
+            "statistics_start": largest["start"], "statistics_end": largest["end"],
+            "statistics_reported": largest["reported"], "statistics_logged": largest["logged"],
+            "statistics_difference": largest["difference"]}
