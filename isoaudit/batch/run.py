@@ -15,6 +15,7 @@ import json
 import os
 import shutil
 import sys
+import threading
 import time
 import traceback
 import uuid
@@ -272,7 +273,9 @@ def run_unit(job: UnitJob) -> UnitResult:
     staging.mkdir(parents=True)
     log = staging / "log.txt"
     try:
-        with _stderr_into(log):
+        # One unit at a time per process: a Dask worker with several threads would otherwise send two units'
+        # standard error (redirected process-wide below) into each other's logs.
+        with _ONE_UNIT_AT_A_TIME, _stderr_into(log):
             result = _produce(job, staging, log)
     except Exception as error:  # a unit must never stop the batch; the reason goes to its row and log
         _append(log, traceback.format_exc())
@@ -302,14 +305,14 @@ def _produce(job: UnitJob, staging: Path, log: Path) -> UnitResult:
     session = unit_session(logs)
     common = {"lang": job.lang, "records_param": job.cache, "session": session}
     audit = audit_reports(records, job.unit_code, job.year, staging, audit_dir=job.records_folder, **common)
-    _append(log, f"audit: {audit.error or 'ok'}")
+    _note(f"{job.unit_code} audit: {audit.error or 'ok'}")
     if not audit.ok:
         return UnitResult(job.unit_code, job.unit_name, job.folder, "failed",
                           error=label("batch.notebook_failed", job.lang, notebook="audit", error=audit.error))
     # The chair's decisions workbook is left with the reports: a batch never writes into the records folder.
     review = review_reports(job.unit_code, job.year, staging, decisions_folder=staging, base="xem_xet_lanh_dao",
                             **common)
-    _append(log, f"review: {review.error or 'ok'}")
+    _note(f"{job.unit_code} review: {review.error or 'ok'}")
     if not review.ok:
         return UnitResult(job.unit_code, job.unit_name, job.folder, "failed",
                           error=label("batch.notebook_failed", job.lang, notebook="review", error=review.error))
@@ -334,6 +337,9 @@ def _language_of_kernels(lang: str):
             os.environ.pop("ISOAUDIT_LANG", None)
         else:
             os.environ["ISOAUDIT_LANG"] = saved
+
+
+_ONE_UNIT_AT_A_TIME = threading.Lock()
 
 
 @contextmanager
@@ -377,6 +383,12 @@ def _previous_run(folder: Path) -> dict | None:
         return json.loads((folder / FINGERPRINT).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
+
+
+def _note(text: str) -> None:
+    """A line of the unit's log, written where its kernels' messages go (standard error, redirected to the
+    unit's log while it runs): a unit's lines found in another unit's log would show the two had mixed."""
+    os.write(2, (text.rstrip() + "\n").encode("utf-8"))
 
 
 def _append(log: Path, text: str) -> None:
