@@ -1,5 +1,6 @@
-"""The sample district generator: reproducible bytes, the official book's layout, planted problems where the
-README says, behaviour that the records reader and the timeliness rules agree with."""
+"""The sample province generator: reproducible bytes, the registry before and after the reform of 1/7/2025
+(a reused code, a split commune), logs that span the reform, the official book's layout, planted problems
+where the README says, behaviour that the records reader and the timeliness rules agree with."""
 from __future__ import annotations
 
 import argparse
@@ -22,7 +23,8 @@ from isoaudit.errors import IsoauditError
 from isoaudit.records import load_records
 from isoaudit.timeliness import assess
 
-SCALE = 0.05  # about 340 dossiers district-wide: every layout and every plant, in well under a second
+SCALE = 0.05  # about 400 dossiers a year province-wide: every layout and every plant, in a few seconds
+REFORM = pd.Timestamp(2025, 7, 1)  # the successors of the reform take over
 
 
 @pytest.fixture(scope="module")
@@ -35,12 +37,14 @@ def test_same_seed_gives_the_same_bytes(sample, tmp_path):
     other = synthetic.make_sample(tmp_path / "other", seed=12, scale=SCALE)
     names = sorted(p.relative_to(sample.folder) for p in sample.folder.rglob("*") if p.is_file())
     assert names == sorted(p.relative_to(again.folder) for p in again.folder.rglob("*") if p.is_file())
-    # README, units, procedures, calendar; per commune: two years of logs, objectives, two years of surveys,
-    # feedback, the previous review's decisions, the findings register; a saved audit for all but the last.
-    assert len(names) == 1 + 3 + 9 * 8 + 8
+    # README, units, procedures, calendar; per code held in 2024 (9 former units and 4 communes kept as they
+    # were) a 2024 log, its surveys and its review's decisions, and a 2025 log (08014 ends on 30/06/2025, the
+    # other codes go on); per unit of the end of 2025 (8 successors and the 4 kept communes) objectives, 2025
+    # surveys, feedback and findings; a saved audit for all of them but 08035.
+    assert len(names) == 1 + 3 + 13 * 4 + 12 * 4 + 11
     for name in names:
         assert (sample.folder / name).read_bytes() == (again.folder / name).read_bytes(), name
-    log = "dossiers/08011_phuong_hung_vuong_2025.xlsx"
+    log = "dossiers/08011_phuong_thanh_lam_2025.xlsx"
     assert (sample.folder / log).read_bytes() != (other.folder / log).read_bytes()
 
 
@@ -50,7 +54,7 @@ def test_official_book_has_title_rows_merged_header_numbers_totals_and_signature
     sheet = load_workbook(sample.folder / name).active
     merged = {str(r) for r in sheet.merged_cells.ranges}
     values = [list(r) for r in sheet.iter_rows(values_only=True)]
-    assert values[0][0] == "UBND THỊ XÃ THANH LÂM" and "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in values[0]
+    assert values[0][0] == "UBND TỈNH PHÚ THỌ" and "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in values[0]
     assert values[1][0] == "UBND XÃ ĐỒNG TÂM" and "Độc lập - Tự do - Hạnh phúc" in values[1]
     assert values[3][0] == "SỔ THEO DÕI HỒ SƠ"
     assert values[4][0] == "(Từ ngày 01/01/2025 đến ngày 31/12/2025)"
@@ -73,7 +77,7 @@ def test_official_book_has_title_rows_merged_header_numbers_totals_and_signature
 
 
 def test_flat_exports_use_known_headers_and_the_csv_has_a_bom(sample):
-    raw = (sample.folder / "dossiers/08014_phuong_tan_thinh_2025.csv").read_bytes()
+    raw = (sample.folder / "dossiers/08041_phuong_phong_chau_2025.csv").read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
     header = next(csv.reader(raw.decode("utf-8-sig").splitlines()))
     assert header[:3] == ["Số biên nhận", "Mã đơn vị", "Mã thủ tục"]
@@ -90,9 +94,17 @@ def test_planted_problems_sit_where_the_readme_says(sample):
                                                "unreadable_returned", "unknown_procedure", "empty_received"}
     assert len(sample.planted) == 7 and len({p.file for p in sample.planted}) == 7
     readme = (sample.folder / "README.md").read_text(encoding="utf-8")
+    current = {u.unit_code: u for u in synthetic.district_units() if u.valid_on(dt.date(2025, 12, 31))}
     for planted in sample.planted:
         assert f"| `{planted.file}` | {planted.row} | {planted.column} |" in readme
         assert _cell_text(sample.folder / planted.file, planted.row, planted.column) == planted.value
+        code = Path(planted.file).name.split("_")[0]
+        assert planted.file.startswith(f"dossiers/{code}_{current[code].slug}_2025")  # a present unit's log
+    # In a log two units wrote, the problem sits in the present unit's part (received from 01/07/2025).
+    spanning = next(p for p in sample.planted if p.file.startswith("dossiers/08011_"))
+    log = _log_frame(sample.folder / spanning.file)
+    row = log.index[log["excel_row"] == spanning.row][0]
+    assert log.loc[row - 1, "received"] >= REFORM and log.loc[row + 1, "received"] >= REFORM
 
 
 def test_records_reader_finds_exactly_the_planted_problems(sample):
@@ -103,37 +115,47 @@ def test_records_reader_finds_exactly_the_planted_problems(sample):
     # The official books of 2025 have no channel column: the online and postal shares are said to be missing.
     gaps = {(p.file, p.column) for p in records.problems if p.code.startswith("figure_gap")}
     assert gaps and all(column == "Hình thức nộp" and file.endswith("_2025.xlsx") for file, column in gaps)
-    assert len(records.units) == 10 and len(records.procedures) >= 25
-    assert set(records.dossiers["unit_code"]) == {u.unit_code for u in synthetic.district_units() if u.dossiers}
+    assert len(records.units) == 23 and len(records.procedures) >= 25
+    codes = set(records.dossiers["unit_code"].str.split("@").str[0])  # a former unit of a reused code: code@day
+    assert codes == {u.unit_code for u in synthetic.district_units() if u.dossiers}
     assert records.objectives.groupby("unit_code")["measure"].apply(lambda m: "on_time_rate" in set(m)).all()
 
 
 def test_management_review_inputs_read_back(sample):
     records = load_records(sample.folder)
-    communes = {u.unit_code for u in synthetic.district_units() if u.dossiers}
-    years = records.dossiers.groupby("unit_code")["received_at"].apply(lambda r: set(r.dt.year))
-    assert all(years[code] == {2024, 2025} for code in communes)
+    units = synthetic.district_units()
+    communes = {u.unit_code for u in units if u.dossiers and u.valid_on(dt.date(2025, 12, 31))}
+    former = {u.unit_code for u in units if u.dossiers and u.valid_on(dt.date(2024, 12, 31))}
+    assert "08014" in former - communes  # merged into 08011 on 01/07/2025
+    codes = records.dossiers["unit_code"].str.split("@").str[0]
+    years = records.dossiers.groupby(codes)["received_at"].apply(lambda r: set(r.dt.year))
+    assert all(years[code] == {2024, 2025} for code in former)
     previous = records.dossiers[records.dossiers["received_at"].dt.year == 2024]
     assert previous["returned_date"].notna().all()  # seen a year later: every previous-year dossier returned
     assert (previous["returned_date"].dt.year == 2025).any()  # December dossiers returned in January
     surveys = records.surveys
-    assert set(surveys["unit_code"]) == communes
+    survey_codes = surveys["unit_code"].str.split("@").str[0]
+    assert set(survey_codes[surveys["survey_date"].dt.year == 2024]) == former  # the former units' surveys
+    assert set(survey_codes[surveys["survey_date"].dt.year == 2025]) == communes
     assert set(surveys["survey_date"].dt.year) == {2024, 2025}
     assert not surveys.duplicated(["unit_code", "survey_date"]).any()  # one answer a day per counter
     assert set(surveys["rating"]) == {"very_satisfied", "satisfied", "neutral", "dissatisfied"}
     assert surveys["dossier_id"].isin(records.dossiers["dossier_id"]).mean() > 0.95
     feedback = records.feedback
-    assert set(feedback["unit_code"]) == communes and (feedback["received_date"].dt.year == 2025).all()
+    # A register of the year is its code's: entries before 01/07/2025 may be read as the former unit's.
+    assert set(feedback["unit_code"].str.split("@").str[0]) == communes
+    assert (feedback["received_date"].dt.year == 2025).all()
     assert {"feedback", "recommendation"} <= set(feedback["feedback_type"])
     assert (feedback["handled_date"] > feedback["due_date"]).any()  # some answered late
     markup = feedback[feedback["content"].str.contains("<b>", regex=False)]
-    assert markup["unit_code"].tolist() == [synthetic.MARKUP_UNIT]
+    assert markup["unit_code"].str.split("@").str[0].tolist() == [synthetic.MARKUP_UNIT]
     decisions = records.decisions
-    assert set(decisions["unit_code"]) == communes and set(decisions["year"]) == {2024}
+    assert set(decisions["unit_code"].str.split("@").str[0]) == former and set(decisions["year"]) == {2024}
     assert decisions["status"].notna().all() and (decisions["deadline"].dt.year == 2025).all()
     findings = records.findings
-    assert set(findings["audit_id"]) == {"DGNB-2024", "DGNB-2025"} and set(findings["unit_code"]) == communes
-    of_unit = findings[findings["unit_code"] == synthetic.MARKUP_UNIT]
+    assert set(findings["audit_id"]) == {"DGNB-2024", "DGNB-2025"}
+    assert set(findings["unit_code"].str.split("@").str[0]) == communes
+    of_unit = findings[findings["unit_code"].str.split("@").str[0] == synthetic.MARKUP_UNIT]
     repeated = of_unit[of_unit["clause"] == "8.5.1"]["audit_id"]
     assert set(repeated) == {"DGNB-2024", "DGNB-2025"} and "6.1" in set(of_unit["clause"])
     pending = findings["status"].isin(["open", "in_progress"])
@@ -154,9 +176,13 @@ def test_generated_statuses_agree_with_the_timeliness_rules():
     dossiers["unit_code"] = dossiers["unit_code"].astype("string")
     dossiers["procedure_code"] = dossiers["procedure_code"].astype("string")
     mine = dossiers.pop("status").astype(str)
+    stopped = (mine == "stopped").to_numpy()  # 08032's software says so from 01/07/2025 (Nghị định 118/2025)
+    dossiers["log_status"] = pd.Series(np.where(stopped, "stopped", None), dtype="string")
     assessed = assess(dossiers.drop(columns=["legal_days", "legal_due_date"]), catalogue,
                       calendar.with_saturday_reception(["08011"]), as_of="2025-12-31")
-    assert (assessed["status"].astype(str) == mine).all()
+    assert stopped.any()
+    assert (assessed["status"].astype(str)[~stopped] == mine[~stopped]).all()
+    assert assessed["status"][stopped].isna().all() and (assessed["unassessable_reason"][stopped] == "stopped").all()
 
 
 def test_behaviour_weak_commune_land_procedures_apologies_and_open_dossiers():
@@ -303,6 +329,7 @@ def test_saved_audits_agree_with_the_findings_register(sample):
     half = load_audit(sample.folder / "audits" / "08032" / "DGNB-2025.xlsx").progress()
     assert 0 < half[0] < half[1]
     assert not (sample.folder / "audits" / "08035").exists()
+    assert not (sample.folder / "audits" / "08014").exists()  # merged on 01/07/2025: no audit of its own
 
 
 def test_a_bigger_district_adds_look_alike_communes_after_the_sample_ones():
@@ -310,9 +337,12 @@ def test_a_bigger_district_adds_look_alike_communes_after_the_sample_ones():
     assert bigger[: len(sample)] == sample
     communes = [u for u in sample if u.dossiers]
     assert len(bigger) == len(sample) + 2 * len(communes)
-    assert len({u.unit_code for u in bigger}) == len(bigger) and len({u.unit_name for u in bigger}) == len(bigger)
-    copy = next(u for u in bigger if u.unit_code == "08123")
-    assert copy.unit_name == "Xã Thanh Hà 2" and copy.dossiers == 600 and copy.parent_code == "241"
+    # A code names one unit on any given day; a copy's predecessors are codes of its own set.
+    assert len({(u.unit_code, u.valid_from) for u in bigger}) == len(bigger)
+    copy = next(u for u in bigger if u.unit_code == "08111" and u.valid_from)
+    assert copy.unit_name == "Phường Thanh Lâm 2" and copy.predecessors == ("08111", "08114")
+    former = next(u for u in bigger if u.unit_code == "08123" and u.valid_to)
+    assert former.unit_name == "Xã Thanh Hà 2" and former.dossiers == 600 and former.parent_code == "241"
 
 
 def test_the_generator_keeps_its_words_in_data_files():
@@ -327,3 +357,94 @@ def test_the_generator_keeps_its_words_in_data_files():
                   if isinstance(node, ast.Constant) and isinstance(node.value, str | bytes)
                   and not node.value.isascii()]
     assert not found
+
+
+# ---- the province after the reform of 1/7/2025 ----------------------------------------------------------------
+def test_the_registry_holds_the_province_before_and_after_the_reform(sample):
+    sheet = load_workbook(sample.folder / "units.xlsx").active
+    rows = [list(r) for r in sheet.iter_rows()]
+    assert rows[0][0].value == "UBND TỈNH PHÚ THỌ" and rows[1][0].value.endswith("CỦA TỈNH PHÚ THỌ")
+    header = [c.value for c in rows[4]]
+    assert header == ["STT", "Mã ĐVHC", "Tên đơn vị", "Cấp", "Mã đơn vị cấp trên", "Tiếp nhận sáng thứ Bảy",
+                      "Số công chức một cửa", "Hiệu lực từ ngày", "Hiệu lực đến ngày", "Đơn vị trước sắp xếp",
+                      "Căn cứ"]
+    units = {(r[1].value, r[2].value): r for r in rows[5:]}
+    province, district = units["25", "Tỉnh Phú Thọ"], units["241", "Thị xã Thanh Lâm"]
+    assert province[7].value is None and province[8].value is None  # open-ended: empty
+    assert district[8].value == dt.datetime(2025, 6, 30) and district[8].number_format == "dd/mm/yyyy"
+    # The reused code: one code, a former ward until 30/06/2025 and its successor from 01/07/2025.
+    before, after = units["08011", "Phường Hùng Vương"], units["08011", "Phường Thanh Lâm"]
+    assert before[4].value == "241" and before[8].value == dt.datetime(2025, 6, 30) and before[7].value is None
+    assert after[4].value == "25" and after[7].value == dt.datetime(2025, 7, 1) and after[8].value is None
+    assert after[7].number_format == "dd/mm/yyyy" and after[9].value == "08011; 08014"
+    assert after[10].value.startswith("Nghị quyết của Ủy ban Thường vụ Quốc hội về sắp xếp đơn vị hành chính cấp xã")
+    assert not any(ch.isdigit() for ch in after[10].value.split("năm")[0])  # no made-up resolution number
+    # Xã Phú Lộc is split between two successors: old to new is many-to-many.
+    successors = [name for (code, name), r in units.items() if r[9].value and "08026" in r[9].value.split("; ")]
+    assert successors == ["Phường Trường Xuân", "Xã Phú Lộc"]
+    current = [r for r in rows[5:] if r[4].value == "25" and r[1].value.startswith("08")]
+    assert len(current) == 12
+    records = load_records(sample.folder)
+    assert not [p for p in records.problems if p.file == "units.xlsx"]
+
+
+def test_a_kept_code_has_one_log_across_the_reform_and_an_ended_code_stops(sample):
+    spanning = _log_frame(sample.folder / "dossiers/08011_phuong_thanh_lam_2025.xlsx")
+    assert spanning["received"].min() < REFORM <= spanning["received"].max()
+    assert spanning["id"].is_unique  # one numbering for the code's whole year
+    ended = _log_frame(sample.folder / "dossiers/08014_phuong_tan_thinh_2025.csv")
+    assert ended["received"].max() < REFORM and ended["received"].min() < pd.Timestamp(2025, 2, 1)
+    assert not list((sample.folder / "dossiers").glob("08014_*_2025.xlsx"))
+
+
+def test_dossiers_are_stopped_only_under_the_2025_decree():
+    units = {u.unit_code: u for u in synthetic.district_units()}  # the units of 2025's end
+    rng = np.random.default_rng(8)
+    with_status = synthetic.generate_dossiers(units["08020"], 2025, rng, n=3000)  # its export shows a status
+    stopped = with_status[with_status["status"] == "stopped"]
+    assert len(stopped) and (stopped["received_at"] >= REFORM).all()
+    assert (stopped["status_text"] == "Dừng xử lý").all() and stopped["returned_date"].isna().all()
+    without = synthetic.generate_dossiers(units["08011"], 2025, rng, n=3000)  # no status column to say it
+    assert not (without["status"] == "stopped").any()
+
+
+def test_the_sample_has_stopped_dossiers_after_the_reform(sample_records):
+    dossiers = sample_records.dossiers
+    stopped = dossiers[(dossiers["log_status"] == "stopped").fillna(False).to_numpy(bool)]
+    assert len(stopped) >= 5 and (stopped["received_at"] >= REFORM).all()
+
+
+@pytest.mark.parametrize("year, logs, units", [
+    (2024, {"08011_phuong_hung_vuong_2024.xlsx", "08011_phuong_hung_vuong_2023.xlsx"}, 15),
+    (2026, {"08011_phuong_thanh_lam_2026.xlsx", "08011_phuong_thanh_lam_2025.xlsx",
+            "08014_phuong_tan_thinh_2025.xlsx"}, 23),
+])
+def test_other_years_have_the_units_of_their_time(tmp_path, year, logs, units):
+    made = synthetic.make_sample(tmp_path / "records", seed=3, year=year, scale=SCALE)
+    names = {Path(name).name for name, _ in made.files if name.startswith("dossiers/")}
+    assert logs <= names
+    assert len(made.planted) == 7
+    objectives = {Path(name).name.split("_")[0] for name, _ in made.files if name.startswith("objectives/")}
+    assert ("08014" in objectives) == (year == 2024)  # the former units in 2024, their successors in 2026
+    sheet = load_workbook(made.folder / "units.xlsx").active
+    assert sheet.max_row - 5 == units  # 2024 knows nothing of the reform yet
+
+
+def _log_frame(path: Path) -> pd.DataFrame:
+    """A flat software export's Excel row (or CSV line), id, receipt and status, read naively."""
+    if path.suffix == ".csv":
+        rows = list(csv.reader(path.read_text(encoding="utf-8-sig").splitlines()))
+        start = 0
+    else:
+        rows = [list(r) for r in load_workbook(path, read_only=True).active.iter_rows(values_only=True)]
+        start = next(i for i, r in enumerate(rows) if r and r[0] in ("Mã hồ sơ", "Mã số hồ sơ", "Số biên nhận"))
+    header = list(rows[start])
+    received = next(h for h in header if h in ("Ngày tiếp nhận", "Thời gian tiếp nhận", "Ngày nhận hồ sơ"))
+    body = [list(r) + [None] * (len(header) - len(r)) for r in rows[start + 1:] if r and r[0]]
+    frame = pd.DataFrame(body, columns=header)
+    return pd.DataFrame({
+        "excel_row": [start + 2 + i for i in range(len(body))],
+        "id": frame[header[0]],
+        "received": pd.to_datetime(frame[received], dayfirst=True, errors="coerce"),
+        "status": frame["Trạng thái"] if "Trạng thái" in frame else None,
+    })

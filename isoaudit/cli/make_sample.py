@@ -1,4 +1,4 @@
-"""``isoaudit make-sample``: write the sample district's records folder, or one large log for benchmarks.
+"""``isoaudit make-sample``: write the sample province's records folder, or one large log for benchmarks.
 
     isoaudit make-sample --out sample_records [--seed 2025] [--year 2025]
     isoaudit make-sample --rows 1000000 --out big.csv [--layout flat|official]

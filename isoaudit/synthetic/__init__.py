@@ -1,19 +1,23 @@
-"""A realistic but fictional district's records, for demos, tests and benchmarks.
+"""A realistic but fictional province's records, for demos, tests and benchmarks.
 
-``make_sample(out_dir)`` writes a whole records folder for the sample district: ``units.xlsx``,
-``procedures.xlsx``, ``calendar.csv``, ``dossiers/`` (one year's log per ward or commune, as official tracking
-books or software exports), ``objectives/``, the management review's inputs, saved audits and a ``README.md``
-listing the problems planted on purpose. ``write_dossier_log(path, rows)`` writes one large log for benchmarks.
+``make_sample(out_dir)`` writes a whole records folder for the sample province after the reform of 1/7/2025:
+``units.xlsx`` (the province, its former district and former wards and communes with their end dates, their
+successors with start dates and predecessors: one code can name two units), ``procedures.xlsx``,
+``calendar.csv``, ``dossiers/`` (one log a code and year, as official tracking books or software exports; a
+code kept through the reform has one log spanning it), ``objectives/``, the management review's inputs, saved
+audits and a ``README.md`` listing the problems planted on purpose. ``write_dossier_log(path, rows)`` writes
+one large log for benchmarks.
 
-The same seed gives byte-identical files (workbook timestamps are fixed). Every word the district says (names,
+The same seed gives byte-identical files (workbook timestamps are fixed). Every word the province says (names,
 headers, titles, sentences) and its tables (units, procedures, names, plants) live in
 ``isoaudit/data/synthetic_*``; this package holds the mechanism. Behaviour follows the receipt rules of
 ``isoaudit.timeliness`` (working days of ``isoaudit.calendar``), computed independently.
 
-Modules, one concern each: ``sample`` (the folder), ``big_log`` (the benchmark log), ``units``, ``catalogue``,
-``district_calendar``, ``due_dates``, ``dossiers`` (generation), ``people``, ``log_layouts`` (exports and
-official books), ``plants``, ``objectives``, ``review_inputs``, ``audits``, ``readme``, ``sheets`` (the
-byte-stable writers) and ``words`` (the data files).
+Modules, one concern each: ``sample`` (the folder), ``big_log`` (the benchmark log), ``units``, ``unit_logs``
+(which logs a year has and whose dossiers each holds), ``catalogue``, ``district_calendar``, ``due_dates``,
+``dossiers`` (generation), ``people``, ``log_layouts`` (exports and official books), ``plants``,
+``objectives``, ``review_inputs``, ``audits``, ``readme``, ``sheets`` (the byte-stable writers) and ``words``
+(the data files).
 """
 from __future__ import annotations
 

@@ -22,12 +22,15 @@ from isoaudit.workbooks.audit_file import (
 )
 
 AUDIT_EXCLUDED = "8.3"  # design and development: excluded by every commune, with a justification
+NOT_STARTED = "08035"  # the commune that has not started its audit of the year
+HALF_WAY = "08032"  # the commune half way through it
 
 
 def write_audits(out: Path, communes, year: int) -> list[tuple[str, int]]:
     """``audits/<code>/DGNB-<year>.xlsx`` as the audit notebook saves it, agreeing with the findings register:
     the items behind the year's findings carry their grade, design (8.3) is not applicable, the rest conform.
-    The last commune has not started its audit and the one before it is half way, as in a real year.
+    ``NOT_STARTED`` has not started its audit and ``HALF_WAY`` is half way, as in a real year (without them,
+    the last commune and the one before it).
 
     Reads the findings registers already written under ``out``; returns the files written (path under
     ``out``, items answered), in order."""
@@ -35,18 +38,21 @@ def write_audits(out: Path, communes, year: int) -> list[tuple[str, int]]:
     auditors, evidence = words["auditors"], words["evidence"]
     checklist = checklist_for_level(load_checklist(lang="vi"), "commune")
     audit_id = f"DGNB-{year}"
+    codes = [u.unit_code for u in communes]
+    not_started = NOT_STARTED if NOT_STARTED in codes else codes[-1]
+    half_way = HALF_WAY if HALF_WAY in codes else codes[-2] if len(codes) > 1 else None
     files = []
-    for number, unit in enumerate(communes[:-1]):
+    for number, unit in enumerate(u for u in communes if u.unit_code != not_started):
         register = read_record_file(inside(out, "findings", f"{unit.unit_code}_findings.xlsx"), "findings",
                                     problems=[])
         grades = {fid.removeprefix(f"{audit_id}-"): grade for fid, grade
                   in zip(register["finding_id"], register["grade"]) if str(fid).startswith(audit_id)}
         lead, member = auditors[number % len(auditors)], auditors[(number + 1) % len(auditors)]
-        start = datetime(year, 10, 6 + number)
+        start = datetime(year, 10, 6 + number % 20)  # in October, whatever the number of communes
         plan = AuditPlan(audit_id, unit.unit_code, unit.unit_name, year, start.date(), start.date(), lead,
                          (lead, member))
         record = new_audit(plan, checklist)
-        answered = len(record.answers) if number < len(communes) - 2 else len(record.answers) * 3 // 5
+        answered = len(record.answers) * 3 // 5 if unit.unit_code == half_way else len(record.answers)
         answers = record.answers
         for position, (item, clause) in enumerate(zip(answers["id"][:answered], answers["clause"][:answered])):
             result = grades.get(item, "not_applicable" if clause.startswith(AUDIT_EXCLUDED) else "conforms")

@@ -1,4 +1,4 @@
-"""One large dossier log for benchmarks: the whole district's software export, or its biggest ward's
+"""One large dossier log for benchmarks: the whole province's software export, or its biggest ward's
 official tracking book."""
 from __future__ import annotations
 
@@ -14,12 +14,12 @@ from isoaudit.synthetic.district_calendar import district_calendar
 from isoaudit.synthetic.dossiers import generate_dossiers
 from isoaudit.synthetic.log_layouts import LOG_STYLES, LogStyle, dossier_sheet
 from isoaudit.synthetic.sheets import write_log
-from isoaudit.synthetic.units import district_units
+from isoaudit.synthetic.units import district_units, units_at_end
 
 
 def write_dossier_log(path, rows: int, seed: int = 2025, layout: str = "flat", year: int = 2025) -> Path:
-    """One large dossier log for benchmarks: ``rows`` dossiers of the whole district (flat software export
-    with a unit column) or of its biggest ward (official tracking book). ``.xlsx`` or ``.csv`` by suffix.
+    """One large dossier log for benchmarks: ``rows`` dossiers of the whole province's units of the year's end
+    (flat software export with a unit column) or of its biggest ward (official tracking book). ``.xlsx`` or ``.csv`` by suffix.
 
     Rows are generated whole but converted to cells and written chunk by chunk (openpyxl write-only).
     """
@@ -31,14 +31,14 @@ def write_dossier_log(path, rows: int, seed: int = 2025, layout: str = "flat", y
     if layout not in ("flat", "official"):
         raise IsoauditError("synthetic.bad_layout", layout=layout)
     rng = np.random.default_rng(seed)
-    units = district_units()
-    communes = [u for u in units if u.dossiers]
+    # The units of the year's end: a log covers the year as if they had held it all.
+    communes = units_at_end(district_units(), year)
     catalogue = load_catalogue()
     calendar = district_calendar(year)
     if layout == "flat":
         weights = np.array([u.dossiers for u in communes], dtype=float)
         counts = rng.multinomial(rows, weights / weights.sum())
-        parts = [generate_dossiers(u, year, rng, n=int(k), catalogue=catalogue, calendar=calendar, neighbours=units)
+        parts = [generate_dossiers(u, year, rng, n=int(k), catalogue=catalogue, calendar=calendar, neighbours=communes)
                  for u, k in zip(communes, counts) if k]
         dossiers = pd.concat(parts, ignore_index=True).sort_values("received_at", kind="stable", ignore_index=True)
         # The export with a unit column, so that one file can hold every unit.
@@ -47,7 +47,7 @@ def write_dossier_log(path, rows: int, seed: int = 2025, layout: str = "flat", y
     else:
         unit = communes[0]
         dossiers = generate_dossiers(unit, year, rng, n=rows, catalogue=catalogue, calendar=calendar,
-                                     neighbours=units)
+                                     neighbours=communes)
         style = dataclasses.replace(LOG_STYLES["book_code_mixed"], suffix=path.suffix.lower())
     write_log(path, dossier_sheet(dossiers, style, unit, year, rng))
     return path

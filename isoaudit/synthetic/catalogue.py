@@ -1,4 +1,4 @@
-"""The commune-level procedure catalogue the sample district applies, and its workbook (``procedures.xlsx``)."""
+"""The commune-level procedure catalogue the sample province applies, and its workbook (``procedures.xlsx``)."""
 from __future__ import annotations
 
 import pandas as pd
@@ -56,7 +56,7 @@ def procedures_sheet(catalogue: pd.DataFrame, year: int) -> Sheet:
         *form_heading(len(header), sheet_words["committee"], province_name().upper(), 8),
         ([], "title"),
         ([sheet_words["title"]], "title"),
-        ([sheet_words["area"].format(district=district_name().upper())], "title"),
+        ([sheet_words["area"].format(province=province_name().upper())], "title"),
         ([sheet_words["issued"].format(decision=decision)], "title"),
         ([], "title"),
         (header, "header"),

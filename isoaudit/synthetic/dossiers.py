@@ -2,10 +2,13 @@
 unit's counter behaves (``UnitProfile``) and by the receipt rules of ``isoaudit.timeliness``."""
 from __future__ import annotations
 
+from datetime import date
+
 import numpy as np
 import pandas as pd
 
 from isoaudit.calendar import WorkCalendar
+from isoaudit.one_stop_rules import rule_sets
 from isoaudit.synthetic.catalogue import load_catalogue
 from isoaudit.synthetic.district_calendar import (
     district_calendar,
@@ -23,24 +26,29 @@ from isoaudit.synthetic.due_dates import (
 from isoaudit.synthetic.log_layouts import LOG_STYLES
 from isoaudit.synthetic.people import applicants, officers
 from isoaudit.synthetic.units import UnitProfile, agency
-from isoaudit.synthetic.words import dossier_words
+from isoaudit.synthetic.words import dossier_words, log_columns
 
 POSTAL_SHARE = 0.015
 BASE_LATE_RATE = 0.02  # late share of an ordinary procedure at an ordinary unit
 STUCK_SHARE = 0.1  # of the late-prone dossiers, those never returned by the year's end (overdue)
 SATURDAY_SHARE = 0.04  # counter dossiers received on Saturday mornings where the unit opens then
-STATUSES = ("early", "on_time", "late", "in_progress", "overdue")
+STOPPED_SHARE = 0.012  # dossiers whose handling is stopped with a notice, where the rules allow it
+STATUSES = ("early", "on_time", "late", "in_progress", "overdue", "stopped")
 
 
 def generate_dossiers(unit: UnitProfile, year: int, rng: np.random.Generator, n: int | None = None,
                       catalogue: pd.DataFrame | None = None, calendar: WorkCalendar | None = None,
-                      neighbours: list[UnitProfile] | None = None, until: int | None = None) -> pd.DataFrame:
+                      neighbours: list[UnitProfile] | None = None, until: int | None = None,
+                      received_from: date | None = None, received_to: date | None = None) -> pd.DataFrame:
     """One year of ``unit``'s dossiers, sorted by receipt: canonical dossier columns plus what the generator
     knows (``field``, ``legal_days``, ``legal_due_date`` with pauses, ``status`` as of 31/12, ``sets``,
     ``appointment_beyond_legal``, ``late_without_apology``, ``status_text``).
 
-    The log is seen at the end of year ``until`` (default ``year``): what happens later (returns, supplements,
-    apologies) is not in it yet. A previous year's log seen a year later has its January returns."""
+    Dossiers are received from ``received_from`` to ``received_to`` (default the whole year: a unit valid
+    for part of it). The log is seen at the end of year ``until`` (default ``year``): what happens later
+    (returns, supplements, apologies) is not in it yet. A previous year's log seen a year later has its
+    January returns. Where the rules in force at receipt allow it and the unit's software shows a status,
+    a few dossiers are stopped with a notice (``STOPPED_SHARE``): never returned, judged neither way."""
     n = unit.dossiers if n is None else n
     catalogue = load_catalogue() if catalogue is None else catalogue
     calendar = calendar or district_calendar(year)
@@ -49,7 +57,8 @@ def generate_dossiers(unit: UnitProfile, year: int, rng: np.random.Generator, n:
     calendar = calendar.for_unit(unit.unit_code)
     workdays = working_days(calendar, year - 1, year + 1)
     saturdays = reception_saturdays(calendar, year, year) if unit.saturday_reception else workdays[:0]
-    first, last = np.datetime64(f"{year}-01-01"), np.datetime64(f"{year}-12-31")
+    first = np.datetime64(received_from or date(year, 1, 1), "D")
+    last = np.datetime64(received_to or date(year, 12, 31), "D")
 
     weights = catalogue["weight"].to_numpy() * rng.lognormal(0.0, 0.3, len(catalogue))  # each unit its own mix
     proc = rng.choice(len(catalogue), n, p=weights / weights.sum())
@@ -105,8 +114,13 @@ def generate_dossiers(unit: UnitProfile, year: int, rng: np.random.Generator, n:
     new_due_day = np.where(np.isnat(apology_day), np.datetime64("NaT"), workdays[new_due])
     result_day = np.where(np.isnat(returned_at), np.datetime64("NaT"), workdays[result_back])
 
+    stopped = _stopped(rng, received, unit)
+    returned_at = np.where(stopped, np.datetime64("NaT"), returned_at)
+    apology_day = np.where(stopped, np.datetime64("NaT"), apology_day)
+    new_due_day = np.where(stopped, np.datetime64("NaT"), new_due_day)
+    result_day = np.where(stopped, np.datetime64("NaT"), result_day)
     legal_due_day = workdays[legal_due]
-    status = _status(returned_at, legal_due_day, np.datetime64(f"{seen}-12-31"))
+    status = _status(returned_at, legal_due_day, np.datetime64(f"{seen}-12-31"), stopped)
     frame = pd.DataFrame({
         "dossier_id": _dossier_ids(unit, received, year, rng),
         "unit_code": pd.Categorical.from_codes(np.zeros(n, dtype=np.int8), [unit.unit_code]),
@@ -142,6 +156,28 @@ def generate_dossiers(unit: UnitProfile, year: int, rng: np.random.Generator, n:
     frame["status_text"] = _status_text(frame)
     frame["note"] = _notes(rng, frame, supplement)
     return frame
+
+
+def renumber(dossiers: pd.DataFrame, unit: UnitProfile, year: int) -> pd.DataFrame:
+    """``dossiers`` (sorted by receipt) with the ids ``unit``'s software gives them: one log written by two
+    units under one code keeps one numbering."""
+    return dossiers.assign(dossier_id=_dossier_ids(unit, dossiers["received_at"].to_numpy(), year, None))
+
+
+def _stopped(rng, received, unit: UnitProfile) -> np.ndarray:
+    """Dossiers stopped with a notice: only those received under rules that have the stopped state, and only
+    where the unit's log has a status column to say so."""
+    style = LOG_STYLES.get(unit.style, LOG_STYLES["export_a"])
+    if style.layout != "flat" or "status_text" not in dict(log_columns(style.columns)):
+        return np.zeros(len(received), dtype=bool)
+    allowed = np.zeros(len(received), dtype=bool)
+    for rules in rule_sets():
+        if rules.has_stopped_state:
+            inside = received >= np.datetime64(rules.valid_from or date.min, "m")
+            if rules.valid_to is not None:
+                inside &= received < np.datetime64(rules.valid_to, "m") + np.timedelta64(1, "D")
+            allowed |= inside
+    return allowed & (rng.random(len(received)) < STOPPED_SHARE)
 
 
 def _supplements(rng, legal, after, due, share, restart):
@@ -187,9 +223,10 @@ def _channels(rng, online_share: np.ndarray) -> np.ndarray:
 
 
 def _receipt_times(rng, channel, workdays, saturdays, first, last) -> np.ndarray:
-    """datetime64[m] of receipt: counters on working days in office hours (and Saturday mornings where the
-    unit opens then); online dossiers on any day and at any hour."""
+    """datetime64[m] of receipt from day ``first`` to ``last``: counters on working days in office hours (and
+    Saturday mornings where the unit opens then); online dossiers on any day and at any hour."""
     n = len(channel)
+    saturdays = saturdays[(saturdays >= first) & (saturdays <= last)]
     open_days = workdays[(workdays >= first) & (workdays <= last)]
     load = rng.lognormal(0.0, 0.25, len(open_days))  # busy and quiet days
     day = open_days[rng.choice(len(open_days), n, p=load / load.sum())]
@@ -211,11 +248,12 @@ def _receipt_times(rng, channel, workdays, saturdays, first, last) -> np.ndarray
     return day.astype("datetime64[m]") + minute.astype("timedelta64[m]")
 
 
-def _status(returned_at, legal_due_day, last) -> pd.Categorical:
+def _status(returned_at, legal_due_day, last, stopped) -> pd.Categorical:
     """Status as of ``last`` against the legal due date (codes of ``STATUSES``)."""
     returned_day = returned_at.astype("datetime64[D]")
     codes = np.where(returned_day < legal_due_day, 0, np.where(returned_day == legal_due_day, 1, 2))
     codes = np.where(np.isnat(returned_at), np.where(last <= legal_due_day, 3, 4), codes)
+    codes = np.where(stopped, 5, codes)
     return pd.Categorical.from_codes(codes.astype(np.int8), STATUSES)
 
 
@@ -243,7 +281,8 @@ def _dossier_ids(unit: UnitProfile, received, year, rng) -> pd.Series:
 def _status_text(frame: pd.DataFrame) -> pd.Categorical:
     """What a one-stop software shows in its status column."""
     waiting = frame["supplement_requested_at"].notna() & frame["supplement_received_at"].isna()
-    codes = np.where(frame["returned_date"].notna(), 0, np.where(waiting, 1, 2)).astype(np.int8)
+    codes = np.where(frame["returned_date"].notna(), 0, np.where(waiting, 1, 2))
+    codes = np.where(frame["status"] == "stopped", 3, codes).astype(np.int8)
     return pd.Categorical.from_codes(codes, list(dossier_words()["status_texts"]))
 
 
@@ -257,5 +296,6 @@ def _notes(rng, frame: pd.DataFrame, supplement: np.ndarray) -> pd.Categorical:
     code[late & has_apology & (draw < 0.6)] = 2
     code[late & ~has_apology & (draw < 0.3)] = 3
     code[frame["returned_date"].isna().to_numpy()] = 4
+    code[(frame["status"] == "stopped").to_numpy()] = 6
     code[frame["sets"].to_numpy() == 2] = 5
     return pd.Categorical.from_codes(code - 1, list(dossier_words()["notes"]))  # code -1: no note

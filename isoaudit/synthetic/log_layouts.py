@@ -6,13 +6,14 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date
 
 import numpy as np
 import pandas as pd
 from openpyxl.utils import get_column_letter
 
 from isoaudit.synthetic.sheets import Sheet, form_heading, signatures, spread
-from isoaudit.synthetic.units import UnitProfile, agency, district_name
+from isoaudit.synthetic.units import UnitProfile, agency, parent_name
 from isoaudit.synthetic.words import dossier_words, log_columns
 
 CHUNK_ROWS = 20_000
@@ -54,10 +55,13 @@ _WIDTHS = {"row_number": 6, "dossier_id": 26, "procedure_code": 11, "procedure_n
            "field": 16, "channel": 12, "status_text": 14, "unit_code": 9}
 
 
-def dossier_sheet(dossiers: pd.DataFrame, style: LogStyle, unit: UnitProfile, year: int, rng) -> Sheet:
-    """The log of ``dossiers`` laid out as ``style`` says (values converted chunk by chunk when written)."""
+def dossier_sheet(dossiers: pd.DataFrame, style: LogStyle, unit: UnitProfile, year: int, rng,
+                  last_day: date | None = None) -> Sheet:
+    """The log of ``dossiers`` laid out as ``style`` says (values converted chunk by chunk when written): a
+    year's, or up to the day ``last_day`` of it for a unit that ended then."""
     words = dossier_words()
-    period = words["period"].format(year=year)
+    last_day = last_day or date(year, 12, 31)
+    period = words["period"].format(year=year, last=f"{last_day:%d/%m/%Y}")
     n = len(dossiers)
     as_text = style.suffix == ".csv"
     if style.layout == "flat":
@@ -83,7 +87,7 @@ def dossier_sheet(dossiers: pd.DataFrame, style: LogStyle, unit: UnitProfile, ye
         group = len(before)  # 0-based position of the first date column
         right = max(width - 6, group + 1)
         preamble = [
-            *form_heading(width, agency(district_name().upper()), agency(unit.unit_name.upper()), right),
+            *form_heading(width, agency(parent_name(unit).upper()), agency(unit.unit_name.upper()), right),
             ([], "title"),
             (spread(width, {0: book["title"]}), "title"),
             (spread(width, {0: book["period"].format(period=period)}), "title"),
@@ -114,8 +118,10 @@ def dossier_sheet(dossiers: pd.DataFrame, style: LogStyle, unit: UnitProfile, ye
         last = int(excel_rows[-1]) if n else first_body_row
         total_row = last + 2
         signer = len(keys) - 5  # the unit's head signs under the last columns
+        signed_on = book["place_and_date"].format(place=unit.unit_name, day=f"{last_day:%d}", month=last_day.month,
+                                                  year=year)
         sheet.footer = [[], [book["total"].format(count=n)], [],
-                        spread(len(keys), {signer: book["place_and_date"].format(place=unit.unit_name, year=year)}),
+                        spread(len(keys), {signer: signed_on}),
                         *signatures(len(keys), book["keeper"], signer, book["head"]),
                         [], [], [],
                         spread(len(keys), {1: str(dossiers["officer"].iloc[0]) if n else ""})]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from isoaudit.synthetic.sheets import Sheet, form_heading, signatures, static_sheet
-from isoaudit.synthetic.units import UnitProfile, agency, district_name
+from isoaudit.synthetic.units import UnitProfile, agency, parent_name
 from isoaudit.synthetic.words import objective_words
 
 _WIDTHS = [10, 48, 36, 14, 26, 26, 14, 16, 8]  # of the objectives workbook's columns
@@ -32,7 +32,7 @@ def objectives_sheet(unit: UnitProfile, year: int, rng) -> Sheet:
                      deadline, reported.get(objective.get("result")), year])
     width = len(header)
     preamble = [
-        *form_heading(width, agency(district_name().upper()), agency(unit.unit_name.upper()), 5),
+        *form_heading(width, agency(parent_name(unit).upper()), agency(unit.unit_name.upper()), 5),
         ([], "title"),
         ([words["title"].format(year=year)], "title"),
         ([words["decision"].format(year=year, unit=unit.lower_name)], "title"),

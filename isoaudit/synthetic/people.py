@@ -1,4 +1,4 @@
-"""Fictional people of the sample district: citizens and companies who apply, one-stop officers, names of
+"""Fictional people of the sample province: citizens and companies who apply, one-stop officers, names of
 anyone else (names weighted by ``synthetic_names.csv``, addresses and numbers drawn)."""
 from __future__ import annotations
 

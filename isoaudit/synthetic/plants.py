@@ -48,14 +48,16 @@ def plants() -> list[Plant]:
     return [Plant(r.unit_code, r.kind, r.value) for r in plant_table().itertuples(index=False)]
 
 
-def plant_problem(sheet: Sheet, dossiers: pd.DataFrame, plant: Plant, year: int, rng,
-                  file_name: str) -> PlantedProblem:
-    """Put ``plant`` into one data row of ``sheet`` (away from the edges) and say where it is."""
-    n = len(dossiers)
+def plant_problem(sheet: Sheet, dossiers: pd.DataFrame, plant: Plant, year: int, rng, file_name: str,
+                  rows: np.ndarray | None = None) -> PlantedProblem:
+    """Put ``plant`` into one data row of ``sheet`` (away from the edges of the rows ``rows`` marks, by
+    default all: a log two units wrote gets it in its present unit's part) and say where it is."""
     column, code = _PLANT_TARGET[plant.kind]
     if column not in sheet.columns:
         raise ValueError(f"{plant.kind} needs a {column} column in {file_name}")
-    candidates = np.arange(max(n // 5, 1), max(4 * n // 5, 2))
+    allowed = np.flatnonzero(np.ones(len(dossiers), dtype=bool) if rows is None else rows)
+    n = len(allowed)
+    candidates = allowed[max(n // 5, 1):max(4 * n // 5, 2)]
     taken = set(sheet.planted_rows)
     if plant.kind in ("returned_before_received", "unreadable_returned"):
         candidates = candidates[dossiers["returned_date"].notna().to_numpy()[candidates]]

@@ -1,7 +1,9 @@
-"""The sample's ``README.md``: what each file holds, where the planted problems are and what the generator
-made happen in each unit (the template and its words in ``synthetic_readme.toml``)."""
+"""The sample's ``README.md``: the province's units before and after the reform, what each file holds, where
+the planted problems are and what the generator made happen in each unit (the template and its words in
+``synthetic_readme.toml``)."""
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
@@ -13,8 +15,8 @@ from isoaudit.synthetic.review_inputs import MARKUP_UNIT
 from isoaudit.synthetic.units import (
     UnitProfile,
     district_name,
-    district_units,
     province_name,
+    reform_day,
 )
 from isoaudit.synthetic.words import dossier_words, readme_words
 
@@ -39,15 +41,25 @@ def behaviour(unit: UnitProfile, dossiers: pd.DataFrame, year: int) -> dict:
     }
 
 
-def write_readme(path: Path, files: list[tuple[str, int]], planted: list[PlantedProblem], behaviours: pd.DataFrame,
-                 seed: int, year: int) -> None:
-    """Write the README of a sample made with ``seed`` for ``year`` that holds ``files`` (path, data rows)."""
+def write_readme(path: Path, units: list[UnitProfile], files: list[tuple[str, int]], planted: list[PlantedProblem],
+                 behaviours: pd.DataFrame, seed: int, year: int) -> None:
+    """Write the README of a sample made with ``seed`` for ``year`` from ``units`` (the registry) that holds
+    ``files`` (path, data rows)."""
     words = readme_words()
     official = ", ".join(words["official_file"].format(name=name) for name, _ in files
-                         if name.startswith("dossiers/") and _is_official(name))
+                         if name.startswith("dossiers/") and _is_official(name, units, year))
+    by_code = {}
+    for unit in units:
+        by_code.setdefault(unit.unit_code, []).append(unit)
+    reused = [code for code, holders in by_code.items() if len({u.unit_name for u in holders}) > 1]
+    reform = reform_day()
     values = {"district": district_name(), "province": province_name(), "seed": seed, "year": year,
-              "previous": year - 1, "markup_unit": MARKUP_UNIT, "official_files": official}
+              "previous": year - 1, "markup_unit": MARKUP_UNIT, "official_files": official,
+              "reform": f"{reform:%d/%m/%Y}", "reused": ", ".join(reused) or words["empty"]}
+    end = date(year, 12, 31)
     tables = {
+        "{units}": [_unit_row(u, by_code, words) for u in units
+                    if u.dossiers and (u.valid_from or date.min) <= end],
         "{files}": [words["file_row"].format(name=name, rows=rows) for name, rows in files],
         "{planted}": [words["planted_row"].format(file=p.file, row=p.row, column=p.column,
                                                   value=p.value or words["empty"], problem=words["problems"][p.kind],
@@ -62,8 +74,25 @@ def write_readme(path: Path, files: list[tuple[str, int]], planted: list[Planted
         handle.write("\n".join(lines))
 
 
-def _is_official(name: str) -> bool:
-    # By the unit's style only: a unit keeping an official book is listed for both years' logs.
-    code = Path(name).name.split("_")[0]
-    unit = next((u for u in district_units() if u.unit_code == code), None)
+def _unit_row(unit: UnitProfile, by_code: dict[str, list[UnitProfile]], words: dict) -> str:
+    """One unit of the registry: its code, name, validity and predecessors (each the unit of that code valid
+    the day before this one began)."""
+    before = []
+    for code in unit.predecessors:
+        eve = date.fromordinal(unit.valid_from.toordinal() - 1)
+        names = [u.unit_name for u in by_code.get(code, []) if u.valid_on(eve)]
+        before.append(words["predecessor"].format(code=code, name=names[0] if names else ""))
+    period = words["period"]
+    valid = (period["from"].format(day=f"{unit.valid_from:%d/%m/%Y}") if unit.valid_from else
+             period["to"].format(day=f"{unit.valid_to:%d/%m/%Y}") if unit.valid_to else period["always"])
+    return words["unit_row"].format(code=unit.unit_code, name=unit.unit_name, valid=valid,
+                                    predecessors=", ".join(before) or "")
+
+
+def _is_official(name: str, units: list[UnitProfile], year: int) -> bool:
+    # The year's logs only (the previous year's are software exports), by the style of the unit named.
+    if not name.endswith(f"_{year}.xlsx"):
+        return False
+    file = Path(name).name
+    unit = next((u for u in units if file.startswith(f"{u.unit_code}_{u.slug}_")), None)
     return unit is not None and LOG_STYLES[unit.style].layout == "official"

@@ -1,11 +1,13 @@
-"""What each commune's management review reads besides the year's log: the previous year's log, satisfaction
-surveys, the feedback register, the previous review's decisions and the findings register.
+"""What each commune's management review reads besides the year's log: the previous year's logs, satisfaction
+surveys, the feedback register, the previous review's decisions and the findings register. The previous year's
+records belong to the units of that year (before the reform of 1/7/2025, the former ones).
 
-The review inputs draw from a random stream of their own, so the year's logs do not depend on them. Sentences are picked from ``synthetic_review.csv``, words from ``synthetic_review.toml``.
+The review inputs draw from a random stream of their own, so the year's logs do not depend on them.
+Sentences are picked from ``synthetic_review.csv``, words from ``synthetic_review.toml``.
 """
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 import numpy as np
@@ -13,7 +15,6 @@ import pandas as pd
 
 from isoaudit.safety import inside
 from isoaudit.synthetic.district_calendar import working_days
-from isoaudit.synthetic.dossiers import generate_dossiers
 from isoaudit.synthetic.log_layouts import LOG_STYLES, dossier_sheet
 from isoaudit.synthetic.people import person_name
 from isoaudit.synthetic.sheets import (
@@ -23,7 +24,8 @@ from isoaudit.synthetic.sheets import (
     write_log,
     write_xlsx,
 )
-from isoaudit.synthetic.units import UnitProfile, agency, district_name
+from isoaudit.synthetic.unit_logs import log_dossiers, year_logs
+from isoaudit.synthetic.units import UnitProfile, agency, parent_name, units_at_end
 from isoaudit.synthetic.words import dossier_words, review_texts, review_words
 
 REVIEW_STREAM = 9302  # the review inputs draw from a stream of their own: the year's logs stay byte-identical
@@ -38,33 +40,43 @@ RATING_LATE = (0.05, 0.30, 0.30, 0.35)
 FEEDBACK_TYPES = ("feedback", "recommendation", "complaint")  # drawn with probabilities 0.5, 0.35, 0.15
 
 
-def write_review_inputs(out: Path, units, communes, logs, catalogue, calendar, seed: int, year: int,
-                        scale: float) -> list[tuple[str, int]]:
-    """Per commune: ``dossiers/<code>_<slug>_<year-1>.xlsx`` (software export, seen at the end of ``year``),
-    ``surveys/<code>_khao_sat_<y>.xlsx`` for both years, ``feedback/<code>_phan_anh_<year>.xlsx``,
-    ``reviews/<code>_quyet_dinh_<year-1>.xlsx`` and ``findings/<code>_findings.xlsx`` (audits of both years).
+def write_review_inputs(out: Path, units, year_dossiers: dict[str, pd.DataFrame], catalogue, calendar, seed: int,
+                        year: int, scale: float) -> list[tuple[str, int]]:
+    """The previous year's logs ``dossiers/<code>_<slug>_<year-1>.xlsx`` (software exports seen at the end of
+    ``year``, one a code as ``year_logs`` says); for the units valid at the end of ``year - 1`` (the former
+    ones, before the reform) ``surveys/<code>_khao_sat_<year-1>.xlsx`` and the decisions of their review
+    ``reviews/<code>_quyet_dinh_<year-1>.xlsx``; for those valid at the end of ``year`` (``year_dossiers``:
+    their code's log of the year) ``surveys/<code>_khao_sat_<year>.xlsx``, ``feedback/<code>_phan_anh_<year>.xlsx``
+    and ``findings/<code>_findings.xlsx`` (audits of both years).
 
     Returns the files written (path under ``out``, data rows), in order."""
     rng = np.random.default_rng([seed, REVIEW_STREAM])
     texts = review_texts()
     workdays = working_days(calendar, year - 1, year)
     files = []
-    for unit, current in zip(communes, logs):
-        n = max(int(round(unit.dossiers * scale * PREVIOUS_SHARE)), 30)
-        previous = generate_dossiers(unit, year - 1, rng, n=n, catalogue=catalogue, calendar=calendar,
-                                     neighbours=units, until=year)
+    previous_dossiers = {}
+    for log in year_logs(units, year - 1):
+        unit = log.owner
+        previous = log_dossiers(log, year - 1, rng, units, scale, share=PREVIOUS_SHARE, until=year,
+                                catalogue=catalogue, calendar=calendar)
         # Seen a year later, nearly everything was returned; the few dossiers never returned were closed.
         previous = previous[previous["returned_date"].notna()].reset_index(drop=True)
         name = f"{unit.unit_code}_{unit.slug}_{year - 1}.xlsx"
-        write_log(inside(out, "dossiers", name), dossier_sheet(previous, LOG_STYLES["export_a"], unit, year - 1, rng))
+        write_log(inside(out, "dossiers", name),
+                  dossier_sheet(previous, LOG_STYLES["export_a"], unit, year - 1, rng, last_day=log.last_day))
         files.append((f"dossiers/{name}", len(previous)))
-        for log, log_year in ((previous, year - 1), (current, year)):
-            sheet = _surveys_sheet(unit, log, log_year, rng, texts)
-            files.append(_write(out, "surveys", f"{unit.unit_code}_khao_sat_{log_year}.xlsx", sheet))
-        sheet = _feedback_sheet(unit, year, rng, texts, workdays, scale)
-        files.append(_write(out, "feedback", f"{unit.unit_code}_phan_anh_{year}.xlsx", sheet))
+        previous_dossiers[unit.unit_code] = previous
+    for unit in units_at_end(units, year - 1):
+        sheet = _surveys_sheet(unit, previous_dossiers[unit.unit_code], year - 1, rng, texts)
+        files.append(_write(out, "surveys", f"{unit.unit_code}_khao_sat_{year - 1}.xlsx", sheet))
         sheet = _decisions_sheet(unit, year - 1, rng, texts)
         files.append(_write(out, "reviews", f"{unit.unit_code}_quyet_dinh_{year - 1}.xlsx", sheet))
+    for unit in units_at_end(units, year):
+        current = year_dossiers[unit.unit_code]
+        sheet = _surveys_sheet(unit, current, year, rng, texts)
+        files.append(_write(out, "surveys", f"{unit.unit_code}_khao_sat_{year}.xlsx", sheet))
+        sheet = _feedback_sheet(unit, year, rng, texts, workdays, scale)
+        files.append(_write(out, "feedback", f"{unit.unit_code}_phan_anh_{year}.xlsx", sheet))
         sheet = _findings_sheet(unit, year, rng, texts, current)
         files.append(_write(out, "findings", f"{unit.unit_code}_findings.xlsx", sheet))
     return files
@@ -121,12 +133,15 @@ def _feedback_sheet(unit: UnitProfile, year: int, rng, texts: pd.DataFrame, work
     waiting = workdays[np.minimum(answered, len(workdays) - 1)] > end
     kinds = rng.choice(list(FEEDBACK_TYPES), n, p=[0.5, 0.35, 0.15])
     results = texts.loc[texts["kind"] == "feedback_result", "text"].to_numpy(dtype=object)
+    # The markup goes in the first entry the unit itself received (a successor's: from its first day).
+    own = workdays[index] >= np.datetime64(unit.valid_from or date(year, 1, 1), "D")
+    markup_entry = int(np.argmax(own)) if own.any() else 0
     rows = []
     for k in range(n):
         options = texts[(texts["kind"] == "feedback") & (texts["key"] == kinds[k])]["text"].to_numpy(dtype=object)
         content = options[rng.integers(0, len(options))]
         kind = kinds[k]
-        if unit.unit_code == MARKUP_UNIT and k == 0:
+        if unit.unit_code == MARKUP_UNIT and k == markup_entry:
             markup = texts[texts["kind"] == "feedback_markup"].iloc[0]
             content, kind = markup["text"], markup["key"]
         citizen = person_name(rng, male=False)
@@ -217,7 +232,7 @@ def _review_preamble(unit: UnitProfile, sheet_words: dict, year: int) -> list:
     """The form heading, the sheet's title (``{year}`` filled in) and its header."""
     header = list(sheet_words["header"])
     return [
-        *form_heading(len(header), agency(district_name().upper()), agency(unit.unit_name.upper()), 3),
+        *form_heading(len(header), agency(parent_name(unit).upper()), agency(unit.unit_name.upper()), 3),
         ([], "title"),
         ([sheet_words["title"].format(year=year)], "title"),
         ([], "title"),

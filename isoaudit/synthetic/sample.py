@@ -1,4 +1,4 @@
-"""The whole sample records folder of the fictional district: registries, calendar, a year's logs with
+"""The whole sample records folder of the fictional province: registries, calendar, a year's logs with
 planted problems, objectives, management review inputs, saved audits and a README."""
 from __future__ import annotations
 
@@ -16,14 +16,14 @@ from isoaudit.synthetic.district_calendar import (
     district_calendar,
     write_calendar,
 )
-from isoaudit.synthetic.dossiers import generate_dossiers
 from isoaudit.synthetic.log_layouts import LOG_STYLES, dossier_sheet
 from isoaudit.synthetic.objectives import objectives_sheet
 from isoaudit.synthetic.plants import PlantedProblem, plant_problem, plants
 from isoaudit.synthetic.readme import behaviour, write_readme
 from isoaudit.synthetic.review_inputs import write_review_inputs
 from isoaudit.synthetic.sheets import write_log, write_xlsx
-from isoaudit.synthetic.units import district_units, units_sheet
+from isoaudit.synthetic.unit_logs import log_dossiers, part_of, year_logs
+from isoaudit.synthetic.units import district_units, units_at_end, units_sheet
 
 
 @dataclass
@@ -41,21 +41,24 @@ class SampleSummary:
 
 
 def make_sample(out_dir, seed: int = 2025, year: int = 2025, scale: float = 1.0, copies: int = 1) -> SampleSummary:
-    """Write the sample district's records folder into ``out_dir`` for ``year``.
+    """Write the sample province's records folder into ``out_dir`` for ``year``.
 
-    ``scale`` multiplies every unit's dossier count (tests use a small one); ``copies`` > 1 gives the district
-    more communes (see ``district_units``). Same seed, same bytes. Besides the year's logs and objectives, each
-    commune gets what its management review reads (``write_review_inputs``): the previous year's log,
-    satisfaction surveys, feedback, the previous review's decisions and a findings register.
+    The registry holds the province's units before and after the reform of 1/7/2025; each code held in the
+    year gets one log (``year_logs``: a reused or kept code's log spans the reform, a code that ended stops
+    on its last day). ``scale`` multiplies every unit's dossier count (tests use a small one); ``copies`` > 1
+    gives the province more communes (see ``district_units``). Same seed, same bytes. The units valid at the
+    year's end get objectives and what their management review reads (``write_review_inputs``): the previous
+    year's logs, satisfaction surveys, feedback, the previous review's decisions and a findings register.
     """
     out = Path(out_dir)
     units = district_units(copies)
-    communes = [u for u in units if u.dossiers]
+    logs = year_logs(units, year)
+    current = units_at_end(units, year)
     catalogue = load_catalogue()
     decisions = calendar_decisions(year)
     calendar = district_calendar(year)
     summary = SampleSummary(out)
-    streams = np.random.SeedSequence(seed).spawn(len(communes))
+    streams = np.random.SeedSequence(seed).spawn(len(logs))
     to_plant = plants()
 
     write_xlsx(inside(out, "units.xlsx"), [units_sheet(units, year)])
@@ -65,30 +68,31 @@ def make_sample(out_dir, seed: int = 2025, year: int = 2025, scale: float = 1.0,
     write_calendar(inside(out, "calendar.csv"), decisions)
     summary.files.append(("calendar.csv", len(decisions)))
 
-    behaviours, logs = [], []
-    for unit, stream in zip(communes, streams):
+    behaviours, year_dossiers = [], {}
+    for log, stream in zip(logs, streams):
         rng = np.random.default_rng(stream)
-        n = max(int(round(unit.dossiers * scale)), 30)
-        dossiers = generate_dossiers(unit, year, rng, n=n, catalogue=catalogue, calendar=calendar,
-                                     neighbours=units)
+        unit = log.owner
+        dossiers = log_dossiers(log, year, rng, units, scale, catalogue=catalogue, calendar=calendar)
         style = LOG_STYLES[unit.style]
         name = f"{unit.unit_code}_{unit.slug}_{year}{style.suffix}"
-        sheet = dossier_sheet(dossiers, style, unit, year, rng)
-        planted = [plant_problem(sheet, dossiers, p, year, rng, name) for p in to_plant
+        sheet = dossier_sheet(dossiers, style, unit, year, rng, last_day=log.last_day)
+        own_part = part_of(log, dossiers, unit)
+        planted = [plant_problem(sheet, dossiers, p, year, rng, name, rows=own_part) for p in to_plant
                    if p.unit_code == unit.unit_code]
         write_log(inside(out, "dossiers", name), sheet)
-        summary.files.append((f"dossiers/{name}", n))
+        summary.files.append((f"dossiers/{name}", len(dossiers)))
         summary.planted += planted
         clean = dossiers.drop(index=sheet.planted_rows)
         behaviours.append(behaviour(unit, clean, year))
-        logs.append(clean)
-
+        year_dossiers[unit.unit_code] = clean
+        if unit not in current:
+            continue
         objectives = objectives_sheet(unit, year, rng)
         objectives_name = f"{unit.unit_code}_muc_tieu_{year}.xlsx"
         write_xlsx(inside(out, "objectives", objectives_name), [objectives])
         summary.files.append((f"objectives/{objectives_name}", objectives.rows))
     summary.behaviour = pd.DataFrame(behaviours)
-    summary.files += write_review_inputs(out, units, communes, logs, catalogue, calendar, seed, year, scale)
-    summary.files += write_audits(out, communes, year)
-    write_readme(inside(out, "README.md"), summary.files, summary.planted, summary.behaviour, seed, year)
+    summary.files += write_review_inputs(out, units, year_dossiers, catalogue, calendar, seed, year, scale)
+    summary.files += write_audits(out, current, year)
+    write_readme(inside(out, "README.md"), units, summary.files, summary.planted, summary.behaviour, seed, year)
     return summary

@@ -1,6 +1,6 @@
 """The generator's words and tables, read from ``isoaudit/data/synthetic_*``: one small loader a data file.
 
-Everything the sample district says (names, headers, titles, sentences, the README) is data; the modules of
+Everything the sample province says (names, headers, titles, sentences, the README) is data; the modules of
 this package hold codes, numbers and mechanism. TOML files come back as plain dicts and lists, CSV files as
 DataFrames of text (empty cells None). Each file is read once; what a loader returns must not be changed.
 """
@@ -47,7 +47,7 @@ def readme_words() -> dict:
 
 
 def unit_table() -> pd.DataFrame:
-    """The district and its wards and communes with how each counter behaves (``synthetic_units.csv``)."""
+    """The province's units before and after the reform, with how each counter behaves (``synthetic_units.csv``)."""
     return _csv("synthetic_units.csv")
 
 
