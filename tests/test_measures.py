@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from isoaudit.evidence import compute_evidence
@@ -105,8 +106,25 @@ def test_audit_evidence_and_review_give_the_same_figures(sample_records):
 
 
 def test_reported_results_against_the_records_are_offered_to_the_auditor(sample_records):
-    """08011 reports 34,2 % online (MT07) where its log shows 13,1 %: evidence for clause 9.1.3."""
+    """08011 reports more online dossiers (MT07) than its log shows: evidence for clause 9.1.3. The share is
+    recomputed from the dossiers of Phường Thanh Lâm itself (received from 01/07/2025): those of the ward that
+    held the code before the reform are another unit's."""
     evidence = compute_evidence(sample_records, 2025, "08011", as_of=dt.date(2025, 12, 31)).set_index("key")
     row = evidence.loc["reported_results_match"]
     assert row["status"] == "attention" and "MT07" in row["items"].split("; ")
-    assert "MT07: 34,2 % / 13,1 %" in row["text_vi"]
+    objectives = sample_records.objectives
+    reported = objectives.loc[((objectives["unit_code"] == "08011") & (objectives["objective_id"] == "MT07"))
+                              .fillna(False).to_numpy(bool), "actual"].iloc[0]
+    dossiers = sample_records.dossiers
+    mine = dossiers[(dossiers["unit_code"] == "08011").fillna(False).to_numpy(bool)
+                    & (dossiers["received_at"].dt.year == 2025).fillna(False).to_numpy(bool)]
+    assert mine["received_at"].min() >= pd.Timestamp(2025, 7, 1)
+    online = f"{(mine['channel'] == 'online').mean() * 100:.1f}".replace(".", ",")
+    assert f"MT07: {_percent(reported)} / {online} %" in row["text_vi"]
+
+
+def _percent(value) -> str:
+    """A reported result as the evidence words it: a fraction 0..1 or a typed '29,4 %'."""
+    if isinstance(value, str):
+        return value.strip()
+    return f"{float(value) * 100:.1f}".replace(".", ",") + " %"
