@@ -16,6 +16,7 @@ from isoaudit.errors import IsoauditError
 from isoaudit.i18n import DEFAULT_LANG, format_percent, label
 from isoaudit.problems import ERROR, WARNING
 from isoaudit.records import load_records
+from isoaudit.records.units import known_unit_code, unit_choices
 from isoaudit.safety import user_path
 from isoaudit.sampling.evaluation import evaluate_sample, worksheet_checks
 from isoaudit.sampling.selection import (
@@ -85,10 +86,10 @@ def run(args) -> int:
     start, end = parse_date(args.start, "--from"), parse_date(args.end, "--to")
     as_of = parse_date(args.as_of, "--as-of") or date.today()
     records = load_records(args.folder, lang=lang)
-    unit = args.unit.strip()
-    units = sorted(set(records.dossiers["unit_code"].dropna()))
+    unit = known_unit_code(records, args.unit)  # "8029" as typed is the registry's "08029"
+    units = set(records.dossiers["unit_code"].dropna())
     if unit not in units:
-        raise IsoauditError("sampling.unknown_unit", unit=unit, units=", ".join(units) or "-")
+        raise IsoauditError("sampling.unknown_unit", unit=unit, units=unit_choices(records, units))
     calendar = records_calendar(records)
     dossiers = records.dossiers[(records.dossiers["unit_code"] == unit).fillna(False).to_numpy(bool)]
     if start is None and end is None and dossiers["received_at"].notna().any():

@@ -19,6 +19,7 @@ from isoaudit.outputs.timeliness_workbook import shown_values, write_timeliness_
 from isoaudit.problems import ERROR, WARNING
 from isoaudit.records import load_records
 from isoaudit.records.calendar_file import find_calendar_file
+from isoaudit.records.units import known_unit_code, unit_choices
 from isoaudit.safety import user_path
 from isoaudit.timeliness_summary import late_list, summarise, timeliness_tables
 
@@ -52,6 +53,8 @@ def run(args) -> int:
         raise IsoauditError("timeliness.bad_output", path=args.out)
 
     records = load_records(args.folder, lang=lang)
+    if args.unit is not None:  # "8029" as typed is the registry's "08029"
+        args.unit = known_unit_code(records, args.unit)
     calendar, decisions = records_calendar(records), records.calendar_days
     default_period = start is None and end is None
     if default_period:
@@ -91,7 +94,8 @@ def _in_scope(records, unit: str | None, start: date | None, end: date | None) -
         unit = unit.strip()
         known = set(records.units["unit_code"].dropna()) | set(dossiers["unit_code"].dropna())
         if unit not in known:
-            raise IsoauditError("timeliness.unknown_unit", unit=unit)
+            raise IsoauditError("timeliness.unknown_unit", unit=unit,
+                                units=unit_choices(records, set(dossiers["unit_code"].dropna())))
         dossiers = dossiers[(dossiers["unit_code"] == unit).fillna(False).to_numpy(bool)]
     received = dossiers["received_at"].dt.normalize()
     keep = pd.Series(True, index=dossiers.index)

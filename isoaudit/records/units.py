@@ -4,7 +4,7 @@ from __future__ import annotations
 import pandas as pd
 
 from isoaudit.errors import RecordsError
-from isoaudit.records.units_in_time import valid_units
+from isoaudit.records.units_in_time import KEY_SEPARATOR, period_text, valid_units
 from isoaudit.text import clean
 
 # A ward (phường) and a township answer for the same procedures and checklist items as a commune.
@@ -62,3 +62,16 @@ def normalise_unit_codes(codes: pd.Series, registry_codes) -> pd.Series:
 def _digits(codes: pd.Series) -> pd.Series:
     """The digits that make a code, without leading zeros or a number's ".0"; <NA> for codes of other characters."""
     return codes.str.extract(_DIGITS, expand=False).astype("string")
+
+
+def unit_choices(records, codes) -> str:
+    """``codes`` (unit keys) as a user can type them, for a "not found" message: a unit whose code a later
+    unit reuses is shown with its name and last day ("08011@2025-06-30 (Phường Hùng Vương, đến 30/06/2025)")."""
+    units = records.units.drop_duplicates("unit_code").set_index("unit_code")
+    shown = []
+    for key in sorted(str(c) for c in codes):
+        if KEY_SEPARATOR in key and key in units.index:
+            shown.append(f"{key} ({units.loc[key, 'unit_name']}, {period_text(units.loc[key])})")
+        else:
+            shown.append(key)
+    return ", ".join(shown) or "-"
