@@ -42,6 +42,8 @@ from importlib import resources
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from isoaudit.analytics.result import FLAGGED_COLUMNS, AnalyticsResult
 from isoaudit.calendar import WorkCalendar
@@ -171,9 +173,10 @@ def _office(moment: np.ndarray, rows: np.ndarray, units: pd.Series, calendar: Wo
     timed = minute != 0  # 00:00: the log has a date only
     outside = rows & (working | saturday) & timed & ((minute < settings.opens - settings.grace)
                                                      | (minute > closes + settings.grace))
-    return (_found(off, lambda p: [{"day": _day(moment[i]), "time": _time(moment[i])} for i in p]),
-            _found(outside, lambda p: [{"day": _day(moment[i]), "time": _time(moment[i]),
-                                        "hours": f"{_hhmm(settings.opens)}–{_hhmm(int(closes[i]))}"} for i in p]))
+    return (_found(off, lambda p: _records(day=_days(moment[p]), time=_times(moment[p]))),
+            _found(outside, lambda p: _records(day=_days(moment[p]), time=_times(moment[p]),
+                                               hours=np.char.add(f"{_hhmm(settings.opens)}–",
+                                                                 _hhmm_array(closes[p])))))
 
 
 def _online(frame: pd.DataFrame, received: np.ndarray, online: np.ndarray, units: pd.Series,
@@ -200,8 +203,8 @@ def _online(frame: pd.DataFrame, received: np.ndarray, online: np.ndarray, units
                             & ~asked_before)
 
     def details(p):
-        return [{"submitted": _stamp(submitted[i]), "received": _stamp(received[i]), "days": int(days[i]),
-                 "limit": settings.online_receipt_working_days} for i in p]
+        return _records(submitted=_stamps(submitted[p]), received=_stamps(received[p]), days=days[p],
+                        limit=np.full(len(p), settings.online_receipt_working_days))
     return _found(late, details), _found(moved, details), int(rows.sum())
 
 
@@ -217,7 +220,7 @@ def _catalogue(frame: pd.DataFrame, procedures: pd.DataFrame | None, history: pd
         return nothing
     window = np.timedelta64(settings.after_change_days, "D")
     code = _column(frame, "procedure_code").astype("string")
-    changed = code.map(changed_by_code).to_numpy().astype("datetime64[D]")
+    changed = _lookup(code, changed_by_code).astype("datetime64[D]")
     received_day = _moments(frame, "received_at").astype("datetime64[D]")
     due = _moments(frame, "due_date").astype("datetime64[D]")
     after = (~np.isnat(changed) & ~np.isnat(due) & (received_day >= changed)
@@ -243,9 +246,10 @@ def _catalogue(frame: pd.DataFrame, procedures: pd.DataFrame | None, history: pd
 
     def details(p):
         at = np.searchsorted(rows, p)  # each flagged row's place among the candidates
-        return [{"procedure": str(code.iloc[i]), "changed": _day(changed[i]), "due_date": _day(due[i]),
-                 "legal_due": _day(current[j]), "legal_days": _int(legal_days.iloc[j]),
-                 "before_days": _int(before_days.iloc[j])} for i, j in zip(p, at)]
+        return _records(procedure=code.iloc[p].to_numpy(dtype=object, na_value=""), changed=_days(changed[p]),
+                        due_date=_days(due[p]), legal_due=_days(current[at]),
+                        legal_days=legal_days.to_numpy(dtype=object, na_value=None)[at],
+                        before_days=before_days.to_numpy(dtype=object, na_value=None)[at])
     return _found(old_mask, details), _found(after_mask, details), int(len(rows))
 
 
@@ -254,7 +258,7 @@ def _time_before_change(history: pd.DataFrame, changed_by_code: pd.Series, catal
     """Per changed procedure, the working days from receipt to appointment the unit most often wrote in the
     ``after_change_days`` before the change (at least ``min_before_change`` dossiers)."""
     code = _column(history, "procedure_code").astype("string")
-    changed = code.map(changed_by_code).to_numpy().astype("datetime64[D]")
+    changed = _lookup(code, changed_by_code).astype("datetime64[D]")
     received = _moments(history, "received_at")
     day = received.astype("datetime64[D]")
     due = _moments(history, "due_date").astype("datetime64[D]")
@@ -338,17 +342,37 @@ def _hhmm(minutes: int) -> str:
     return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
 
-def _day(value) -> str:
-    return "" if pd.isna(value) else pd.Timestamp(value).strftime("%d/%m/%Y")
+def _lookup(codes: pd.Series, mapping: pd.Series) -> np.ndarray:
+    """``mapping``'s value for each of ``codes`` (NaT or None where none): each distinct code looked up once
+    (a log's procedure codes are a few dozen values over a million rows; Arrow encodes them fast)."""
+    encoded = pa.array(codes, from_pandas=True)
+    if not pa.types.is_dictionary(encoded.type):
+        encoded = pc.dictionary_encode(encoded)
+    uniques = pd.Index(encoded.dictionary.to_pylist(), dtype=object).astype(str)
+    values = pd.Series(mapping.to_numpy(), index=mapping.index.astype(str)).reindex(uniques).to_numpy()
+    missing = np.array(["NaT"], dtype=values.dtype) if values.dtype.kind == "M" else np.array([None], dtype=object)
+    positions = encoded.indices.fill_null(len(uniques)).to_numpy(zero_copy_only=False)
+    return np.concatenate([values, missing])[positions]
 
 
-def _time(value) -> str:
-    return "" if pd.isna(value) else pd.Timestamp(value).strftime("%H:%M")
+def _days(values: np.ndarray) -> np.ndarray:
+    """dd/mm/yyyy of each datetime64 ('' for NaT)."""
+    return pd.Series(values).dt.strftime("%d/%m/%Y").fillna("").to_numpy(dtype=object)
 
 
-def _stamp(value) -> str:
-    return "" if pd.isna(value) else pd.Timestamp(value).strftime("%d/%m/%Y %H:%M")
+def _times(values: np.ndarray) -> np.ndarray:
+    return pd.Series(values).dt.strftime("%H:%M").fillna("").to_numpy(dtype=object)
 
 
-def _int(value):
-    return None if pd.isna(value) else int(value)
+def _stamps(values: np.ndarray) -> np.ndarray:
+    return pd.Series(values).dt.strftime("%d/%m/%Y %H:%M").fillna("").to_numpy(dtype=object)
+
+
+def _hhmm_array(minutes: np.ndarray) -> np.ndarray:
+    return np.char.add(np.char.add(np.char.zfill((minutes // 60).astype(str), 2), ":"),
+                       np.char.zfill((minutes % 60).astype(str), 2))
+
+
+def _records(**columns) -> list[dict]:
+    """One dict of plain values per row of ``columns`` (equal-length arrays): a flagged row's detail."""
+    return pd.DataFrame(columns).astype(object).to_dict("records")

@@ -116,18 +116,20 @@ def population_check(log: pd.DataFrame, year: int, settings: Settings | None = N
     log = log.reset_index(drop=True)
     parsed = parse_codes(log["dossier_id"], settings)
     received = pd.to_datetime(log["received_at"]).to_numpy().astype("datetime64[D]")
-    received_year = _years(received)
-    in_year = (received_year == year) | (parsed["year"].to_numpy() == year)
+    first, after = np.datetime64(f"{year}-01-01", "D"), np.datetime64(f"{year + 1}-01-01", "D")
+    in_year = ((received >= first) & (received < after)) | (parsed["year"].to_numpy() == year)
     if not in_year.any():
         return AnalyticsResult(TEST, CLAUSE, missing="no_dossiers")
-    log, parsed, received = log[in_year].reset_index(drop=True), parsed[in_year].reset_index(drop=True), \
-        received[in_year]
-    read = parsed["pattern"].notna().to_numpy()
+    if not in_year.all():
+        log, parsed = log[in_year].reset_index(drop=True), parsed[in_year].reset_index(drop=True)
+        received = received[in_year]
+    read = parsed["pattern"].cat.codes.to_numpy() >= 0
     share = float(read.mean())
     if read.sum() < settings.min_parsed or share < settings.min_parsed_share:
         return AnalyticsResult(TEST, CLAUSE, missing="too_few_parsed")
-    gaps, after, sparse = _gaps(parsed, read, year, settings)
-    duplicates = _duplicates(log, parsed, read)
+    numbers = _numbers(parsed, read)
+    gaps, after, sparse = _gaps(parsed, numbers, year, settings)
+    duplicates = _duplicates(log, numbers, read)
     moved = _moved(log, parsed, received, read)
     flagged = pd.concat([_flag(log, after, "after_gap"), _flag(log, duplicates, "duplicate_code"),
                          _flag(log, moved, "moved_receipt")], ignore_index=True)
@@ -139,61 +141,90 @@ def population_check(log: pd.DataFrame, year: int, settings: Settings | None = N
         "gap_periods": int(len(gaps)), "gaps": int(len(after.get("positions", ()))),
         "duplicates": int(len(duplicates.get("positions", ()))),
         "moved": int(len(moved.get("positions", ()))),
-        "sparse_prefixes": ", ".join(sparse), "patterns": ", ".join(sorted(set(parsed["pattern"].dropna()))),
+        "sparse_prefixes": ", ".join(sparse),
+        "patterns": ", ".join(settings.patterns[i].name for i in np.unique(parsed["pattern"].cat.codes[read])),
     }
     return AnalyticsResult(TEST, CLAUSE, gaps, params, flagged)
 
 
 def parse_codes(ids: pd.Series, settings: Settings | None = None) -> pd.DataFrame:
     """Each code read by the first pattern that matches it (``PARSED_COLUMNS``; <NA> for codes no pattern
-    reads): the pattern's name, the numbering's prefix ('' when the pattern has none), its scope, the day
-    written in the code (day scope), its year and the running number. Vectorised (RE2 in Arrow)."""
+    reads): the pattern's name, the numbering's prefix ('' when the pattern has none), its scope (these three
+    categorical), the day written in the code (day scope), its year (-1 when unread) and the running number
+    (-1 when unread). Vectorised: RE2 in Arrow, the codes as written first, then trimmed and upper-cased."""
     settings = settings or load_settings()
     n = len(ids)
-    text = pa.array(ids.astype("string").to_numpy(dtype=object, na_value=None), type=pa.string())
-    text = pc.utf8_upper(pc.utf8_trim_whitespace(text))
+    text = _arrow_text(ids)
     pattern = np.full(n, -1, dtype=np.int64)
-    prefix = np.full(n, None, dtype=object)
+    prefix = np.full(n, -1, dtype=np.int64)
     day = np.full(n, np.datetime64("NaT"), dtype="datetime64[D]")
     year = np.full(n, -1, dtype=np.int64)
     seq = np.full(n, -1, dtype=np.int64)
-    for number, rule in enumerate(settings.patterns):
+    prefixes: dict[str, int] = {}
+    for normalised in (False, True):
         left = np.flatnonzero(pattern < 0)
         if not len(left):
             break
-        found = pc.extract_regex(text.take(pa.array(left)), rule.regex)
-        matched = np.asarray(found.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
-        if not matched.any():
-            continue
-        rows, found = left[matched], found.filter(pa.array(matched))
-        names = {found.type.field(i).name for i in range(found.type.num_fields)}
-        numbers = pc.cast(found.field("seq"), pa.int64()).to_numpy()
-        if "date" in names:
-            stamps = pc.strptime(found.field("date"), format=rule.date_format or "%y%m%d", unit="s",
-                                 error_is_null=True)
-            days = stamps.to_numpy(zero_copy_only=False).astype("datetime64[D]")
-            ok = ~np.isnat(days)
-            years = _years(days)
-        else:
-            years = pc.cast(found.field("year"), pa.int64()).to_numpy()
-            years = np.where(years < 100, years + 2000, years)
-            days, ok = np.full(len(rows), np.datetime64("NaT"), dtype="datetime64[D]"), np.ones(len(rows), bool)
-        rows = rows[ok]
-        pattern[rows] = number
-        prefix[rows] = (found.field("prefix").to_numpy(zero_copy_only=False)[ok] if "prefix" in names
-                        else np.full(len(rows), "", dtype=object))
-        day[rows], year[rows], seq[rows] = days[ok], years[ok], numbers[ok]
-    names = np.array([p.name for p in settings.patterns] + [None], dtype=object)
-    scopes = np.array([p.scope for p in settings.patterns] + [None], dtype=object)
-    prefix = np.where(pd.isna(prefix) & (pattern >= 0), "", prefix)
+        subset = text if len(left) == n else text.take(pa.array(left))
+        if normalised:
+            subset = pc.utf8_upper(pc.utf8_trim_whitespace(subset))
+        for number, rule in enumerate(settings.patterns):
+            if not len(left):
+                break
+            found = pc.extract_regex(subset, rule.regex)
+            matched = np.asarray(found.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
+            if not matched.any():
+                continue
+            found = found.filter(pa.array(matched))
+            rows = left[matched]
+            names = {found.type.field(i).name for i in range(found.type.num_fields)}
+            numbers = pc.cast(found.field("seq"), pa.int64()).to_numpy()
+            if "date" in names:
+                days = _digit_dates(found.field("date"), rule.date_format or "%y%m%d")
+                years, ok = _years(days), ~np.isnat(days)
+            else:
+                years = pc.cast(found.field("year"), pa.int64()).to_numpy()
+                years = np.where(years < 100, years + 2000, years)
+                days, ok = np.full(len(rows), np.datetime64("NaT"), dtype="datetime64[D]"), np.ones(len(rows), bool)
+            codes = _prefix_codes(found.field("prefix") if "prefix" in names else None, len(rows), prefixes)
+            pattern[rows[ok]], prefix[rows[ok]] = number, codes[ok]
+            day[rows[ok]], year[rows[ok]], seq[rows[ok]] = days[ok], years[ok], numbers[ok]
+            keep = np.ones(len(left), dtype=bool)
+            keep[np.flatnonzero(matched)[ok]] = False
+            left, subset = left[keep], subset.filter(pa.array(keep))
+    names = [p.name for p in settings.patterns]
+    scopes = np.array([SCOPES.index(p.scope) for p in settings.patterns] + [-1], dtype=np.int64)
     return pd.DataFrame({
-        "pattern": pd.array(names[pattern], dtype="string"),
-        "prefix": pd.array(prefix, dtype="string"),
-        "scope": pd.array(scopes[pattern], dtype="string"),
+        "pattern": pd.Categorical.from_codes(pattern, categories=names),
+        "prefix": pd.Categorical.from_codes(prefix, categories=list(prefixes)),
+        "scope": pd.Categorical.from_codes(scopes[pattern], categories=list(SCOPES)),
         "day": day.astype("datetime64[us]"),
-        "year": np.where(pattern >= 0, year, -1),
+        "year": year,
         "seq": seq,
     }, index=ids.index)
+
+
+def _arrow_text(ids: pd.Series) -> pa.Array:
+    """The codes as an Arrow string array (zero-copy for pandas' Arrow-backed strings)."""
+    try:
+        text = pa.array(ids, from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        text = pa.array(ids.astype("string").to_numpy(dtype=object, na_value=None), type=pa.large_string())
+    if pa.types.is_dictionary(text.type):
+        text = text.dictionary_decode()
+    if not (pa.types.is_string(text.type) or pa.types.is_large_string(text.type)):
+        text = pc.cast(text, pa.large_string())
+    return text
+
+
+def _prefix_codes(found: pa.Array | None, size: int, prefixes: dict[str, int]) -> np.ndarray:
+    """Codes of the prefixes read (into ``prefixes``, name -> code, grown as new names come)."""
+    if found is None:
+        return np.full(size, prefixes.setdefault("", len(prefixes)), dtype=np.int64)
+    encoded = pc.dictionary_encode(pc.fill_null(found, ""))
+    local = np.array([prefixes.setdefault(str(name), len(prefixes)) for name in encoded.dictionary.to_pylist()],
+                     dtype=np.int64)
+    return local[encoded.indices.to_numpy(zero_copy_only=False)] if len(local) else np.zeros(size, np.int64)
 
 
 def reconcile_statistics(statistics: pd.DataFrame, log: pd.DataFrame, unit_code, year: int) -> pd.DataFrame:
@@ -264,22 +295,75 @@ def _log_rows(dossiers: pd.DataFrame, excluded: pd.DataFrame) -> pd.DataFrame:
     return log
 
 
+def _digit_dates(written: pa.Array, form: str) -> np.ndarray:
+    """Dates written as digits in the order of ``form`` (made of %Y, %y, %m, %d: "%y%m%d" reads 250123) as
+    datetime64[D]; NaT for an impossible date (month 13, 30 February)."""
+    widths = {"%Y": 4, "%y": 2, "%m": 2, "%d": 2}
+    fields = [form[i:i + 2] for i in range(0, len(form), 2)]
+    if any(field not in widths for field in fields):
+        raise ValueError(f"{SETTINGS_FILE}: date_format {form!r} must be made of %Y, %y, %m and %d")
+    value = pc.cast(written, pa.int64()).to_numpy(zero_copy_only=False)
+    parts, right = {}, sum(widths[f] for f in fields)
+    for field in fields:
+        right -= widths[field]
+        parts[field] = value // 10 ** right % 10 ** widths[field]
+    year = parts.get("%Y", parts.get("%y", 0) + 2000)
+    month, day = parts.get("%m", 1), parts.get("%d", 1)
+    valid = (month >= 1) & (month <= 12) & (day >= 1) & (day <= 31)
+    months = (year - 1970) * 12 + np.where(valid, month, 1) - 1
+    dates = months.astype("datetime64[M]").astype("datetime64[D]") + (np.where(valid, day, 1) - 1)
+    # A day past the month's end spills into the next month: not a date.
+    valid &= dates.astype("datetime64[M]").astype(np.int64) == months
+    return np.where(valid, dates, np.datetime64("NaT"))
+
+
 def _years(days: np.ndarray) -> np.ndarray:
     """The year of each datetime64[D] (-1 for NaT)."""
     years = days.astype("datetime64[Y]").astype(np.int64) + 1970
     return np.where(np.isnat(days), -1, years)
 
 
-def _numberings(parsed: pd.DataFrame, read: np.ndarray) -> tuple[np.ndarray, np.ndarray, pd.Index]:
-    """For the read rows: the numbering (pattern, prefix, day or year) each belongs to, as group codes, and
-    the prefix code of each group's numbering (pattern and prefix) with the names of those prefixes."""
-    rows = parsed[read]
-    prefix_codes, prefixes = pd.factorize(rows["pattern"].astype(str) + "\x00" + rows["prefix"].astype(str))
-    day_scope = (rows["scope"] == "day").to_numpy(bool)
-    period = np.where(day_scope, rows["day"].to_numpy().astype("datetime64[D]").astype(np.int64),
-                      rows["year"].to_numpy())
-    group, firsts = pd.factorize(prefix_codes.astype(np.int64) * 1_000_000 + (period - period.min()))
-    return group.astype(np.int64), prefix_codes[_first_positions(group, len(firsts))], prefixes
+@dataclass(frozen=True)
+class _Numbers:
+    """The read codes sorted by numbering (pattern, prefix, day or year) and running number: ``rows`` their
+    positions in the log, ``group`` their numbering's code, ``seq`` their number; ``group_rows`` a row of
+    each numbering, ``group_prefix`` each numbering's prefix (pattern and prefix) code, ``prefix_names``
+    the prefix of each such code."""
+
+    rows: np.ndarray
+    group: np.ndarray
+    seq: np.ndarray
+    group_rows: np.ndarray
+    group_prefix: np.ndarray
+    prefix_names: list[str]
+
+    @property
+    def repeated(self) -> np.ndarray:
+        """Positions in the sorted order of the codes whose numbering and number another code has too."""
+        same = (self.group[1:] == self.group[:-1]) & (self.seq[1:] == self.seq[:-1])
+        return np.flatnonzero(np.r_[same, False] | np.r_[False, same])
+
+
+def _numbers(parsed: pd.DataFrame, read: np.ndarray) -> _Numbers:
+    rows = np.flatnonzero(read)
+    prefix_count = len(parsed["prefix"].cat.categories) + 1
+    pattern = parsed["pattern"].cat.codes.to_numpy()[rows].astype(np.int64)
+    prefix = pattern * prefix_count + parsed["prefix"].cat.codes.to_numpy()[rows].astype(np.int64)
+    day_scope = _is_day_scope(parsed)[rows]
+    period = np.where(day_scope, parsed["day"].to_numpy()[rows].astype("datetime64[D]").astype(np.int64),
+                      parsed["year"].to_numpy()[rows])
+    group, firsts = pd.factorize(prefix * 1_000_000 + (period - period.min(initial=0)))
+    group = group.astype(np.int64)
+    seq = parsed["seq"].to_numpy()[rows]
+    # Logs come sorted by receipt, so the keys nearly are: a stable sort (timsort) runs through them fast.
+    order = np.argsort(group * _SEQ_LIMIT + seq, kind="stable")
+    rows, group, seq, prefix = rows[order], group[order], seq[order], prefix[order]
+    first = _first_positions(group, len(firsts))
+    prefix_codes, prefix_keys = pd.factorize(prefix[first])
+    patterns = list(parsed["pattern"].cat.categories)
+    names = list(parsed["prefix"].cat.categories) + [""]
+    prefix_names = [names[key % prefix_count] or patterns[key // prefix_count] for key in prefix_keys]
+    return _Numbers(rows, group, seq, rows[first], prefix_codes.astype(np.int64), prefix_names)
 
 
 def _first_positions(codes: np.ndarray, count: int) -> np.ndarray:
@@ -288,53 +372,54 @@ def _first_positions(codes: np.ndarray, count: int) -> np.ndarray:
     return positions
 
 
-def _gaps(parsed: pd.DataFrame, read: np.ndarray, year: int, settings: Settings):
+def _is_day_scope(parsed: pd.DataFrame) -> np.ndarray:
+    return parsed["scope"].cat.codes.to_numpy() == SCOPES.index("day")
+
+
+def _names(parsed: pd.DataFrame, column: str, rows: np.ndarray) -> np.ndarray:
+    """The categorical ``column``'s values at ``rows`` ('' where none)."""
+    names = np.array(list(parsed[column].cat.categories) + [""], dtype=object)
+    codes = parsed[column].cat.codes.to_numpy()[rows]
+    return names[np.where(codes >= 0, codes, len(names) - 1)]
+
+
+def _gaps(parsed: pd.DataFrame, numbers: _Numbers, year: int, settings: Settings):
     """The table of gaps of the numberings of ``year``, the rows after each gap with their details, and the
     prefixes not examined (too sparse to be the unit's own numbering)."""
-    positions = np.flatnonzero(read)
-    group, group_prefix, prefixes = _numberings(parsed, read)
-    seq = parsed["seq"].to_numpy()[positions]
-    key = group * _SEQ_LIMIT + seq
-    order = np.argsort(key, kind="stable")
-    key, g, s = key[order], group[order], seq[order]
-    new_number = np.r_[True, np.diff(key) != 0]
+    g, s = numbers.group, numbers.seq
+    count = len(numbers.group_rows)
     # Per numbering: its span (highest - lowest + 1) and distinct numbers; per prefix: how full its spans are.
-    count = len(group_prefix)
     first = np.full(count, np.iinfo(np.int64).max)
     last = np.full(count, -1)
     np.minimum.at(first, g, s)
     np.maximum.at(last, g, s)
+    new_number = np.r_[True, (np.diff(g) != 0) | (np.diff(s) != 0)]
     distinct = np.bincount(g[new_number], minlength=count)
-    spans = last - first + 1
-    density = np.bincount(group_prefix, weights=distinct, minlength=len(prefixes)) / np.maximum(
-        np.bincount(group_prefix, weights=spans, minlength=len(prefixes)), 1)
+    prefixes = len(numbers.prefix_names)
+    density = np.bincount(numbers.group_prefix, weights=distinct, minlength=prefixes) / np.maximum(
+        np.bincount(numbers.group_prefix, weights=last - first + 1, minlength=prefixes), 1)
     dense_prefix = density >= settings.min_density
-    sparse = sorted(str(prefixes[i]).split("\x00")[1] or "-" for i in np.flatnonzero(~dense_prefix))
+    sparse = sorted(numbers.prefix_names[i] for i in np.flatnonzero(~dense_prefix))
     # The year a numbering belongs to: the day's year or the year written in the code.
-    group_rows = positions[order][_first_positions(g, count)] if count else positions[:0]
-    group_year = parsed["year"].to_numpy()[group_rows]
-    examined = dense_prefix[group_prefix] & (group_year == year)
-    step = np.r_[0, np.diff(s)]
+    examined = dense_prefix[numbers.group_prefix] & (parsed["year"].to_numpy()[numbers.group_rows] == year)
     same = np.r_[False, g[1:] == g[:-1]]
-    gap = same & (step > 1) & examined[g]
-    gap_at = np.flatnonzero(gap)
-    empty = pd.DataFrame(columns=TABLE_COLUMNS)
+    gap_at = np.flatnonzero(same & (np.r_[0, np.diff(s)] > 1) & examined[g])
     if not len(gap_at):
-        return empty, {}, sparse
+        return pd.DataFrame(columns=TABLE_COLUMNS), {}, sparse
     low, high = s[gap_at - 1] + 1, s[gap_at] - 1
     ranges = np.where(low == high, low.astype(str), np.char.add(np.char.add(low.astype(str), "–"), high.astype(str)))
     gaps = pd.DataFrame({"group": g[gap_at], "range": ranges, "count": high - low + 1})
     table = gaps.groupby("group", sort=False).agg(population_missing=("range", ", ".join),
                                                   population_count=("count", "sum")).reset_index()
-    rows = group_rows[table["group"].to_numpy()]
-    table.insert(0, "population_prefix", parsed["prefix"].to_numpy()[rows])
-    table.insert(1, "population_scope", parsed["scope"].to_numpy()[rows])
+    rows = numbers.group_rows[table["group"].to_numpy()]
+    table.insert(0, "population_prefix", _names(parsed, "prefix", rows))
+    table.insert(1, "population_scope", _names(parsed, "scope", rows))
     table.insert(2, "population_period", _period_text(parsed, rows))
     table = table.drop(columns="group").astype({"population_count": int})
     table = table.sort_values(["population_prefix", "population_period"], kind="stable").reset_index(drop=True)
-    after_rows = positions[order][gap_at]
+    after_rows = numbers.rows[gap_at]
     details = [{"prefix": p, "period": d, "missing": r, "count": int(c)} for p, d, r, c in zip(
-        parsed["prefix"].to_numpy()[after_rows], _period_text(parsed, after_rows), ranges, high - low + 1)]
+        _names(parsed, "prefix", after_rows), _period_text(parsed, after_rows), ranges, high - low + 1)]
     return table[TABLE_COLUMNS], {"positions": after_rows, "details": details}, sparse
 
 
@@ -342,22 +427,22 @@ def _period_text(parsed: pd.DataFrame, rows: np.ndarray) -> np.ndarray:
     """dd/mm/yyyy of a day numbering, yyyy of a year numbering."""
     day = pd.Series(parsed["day"].to_numpy()[rows]).dt.strftime("%d/%m/%Y").to_numpy(dtype=object)
     year = parsed["year"].to_numpy()[rows].astype(str)
-    return np.where(parsed["scope"].to_numpy()[rows] == "day", day, year).astype(object)
+    return np.where(_is_day_scope(parsed)[rows], day, year).astype(object)
 
 
-def _duplicates(log: pd.DataFrame, parsed: pd.DataFrame, read: np.ndarray) -> dict:
-    """Every row whose code another row also has: the same code as written, or read to the same number of
-    the same numbering ("…-0003" and "…-003")."""
-    same_text = log["dossier_id"].astype(str).str.strip().str.upper().duplicated(keep=False).to_numpy(bool)
-    positions = np.flatnonzero(read)
-    group, _, _ = _numberings(parsed, read)
-    key = pd.Series(group * _SEQ_LIMIT + parsed["seq"].to_numpy()[positions])
-    same_number = np.zeros(len(log), dtype=bool)
-    same_number[positions] = key.duplicated(keep=False).to_numpy(bool)
-    rows = np.flatnonzero(same_text | same_number)
+def _duplicates(log: pd.DataFrame, numbers: _Numbers, read: np.ndarray) -> dict:
+    """Every row whose code another row also has: read to the same number of the same numbering ("…-0003"
+    and "…-003" too), or, for codes no pattern reads, the same code as written (trimmed, upper case)."""
+    repeated = numbers.repeated
+    rows = numbers.rows[repeated]
+    unread = np.flatnonzero(~read)
+    if len(unread):
+        text = log["dossier_id"].iloc[unread].astype(str).str.strip().str.upper()
+        rows = np.r_[rows, unread[text.duplicated(keep=False).to_numpy(bool)]]
     if not len(rows):
         return {}
-    ids = log["dossier_id"].astype(str).to_numpy()[rows]
+    rows = np.sort(rows)
+    ids = log["dossier_id"].iloc[rows].astype(str).to_numpy()
     counts = pd.Series(ids).map(pd.Series(ids).value_counts()).to_numpy()
     received = pd.to_datetime(log["received_at"]).to_numpy()[rows]
     return {"positions": rows, "details": [{"count": int(c), "received": _day_text(r)}
@@ -369,12 +454,15 @@ def _moved(log: pd.DataFrame, parsed: pd.DataFrame, received: np.ndarray, read: 
     online submission."""
     submitted = pd.to_datetime(log["submitted_at"]).to_numpy().astype("datetime64[D]") if "submitted_at" in log \
         else np.full(len(log), np.datetime64("NaT"), dtype="datetime64[D]")
-    day_scope = (parsed["scope"] == "day").fillna(False).to_numpy(bool)
+    day_scope = _is_day_scope(parsed)
     code_day = parsed["day"].to_numpy().astype("datetime64[D]")
     code_year = parsed["year"].to_numpy()
     known = read & ~np.isnat(received)
     day_moved = day_scope & (code_day != received) & (code_day != submitted)
-    year_moved = ~day_scope & (code_year != _years(received)) & (code_year != _years(submitted))
+    year_moved = np.zeros(len(log), dtype=bool)
+    by_year = np.flatnonzero(read & ~day_scope)
+    year_moved[by_year] = ((code_year[by_year] != _years(received[by_year]))
+                           & (code_year[by_year] != _years(submitted[by_year])))
     rows = np.flatnonzero(known & (day_moved | year_moved))
     if not len(rows):
         return {}
@@ -392,7 +480,7 @@ def _day_text(value) -> str:
 def _flag(log: pd.DataFrame, found: dict, reason: str) -> pd.DataFrame:
     if not found:
         return pd.DataFrame(columns=FLAGGED_COLUMNS)
-    ids = log["dossier_id"].astype(str).to_numpy()[found["positions"]]
+    ids = log["dossier_id"].iloc[found["positions"]].astype(str).to_numpy()
     return pd.DataFrame({"dossier_id": ids, "reason": reason, "detail": found["details"]}, columns=FLAGGED_COLUMNS)
 
 
