@@ -7,6 +7,12 @@ with its group cell as parent (the alias table says what it means there); a grou
 unless none of its sub-columns is recognised. Without merge information (CSV, HTML), a group cell spans the
 empty cells to its right.
 
+A three-row header (the periodic statistics form: "Kết quả giải quyết" over "Số hồ sơ đã giải quyết" over
+[Tổng số | Trả trước hạn | ...]) is read as two overlapping two-row headers: each cell of the bottom row under
+its parent in the middle row, the other columns as the top two rows give them. It is only tried when the top
+row names a column of its own ("Lĩnh vực") and the bottom row holds text only, so that a title above a
+two-row header, or the first data row below one, never makes one.
+
 When several cells name the same canonical column, the one with the highest alias priority is read (the
 leftmost on a tie); the others are listed as outranked (a lower priority) or duplicates (the same).
 """
@@ -21,6 +27,7 @@ from isoaudit.text import clean
 
 SCAN_ROWS = 40  # title blocks are short; a header further down is not a header
 _COLUMN_NUMBER = re.compile(r"^\(?\s*\d{1,2}\s*\)?$")
+_COLUMN_LETTER = re.compile(r"^\(?\s*[A-E]\s*\)?$")  # official forms number their text columns A, B, then 1, 2...
 
 
 @dataclass
@@ -67,6 +74,12 @@ def find_header(head_rows: list[list], aliases: Aliases | Mapping[str, str], min
             # The row above must add something: a title over a one-row header does not make it two rows.
             if _score(two) > max(_score(single[i]), _score(single[i + 1])):
                 cells, used = two, 2
+        if _may_be_three_rows(rows, i, single[i]):
+            three = _cells_of_three_rows(rows, i, aliases, merges)
+            # Both two-row readings of the same rows must name fewer columns than the three rows together.
+            below = _cells_of_two_rows(rows[i + 1], rows[i + 2], i + 1, aliases, merges.get(i + 1, ()))
+            if _score(three) > max(_score(cells), _score(below)):
+                cells, used = three, 3
         if _score(cells) > best_score:
             best, best_score, best_index, rows_used = cells, _score(cells), i, used
     if best is None or best_score[0] < min_columns:
@@ -95,6 +108,26 @@ def _cells_of_row(row: list, aliases: Aliases) -> list[_Cell]:
 def _cells_of_two_rows(upper: list, lower: list, row: int, aliases: Aliases, merges) -> list[_Cell]:
     """The cells of a two-row header: sub-columns read under their group cell, other upper cells alone;
     ``merges``: the merged ranges over the upper row."""
+    found, groups_read = _sub_cells(upper, lower, row, aliases, merges)
+    return sorted(found + _alone(upper, groups_read, aliases), key=lambda c: c.index)
+
+
+def _alone(upper: list, groups_read: set, aliases: Aliases) -> list[_Cell]:
+    """The upper cells read alone: plain ones, and groups none of whose sub-columns is known."""
+    found = []
+    for index, cell in enumerate(upper):
+        if isinstance(cell, str) and cell.strip() and index not in groups_read:
+            meaning = aliases.meaning(cell)
+            if meaning is not None:
+                found.append(_Cell(index, clean(cell), meaning))
+    return found
+
+
+def _sub_cells(upper: list, lower: list, row: int, aliases: Aliases, merges,
+               qualify: bool = False) -> tuple[list[_Cell], set]:
+    """The recognised cells of ``lower``, each read under its group cell in ``upper``, and the upper columns
+    of the groups read. ``qualify``: a sub-column's text says its group ("Số hồ sơ đã giải quyết - Tổng
+    số"), for a header whose sub-columns repeat the same words under different groups."""
     parent_of = _parents(upper, lower, row, merges)
     found, groups_read = [], set()
     for index, cell in enumerate(lower):
@@ -103,14 +136,31 @@ def _cells_of_two_rows(upper: list, lower: list, row: int, aliases: Aliases, mer
         parent = parent_of.get(index)
         meaning = aliases.meaning(cell, upper[parent] if parent is not None else "")
         if meaning is not None:
-            found.append(_Cell(index, clean(cell), meaning))
+            text = clean(cell)
+            if qualify and parent is not None:
+                text = f"{clean(upper[parent])} - {text}"
+            found.append(_Cell(index, text, meaning))
             groups_read.add(parent)
-    for index, cell in enumerate(upper):
-        if isinstance(cell, str) and cell.strip() and index not in groups_read:
-            meaning = aliases.meaning(cell)  # a plain upper cell, or a group none of whose sub-columns is known
-            if meaning is not None:
-                found.append(_Cell(index, clean(cell), meaning))
-    return sorted(found, key=lambda c: c.index)
+    return found, groups_read
+
+
+def _may_be_three_rows(rows: list, i: int, top: list[_Cell]) -> bool:
+    """Rows ``i`` to ``i + 2`` may be one header: the top row names a column alone, the next two hold text, the
+    bottom one nothing else (a data row holds numbers or dates)."""
+    if i + 2 >= len(rows) or not any(c.meaning.is_data for c in top):
+        return False
+    bottom = rows[i + 2]
+    return _has_text(rows[i + 1]) and _has_text(bottom) and all(c is None or isinstance(c, str) for c in bottom)
+
+
+def _cells_of_three_rows(rows: list, i: int, aliases: Aliases, merges) -> list[_Cell]:
+    """The cells of a three-row header: the bottom row's sub-columns under the middle row's groups, the other
+    columns as the top two rows read them (a middle cell under its top group, a top cell alone)."""
+    bottom, _ = _sub_cells(rows[i + 1], rows[i + 2], i + 1, aliases, merges.get(i + 1, ()), qualify=True)
+    middle, groups_read = _sub_cells(rows[i], rows[i + 1], i, aliases, merges.get(i, ()), qualify=True)
+    top = middle + _alone(rows[i], groups_read, aliases)
+    taken = {c.index for c in bottom}
+    return sorted(bottom + [c for c in top if c.index not in taken], key=lambda c: c.index)
 
 
 def _parents(upper: list, lower: list, row: int, merges) -> dict[int, int]:
@@ -192,6 +242,8 @@ def _is_column_number_row(row: list) -> bool:
     cells = [c for c in row if not (isinstance(c, str) and not c.strip())]
     if len(cells) < 2:
         return False
+    while len(cells) > 2 and isinstance(cells[0], str) and _COLUMN_LETTER.match(cells[0].strip()):
+        cells = cells[1:]  # "A | B | 1 | 2 ...": the letters of the text columns
     numbers = []
     for cell in cells:
         if isinstance(cell, (int, float)) and float(cell).is_integer():

@@ -13,6 +13,7 @@ import pandas as pd
 from isoaudit import schema
 from isoaudit.errors import RecordsError
 from isoaudit.problems import ERROR, Problem
+from isoaudit.records.statistics_form import check_statistics_form
 from isoaudit.records.table import Table, read_table
 from isoaudit.records.vocabulary import canonical_words
 
@@ -57,6 +58,8 @@ def record_table(path, kind: str, sheet=None, mapping=None, alias_file=None) -> 
         _unit_from_file_name(table, path)
     if kind == "decisions":
         _year_from_file_name(table, path)
+    if kind == "statistics":
+        check_statistics_form(table)
     for column, vocabulary in schema.CONTROLLED.get(kind, {}).items():
         table.frame[column] = _canonical(table, column, vocabulary)
     return table
