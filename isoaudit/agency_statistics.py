@@ -21,7 +21,8 @@ and so does this count. A dossier without a stored appointment is not judged.
 By law: ``timeliness.assess``'s status; set-aside dossiers are handled, not judged (neither on time nor
 late); a dossier waiting for a supplement is in progress, its clock stopped. A set-aside dossier with no
 return date is taken as closed when received (the log gives no other date).
-Reading the figures the agency itself reported (its xlsx of the form) is not done here.
+The figures the agency itself reported (its xlsx of the form) are compared with these in
+``isoaudit.reported_statistics``.
 """
 from __future__ import annotations
 
@@ -44,8 +45,9 @@ LINES = tuple(line for group, leaves in GROUPS.items() for line in (*leaves, f"{
 DOSSIER_LINES = GROUPS["handled"] + GROUPS["in_progress"]  # the lines a dossier is put on each way
 WAYS = ("software", "law")
 NOT_JUDGED_LINES = ("handled_not_judged", "in_progress_not_judged")  # not lines of the form: shown when used
-DOSSIER_COLUMNS = ["dossier_id", "procedure_code", "procedure_name", "received_at", "due_date", "legal_due_date",
-                   "returned_date", "carried_over", "appointment_beyond_legal", "software_line", "law_line"]
+DOSSIER_COLUMNS = ["dossier_id", "procedure_code", "procedure_name", "channel", "received_at", "due_date",
+                   "legal_due_date", "returned_date", "carried_over", "appointment_beyond_legal", "software_line",
+                   "law_line"]
 _LAW_LINES = {"early": "handled_early", "on_time": "handled_on_time", "late": "handled_late",
               "in_progress": "in_progress_within_time", "overdue": "in_progress_overdue"}
 
