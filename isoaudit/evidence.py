@@ -32,6 +32,8 @@ satisfaction_rate              satisfied or very satisfied answers / answers in 
 feedback_handling              feedback answered late or past due unanswered (count)
 previous_review_actions        decisions of earlier reviews still not done (count)
 reported_results_match         objectives whose reported result differs from the recomputed one (count)
+reported_statistics_match      lines of the periodic statistics forms reported for the year that differ from the
+                               software's count of the dossier log (count; ``reported_statistics``)
 =============================  ===========================================================================
 """
 from __future__ import annotations
@@ -44,9 +46,10 @@ import pandas as pd
 from isoaudit.calendar import WorkCalendar
 from isoaudit.checklist import evidence_keys
 from isoaudit.decisions import FINISHED, decision_status_counts
-from isoaudit.i18n import LANGS, format_number, format_percent, message
+from isoaudit.i18n import LANGS, format_number, format_percent, label, message
 from isoaudit.measures import Figure, UnitYear, default_as_of
 from isoaudit.objectives import judge_objectives
+from isoaudit.reported_statistics import LINE_KEYS, compare_reported
 
 EVIDENCE_COLUMNS = ["key", "value", "status", "text_vi", "text_en", "items"]
 OK, ATTENTION, NO_DATA = "ok", "attention", "no_data"
@@ -117,7 +120,7 @@ def _worded(params: dict, lang: str) -> dict:
     both with the decimal comma in Vietnamese."""
     worded = {}
     for key, value in params.items():
-        if isinstance(value, _ReportedDetails):
+        if isinstance(value, (_ReportedDetails, _StatisticsDetails)):
             value = value.worded(lang)
         elif isinstance(value, float) and key.endswith("rate"):
             value = format_percent(value, lang)
@@ -200,6 +203,47 @@ def _reported_results(context: UnitYear) -> _Found:
     names = differ["objective_id"].fillna(differ["objective"])
     return _Found(_attention_if(len(differ) > 0), float(len(differ)),
                   params={**params, "details": _ReportedDetails(differ)}, items=names.tolist())
+
+
+def _reported_statistics(context: UnitYear) -> _Found:
+    """The periodic statistics forms the unit reported for the year against its log (clause 9.1: is what the
+    unit reports about itself its software's own count?): lines that differ, each form's on-time rates."""
+    if context.unit_code is None:
+        return _Found(NO_DATA, code="audit.evidence.reported_statistics_none")
+    comparisons = compare_reported(context.records, context.unit_code, context.year, context.calendar)
+    if not comparisons:
+        return _Found(NO_DATA, code="audit.evidence.reported_statistics_none")
+    differing = sum(len(c.lines_differing_from_software) for c in comparisons)
+    # Items are not worded per language: the lines in Vietnamese, the forms' language.
+    items = [f"{c.reported.source_file}: {label(LINE_KEYS[line], 'vi')}"
+             for c in comparisons for line in c.lines_differing_from_software]
+    return _Found(_attention_if(differing > 0), float(differing),
+                  params={"forms": len(comparisons), "differ": differing,
+                          "law": sum(len(c.lines_differing_from_law) for c in comparisons),
+                          "missing": sum(len(c.missing_lines) for c in comparisons),
+                          "details": _StatisticsDetails(comparisons)}, items=items)
+
+
+class _StatisticsDetails:
+    """Each form as "15/09/2025-14/12/2025: on time 97,1 % reported / 96,6 % software / 98,7 % law; handled
+    late 11 / 13 / 5", its differing lines with the three counts, worded in the language of the message."""
+
+    def __init__(self, comparisons):
+        self.comparisons = comparisons
+
+    def worded(self, lang: str) -> str:
+        parts = []
+        for comparison in self.comparisons:
+            form = comparison.reported
+            rates = " / ".join(format_percent(comparison.on_time_rate(way), lang)
+                               for way in ("reported", "software", "law"))
+            table = comparison.table.set_index("line")
+            lines = [f"{label(LINE_KEYS[line], lang)} "
+                     f"{table.at[line, 'reported']} / {table.at[line, 'software']} / {table.at[line, 'law']}"
+                     for line in comparison.lines_differing_from_software]
+            parts.append(f"{form.start:%d/%m/%Y}-{form.end:%d/%m/%Y}: {rates}"
+                         + (f" ({'; '.join(lines)})" if lines else ""))
+        return "; ".join(parts)
 
 
 class _ReportedDetails:
@@ -306,4 +350,5 @@ _KEYS: dict[str, Callable[[UnitYear], _Found]] = {
     "feedback_handling": _feedback,
     "previous_review_actions": _review_actions,
     "reported_results_match": _reported_results,
+    "reported_statistics_match": _reported_statistics,
 }
