@@ -346,6 +346,8 @@ def _lookup(codes: pd.Series, mapping: pd.Series) -> np.ndarray:
     """``mapping``'s value for each of ``codes`` (NaT or None where none): each distinct code looked up once
     (a log's procedure codes are a few dozen values over a million rows; Arrow encodes them fast)."""
     encoded = pa.array(codes, from_pandas=True)
+    if isinstance(encoded, pa.ChunkedArray):
+        encoded = encoded.combine_chunks()
     if not pa.types.is_dictionary(encoded.type):
         encoded = pc.dictionary_encode(encoded)
     uniques = pd.Index(encoded.dictionary.to_pylist(), dtype=object).astype(str)

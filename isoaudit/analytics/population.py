@@ -210,6 +210,8 @@ def _arrow_text(ids: pd.Series) -> pa.Array:
         text = pa.array(ids, from_pandas=True)
     except (pa.ArrowInvalid, pa.ArrowTypeError):
         text = pa.array(ids.astype("string").to_numpy(dtype=object, na_value=None), type=pa.large_string())
+    if isinstance(text, pa.ChunkedArray):
+        text = text.combine_chunks()
     if pa.types.is_dictionary(text.type):
         text = text.dictionary_decode()
     if not (pa.types.is_string(text.type) or pa.types.is_large_string(text.type)):

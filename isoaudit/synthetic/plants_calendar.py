@@ -52,7 +52,7 @@ def plant_calendar(dossiers: pd.DataFrame, rng: np.random.Generator, calendar: W
     received = pd.to_datetime(frame["received_at"])
     returned = pd.to_datetime(frame["returned_date"])
     day = received.dt.normalize()
-    inside_year = (received.dt.dayofyear > 10).to_numpy(bool) & (received.dt.dayofyear < 350).to_numpy(bool)
+    inside_year = (received.dt.day_of_year > 10).to_numpy(bool) & (received.dt.day_of_year < 350).to_numpy(bool)
     timed = (received != day).to_numpy(bool)
     working = np.asarray(calendar.is_working_day(day), dtype=bool)
     same_day_return = (returned.dt.normalize() == day).fillna(False).to_numpy(bool)

@@ -55,7 +55,7 @@ def plant_population(dossiers: pd.DataFrame, rng: np.random.Generator, gaps: int
         planted["after_gap"].append(str(frame.at[following[0], "dossier_id"]))
     counter = canonical_words(_column(frame, "channel"), "channel")[0].eq("counter").fillna(False).to_numpy(bool)
     received = pd.to_datetime(frame["received_at"])
-    year_end = received.dt.dayofyear.to_numpy() > 350
+    year_end = received.dt.day_of_year.to_numpy() > 350
     submitted = pd.to_datetime(_column(frame, "submitted_at")).isna().to_numpy(bool)
     calendar = WorkCalendar.vietnam()
     for row in _shuffled(rng, parsed["pattern"].notna().to_numpy() & counter & submitted & ~year_end & ~taken):

@@ -1,0 +1,255 @@
+"""Is the population complete? Gaps in the running numbers of dossier codes (per day and per year), repeated
+codes, a code's day unlike the receipt, codes no pattern reads, and the agency's reported receipts against
+the log: on small logs written as agencies' files, on the clean sample district, and on planted logs."""
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from isoaudit.analytics.population import (
+    COLUMN_KEYS,
+    MISSING_KEYS,
+    REASON_KEYS,
+    SCOPE_KEYS,
+    TABLE_COLUMNS,
+    check_population,
+    compress_numbers,
+    parse_codes,
+    population_check,
+)
+from isoaudit.i18n import label
+from isoaudit.measures import UnitYear
+from isoaudit.records import load_records
+from isoaudit.synthetic.plants_population import PLANTED_REASONS, plant_population
+from tests.builders import write_sheet
+
+UNIT = "02266"
+HEADER = ["dossier_id", "procedure_code", "received_at", "submitted_at", "due_date", "returned_date", "channel"]
+
+
+def write_folder(folder, rows, statistics=None):
+    """A records folder with one commune and ``rows`` of dossiers (``HEADER`` columns, dates as the
+    software writes them); ``statistics``: rows of a reported form with canonical columns."""
+    write_sheet(folder / "units.xlsx", ["unit_code", "unit_name", "level", "parent_code"], [
+        ["070", "Huyện Yên Sơn", "Huyện", "08"], [UNIT, "Xã Thái Bình", "Xã", "070"]])
+    write_sheet(folder / "procedures.xlsx", ["procedure_code", "procedure_name", "field", "level", "legal_days",
+                                             "cutoff_time"], [
+        ["1.001193", "Đăng ký khai sinh", "Hộ tịch", "Xã", 0, "15:00"],
+        ["1.004873", "Xác nhận tình trạng hôn nhân", "Hộ tịch", "Xã", 3, None]])
+    (folder / "dossiers").mkdir()
+    write_sheet(folder / "dossiers" / f"{UNIT}_2025.xlsx", HEADER, rows)
+    if statistics:
+        (folder / "statistics").mkdir()
+        write_sheet(folder / "statistics" / f"{UNIT}_2025.xlsx",
+                    ["unit_code", "period_from", "period_to", "field", "received_total", "received_online",
+                     "received_counter", "received_carried_over"], statistics)
+    return load_records(folder)
+
+
+def portal_rows(day: dt.date, numbers, agency="000.00.14.H56", start_hour=8):
+    """Counter dossiers numbered by the portal on ``day``, received a quarter-hour apart."""
+    rows = []
+    for position, number in enumerate(numbers):
+        received = dt.datetime.combine(day, dt.time(start_hour)) + dt.timedelta(minutes=15 * position)
+        code = f"{agency}-{day:%y%m%d}-{number:04d}"
+        rows.append([code, "1.001193", received.strftime("%d/%m/%Y %H:%M"), None, day.strftime("%d/%m/%Y"),
+                     (received + dt.timedelta(hours=1)).strftime("%d/%m/%Y %H:%M"), "Trực tiếp"])
+    return rows
+
+
+def flagged(result, reason):
+    return sorted(result.flagged.loc[result.flagged["reason"] == reason, "dossier_id"])
+
+
+# ---- reading codes -----------------------------------------------------------------------------------------
+def test_codes_are_read_by_pattern_with_their_numbering_scope():
+    codes = pd.Series(["000.00.14.H56-250123-0003", " tn-2025-00299 ", "01/2025", "HT/2025/12",
+                       "H56.14-20250123-0007", "000.00.14.H56-251332-0001", "Số 5", None])
+    parsed = parse_codes(codes)
+    assert parsed["pattern"].tolist()[:5] == ["portal", "book_prefix_year", "book_number_year", "book_prefix_year",
+                                              "portal_long_date"]
+    assert parsed["scope"].tolist()[:5] == ["day", "year", "year", "year", "day"]
+    assert parsed["prefix"].tolist()[:5] == ["000.00.14.H56", "TN", "", "HT", "H56.14"]
+    assert parsed["seq"].tolist() == [3, 299, 1, 12, 7, -1, -1, -1]
+    assert parsed["year"].tolist()[:5] == [2025] * 5
+    assert parsed["day"].iloc[0] == pd.Timestamp(2025, 1, 23) and parsed["day"].iloc[4] == pd.Timestamp(2025, 1, 23)
+    # Month 13 is no date: the code is not read rather than read wrong.
+    assert parsed["pattern"].isna().tolist()[5:] == [True, True, True]
+
+
+def test_missing_numbers_are_written_as_ranges():
+    assert compress_numbers([18, 12, 13, 14, 15]) == "12–15, 18"
+    assert compress_numbers([7]) == "7" and compress_numbers([]) == ""
+
+
+# ---- a log written as the software exports it ------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def planted_log(tmp_path_factory):
+    """Three days of portal codes: 0004 of 6/1 never logged, 0002 of 7/1 written twice, 0003 of 8/1 received on
+    9/1; a 10/1 of another centre's sparse numbers (lodged here)."""
+    rows = (portal_rows(dt.date(2025, 1, 6), [1, 2, 3, 5, 6])
+            + portal_rows(dt.date(2025, 1, 7), [1, 2, 2, 3, 4])
+            + portal_rows(dt.date(2025, 1, 8), [1, 2, 4])
+            + portal_rows(dt.date(2025, 1, 10), [1, 2, 3])
+            + portal_rows(dt.date(2025, 1, 10), [17, 240, 873], agency="000.00.01.H56"))
+    moved = portal_rows(dt.date(2025, 1, 8), [3])[0]
+    moved[2] = "09/01/2025 09:10"
+    rows.append(moved)
+    return write_folder(tmp_path_factory.mktemp("planted_log"), rows)
+
+
+def test_a_gap_a_repeated_code_and_a_moved_receipt_are_flagged(planted_log):
+    result = check_population(UnitYear(planted_log, UNIT, 2025))
+    assert result.available and result.clause == "7.5.3"
+    assert flagged(result, "after_gap") == ["000.00.14.H56-250106-0005"]
+    # The second row under one code was set aside when read (duplicate_id): read back from the excluded rows.
+    assert flagged(result, "duplicate_code") == ["000.00.14.H56-250107-0002"] * 2
+    assert flagged(result, "moved_receipt") == ["000.00.14.H56-250108-0003"]
+    assert list(result.table.columns) == TABLE_COLUMNS
+    assert result.table.to_dict("records") == [{
+        "population_prefix": "000.00.14.H56", "population_scope": "day", "population_period": "06/01/2025",
+        "population_missing": "4", "population_count": 1}]
+    gap = result.flagged[result.flagged["reason"] == "after_gap"]["detail"].iloc[0]
+    assert gap == {"prefix": "000.00.14.H56", "period": "06/01/2025", "missing": "4", "count": 1}
+    moved = result.flagged[result.flagged["reason"] == "moved_receipt"]["detail"].iloc[0]
+    assert moved == {"code_date": "08/01/2025", "received": "09/01/2025 09:10"}
+    # Another centre's numbers (17, 240, 873) are too sparse to be the unit's: not gaps, but named.
+    assert result.params["sparse_prefixes"] == "000.00.01.H56"
+    assert result.params["gap_numbers"] == 1 and result.params["duplicates"] == 2 and result.params["moved"] == 1
+
+
+def test_every_reason_and_paragraph_is_worded(planted_log):
+    result = check_population(UnitYear(planted_log, UNIT, 2025))
+    for lang in ("vi", "en"):
+        for row in result.flagged.itertuples():
+            assert "{" not in label(REASON_KEYS[row.reason], lang, **row.detail)
+        assert str(result.params["codes"]) in label("analytics.population.found", lang, **result.params)
+        assert label("analytics.population.sparse", lang, **result.params)
+        assert label(MISSING_KEYS[result.params["statistics_missing"]], lang)
+        for column in result.table.columns:
+            assert label(COLUMN_KEYS[column], lang)
+        for scope in set(result.table["population_scope"]):
+            assert label(SCOPE_KEYS[scope], lang)
+    assert set(REASON_KEYS) == set(PLANTED_REASONS)
+
+
+def test_a_book_numbered_through_the_year_shows_its_gap_as_a_range(tmp_path):
+    rows = []
+    for number in [n for n in range(1, 31) if not 12 <= n <= 15]:
+        day = dt.date(2025, 1, 2) + dt.timedelta(days=number)
+        rows.append([f"TN-2025-{number:05d}", "1.004873", f"{day:%d/%m/%Y} 09:00", None, f"{day:%d/%m/%Y}", None,
+                     "Trực tiếp"])
+    result = check_population(UnitYear(write_folder(tmp_path, rows), UNIT, 2025))
+    assert result.table[["population_prefix", "population_scope", "population_period", "population_missing",
+                         "population_count"]].values.tolist() == [["TN", "year", "2025", "12–15", 4]]
+    assert flagged(result, "after_gap") == ["TN-2025-00016"]
+    assert result.flagged["reason"].tolist() == ["after_gap"]
+
+
+def test_too_few_codes_following_a_pattern_make_the_test_not_available(tmp_path):
+    rows = [[f"HS{n}", "1.004873", f"{6 + n % 20:02d}/01/2025 09:00", None, "31/01/2025", None, "Trực tiếp"]
+            for n in range(30)]
+    result = check_population(UnitYear(write_folder(tmp_path, rows), UNIT, 2025))
+    assert result.missing == "too_few_parsed" and not result.available
+    assert result.table.empty and result.flagged.empty
+    assert label(MISSING_KEYS[result.missing], "vi")
+
+
+def test_a_year_without_dossiers_is_said_missing_not_zero(planted_log):
+    result = check_population(UnitYear(planted_log, UNIT, 2024))
+    assert result.missing == "no_dossiers"
+
+
+def test_an_online_code_numbered_on_submission_is_not_a_moved_receipt():
+    # The portal numbers an online dossier when it is submitted (23:40 on the 7th); it is received on the 8th.
+    log = pd.DataFrame({
+        "dossier_id": [f"000.00.14.H56-250107-{n:04d}" for n in range(1, 31)],
+        "received_at": pd.to_datetime(["2025-01-07 09:00"] * 29 + ["2025-01-08 07:45"]),
+        "submitted_at": pd.to_datetime([None] * 29 + ["2025-01-07 23:40"]),
+    })
+    assert population_check(log, 2025).quiet
+    log.loc[29, "submitted_at"] = pd.NaT
+    assert flagged(population_check(log, 2025), "moved_receipt") == ["000.00.14.H56-250107-0030"]
+
+
+# ---- the agency's reported statistics ---------------------------------------------------------------------------
+def test_reported_receipts_are_compared_with_the_codes_logged(tmp_path):
+    rows = portal_rows(dt.date(2025, 1, 6), range(1, 16)) + portal_rows(dt.date(2025, 1, 7), range(1, 16))
+    statistics = [[UNIT, "01/01/2025", "31/01/2025", "Hộ tịch", 34, 4, 28, 2]]
+    result = check_population(UnitYear(write_folder(tmp_path, rows, statistics), UNIT, 2025))
+    assert result.params["statistics_missing"] is None
+    assert result.params["statistics"] == [{"start": "01/01/2025", "end": "31/01/2025", "reported": 32, "logged": 30,
+                                            "difference": 2, "source_file": result.params["statistics"][0]
+                                            ["source_file"]}]
+    assert result.params["statistics_differing"] == 1
+    assert "32" in label("analytics.population.statistics", "vi", **result.params)
+
+
+def test_without_a_reported_form_the_comparison_is_said_missing(planted_log):
+    result = check_population(UnitYear(planted_log, UNIT, 2025))
+    assert result.params["statistics_missing"] == "no_statistics_form"
+    assert result.params["statistics"] == []
+
+
+# ---- a clean log is quiet; a planted one gives exactly its plants ------------------------------------------------
+def test_the_clean_sample_district_raises_no_alarm(small_district):
+    records = load_records(small_district)
+    available = 0
+    for unit in ("08011", "08014", "08020", "08032", "08038", "08044", "08047"):  # no planted problem
+        result = check_population(UnitYear(records, unit, 2025))
+        # At a tenth of its size a small commune logs under 20 codes a year: too few to judge, and said so.
+        assert result.quiet or result.missing == "too_few_parsed", (unit, result.table, result.flagged)
+        available += result.available
+    assert available >= 3
+
+
+def test_the_unit_with_a_planted_duplicate_is_caught(small_district):
+    # The sample's own plant (synthetic_plants.csv): a row of 08041 given the code of the row before it.
+    result = check_population(UnitYear(load_records(small_district), "08041", 2025))
+    assert result.params["duplicates"] == 2
+
+
+def clean_log(days=40, per_day=6, seed=3) -> pd.DataFrame:
+    """A unit's canonical dossiers: ``per_day`` counter or online dossiers on each of ``days`` working days of
+    2025, numbered by the portal in the order received."""
+    rng = np.random.default_rng(seed)
+    working = pd.bdate_range("2025-02-10", periods=days)
+    frames = []
+    for day in working:
+        count = int(rng.integers(per_day - 2, per_day + 3))
+        minutes = np.sort(rng.choice(np.arange(450, 1020), count, replace=False))
+        received = day + pd.to_timedelta(minutes, unit="m")
+        frames.append(pd.DataFrame({
+            "dossier_id": [f"000.00.14.H56-{day:%y%m%d}-{n:04d}" for n in range(1, count + 1)],
+            "unit_code": UNIT, "procedure_code": "1.004873", "received_at": received,
+            "due_date": day + pd.offsets.BDay(3), "returned_date": received + pd.offsets.BDay(3),
+            "channel": rng.choice(["counter", "online"], count, p=[0.8, 0.2]),
+        }))
+    return pd.concat(frames, ignore_index=True)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_the_test_finds_exactly_what_was_planted(seed):
+    log = clean_log(seed=seed)
+    assert population_check(log, 2025).quiet
+    planted_frame, planted = plant_population(log, np.random.default_rng(seed), gaps=3, duplicates=2, moved=2)
+    assert [len(planted[r]) for r in PLANTED_REASONS] == [3, 2, 2]
+    assert len(planted_frame) == len(log) - 3 + 2
+    result = population_check(planted_frame, 2025)
+    for reason in PLANTED_REASONS:
+        assert sorted(set(flagged(result, reason))) == sorted(planted[reason]), reason
+    assert set(result.flagged["reason"]) == set(PLANTED_REASONS)
+
+
+def test_plants_read_back_from_an_agency_file_are_found(tmp_path):
+    log = clean_log(days=15, seed=11)
+    planted_frame, planted = plant_population(log, np.random.default_rng(5))
+    rows = [[row.dossier_id, row.procedure_code, f"{row.received_at:%d/%m/%Y %H:%M}", None, f"{row.due_date:%d/%m/%Y}",
+             f"{row.returned_date:%d/%m/%Y %H:%M}", "Trực tiếp" if row.channel == "counter" else "Trực tuyến"]
+            for row in planted_frame.itertuples()]
+    result = check_population(UnitYear(write_folder(tmp_path, rows), UNIT, 2025))
+    for reason in PLANTED_REASONS:
+        assert sorted(set(flagged(result, reason))) == sorted(planted[reason]), reason
