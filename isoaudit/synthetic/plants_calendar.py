@@ -73,7 +73,7 @@ def plant_calendar(dossiers: pd.DataFrame, rng: np.random.Generator, calendar: W
 
     def to_sunday_before(row: int) -> None:
         when = received.iloc[row]
-        sunday = when.normalize() - pd.Timedelta(days=(when.dayofweek - _SUNDAY) % 7 or 7)
+        sunday = when.normalize() - pd.Timedelta(days=(when.day_of_week - _SUNDAY) % 7 or 7)
         frame.at[row, "received_at"] = sunday + (when - when.normalize())
         frame.at[row, "dossier_id"] = _recoded(frame, parsed, row, sunday)
 
@@ -82,7 +82,7 @@ def plant_calendar(dossiers: pd.DataFrame, rng: np.random.Generator, calendar: W
 
     def returned_on_sunday(row: int) -> None:
         back = returned.iloc[row].normalize()
-        frame.at[row, "returned_date"] = back + pd.Timedelta(days=(_SUNDAY - back.dayofweek) % 7 or 7,
+        frame.at[row, "returned_date"] = back + pd.Timedelta(days=(_SUNDAY - back.day_of_week) % 7 or 7,
                                                              hours=9, minutes=15)
 
     def returned_at_night(row: int) -> None:
