@@ -32,8 +32,10 @@ import pandas as pd
 
 from isoaudit.calendar import WorkCalendar, records_calendar
 from isoaudit.decisions import FINISHED, carried_decisions
+from isoaudit.errors import IsoauditError
 from isoaudit.findings import flag_findings
 from isoaudit.records.units import answering_level
+from isoaudit.records.units_in_time import ancestors
 from isoaudit.timeliness import assess
 from isoaudit.timeliness_summary import summarise
 
@@ -121,6 +123,12 @@ class Figure:
     def json(self):
         """The value as plain JSON (None when missing)."""
         return None if self.value is None else float(self.value)
+
+
+def refuse_future_year(year) -> None:
+    """A year that has not begun has no records to review: an ``IsoauditError`` instead of a report of zeros."""
+    if year is not None and int(year) > date.today().year:
+        raise IsoauditError("measures.future_year", year=int(year), this_year=date.today().year)
 
 
 def default_as_of(year: int, as_of=None) -> pd.Timestamp:
@@ -283,8 +291,20 @@ class UnitYear:
         return frame
 
     @cached_property
+    def decisions(self) -> pd.DataFrame:
+        """The decisions of the unit's earlier reviews, and of the units it was formed from: a commune formed
+        by a merger carries out what its predecessors' chairs decided (domain brief §6)."""
+        own = self.own.decisions
+        if self.unit_code is None:
+            return own
+        inherited = [self.records.for_unit(key).decisions for key, _ in ancestors(self.records.units,
+                                                                                   self.unit_code)]
+        inherited = [frame for frame in inherited if len(frame)]
+        return pd.concat([own, *inherited], ignore_index=True) if inherited else own
+
+    @cached_property
     def carried(self) -> pd.DataFrame:
-        return carried_decisions(self.own.decisions, self.year, self.as_of)
+        return carried_decisions(self.decisions, self.year, self.as_of)
 
     @cached_property
     def procedures(self) -> pd.DataFrame:
@@ -538,7 +558,7 @@ class UnitYear:
     def _review_actions_done_rate(self) -> Figure:
         carried = self.carried
         decided = carried[(carried["year"] == self.year - 1).to_numpy(bool)]
-        if self.own.decisions.empty:
+        if self.decisions.empty:
             return Figure("review_actions_done_rate", None, "decisions", missing="no_decisions")
         if decided.empty:
             return Figure("review_actions_done_rate", None, "decisions", missing="no_decisions_before_year")

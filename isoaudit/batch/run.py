@@ -36,7 +36,7 @@ from isoaudit.batch.unit_reports import (
 from isoaudit.batch.workers import UnitRunner, unit_session
 from isoaudit.errors import FileAccessError, IsoauditError, file_access_error, user_error
 from isoaudit.i18n import label
-from isoaudit.measures import UnitYear, default_as_of, latest_year, worst_procedures
+from isoaudit.measures import UnitYear, default_as_of, latest_year, refuse_future_year, worst_procedures
 from isoaudit.outputs.analytics_page import write_analytics_page
 from isoaudit.outputs.rollup import write_rollup
 from isoaudit.problems import ERROR
@@ -108,6 +108,7 @@ def run_batch(folder, out, *, jobs: int | None = None, units: list[str] | None =
     """Produce every selected unit's reports under ``out`` and the district roll-up; see the module doc."""
     # Notebooks run in their own folder and workers elsewhere: every path they get must be absolute.
     folder, out = user_path(folder), user_path(out)
+    refuse_future_year(year)  # before any folder is made
     created = not out.exists()
     writable_folder(out)
     try:

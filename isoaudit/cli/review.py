@@ -15,8 +15,9 @@ from isoaudit.cli import add_command, whole_number
 from isoaudit.dates import parse_date
 from isoaudit.errors import IsoauditError, RecordsError
 from isoaudit.i18n import DEFAULT_LANG, label, message
+from isoaudit.measures import refuse_future_year
 from isoaudit.records import load_records
-from isoaudit.records.units import known_unit_code
+from isoaudit.records.units import known_unit_code, unit_choices
 from isoaudit.safety import user_path
 
 
@@ -48,12 +49,12 @@ def run(args) -> int:
     notebook = Path(args.notebook) if args.notebook else REVIEW_NOTEBOOK
     if not notebook.is_file():
         raise IsoauditError("review.notebook_missing", path=str(notebook))
+    refuse_future_year(args.year)
     # Read here first: a wrong folder or unit code gets its own clear message, before any kernel starts.
     records = load_records(args.folder, lang=lang)
     unit = known_unit_code(records, args.unit)
     if unit not in set(records.units["unit_code"]):
-        raise RecordsError("review.unknown_unit", unit=unit,
-                           units=", ".join(records.units["unit_code"].dropna().astype(str).tolist()[:40]))
+        raise RecordsError("review.unknown_unit", unit=unit, units=unit_choices(records, records.units["unit_code"]))
     folder = Path(records.folder).resolve()
     reports = review_reports(unit, args.year, args.out, lang=lang, records_param=str(folder), as_of=as_of,
                              report_date=report_date, decisions_folder=folder if args.decisions_file else None,

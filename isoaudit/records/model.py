@@ -42,15 +42,21 @@ class Records:
 
     def for_unit(self, unit_code: str) -> "Records":
         """The same records restricted to one unit (its dossiers, objectives and problems)."""
+        return self.for_units([unit_code])
+
+    def for_units(self, unit_codes) -> "Records":
+        """The same records restricted to some units (a merged commune and the units it was formed from)."""
+        codes = set(unit_codes)
+
         def own(frame: pd.DataFrame) -> pd.DataFrame:
-            return frame[(frame["unit_code"] == unit_code).fillna(False)].reset_index(drop=True)
+            return frame[frame["unit_code"].isin(codes).fillna(False).to_numpy(bool)].reset_index(drop=True)
 
         files = set()
         for frame in (self.dossiers, self.objectives, self.surveys, self.feedback, self.decisions, self.findings,
                       self.statistics):
             files |= set(own(frame)["source_file"])
         # A file that could not be read has no rows to say whose it is: its name does ("26734_2025.xlsx").
-        files |= {Path(f).name for f in self.files if unit_code_from_name(f) == unit_code}
+        files |= {Path(f).name for f in self.files if unit_code_from_name(f) in codes}
         # Problems name a file of a subfolder by its path in the folder ("surveys/26734_2025.xlsx").
         files |= {shown_path(f, self.folder) for f in self.files if Path(f).name in files}
         return Records(

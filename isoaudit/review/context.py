@@ -10,6 +10,7 @@ from isoaudit.findings import status_label
 from isoaudit.i18n import has_label, label, message
 from isoaudit.measures import Figure, UnitYear
 from isoaudit.objectives import judge_objectives
+from isoaudit.records.units_in_time import ancestors
 from isoaudit.timeliness_summary import GROUPINGS, summarise
 
 WORST_PROCEDURES = 3
@@ -25,7 +26,10 @@ class ReviewContext:
         self.start, self.end = pd.Timestamp(year, 1, 1), pd.Timestamp(year, 12, 31)
         self.previous_start = pd.Timestamp(year - 1, 1, 1)
         self.unit_year = UnitYear(records, unit["unit_code"], year, as_of, calendar)
-        self.previous_year = self.unit_year.previous()
+        # The year before of a commune formed by a merger is its area's: its own rows and its predecessors'.
+        self.predecessors = [key for key, _ in ancestors(records.units, str(unit["unit_code"]))]
+        self.previous_year = UnitYear(records.for_units([unit["unit_code"], *self.predecessors]), None, year - 1,
+                                      as_of, calendar) if self.predecessors else self.unit_year.previous()
         self.proposals: pd.DataFrame | None = None  # the improvement opportunities, set by assemble_review
 
     def t(self, key: str, **params) -> str:

@@ -22,7 +22,7 @@ def history_of_unit(context: ReviewContext, section: ReviewSection) -> None:
     formed = history.loc[history["generation"] > 0]
     names = ", ".join(dict.fromkeys(formed["unit_name"].astype(str))) or _named_predecessors(context)
     section.sentences.append(context.t("text.formed_from", date=format_date(unit["valid_from"], context.lang),
-                                       units=names))
+                                       units=names, previous=context.year - 1))
     shared = formed.loc[formed["shared_with"] != "", ["unit_name", "shared_with"]].drop_duplicates()
     for row in shared.itertuples():
         section.sentences.append(context.t("text.predecessor_shared", unit=row.unit_name, others=row.shared_with))
