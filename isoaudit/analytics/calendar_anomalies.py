@@ -118,9 +118,8 @@ def calendar_anomalies(dossiers: pd.DataFrame, calendar: WorkCalendar, procedure
         return AnalyticsResult(TEST, CLAUSE, missing="no_dossiers")
     frame = dossiers.reset_index(drop=True)
     units = _column(frame, "unit_code")
-    channel = _column(frame, "channel").astype("string")
-    counter = channel.eq("counter").fillna(False).to_numpy(bool)
-    online = channel.eq("online").fillna(False).to_numpy(bool)
+    channel = _lookup(_column(frame, "channel"), pd.Series({"counter": 1, "online": 2, "postal": 3}))
+    counter, online = channel == 1, channel == 2
     found, examined = {}, {}
     received = _moments(frame, "received_at")
     returned = _moments(frame, "returned_date")
@@ -143,7 +142,7 @@ def calendar_anomalies(dossiers: pd.DataFrame, calendar: WorkCalendar, procedure
                          columns=TABLE_COLUMNS)
     params = {"dossiers": int(len(frame)), "flagged": int(flagged["dossier_id"].nunique()),
               "counter": int(counter.sum()), "online": int(online.sum()),
-              "no_channel": int(channel.isna().sum()), "online_with_submission": online_rows,
+              "no_channel": int(pd.isna(channel).sum()), "online_with_submission": online_rows,
               "after_change": change_rows, **counts,
               "opens": _hhmm(settings.opens), "closes": _hhmm(settings.closes), "grace_minutes": settings.grace,
               "online_receipt_working_days": settings.online_receipt_working_days,
@@ -219,7 +218,7 @@ def _catalogue(frame: pd.DataFrame, procedures: pd.DataFrame | None, history: pd
     if changed_by_code.empty:
         return nothing
     window = np.timedelta64(settings.after_change_days, "D")
-    code = _column(frame, "procedure_code").astype("string")
+    code = _column(frame, "procedure_code")
     changed = _lookup(code, changed_by_code).astype("datetime64[D]")
     received_day = _moments(frame, "received_at").astype("datetime64[D]")
     due = _moments(frame, "due_date").astype("datetime64[D]")
@@ -228,16 +227,24 @@ def _catalogue(frame: pd.DataFrame, procedures: pd.DataFrame | None, history: pd
     rows = np.flatnonzero(after)
     if not len(rows):
         return nothing
-    candidates = frame.iloc[rows]
     earlier = _time_before_change(history if history is not None else frame, changed_by_code, catalogue,
                                   calendar, settings)
-    current = _due_at_receipt(candidates, catalogue, calendar)
-    legal_days = code.iloc[rows].map(catalogue.set_index("procedure_code")["legal_days"]).astype("Int64")
-    before_days = code.iloc[rows].map(earlier).astype("Int64")
+    by_code = catalogue.set_index("procedure_code")["legal_days"]
+    legal_days = pd.Series(_lookup(code.iloc[rows], by_code), dtype="Int64")
+    before_days = pd.Series(_lookup(code.iloc[rows], earlier) if len(earlier) else None, index=legal_days.index,
+                            dtype="Int64")
     learnt = before_days.notna().to_numpy(bool)
     differs = (legal_days != before_days).fillna(False).to_numpy(bool)
-    old_due = _due_at_receipt(candidates, catalogue.assign(
-        legal_days=catalogue["procedure_code"].map(earlier).fillna(catalogue["legal_days"])), calendar)
+    # Only where an earlier time differs, or none was learnt, is there anything to compare: a change that
+    # kept the time the unit used needs no due dates (most dossiers after most changes).
+    compared = (learnt & differs) | ~learnt
+    current = np.full(len(rows), np.datetime64("NaT"), dtype="datetime64[D]")
+    old_due = current.copy()
+    if compared.any():
+        candidates = frame.iloc[rows[compared]]
+        current[compared] = _due_at_receipt(candidates, catalogue, calendar)
+        old_due[compared] = _due_at_receipt(candidates, catalogue.assign(
+            legal_days=catalogue["procedure_code"].map(earlier).fillna(catalogue["legal_days"])), calendar)
     written = due[rows]
     old = learnt & differs & (written == old_due) & (written != current)
     unknown = ~learnt & ~np.isnat(current) & (written != current)
@@ -257,7 +264,7 @@ def _time_before_change(history: pd.DataFrame, changed_by_code: pd.Series, catal
                         calendar: WorkCalendar, settings: Settings) -> pd.Series:
     """Per changed procedure, the working days from receipt to appointment the unit most often wrote in the
     ``after_change_days`` before the change (at least ``min_before_change`` dossiers)."""
-    code = _column(history, "procedure_code").astype("string")
+    code = _column(history, "procedure_code")
     changed = _lookup(code, changed_by_code).astype("datetime64[D]")
     received = _moments(history, "received_at")
     day = received.astype("datetime64[D]")
@@ -271,7 +278,7 @@ def _time_before_change(history: pd.DataFrame, changed_by_code: pd.Series, catal
     working, reception = _day_kinds(day[rows], units, calendar)
     # Received on a day off, counting starts a day later: one working day more to the same time.
     implied = _working_days_between(day[rows], due[rows], units, calendar) - (~working).astype(np.int64)
-    implied = pd.Series(implied, index=code.iloc[rows].to_numpy())
+    implied = pd.Series(implied, index=code.iloc[rows].astype(str).to_numpy())
     implied = implied[implied >= 0]
     counts = implied.groupby(level=0).size()
     mode = implied.groupby(level=0).agg(lambda values: values.value_counts().idxmax())
