@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from isoaudit.analytics import supplements as test_module
-from isoaudit.analytics.supplements import excess_by_group, supplements
+from isoaudit.analytics.supplements import excess_by_group, group_codes, supplements
 from isoaudit.calendar import WorkCalendar
 from isoaudit.i18n import LANGS, has_label, label
 from isoaudit.measures import UnitYear
@@ -241,20 +241,30 @@ CONFIG = {"alpha": 0.001, "min_group_dossiers": 10, "min_excess": 3, "min_ratio"
 
 
 def test_a_small_group_with_a_few_more_requests_is_not_flagged():
-    # 4 requests of 12 where 12 % is usual (1.4 expected): P(X >= 4) is 0.046, noise for 3 groups compared.
-    groups = pd.Series(["A"] * 12 + ["B"] * 200 + ["C"] * 200)
+    # 4 requests of 12 where the others ask 12 % (1.4 expected): P(X >= 4) is 0.046, noise for 3 groups.
+    groups = group_codes(pd.Series(["A"] * 12 + ["B"] * 200 + ["C"] * 200))
     hits = np.r_[np.arange(12) < 4, np.arange(200) < 24, np.arange(200) < 24]
-    table = excess_by_group(groups, hits, np.full(len(groups), 0.12), CONFIG).set_index("group")
+    table = excess_by_group(groups, hits, np.zeros(len(hits), dtype=np.int64), CONFIG).set_index("group")
     assert not table["above"].any()
     assert table.loc["A", "p_value"] == pytest.approx(0.0464, abs=0.001)
 
 
 def test_a_large_excess_is_flagged_and_a_group_below_the_minimum_size_is_not_tested():
-    groups = pd.Series(["A"] * 60 + ["B"] * 200 + ["C"] * 9)
+    groups = group_codes(pd.Series(["A"] * 60 + ["B"] * 200 + ["C"] * 9))
     hits = np.r_[np.arange(60) < 25, np.arange(200) < 24, np.arange(9) < 9]
-    table = excess_by_group(groups, hits, np.full(len(groups), 0.12), CONFIG).set_index("group")
+    table = excess_by_group(groups, hits, np.zeros(len(hits), dtype=np.int64), CONFIG).set_index("group")
     assert table["above"].to_dict() == {"A": True, "B": False}  # C (9 dossiers) is too small to judge
-    assert table.loc["A", "rate"] > table.loc["A", "upper_limit"] > 0.12
+    assert table.loc["A", "expected_rate"] == pytest.approx(33 / 209)  # the others' share: B and C
+    assert table.loc["A", "rate"] > table.loc["A", "upper_limit"] > table.loc["A", "expected_rate"]
+
+
+def test_a_group_is_expected_the_other_groups_share_of_each_of_its_procedures():
+    # A handles only the hard procedure (half asked, as B does there): A is not above B for it.
+    groups = group_codes(pd.Series(["A"] * 100 + ["B"] * 100 + ["B"] * 100))
+    strata = np.r_[np.zeros(200, dtype=np.int64), np.ones(100, dtype=np.int64)]
+    hits = np.r_[np.arange(100) < 50, np.arange(100) < 50, np.arange(100) < 5]
+    table = excess_by_group(groups, hits, strata, CONFIG).set_index("group")
+    assert table.loc["A", "expected"] == pytest.approx(50) and not table["above"].any()
 
 
 # ---- what the log lacks is missing, not zero ---------------------------------------------------------------------

@@ -29,13 +29,16 @@ from scipy import stats
 
 from isoaudit.analytics.result import FLAGGED_COLUMNS, AnalyticsResult
 from isoaudit.analytics.supplements import (
+    Groups,
     day_text,
+    days,
     excess_by_group,
     excess_frame,
     flag_rows,
-    officer_column,
+    group_codes,
+    officer_groups,
+    returned_rows,
     settings,
-    share_elsewhere,
 )
 from isoaudit.calendar import WorkCalendar
 
@@ -94,62 +97,63 @@ def check_backfill(received: pd.DataFrame, calendar: WorkCalendar, previous: pd.
     config = {**settings(SETTINGS_FILE), **(config or {})}
     if received.empty:
         return AnalyticsResult(TEST, CLAUSE, missing="no_dossiers_of_year")
-    returned = received[received["status"].isin(RETURNED).to_numpy(bool)]
-    if returned.empty:
+    returned = returned_rows(received)
+    if not returned.any():
         return AnalyticsResult(TEST, CLAUSE, missing="no_returns")
 
-    on_appointment = _on_appointment(returned)
-    officer = officer_column(returned)
-    procedure = returned["procedure_code"].astype("string")
+    ids = received["dossier_id"]
+    returned_day, due = days(received, "returned_date"), days(received, "due_date")
+    on_appointment = returned & (returned_day == due)
+    officer = officer_groups(received)
+    procedure = group_codes(received["procedure_code"])
     missing_parts, flagged, table = [], [], []
     if officer is None:
         missing_parts.append("no_officer")
     else:
-        expected = share_elsewhere(procedure, officer, on_appointment)
-        groups = excess_by_group(officer, on_appointment, expected, {**config, "min_ratio": 1.0})
-        groups = groups.assign(above=groups["above"] & (groups["rate"] - groups["expected_rate"]
-                                                        >= config["min_share_increase"]))
+        back = np.flatnonzero(returned)
+        hits = on_appointment[back]
+        groups = excess_by_group(officer.subset(back), hits, procedure.codes[back], {**config, "min_ratio": 1.0})
+        groups["above"] &= (groups["rate"] - groups["expected_rate"] >= config["min_share_increase"]).to_numpy()
         table.append(_table_rows(groups, "on_appointment_by_officer"))
-        high = officer.isin(groups.loc[groups["above"], "group"]).to_numpy() & on_appointment
-        rates = groups.set_index("group")
-        flagged.append(flag_rows(returned[high], "officer_on_appointment", officer=officer[high],
-                              due_date=day_text(returned["due_date"][high]),
-                              rate_percent=officer[high].map((100 * rates["rate"]).round(1)),
-                              expected_percent=officer[high].map((100 * rates["expected_rate"]).round(1))))
-        batches, batch_flags = _batches(returned, officer, on_appointment, calendar, config)
+        high = back[officer.member(back, groups) & hits]
+        rates = groups.set_index("code")
+        flagged.append(flag_rows(ids.iloc[high], "officer_on_appointment", officer=officer.names_of(high),
+                                 due_date=day_text(due[high]),
+                                 rate_percent=(100 * rates["rate"]).round(1).reindex(officer.codes[high]),
+                                 expected_percent=(100 * rates["expected_rate"]).round(1)
+                                 .reindex(officer.codes[high])))
+        batches, batch_flags = _batches(ids, returned_day, returned, officer, on_appointment, calendar, config)
         table.append(batches)
         flagged.append(batch_flags)
     if previous is None or previous.empty:
         missing_parts.append("no_previous_year")
     else:
-        table.append(_against_last_year(procedure, on_appointment, previous, config))
+        table.append(_against_last_year(procedure, returned, on_appointment, previous, config))
 
-    legal_due = received["legal_due_date"].dt.normalize()
     no_apology = received["apology_date"].isna().to_numpy()
-    beyond = received["appointment_beyond_legal"].fillna(False).to_numpy(bool) & no_apology
-    hidden = (received["returned_date"].dt.normalize() == received["due_date"].dt.normalize()).fillna(False) \
-        .to_numpy(bool) & (received["status"] == "late").fillna(False).to_numpy(bool) & beyond
-    flagged.append(flag_rows(received[hidden], "returned_on_appointment_late",
-                          due_date=day_text(received["due_date"][hidden]),
-                          legal_due_date=day_text(legal_due[hidden]), days_late=received["days_late"][hidden]))
-    beyond &= ~hidden
-    flagged.append(flag_rows(received[beyond], "appointment_beyond_without_apology",
-                          due_date=day_text(received["due_date"][beyond]),
-                          legal_due_date=day_text(legal_due[beyond])))
-    moved = received["new_due_date"].notna().to_numpy() & no_apology
-    flagged.append(flag_rows(received[moved], "new_appointment_without_apology",
-                          due_date=day_text(received["due_date"][moved]),
-                          new_due_date=day_text(received["new_due_date"][moved])))
+    beyond = received["appointment_beyond_legal"].to_numpy(dtype=bool, na_value=False) & no_apology
+    late = (received["status"] == "late").to_numpy(dtype=bool, na_value=False)
+    hidden = np.flatnonzero(beyond & late & (returned_day == due))
+    flagged.append(flag_rows(ids.iloc[hidden], "returned_on_appointment_late", due_date=day_text(due[hidden]),
+                             legal_due_date=day_text(days(received, "legal_due_date", hidden)),
+                             days_late=received["days_late"].iloc[hidden]))
+    beyond[hidden] = False
+    beyond = np.flatnonzero(beyond)
+    flagged.append(flag_rows(ids.iloc[beyond], "appointment_beyond_without_apology", due_date=day_text(due[beyond]),
+                             legal_due_date=day_text(days(received, "legal_due_date", beyond))))
+    moved = np.flatnonzero(received["new_due_date"].notna().to_numpy() & no_apology)
+    flagged.append(flag_rows(ids.iloc[moved], "new_appointment_without_apology", due_date=day_text(due[moved]),
+                             new_due_date=day_text(days(received, "new_due_date", moved))))
 
     flagged = [f for f in flagged if len(f)]
     flagged = pd.concat(flagged, ignore_index=True) if flagged else pd.DataFrame(columns=FLAGGED_COLUMNS)
-    table = pd.concat([t for t in table if len(t)], ignore_index=True) if any(len(t) for t in table) else \
-        pd.DataFrame(columns=[*TABLE_COLUMNS, "above"])
+    table = [t for t in table if len(t)]
+    table = pd.concat(table, ignore_index=True) if table else pd.DataFrame(columns=[*TABLE_COLUMNS, "above"])
     table = table[table["above"].to_numpy(bool)].drop(columns="above").reset_index(drop=True)
     counts = flagged["reason"].value_counts() if len(flagged) else pd.Series(dtype=int)
     params = {
-        "received": len(received), "returned": len(returned), "on_appointment": int(on_appointment.sum()),
-        "on_appointment_percent": round(100 * float(on_appointment.mean()), 1),
+        "received": len(received), "returned": int(returned.sum()), "on_appointment": int(on_appointment.sum()),
+        "on_appointment_percent": round(100 * float(on_appointment.sum() / returned.sum()), 1),
         "groups_above": len(table), "alpha": config["alpha"], "min_batch": config["min_batch"],
         "missing_parts": missing_parts,
         **{reason: int(counts.get(reason, 0)) for reason in REASON_KEYS},
@@ -158,73 +162,77 @@ def check_backfill(received: pd.DataFrame, calendar: WorkCalendar, previous: pd.
     return AnalyticsResult(TEST, CLAUSE, table=table, params=params, flagged=flagged)
 
 
-def _on_appointment(returned: pd.DataFrame) -> np.ndarray:
-    """Returned on the stored appointment day (the day, whatever the time)."""
-    return (returned["returned_date"].dt.normalize() == returned["due_date"].dt.normalize()).fillna(False) \
-        .to_numpy(bool)
-
-
-def _against_last_year(procedure: pd.Series, on_appointment: np.ndarray, previous: pd.DataFrame,
+def _against_last_year(procedure: Groups, returned: np.ndarray, on_appointment: np.ndarray, previous: pd.DataFrame,
                        config: dict) -> pd.DataFrame:
     """The unit's returns on the appointment day against what its shares by procedure of the year before
     predict (procedures with at least ``min_group_dossiers`` returns in both years): one row, the unit."""
-    before = previous[previous["status"].isin(RETURNED).to_numpy(bool)]
-    last = pd.DataFrame({"procedure": before["procedure_code"].astype("string").to_numpy(),
-                         "hit": _on_appointment(before)}).groupby("procedure")["hit"].agg(n0="size", share0="mean")
-    now = pd.DataFrame({"procedure": procedure.to_numpy(), "hit": on_appointment}).groupby("procedure")["hit"] \
-        .agg(n="size", k="sum")
-    both = now.join(last, how="inner")
-    both = both[((both["n"] >= config["min_group_dossiers"]) & (both["n0"] >= config["min_group_dossiers"])).to_numpy()]
-    if both.empty:
+    size = len(procedure.names)
+    kept = returned & (procedure.codes >= 0)
+    n = np.bincount(procedure.codes[kept], minlength=size).astype(float)
+    k = np.bincount(procedure.codes[kept], weights=on_appointment[kept], minlength=size)
+    before = group_codes(previous["procedure_code"])
+    into = np.append(pd.Index(procedure.names).get_indexer(before.names), -1)[before.codes]
+    returned_before = returned_rows(previous) & (into >= 0)
+    hit_before = days(previous, "returned_date") == days(previous, "due_date")
+    n0 = np.bincount(into[returned_before], minlength=size).astype(float)
+    k0 = np.bincount(into[returned_before], weights=hit_before[returned_before], minlength=size)
+    both = (n >= config["min_group_dossiers"]) & (n0 >= config["min_group_dossiers"])
+    if not both.any():
         return pd.DataFrame(columns=[*TABLE_COLUMNS, "above"])
-    n, k = float(both["n"].sum()), float(both["k"].sum())
-    expected = float((both["n"] * both["share0"]).sum())
+    n, k, n0, share0 = n[both], k[both], n0[both], k0[both] / n0[both]
+    expected = float((n * share0).sum())
     # Last year's shares are estimates too: their variance is added to this year's binomial one (z test).
-    spread = both["share0"] * (1 - both["share0"])
-    variance = float((both["n"] * spread).sum() + (both["n"] ** 2 * spread / both["n0"]).sum())
-    p_value = stats.norm.sf((k - expected - 0.5) / np.sqrt(variance)) if variance > 0 else float(k > expected)
-    groups = excess_frame(np.array([UNIT_GROUP], dtype=object), np.array([n]), np.array([k]), np.array([expected]),
-                           np.array([True]), config, p_values=np.array([p_value]),
-                           min_increase=config["min_share_increase"])
+    spread = share0 * (1 - share0)
+    variance = float((n * spread).sum() + (n ** 2 * spread / n0).sum())
+    total, hits = float(n.sum()), float(k.sum())
+    p_value = stats.norm.sf((hits - expected - 0.5) / np.sqrt(variance)) if variance > 0 else float(hits > expected)
+    groups = excess_frame(np.array([UNIT_GROUP], dtype=object), np.array([total]), np.array([hits]),
+                          np.array([expected]), np.array([True]), config, p_values=np.array([p_value]),
+                          min_increase=config["min_share_increase"])
     return _table_rows(groups, "on_appointment_against_last_year")
 
 
-def _batches(returned: pd.DataFrame, officer: pd.Series, on_appointment: np.ndarray, calendar: WorkCalendar,
-             config: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _batches(ids: pd.Series, returned_day: np.ndarray, returned: np.ndarray, officer: Groups,
+             on_appointment: np.ndarray, calendar: WorkCalendar, config: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Officer-days with many returns against the officer's usual returns per working day (Poisson)."""
-    day = returned["returned_date"].dt.normalize()
-    frame = pd.DataFrame({"officer": officer.to_numpy(), "day": day.to_numpy(), "hit": on_appointment},
-                         index=returned.index).dropna(subset=["officer", "day"])
-    if frame.empty:
+    rows = np.flatnonzero(returned & (officer.codes >= 0) & ~np.isnat(returned_day))
+    if not len(rows):
         return pd.DataFrame(columns=[*TABLE_COLUMNS, "above"]), pd.DataFrame(columns=FLAGGED_COLUMNS)
-    per_day = frame.groupby(["officer", "day"]).agg(returns=("hit", "size"), on_appointment=("hit", "sum"))
-    span = frame.groupby("officer")["day"].agg(["min", "max", "size"])
-    working = calendar.working_days_between(span["min"].to_numpy().astype("datetime64[D]"),
-                                            span["max"].to_numpy().astype("datetime64[D]")) + 1
-    usual = pd.Series(span["size"].to_numpy() / np.maximum(working, 1), index=span.index)
-    mu = usual.reindex(per_day.index.get_level_values("officer")).to_numpy()
-    count = per_day["returns"].to_numpy()
-    candidates = count >= config["min_batch"]
-    p_values = np.ones(len(count))
-    p_values[candidates] = stats.poisson.sf(count[candidates] - 1, mu[candidates])
-    level = config["alpha"] / max(len(count), 1)
-    above = candidates & (count >= config["batch_ratio"] * mu) & (p_values < level)
-    hits = per_day[above]
+    first = returned_day[rows].min()
+    day = (returned_day[rows] - first).astype(np.int64)
+    width, officers = int(day.max()) + 1, len(officer.names)
+    cell = officer.codes[rows] * width + day
+    count = np.bincount(cell, minlength=officers * width)
+    on_day = np.bincount(cell, weights=on_appointment[rows], minlength=officers * width)
+    # The officer's usual returns per working day: returns over the working days from the first to the last.
+    grid = count.reshape(officers, width) > 0
+    active = grid.any(axis=1)
+    start = first + grid.argmax(axis=1)
+    end = first + (width - 1 - grid[:, ::-1].argmax(axis=1))
+    span = np.ones(officers)
+    span[active] = calendar.working_days_between(start[active], end[active]) + 1
+    usual = np.bincount(officer.codes[rows], minlength=officers) / np.maximum(span, 1)
+    mu = np.repeat(usual, width)
+    candidates = np.flatnonzero(count >= config["min_batch"])
+    p_values = stats.poisson.sf(count[candidates] - 1, mu[candidates])
+    level = config["alpha"] / max(int((count > 0).sum()), 1)
+    above = candidates[(count[candidates] >= config["batch_ratio"] * mu[candidates]) & (p_values < level)]
+    who, when = np.divmod(above, width)
     table = pd.DataFrame({
-        "backfill_check": "batch_by_officer_day",
-        "backfill_group": hits.index.get_level_values("officer").astype(object),
-        "backfill_day": day_text(pd.Series(hits.index.get_level_values("day"))).to_numpy(),
-        "backfill_dossiers": hits["returns"].to_numpy(), "backfill_observed": hits["on_appointment"].to_numpy(),
-        "backfill_expected": mu[above], "backfill_rate": np.nan, "backfill_expected_rate": np.nan,
-        "backfill_p_value": p_values[above], "above": True}, columns=[*TABLE_COLUMNS, "above"])
-    keys = pd.MultiIndex.from_frame(frame[["officer", "day"]])
-    in_batch = keys.isin(hits.index)
-    rows = frame[in_batch]
-    members = per_day.reindex(pd.MultiIndex.from_frame(rows[["officer", "day"]]))
-    usual_of = usual.reindex(rows["officer"]).round(1).to_numpy()
-    flags = flag_rows(returned.loc[rows.index], "batch_returns", officer=rows["officer"], day=day_text(rows["day"]),
-                   returns=members["returns"].to_numpy(), on_appointment=members["on_appointment"].to_numpy(),
-                   usual=usual_of)
+        "backfill_check": "batch_by_officer_day", "backfill_group": officer.names[who],
+        "backfill_day": day_text(first + when), "backfill_dossiers": count[above],
+        "backfill_observed": on_day[above].astype(int), "backfill_expected": mu[above], "backfill_rate": np.nan,
+        "backfill_expected_rate": np.nan,
+        "backfill_p_value": p_values[(count[candidates] >= config["batch_ratio"] * mu[candidates])
+                                     & (p_values < level)],
+        "above": True}, columns=[*TABLE_COLUMNS, "above"])
+    marked = np.zeros(officers * width, dtype=bool)
+    marked[above] = True
+    batch = marked[cell]
+    members, chosen = cell[batch], rows[batch]
+    flags = flag_rows(ids.iloc[chosen], "batch_returns", officer=officer.names_of(chosen),
+                      day=day_text(returned_day[chosen]), returns=count[members],
+                      on_appointment=on_day[members].astype(int), usual=np.round(mu[members], 1))
     return table, flags
 
 

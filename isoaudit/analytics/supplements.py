@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
@@ -87,9 +88,9 @@ COLUMN_KEYS = {
     "supplements_upper_limit": "analytics.col.supplements_upper_limit",
     "supplements_p_value": "analytics.col.supplements_p_value",
 }
-# Columns of ``excess_by_group``.
-GROUP_COLUMNS = ["group", "dossiers", "observed", "expected", "rate", "expected_rate", "upper_limit", "p_value",
-                 "above"]
+# Columns of ``excess_by_group`` (``code``: the group's position in its ``Groups``).
+GROUP_COLUMNS = ["group", "code", "dossiers", "observed", "expected", "rate", "expected_rate", "upper_limit",
+                 "p_value", "above"]
 
 
 @lru_cache(maxsize=None)
@@ -119,71 +120,68 @@ def check_supplements(received: pd.DataFrame, calendar: WorkCalendar, as_of, exc
         return AnalyticsResult(TEST, CLAUSE, missing="no_dossiers_of_year")
     excluded = _of_year(excluded, year)
     early_supplement = _supplement_before_request(excluded)
-    requested_at = received["supplement_requested_at"]
-    if requested_at.isna().all() and received["supplement_received_at"].isna().all() and early_supplement.empty:
+    requested = days(received, "supplement_requested_at")
+    supplied = days(received, "supplement_received_at")
+    if np.isnat(requested).all() and np.isnat(supplied).all() and early_supplement.empty:
         return AnalyticsResult(TEST, CLAUSE, missing="no_supplement_data")
 
-    as_of_day = np.datetime64(pd.Timestamp(as_of).date(), "D")
-    asked = requested_at.notna().to_numpy()
-    rows = received[asked]
-    timing = _timing(rows, calendar, as_of_day)
-    officer = officer_column(received)
-    missing_parts = []
-    if officer is None:
-        missing_parts.append("no_officer")
-
+    ids = received["dossier_id"]
+    asked = ~np.isnat(requested)
+    at = np.flatnonzero(asked)  # the requests: every array below named *_at is of these rows
+    due_before, days_left, waited = _timing(received, at, requested[at], supplied[at], calendar,
+                                            np.datetime64(pd.Timestamp(as_of).date(), "D"))
+    officer = officer_groups(received)
+    procedure = group_codes(received["procedure_code"])
+    missing_parts = [] if officer is not None else ["no_officer"]
     flagged, table = [early_supplement], []
-    near_due = timing["days_left"].between(0, config["near_due_days"]).to_numpy()
-    eligible = (rows["legal_days"].fillna(0).to_numpy() > config["near_due_days"]) & (timing["days_left"] >= 0)
-    if officer is not None:
-        groups = excess_by_group(officer[asked][eligible], near_due[eligible],
-                                 share_elsewhere(rows["procedure_code"][eligible], officer[asked][eligible],
-                                                 near_due[eligible]), config)
-        table.append(_table_rows(groups, "near_due_by_officer"))
-        high = officer[asked].isin(groups.loc[groups["above"], "group"]).to_numpy() & near_due & eligible
-        flagged.append(flag_rows(rows[high], "request_near_due", officer=officer[asked][high],
-                              requested=day_text(rows["supplement_requested_at"][high]),
-                              legal_due_date=day_text(timing["due_before"][high]),
-                              days_left=timing["days_left"][high]))
-    after_due = (timing["days_left"] < 0).to_numpy()
-    flagged.append(flag_rows(rows[after_due], "request_after_due",
-                          requested=day_text(rows["supplement_requested_at"][after_due]),
-                          legal_due_date=day_text(timing["due_before"][after_due]),
-                          days=-timing["days_left"][after_due]))
-    long = (timing["waited"] > config["long_pause_days"]).to_numpy()
-    came = rows["supplement_received_at"].notna().to_numpy()
-    returned = rows["returned_date"].notna().to_numpy()
-    for reason, mask in (("long_pause", long & came), ("still_waiting", long & ~came & ~returned)):
-        flagged.append(flag_rows(rows[mask], reason, requested=day_text(rows["supplement_requested_at"][mask]),
-                              days=timing["waited"][mask]))
-    never = ~came & returned & rows["status"].isin(RETURNED).to_numpy()
-    flagged.append(flag_rows(rows[never], "returned_without_supplement",
-                          requested=day_text(rows["supplement_requested_at"][never]),
-                          returned=day_text(rows["returned_date"][never])))
 
-    # Request rates: each officer against the unit's rates by procedure, each procedure against its last year.
-    procedure = received["procedure_code"].astype("string")
+    near_due = (days_left >= 0) & (days_left <= config["near_due_days"])
+    legal_days = received["legal_days"].to_numpy(dtype=np.float64, na_value=0)[at]
+    eligible = (legal_days > config["near_due_days"]) & (days_left >= 0)
     if officer is not None:
-        groups = excess_by_group(officer, asked, share_elsewhere(procedure, officer, asked), config)
+        chosen = at[eligible]
+        groups = excess_by_group(officer.subset(chosen), near_due[eligible], procedure.codes[chosen], config)
+        table.append(_table_rows(groups, "near_due_by_officer"))
+        high = officer.member(at, groups) & near_due & eligible
+        flagged.append(flag_rows(ids.iloc[at[high]], "request_near_due", officer=officer.names_of(at[high]),
+                                 requested=day_text(requested[at[high]]), legal_due_date=day_text(due_before[high]),
+                                 days_left=days_left[high]))
+    after_due = days_left < 0
+    flagged.append(flag_rows(ids.iloc[at[after_due]], "request_after_due", requested=day_text(requested[at[after_due]]),
+                             legal_due_date=day_text(due_before[after_due]), days=-days_left[after_due]))
+    long = waited > config["long_pause_days"]
+    came = ~np.isnat(supplied[at])
+    returned_day = days(received, "returned_date", at)
+    back = ~np.isnat(returned_day)
+    for reason, mask in (("long_pause", long & came), ("still_waiting", long & ~came & ~back)):
+        flagged.append(flag_rows(ids.iloc[at[mask]], reason, requested=day_text(requested[at[mask]]),
+                                 days=waited[mask]))
+    judged_returned = returned_rows(received)[at]
+    never = ~came & back & judged_returned
+    flagged.append(flag_rows(ids.iloc[at[never]], "returned_without_supplement",
+                             requested=day_text(requested[at[never]]), returned=day_text(returned_day[never])))
+
+    # Request rates: each officer against the others' by procedure, each procedure against its last year.
+    if officer is not None:
+        groups = excess_by_group(officer, asked, procedure.codes, config)
         table.append(_table_rows(groups, "rate_by_officer"))
-        high = officer.isin(groups.loc[groups["above"], "group"]).to_numpy() & asked
-        flagged.append(flag_rows(received[high], "officer_rate_high", officer=officer[high],
-                              **_group_detail(groups, officer[high])))
+        high = at[officer.member(at, groups)]
+        flagged.append(flag_rows(ids.iloc[high], "officer_rate_high", officer=officer.names_of(high),
+                                 **_group_detail(groups, officer.codes[high])))
     if previous is None or previous.empty:
         missing_parts.append("no_previous_year")
     else:
         groups = _excess_over_last_year(procedure, asked, previous, config)
         table.append(_table_rows(groups, "rate_by_procedure"))
-        high = procedure.isin(groups.loc[groups["above"], "group"]).to_numpy() & asked
-        flagged.append(flag_rows(received[high], "procedure_rate_high", procedure_code=procedure[high],
-                              **_group_detail(groups, procedure[high])))
+        high = at[procedure.member(at, groups)]
+        flagged.append(flag_rows(ids.iloc[high], "procedure_rate_high", procedure_code=procedure.names_of(high),
+                                 **_group_detail(groups, procedure.codes[high])))
 
     flagged += _repeated(received, excluded, config)
-    flagged = pd.concat([f for f in flagged if len(f)], ignore_index=True) if any(len(f) for f in flagged) \
-        else pd.DataFrame(columns=FLAGGED_COLUMNS)
-    table = pd.concat(table, ignore_index=True) if table else pd.DataFrame(columns=TABLE_COLUMNS)
-    table = table[table["above"]].drop(columns="above").reset_index(drop=True) if len(table) else \
-        pd.DataFrame(columns=TABLE_COLUMNS)
+    flagged = [f for f in flagged if len(f)]
+    flagged = pd.concat(flagged, ignore_index=True) if flagged else pd.DataFrame(columns=FLAGGED_COLUMNS)
+    table = pd.concat(table, ignore_index=True) if table else pd.DataFrame(columns=[*TABLE_COLUMNS, "above"])
+    table = table[table["above"].to_numpy(bool)].drop(columns="above").reset_index(drop=True)
     counts = flagged["reason"].value_counts() if len(flagged) else pd.Series(dtype=int)
     params = {
         "received": len(received), "requests": int(asked.sum()),
@@ -193,15 +191,56 @@ def check_supplements(received: pd.DataFrame, calendar: WorkCalendar, as_of, exc
         "near_due_days": config["near_due_days"], "long_pause_days": config["long_pause_days"],
         "groups_above": len(table), "alpha": config["alpha"], "missing_parts": missing_parts,
         **{reason: int(counts.get(reason, 0)) for reason in REASON_KEYS},
+        "flagged_dossiers": int(flagged["dossier_id"].nunique()) if len(flagged) else 0,
     }
-    params["flagged_dossiers"] = int(flagged["dossier_id"].nunique()) if len(flagged) else 0
     return AnalyticsResult(TEST, CLAUSE, table=table, params=params, flagged=flagged)
 
 
-# ---- the statistics ----------------------------------------------------------------------------------------
-def excess_by_group(groups: pd.Series, hits: np.ndarray, expected: np.ndarray, config: dict) -> pd.DataFrame:
-    """Groups whose count of ``hits`` is above what ``expected`` (each dossier's chance of a hit, 0..1)
-    predicts, one row per group of at least ``min_group_dossiers`` (``GROUP_COLUMNS``).
+# ---- groups and the statistics -----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Groups:
+    """Dossiers in groups (officers, procedures): ``codes`` one per dossier (-1: none), ``names`` one per
+    group, as the log writes them (spaces trimmed)."""
+
+    codes: np.ndarray
+    names: np.ndarray
+
+    def subset(self, positions: np.ndarray) -> "Groups":
+        return Groups(self.codes[positions], self.names)
+
+    def names_of(self, positions: np.ndarray) -> np.ndarray:
+        return self.names[self.codes[positions]]
+
+    def member(self, positions: np.ndarray, table: pd.DataFrame) -> np.ndarray:
+        """Whether the dossiers at ``positions`` are in a group above the limit of ``table``."""
+        above = np.zeros(len(self.names) + 1, dtype=bool)
+        above[table.loc[table["above"].to_numpy(bool), "code"].to_numpy(dtype=np.int64)] = True
+        return above[self.codes[positions]]  # code -1 reads the last cell, always False
+
+
+def group_codes(values: pd.Series) -> Groups:
+    """The groups of ``values`` (one factorisation; names trimmed, a blank name is no group)."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    names = np.array([str(u).strip() for u in uniques], dtype=object)
+    named, recoded = pd.factorize(pd.Series(names).mask(names == ""), use_na_sentinel=True)
+    lookup = np.append(named, -1)  # code -1 stays -1
+    return Groups(lookup[codes].astype(np.int64), np.asarray(recoded, dtype=object))
+
+
+def officer_groups(received: pd.DataFrame) -> Groups | None:
+    """The officers who handled ``received``; None when the log names none."""
+    if "officer" not in received:
+        return None
+    groups = group_codes(received["officer"])
+    return groups if (groups.codes >= 0).any() else None
+
+
+def excess_by_group(groups: Groups, hits: np.ndarray, strata: np.ndarray, config: dict) -> pd.DataFrame:
+    """Groups whose count of ``hits`` is above what the other groups' shares predict, one row per group of at
+    least ``min_group_dossiers`` (``GROUP_COLUMNS``). Each dossier's expected chance of a hit is the share of
+    hits among the other groups' dossiers of its stratum (``strata``: codes, e.g. of procedures, -1 none): the
+    group compared does not set its own yardstick, and a group handling harder procedures is not flagged for
+    it. Where no other group has the stratum, the stratum's own share.
 
     The test is exact binomial, one-sided: ``p_value`` = P(X >= observed) for X ~ Binomial(dossiers, mean
     expected chance); ``upper_limit`` is the funnel plot's limit, the rate a group of that size exceeds by
@@ -209,107 +248,118 @@ def excess_by_group(groups: pd.Series, hits: np.ndarray, expected: np.ndarray, c
     funnel because expected counts are often a handful, where the approximation flags small groups on noise;
     the mean chance stands for the varying ones (a Poisson-binomial), which only widens the spread. ``above``:
     p_value below that level, and at least ``min_excess`` hits and ``min_ratio`` times the expected."""
-    hits = np.asarray(hits, dtype=bool)
-    codes, names = pd.factorize(pd.Series(groups).astype("string"), use_na_sentinel=True)
-    kept = codes >= 0
-    codes, hits, expected = codes[kept], hits[kept], np.asarray(expected, dtype=float)[kept]
-    size = len(names)
-    dossiers = np.bincount(codes, minlength=size)
-    observed = np.bincount(codes, weights=hits, minlength=size)
-    predicted = np.bincount(codes, weights=np.nan_to_num(expected), minlength=size)
+    size = len(groups.names)
+    width = size + 1  # the last column: dossiers of no group
+    stratum = np.where(strata < 0, strata.max(initial=-1) + 1, strata)
+    cell = stratum * width + np.where(groups.codes < 0, size, groups.codes)
+    cells = (int(stratum.max(initial=0)) + 1) * width
+    n_cell = np.bincount(cell, minlength=cells).reshape(-1, width)
+    k_cell = np.bincount(cell, weights=hits, minlength=cells).reshape(-1, width)
+    n_stratum, k_stratum = n_cell.sum(axis=1, keepdims=True), k_cell.sum(axis=1, keepdims=True)
+    others = n_stratum - n_cell
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = np.where(others > 0, (k_stratum - k_cell) / np.maximum(others, 1),
+                         k_stratum / np.maximum(n_stratum, 1))
+    dossiers, observed = n_cell.sum(axis=0)[:size], k_cell.sum(axis=0)[:size]
+    predicted = (n_cell * share).sum(axis=0)[:size]
     tested = dossiers >= config["min_group_dossiers"]
-    return excess_frame(pd.Series(names.astype(object)), dossiers, observed, predicted, tested, config,
-                         ratio=config.get("min_ratio", 1.0))
+    return excess_frame(groups.names, dossiers, observed, predicted, tested, config, ratio=config.get("min_ratio", 1.0))
 
 
 def excess_frame(names, dossiers, observed, predicted, tested, config, ratio=1.0, p_values=None,
-                  min_increase=0.0) -> pd.DataFrame:
-    names, dossiers, observed, predicted = (np.asarray(a)[tested] for a in (names, dossiers, observed, predicted))
+                 min_increase=0.0) -> pd.DataFrame:
+    """``GROUP_COLUMNS`` of the ``tested`` groups (see ``excess_by_group``); ``p_values`` when the test is
+    another than the exact binomial one."""
+    code = np.flatnonzero(tested)
+    names, dossiers, observed, predicted = (np.asarray(a)[code] for a in (names, dossiers, observed, predicted))
     level = config["alpha"] / max(len(dossiers), 1)
     chance = np.clip(predicted / np.maximum(dossiers, 1), 1e-9, 1 - 1e-9)
-    if p_values is None:
-        p_values = stats.binom.sf(observed - 1, dossiers, chance)
-    else:
-        p_values = np.asarray(p_values)[tested]
+    p_values = stats.binom.sf(observed - 1, dossiers, chance) if p_values is None else np.asarray(p_values)[code]
     upper = stats.binom.isf(level, dossiers, chance) / np.maximum(dossiers, 1)
     rate = observed / np.maximum(dossiers, 1)
     above = ((p_values < level) & (observed - predicted >= config["min_excess"]) & (observed >= ratio * predicted)
              & (rate - chance >= min_increase))
-    return pd.DataFrame({"group": names, "dossiers": dossiers.astype(int), "observed": observed.astype(int),
-                         "expected": predicted, "rate": rate, "expected_rate": chance, "upper_limit": upper,
-                         "p_value": p_values, "above": above}, columns=GROUP_COLUMNS)
+    return pd.DataFrame({"group": names, "code": code, "dossiers": dossiers.astype(int),
+                         "observed": observed.astype(int), "expected": predicted, "rate": rate,
+                         "expected_rate": chance, "upper_limit": upper, "p_value": p_values, "above": above},
+                        columns=GROUP_COLUMNS)
 
 
-def share_elsewhere(procedure: pd.Series, groups: pd.Series, hits: np.ndarray) -> np.ndarray:
-    """Each dossier's expected chance of a hit: the share of hits among the unit's other groups' dossiers of
-    its procedure (the group compared is left out, so it does not set its own yardstick); the procedure's own
-    share where no other group handles it. Dossiers without a procedure are a procedure of their own."""
-    hits = np.asarray(hits, dtype=float)
-    proc, _ = pd.factorize(pd.Series(procedure).astype("string"), use_na_sentinel=True)
-    proc = np.where(proc < 0, proc.max(initial=-1) + 1, proc)
-    group, _ = pd.factorize(pd.Series(groups).astype("string"), use_na_sentinel=True)
-    group = np.where(group < 0, group.max(initial=-1) + 1, group)
-    cell = proc * (group.max(initial=0) + 1) + group
-    n_proc, k_proc = np.bincount(proc), np.bincount(proc, weights=hits)
-    n_cell, k_cell = np.bincount(cell), np.bincount(cell, weights=hits)
-    others = n_proc[proc] - n_cell[cell]
-    return np.where(others > 0, (k_proc[proc] - k_cell[cell]) / np.maximum(others, 1),
-                    k_proc[proc] / np.maximum(n_proc[proc], 1))
-
-
-def _excess_over_last_year(procedure: pd.Series, asked: np.ndarray, previous: pd.DataFrame,
+def _excess_over_last_year(procedure: Groups, asked: np.ndarray, previous: pd.DataFrame,
                            config: dict) -> pd.DataFrame:
     """Each procedure's request rate against its own in the year before (one-sided Fisher exact test, both
     years at least ``min_group_dossiers``): a procedure that needs many supplements does every year."""
-    now = pd.DataFrame({"procedure": procedure.to_numpy(), "hit": asked}).groupby("procedure", observed=True)["hit"]
-    before = pd.DataFrame({"procedure": previous["procedure_code"].astype("string").to_numpy(),
-                           "hit": previous["supplement_requested_at"].notna().to_numpy()}) \
-        .groupby("procedure", observed=True)["hit"]
-    both = pd.concat({"n": now.size(), "k": now.sum(), "n0": before.size(), "k0": before.sum()}, axis=1).dropna()
-    n, k, n0, k0 = (both[c].to_numpy(dtype=float) for c in ("n", "k", "n0", "k0"))
+    size = len(procedure.names)
+    kept = procedure.codes >= 0
+    n = np.bincount(procedure.codes[kept], minlength=size).astype(float)
+    k = np.bincount(procedure.codes[kept], weights=asked[kept], minlength=size)
+    before = group_codes(previous["procedure_code"])
+    into = pd.Index(procedure.names).get_indexer(before.names)  # last year's procedures among this year's
+    codes = np.where(before.codes >= 0, np.append(into, -1)[before.codes], -1)
+    seen = codes >= 0
+    asked_before = ~np.isnat(days(previous, "supplement_requested_at"))
+    n0 = np.bincount(codes[seen], minlength=size).astype(float)
+    k0 = np.bincount(codes[seen], weights=asked_before[seen], minlength=size)
     tested = (n >= config["min_group_dossiers"]) & (n0 >= config["min_group_dossiers"])
     # P(X >= k) for X ~ Hypergeometric(n + n0 dossiers, k + k0 requests, n drawn): Fisher's one-sided test.
     p_values = stats.hypergeom.sf(k - 1, n + n0, k + k0, n)
     expected = n * k0 / np.maximum(n0, 1)
-    return excess_frame(both.index.to_numpy(dtype=object), n, k, expected, tested, config,
-                         ratio=config.get("min_ratio", 1.0), p_values=p_values)
+    return excess_frame(procedure.names, n, k, expected, tested, config, ratio=config.get("min_ratio", 1.0),
+                        p_values=p_values)
 
 
 def _table_rows(groups: pd.DataFrame, check: str) -> pd.DataFrame:
-    renamed = groups.rename(columns={c: f"supplements_{c}" for c in GROUP_COLUMNS if c != "above"})
+    renamed = groups.rename(columns={c: f"supplements_{c}" for c in GROUP_COLUMNS if c not in ("above", "code")})
     return renamed.assign(supplements_check=check)[[*TABLE_COLUMNS, "above"]]
 
 
-def _group_detail(groups: pd.DataFrame, members: pd.Series) -> dict:
-    rates = groups.set_index("group")
-    return {"rate_percent": members.map((100 * rates["rate"]).round(1)).to_numpy(),
-            "expected_percent": members.map((100 * rates["expected_rate"]).round(1)).to_numpy()}
+def _group_detail(groups: pd.DataFrame, codes: np.ndarray) -> dict:
+    rates = groups.set_index("code")
+    return {"rate_percent": (100 * rates["rate"]).round(1).reindex(codes).to_numpy(),
+            "expected_percent": (100 * rates["expected_rate"]).round(1).reindex(codes).to_numpy()}
 
 
-# ---- the dossiers ------------------------------------------------------------------------------------------
-def _timing(rows: pd.DataFrame, calendar: WorkCalendar, as_of: np.datetime64) -> pd.DataFrame:
-    """For dossiers asked to supplement: the legal due date before the request (``due_before``), working
-    days from the request to it (``days_left``, negative when asked after it) and waited for the supplement
-    (``waited``: to its receipt, else to the return, else to ``as_of``)."""
-    requested = rows["supplement_requested_at"].to_numpy().astype("datetime64[D]")
-    legal_due = rows["legal_due_date"].to_numpy().astype("datetime64[D]")
-    pause = rows["supplement_days"].fillna(0).to_numpy(dtype=np.int64)
+# ---- the dossiers ------------------------------------------------------------------------------------------------
+def _timing(received: pd.DataFrame, at: np.ndarray, requested: np.ndarray, supplied: np.ndarray,
+            calendar: WorkCalendar, as_of: np.datetime64) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For the dossiers at ``at`` (asked to supplement on ``requested``): the legal due date before the request
+    (``due_before``), working days from the request to it (``days_left``, negative when asked after it) and
+    waited for the supplement (to its receipt ``supplied``, else to the return, else to ``as_of``)."""
+    legal_due = days(received, "legal_due_date", at)
+    pause = received["supplement_days"].to_numpy(dtype=np.int64, na_value=0)[at]
     judged = ~np.isnat(legal_due)
-    due_before = np.full(len(rows), np.datetime64("NaT"), dtype="datetime64[D]")
-    days_left = np.full(len(rows), np.iinfo(np.int64).max // 2, dtype=np.int64)  # not judged: never near due
+    due_before = np.full(len(at), np.datetime64("NaT"), dtype="datetime64[D]")
+    days_left = np.full(len(at), np.iinfo(np.int64).max // 2, dtype=np.int64)  # not judged: never near due
     if judged.any():
         due_before[judged] = calendar.add_working_days(legal_due[judged], -pause[judged])
         days_left[judged] = calendar.working_days_between(requested[judged], due_before[judged])
-    end = rows["supplement_received_at"].fillna(rows["returned_date"]).to_numpy().astype("datetime64[D]")
+    end = np.where(np.isnat(supplied), days(received, "returned_date", at), supplied)
     end = np.where(np.isnat(end), as_of, end)
-    waited = calendar.working_days_between(requested, np.maximum(end, requested))
-    return pd.DataFrame({"due_before": due_before, "days_left": days_left, "waited": waited}, index=rows.index)
+    waited = calendar.working_days_between(requested, np.maximum(end, requested)) if len(at) else \
+        np.zeros(0, dtype=np.int64)
+    return due_before, days_left, waited
 
 
-def officer_column(received: pd.DataFrame) -> pd.Series | None:
-    if "officer" not in received or received["officer"].isna().all():
-        return None
-    return received["officer"].astype("string").str.strip().replace("", pd.NA)
+def days(frame: pd.DataFrame, column: str, rows: np.ndarray | None = None) -> np.ndarray:
+    """A date or datetime column as days (datetime64[D]; NaT when missing or absent), of the ``rows``
+    (positions) only when given."""
+    size = len(frame) if rows is None else len(rows)
+    if column not in frame:
+        return np.full(size, np.datetime64("NaT"), dtype="datetime64[D]")
+    values = frame[column]
+    if values.dtype.kind != "M":
+        values = pd.to_datetime(values, errors="coerce")
+    values = values.to_numpy()
+    return (values if rows is None else values[rows]).astype("datetime64[D]")
+
+
+def returned_rows(frame: pd.DataFrame) -> np.ndarray:
+    """Whether each dossier was judged returned (early, on time or late)."""
+    status = frame["status"]
+    if isinstance(status.dtype, pd.CategoricalDtype) and tuple(status.cat.categories[:3]) == RETURNED:
+        codes = status.cat.codes.to_numpy()
+        return (codes >= 0) & (codes < 3)
+    return status.isin(RETURNED).to_numpy(dtype=bool, na_value=False)
 
 
 def _of_year(excluded: pd.DataFrame | None, year: int | None) -> pd.DataFrame:
@@ -322,9 +372,9 @@ def _of_year(excluded: pd.DataFrame | None, year: int | None) -> pd.DataFrame:
 
 def _supplement_before_request(excluded: pd.DataFrame) -> pd.DataFrame:
     rows = excluded[(excluded["reason"] == "supplement_before_request").fillna(False).to_numpy(bool)]
-    return flag_rows(rows, "supplement_before_request",
-                  requested=day_text(pd.to_datetime(rows["supplement_requested_at"], errors="coerce")),
-                  supplied=day_text(pd.to_datetime(rows["supplement_received_at"], errors="coerce")))
+    return flag_rows(rows["dossier_id"], "supplement_before_request",
+                     requested=day_text(days(rows, "supplement_requested_at")),
+                     supplied=day_text(days(rows, "supplement_received_at")))
 
 
 def _repeated(received: pd.DataFrame, excluded: pd.DataFrame, config: dict) -> list[pd.DataFrame]:
@@ -332,46 +382,43 @@ def _repeated(received: pd.DataFrame, excluded: pd.DataFrame, config: dict) -> l
     flags = []
     again = excluded[(excluded["reason"] == "duplicate_id").fillna(False).to_numpy(bool)]
     if len(again) and "supplement_requested_at" in again:
-        first = received[["dossier_id", "supplement_requested_at"]].dropna()
+        asked = ~np.isnat(days(received, "supplement_requested_at"))
+        first = pd.DataFrame({"dossier_id": received["dossier_id"][asked].astype("string").to_numpy(),
+                              "day": days(received, "supplement_requested_at")[asked]})
         more = pd.DataFrame({"dossier_id": again["dossier_id"].astype("string").to_numpy(),
-                             "supplement_requested_at": pd.to_datetime(again["supplement_requested_at"],
-                                                                       errors="coerce").to_numpy()}).dropna()
-        every = pd.concat([first.assign(dossier_id=first["dossier_id"].astype("string")), more])
-        every = every[every["dossier_id"].isin(first["dossier_id"].astype("string"))]
-        every = every.assign(day=every["supplement_requested_at"].dt.normalize()).drop_duplicates(["dossier_id", "day"])
-        counts = every.groupby("dossier_id")["day"].agg(["size", lambda d: "; ".join(d.sort_values().dt.strftime(
-            "%d/%m/%Y"))])
-        counts.columns = ["requests", "dates"]
-        counts = counts[counts["requests"] > 1]
-        flags.append(flag_rows(counts.reset_index(), "repeated_request_rows", requests=counts["requests"].to_numpy(),
-                            dates=counts["dates"].to_numpy()))
-    if "note" in received and received["note"].notna().any():
+                             "day": days(again, "supplement_requested_at")}).dropna()
+        every = pd.concat([first, more[more["dossier_id"].isin(first["dossier_id"])]]).drop_duplicates()
+        counts = every.sort_values("day").groupby("dossier_id")["day"].agg(
+            requests="size", dates=lambda d: "; ".join(pd.Series(d).dt.strftime("%d/%m/%Y")))
+        counts = counts[counts["requests"] > 1].reset_index()
+        flags.append(flag_rows(counts["dossier_id"], "repeated_request_rows", requests=counts["requests"],
+                               dates=counts["dates"]))
+    if "note" in received:
+        noted = np.flatnonzero(received["note"].notna().to_numpy())
+        codes, uniques = pd.factorize(received["note"].iloc[noted])
         pattern = re.compile("|".join(f"(?:{p})" for p in config["repeated_note_patterns"]))
-        notes = received["note"].astype("string")
-        uniques = pd.unique(notes.dropna())
-        says = {value: bool(pattern.search(fold(value))) for value in uniques}
-        hit = notes.map(says).fillna(False).to_numpy(bool)
-        flags.append(flag_rows(received[hit], "repeated_request_note", note=notes[hit]))
+        says = np.array([bool(pattern.search(fold(value))) for value in uniques] + [False])
+        hit = noted[says[codes]]
+        flags.append(flag_rows(received["dossier_id"].iloc[hit], "repeated_request_note",
+                               note=received["note"].iloc[hit]))
     return flags
 
 
-def flag_rows(rows: pd.DataFrame, reason: str, **detail) -> pd.DataFrame:
-    """``FLAGGED_COLUMNS`` for ``rows``, each with the ``detail`` values of its position (plain JSON)."""
-    if not len(rows):
+def flag_rows(ids, reason: str, **detail) -> pd.DataFrame:
+    """``FLAGGED_COLUMNS`` for the dossiers ``ids``, each with the ``detail`` values of its position (plain
+    JSON: numbers, text)."""
+    ids = [str(i) for i in ids]
+    if not ids:
         return pd.DataFrame(columns=FLAGGED_COLUMNS)
     columns = {name: _plain(values) for name, values in detail.items()}
-    details = [dict(zip(columns, values)) for values in zip(*columns.values())] if columns else \
-        [{} for _ in range(len(rows))]
-    return pd.DataFrame({"dossier_id": rows["dossier_id"].astype(str).to_numpy(), "reason": reason,
-                         "detail": details}, columns=FLAGGED_COLUMNS)
+    details = [dict(zip(columns, values)) for values in zip(*columns.values())] if columns else [{} for _ in ids]
+    return pd.DataFrame({"dossier_id": ids, "reason": reason, "detail": details}, columns=FLAGGED_COLUMNS)
 
 
 def _plain(values) -> list:
-    array = pd.Series(values).astype(object).where(pd.Series(values).notna(), None)
-    return [v.item() if isinstance(v, np.generic) else v for v in array.tolist()]
+    return [None if pd.isna(v) else v.item() if isinstance(v, np.generic) else v for v in list(values)]
 
 
-def day_text(values) -> pd.Series:
-    """Dates written dd/mm/yyyy (empty when missing), as both languages of the report write them."""
-    days = pd.Series(pd.to_datetime(pd.Series(values), errors="coerce"))
-    return days.dt.strftime("%d/%m/%Y").fillna("")
+def day_text(values) -> list[str]:
+    """Days written dd/mm/yyyy (empty when missing), as both languages of the report write them."""
+    return [pd.Timestamp(v).strftime("%d/%m/%Y") if not pd.isna(v) else "" for v in np.asarray(values)]
