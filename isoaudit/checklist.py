@@ -306,6 +306,12 @@ def _parse_levels(levels: pd.Series) -> tuple[pd.Series, pd.Series]:
     return joined.reindex(levels.index).astype("string"), bad.reindex(levels.index).astype("string")
 
 
+def complete_items(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """Items made elsewhere (``COLUMNS``; e.g. the log analytics' finding candidates) as a loaded checklist
+    has them: text columns, clause titles from the clause list, the language columns of ``lang``."""
+    return _finish(frame[list(COLUMNS)].astype("string"), lang)
+
+
 def _finish(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
     """Canonical column order, clause titles filled from the clause list, the language columns added."""
     titles = _clauses().set_index("clause")

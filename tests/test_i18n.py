@@ -390,6 +390,11 @@ DYNAMIC = {
     "batch.{}": Dynamic("labels", WRAPPER),  # outputs/rollup.py's t() for templates/rollup.html.j2
     # outputs/analytics_page.py's t() for templates/analytics_page.html.j2 (its keys: test_analytics_page)
     "batch.analytics.{}": Dynamic("labels", WRAPPER),
+    # review/analytics_section.py: each test's words, by the tests of analytics/run.py
+    "analytics.{}.{}": Dynamic("labels", lambda: [(test, kind) for test in _module("isoaudit.analytics.run",
+                                                                                    "TEST_NAMES")()
+                                                  for kind in ("title", "found", "none", "meaning", "not_proof")]),
+    "analytics.{}.title": Dynamic("labels", _module("isoaudit.analytics.run", "TEST_NAMES")),
     # audit
     "audit.action_status.{}": Dynamic("labels", _module("isoaudit.schema", "ACTION_STATUSES")),
     "audit.col.{}": Dynamic("labels"),

@@ -26,6 +26,8 @@ from pathlib import Path
 import pandas as pd
 from filelock import Timeout
 
+from isoaudit.analytics.candidates import candidate_items
+from isoaudit.analytics.run import run_analytics
 from isoaudit.checklist import checklist_for_level, load_checklist
 from isoaudit.errors import IsoauditError, RecordsError, WorksheetError, file_access_error
 from isoaudit.evidence import audit_period, compute_evidence, evidence_for_items
@@ -36,7 +38,7 @@ from isoaudit.findings import (
     merge_register,
 )
 from isoaudit.i18n import check_lang, label, message
-from isoaudit.measures import latest_year
+from isoaudit.measures import UnitYear, latest_year
 from isoaudit.notebook.records_folder import find_records_folder
 from isoaudit.records import load_records
 from isoaudit.records.units import default_unit, known_unit_code
@@ -93,6 +95,12 @@ def open_audit(records, unit: str | None = None, audit_id: str | None = None, ch
         items = checklist_for_level(items, level)
     as_of = pd.Timestamp(as_of if as_of is not None else date.today()).normalize()
     evidence = compute_evidence(records, year, unit, as_of=as_of)
+    # What the log analytics flagged: one question per reason, answered like any other (accept or dismiss).
+    _, end = audit_period(year, as_of)
+    candidates, candidate_evidence = candidate_items(run_analytics(UnitYear(records, unit, year, as_of=end)), lang)
+    if len(candidates):
+        items = pd.concat([items, candidates], ignore_index=True)
+        evidence = pd.concat([evidence, candidate_evidence], ignore_index=True)
     folder = Path(audit_dir) if audit_dir is not None else Path(records.folder)
     plan = AuditPlan(audit_id, unit, _text(unit_row.get("unit_name")), year,
                      checklist="" if checklist is None else str(checklist))

@@ -85,6 +85,9 @@ def _figures(context: "ReviewContext") -> dict:
         "on_time": figure("on_time_rate").count if figure("on_time_rate").available else None,
         "previous_on_time_rate": context.previous_year.figure("on_time_rate").json(),
         "repeated_findings": figure("repeated_findings_count").json(),
+        # what each analytics test flagged (None: the records could not support it), for the analytics page
+        "analytics": {r.test: {"clause": r.clause, "flagged": len(r.flagged) if r.available else None}
+                      for r in context.analytics},
         "received": figure("received_count").json(),
         "returned": figure("returned_count").json(),
         "overdue": figure("overdue_count").json(),

@@ -6,6 +6,7 @@ from functools import cached_property
 import pandas as pd
 
 from isoaudit.agency_statistics import AgencyStatistics, agency_statistics
+from isoaudit.analytics.run import run_analytics
 from isoaudit.findings import status_label
 from isoaudit.i18n import has_label, label, message
 from isoaudit.measures import Figure, UnitYear
@@ -34,6 +35,11 @@ class ReviewContext:
 
     def t(self, key: str, **params) -> str:
         return label(f"review.{key}", self.lang, **params)
+
+    @cached_property
+    def analytics(self) -> list:
+        """What each audit-analytics test found in the unit's year (``analytics.run``), computed once."""
+        return run_analytics(self.unit_year)
 
     def in_year(self, dates: pd.Series, year: int | None = None) -> pd.Series:
         year = self.year if year is None else year

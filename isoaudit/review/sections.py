@@ -10,6 +10,7 @@ from isoaudit.decisions import decision_status_counts, decisions_file_name
 from isoaudit.i18n import format_date, format_percent, label, message
 from isoaudit.measures import MIN_RETURNED_TO_RANK, SATISFIED, UnitYear, changed_dates
 from isoaudit.one_stop_rules import apology_forms, rule_set_counts
+from isoaudit.review.analytics_section import analytics_of_unit, candidates_sentence
 from isoaudit.review.context import (
     WORST_PROCEDURES,
     ReviewContext,
@@ -235,6 +236,7 @@ def _timeliness(context: ReviewContext) -> ReviewSection:
                                       field_rates, percent=True, target=context.on_time_target,
                                       target_label=context.t("chart.target"), lang=context.lang))
     statistics_two_ways(context, section)
+    analytics_of_unit(context, section)
     return section
 
 
@@ -264,6 +266,9 @@ def _nonconformities(context: ReviewContext) -> ReviewSection:
     """(c4) Findings and corrective actions: still open, overdue, done but not verified, repeated."""
     section = new_section(context, "c4")
     findings = context.findings
+    candidates = candidates_sentence(context)
+    if candidates:  # the analytics' flags wait in the audit form for the auditor to accept or dismiss
+        section.sentences.append(candidates)
     if lacks(section, findings, context.t("warn.no_findings")):
         return section
     nc = findings["nonconformity"]

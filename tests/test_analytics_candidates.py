@@ -1,0 +1,51 @@
+"""From a flag to a finding without leaving the audit form (#18 item 6): each reason the log analytics
+flagged dossiers for is a question of the unit's audit, its evidence the flagged dossiers and why; answered
+with a grade it is a finding of the register, answered "conforms" it is dismissed; the answer is kept."""
+from __future__ import annotations
+
+import pytest
+
+from isoaudit.analytics.candidates import candidate_id
+from isoaudit.analytics.run import run_analytics
+from isoaudit.measures import UnitYear
+from isoaudit.notebook import open_audit, render_report
+
+UNIT = "08029"  # the sample commune whose log the back-fill test flags
+
+
+@pytest.fixture(scope="module")
+def flagged(sample_records):
+    results = [r for r in run_analytics(UnitYear(sample_records, UNIT, 2025)) if r.available and len(r.flagged)]
+    assert results, "the sample plants patterns the analytics must find in this commune"
+    return {candidate_id(r.test, reason): (r, rows) for r in results
+            for reason, rows in r.flagged.groupby("reason", sort=False)}
+
+
+def test_each_flag_reason_is_a_question_with_its_dossiers_as_evidence(sample_records, flagged, tmp_path):
+    form = open_audit(sample_records, UNIT, audit_dir=tmp_path)
+    questions = form.checklist.set_index("id")
+    evidence = form.item_evidence().set_index("id")
+    for item, (result, rows) in flagged.items():
+        assert questions.loc[item, "clause"] == result.clause
+        assert f"{len(rows)} hồ sơ được đánh dấu" in questions.loc[item, "question"]
+        assert evidence.loc[item, "status"] == "attention"
+        assert evidence.loc[item, "items"].split("; ") == list(rows["dossier_id"])
+        assert all(dossier in evidence.loc[item, "text"] for dossier in rows["dossier_id"].head(50))
+
+
+def test_accepted_is_a_finding_dismissed_is_not_and_both_are_kept(sample_records, flagged, tmp_path):
+    accepted, *rest = flagged
+    form = open_audit(sample_records, UNIT, audit_dir=tmp_path)
+    form.answer(accepted, result="minor", evidence="Đã mở phiếu kiểm soát quá trình của các hồ sơ")
+    if rest:
+        form.answer(rest[0], result="conforms", notes="Kết quả được chuyển về cùng ngày")
+    assert form.save()
+    findings = form.findings()
+    mine = findings[findings["finding_id"].str.endswith(accepted).fillna(False)]
+    assert len(mine) == 1 and mine.iloc[0]["grade"] == "minor" and mine.iloc[0]["clause"] == flagged[accepted][0].clause
+    assert flagged[accepted][1]["dossier_id"].iloc[0] in mine.iloc[0]["evidence"]
+    if rest:
+        assert not findings["finding_id"].str.endswith(rest[0]).fillna(False).any()
+    reopened = open_audit(sample_records, UNIT, audit_dir=tmp_path).record.answers.set_index("id")
+    assert reopened.loc[accepted, "result"] == "minor"
+    assert "Phân tích sổ theo dõi hồ sơ" in render_report(open_audit(sample_records, UNIT, audit_dir=tmp_path))
