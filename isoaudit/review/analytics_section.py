@@ -9,6 +9,7 @@ from isoaudit.analytics.run import MODULES
 from isoaudit.i18n import label
 from isoaudit.review.context import ReviewContext
 from isoaudit.review.pack import ReviewSection, ReviewTable
+from isoaudit.review.wording import decimal_text
 
 FLAGGED_SHOWN = 15  # dossiers listed per test in the pack; the audit form and the sample worksheet list all
 # A table column holding one of these codes is shown in words: the test module's dictionaries of codes.
@@ -25,7 +26,8 @@ def analytics_of_unit(context: ReviewContext, section: ReviewSection) -> None:
             section.warnings.append(f"{words('title')}: {label(module.MISSING_KEYS[result.missing], context.lang)}")
             continue
         found = len(result.flagged) or len(result.table)
-        section.sentences.append(f"{words('title')}. {words('found' if found else 'none', **result.params)}")
+        params = {k: decimal_text(v, context.lang, 1) if isinstance(v, float) else v for k, v in result.params.items()}
+        section.sentences.append(f"{words('title')}. {words('found' if found else 'none', **params)}")
         for part in result.params.get("missing_parts") or ():
             section.warnings.append(f"{words('title')}: {label(module.MISSING_KEYS[part], context.lang)}")
         if not found:
