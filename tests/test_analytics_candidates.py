@@ -49,3 +49,23 @@ def test_accepted_is_a_finding_dismissed_is_not_and_both_are_kept(sample_records
     reopened = open_audit(sample_records, UNIT, audit_dir=tmp_path).record.answers.set_index("id")
     assert reopened.loc[accepted, "result"] == "minor"
     assert "Phân tích sổ theo dõi hồ sơ" in render_report(open_audit(sample_records, UNIT, audit_dir=tmp_path))
+
+
+def test_flagged_dossiers_are_the_samples_key_items_with_why(sample_records, flagged):
+    from isoaudit.analytics.run import flagged_dossiers
+    from isoaudit.calendar import records_calendar
+    from isoaudit.cli.sample import with_flag_reasons
+    from isoaudit.sampling.selection import FrameDescription, SamplePlan, select_sample
+    from isoaudit.timeliness import assess
+
+    mine = sample_records.dossiers[(sample_records.dossiers["unit_code"] == UNIT).to_numpy(bool)]
+    assessed = assess(mine.reset_index(drop=True), sample_records.procedures, records_calendar(sample_records),
+                      as_of="31/12/2025")
+    results = run_analytics(UnitYear(sample_records, UNIT, 2025))
+    frame = with_flag_reasons(assessed, flagged_dossiers(results), "vi")
+    sample = select_sample(frame, FrameDescription(UNIT, population=len(frame)),
+                           SamplePlan(0.9, 0.1, 0.0, seed=1, key_items="flagged"))
+    expected = {d for _, rows in flagged.values() for d in rows["dossier_id"]}
+    assert set(sample.key_items["dossier_id"]) == expected
+    assert sample.key_items["key_reason"].notna().all()
+    assert not sample.statistical["dossier_id"].isin(expected).any()  # checked apart, never drawn twice

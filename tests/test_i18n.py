@@ -457,7 +457,7 @@ DYNAMIC = {
     "sampling.finding_col.{}": Dynamic("labels"),
     "sampling.grade.{}": Dynamic("labels", _module("isoaudit.schema", "GRADES")),
     "sampling.key_items.{}": Dynamic("labels", lambda: [*_module("isoaudit.sampling.selection",
-                                                                 "KEY_ITEM_STATUSES")(), "none"]),
+                                                                 "KEY_ITEM_CHOICES")(), "none"]),
     "sampling.outcome.{}": Dynamic("labels", _module("isoaudit.sampling.sizes", "OUTCOMES")),
     "sampling.result.{}": Dynamic("labels", _module("isoaudit.sampling.evaluation", "RESULT_COLUMNS")),
     "sampling.stratify.{}": Dynamic("labels", lambda: [*_module("isoaudit.sampling.selection",

@@ -8,19 +8,21 @@ from pathlib import Path
 
 import pandas as pd
 
+from isoaudit.analytics.run import MODULES, flagged_dossiers, run_analytics
 from isoaudit.calendar import records_calendar
 from isoaudit.cli import add_command, whole_number
 from isoaudit.cli.textable import render_table
 from isoaudit.dates import parse_date
 from isoaudit.errors import IsoauditError
 from isoaudit.i18n import DEFAULT_LANG, format_percent, label
+from isoaudit.measures import UnitYear
 from isoaudit.problems import ERROR, WARNING
 from isoaudit.records import load_records
 from isoaudit.records.units import known_unit_code, unit_choices
 from isoaudit.safety import user_path
 from isoaudit.sampling.evaluation import evaluate_sample, worksheet_checks
 from isoaudit.sampling.selection import (
-    KEY_ITEM_STATUSES,
+    KEY_ITEM_CHOICES,
     STRATIFY_COLUMNS,
     SamplePlan,
     build_frame,
@@ -61,7 +63,7 @@ def register(subparsers, lang: str = DEFAULT_LANG):
     parser.add_argument("--as-of", dest="as_of", metavar=day, help=label("cli.sample.as_of", lang))
     parser.add_argument("--stratify", choices=[*STRATIFY_COLUMNS, "none"], default="none",
                         help=label("cli.sample.stratify", lang))
-    parser.add_argument("--key-items", dest="key_items", choices=[*KEY_ITEM_STATUSES, "none"], default="none",
+    parser.add_argument("--key-items", dest="key_items", choices=[*KEY_ITEM_CHOICES, "none"], default="none",
                         help=label("cli.sample.key_items", lang))
     parser.add_argument("--out", required=True, type=user_path, metavar=xlsx, help=label("cli.sample.out", lang))
     parser.add_argument("--force", action="store_true", help=label("cli.sample.force", lang))
@@ -97,6 +99,13 @@ def run(args) -> int:
         year = int(dossiers["received_at"].dt.year.max())
         start, end = date(year, 1, 1), date(year, 12, 31)
     assessed = assess(dossiers.reset_index(drop=True), records.procedures, calendar, as_of=as_of)
+    # The log analytics run first: the population's completeness is said before any sample is drawn, and
+    # the dossiers they flag can be the key items, each with why.
+    year_checked = (start or end or date.today()).year
+    results = run_analytics(UnitYear(records, unit, year_checked, as_of=as_of, calendar=calendar))
+    for line in analytics_lines(results, lang):
+        print(line)
+    assessed = with_flag_reasons(assessed, flagged_dossiers(results), lang)
     names = records.units.loc[records.units["unit_code"] == unit, "unit_name"].dropna()
     frame, description = build_frame(assessed, unit, start, end, unit_name=names.iloc[0] if len(names) else "",
                                      procedures=records.procedures)
@@ -174,3 +183,26 @@ def _rate_type(lang: str):
 def _check_xlsx(path: Path) -> None:
     if path.suffix.lower() != ".xlsx":
         raise IsoauditError("sampling.bad_output", path=str(path))
+
+
+def analytics_lines(results, lang: str) -> list[str]:
+    """One line per analytics test: what it found in few words (the population check first)."""
+    lines = []
+    for result in results:
+        title = label(f"analytics.{result.test}.title", lang)
+        if not result.available:
+            lines.append(label("sampling.cli.analytics_missing", lang, test=title))
+        else:
+            lines.append(label("sampling.cli.analytics_found", lang, test=title, count=len(result.flagged)))
+    return lines
+
+
+def with_flag_reasons(assessed: pd.DataFrame, flagged: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """``assessed`` with ``key_reason``: why the log analytics flagged each dossier (all reasons, "; "), <NA>
+    for the others."""
+    if flagged.empty:
+        return assessed.assign(key_reason=pd.Series(pd.NA, index=assessed.index, dtype="string"))
+    words = [label(MODULES[test].REASON_KEYS[reason], lang, **(detail or {}))
+             for test, reason, detail in zip(flagged["test"], flagged["reason"], flagged["detail"])]
+    reasons = pd.Series(words, index=flagged.index).groupby(flagged["dossier_id"]).agg("; ".join)
+    return assessed.assign(key_reason=assessed["dossier_id"].map(reasons).astype("string"))

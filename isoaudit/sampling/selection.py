@@ -21,6 +21,8 @@ from isoaudit.sampling.sizes import attribute_sample_size
 
 STRATIFY_COLUMNS = {"procedure": "procedure_code", "field": "field"}
 KEY_ITEM_STATUSES = {"overdue": ("overdue",), "late": ("late", "overdue")}  # ``status`` of timeliness.assess
+# "flagged": the dossiers the log analytics flagged (a ``key_reason`` column says why), each checked.
+KEY_ITEM_CHOICES = (*KEY_ITEM_STATUSES, "flagged")
 SAMPLE_COLUMNS = ("stratum", "key_item")  # added to the frame's own columns in ``Sample.dossiers``
 STRATA_COLUMNS = ["stratum", "population", "sample"]
 CATALOGUE_COLUMNS = ("field", "fee")  # taken from the procedure catalogue when the dossiers lack them
@@ -47,7 +49,7 @@ class SamplePlan:
     expected_rate: float
     seed: int
     stratify: str | None = None  # "procedure", "field" or None
-    key_items: str | None = None  # "overdue", "late" or None
+    key_items: str | None = None  # "overdue", "late", "flagged" (by the log analytics) or None
 
 
 @dataclass
@@ -178,8 +180,12 @@ def key_items_of(frame: pd.DataFrame, key_items: str | None) -> pd.Series:
     """True for the dossiers every one of which is checked (``KEY_ITEM_STATUSES``); False for all without."""
     if key_items is None:
         return pd.Series(False, index=frame.index, dtype=bool)
-    if key_items not in KEY_ITEM_STATUSES:
-        raise IsoauditError("sampling.bad_key_items", value=key_items, choices=", ".join(KEY_ITEM_STATUSES))
+    if key_items not in KEY_ITEM_CHOICES:
+        raise IsoauditError("sampling.bad_key_items", value=key_items, choices=", ".join(KEY_ITEM_CHOICES))
+    if key_items == "flagged":
+        if "key_reason" not in frame:
+            return pd.Series(False, index=frame.index, dtype=bool)
+        return frame["key_reason"].notna().astype(bool)
     return frame["status"].astype("string").isin(KEY_ITEM_STATUSES[key_items]).fillna(False).astype(bool)
 
 
