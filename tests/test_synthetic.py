@@ -21,6 +21,8 @@ from isoaudit.calendar import WorkCalendar
 from isoaudit.cli import make_sample as make_sample_cli
 from isoaudit.errors import IsoauditError
 from isoaudit.records import load_records
+from isoaudit.synthetic.unit_logs import year_logs
+from isoaudit.synthetic.units import units_sheet
 from isoaudit.timeliness import assess
 
 SCALE = 0.05  # about 400 dossiers a year province-wide: every layout and every plant, in a few seconds
@@ -414,20 +416,26 @@ def test_the_sample_has_stopped_dossiers_after_the_reform(sample_records):
     assert len(stopped) >= 5 and (stopped["received_at"] >= REFORM).all()
 
 
-@pytest.mark.parametrize("year, logs, units", [
-    (2024, {"08011_phuong_hung_vuong_2024.xlsx", "08011_phuong_hung_vuong_2023.xlsx"}, 15),
-    (2026, {"08011_phuong_thanh_lam_2026.xlsx", "08011_phuong_thanh_lam_2025.xlsx",
-            "08014_phuong_tan_thinh_2025.xlsx"}, 23),
-])
-def test_other_years_have_the_units_of_their_time(tmp_path, year, logs, units):
-    made = synthetic.make_sample(tmp_path / "records", seed=3, year=year, scale=SCALE)
+def test_2026_has_the_successors_and_2025_as_its_previous_year(tmp_path):
+    made = synthetic.make_sample(tmp_path / "records", seed=3, year=2026, scale=SCALE)
     names = {Path(name).name for name, _ in made.files if name.startswith("dossiers/")}
-    assert logs <= names
+    assert {"08011_phuong_thanh_lam_2026.xlsx", "08011_phuong_thanh_lam_2025.xlsx",
+            "08014_phuong_tan_thinh_2025.xlsx"} <= names  # the merged ward's 2025 log as the previous year
+    assert not [name for name in names if name.startswith("08014_") and name.endswith("_2026.xlsx")]
     assert len(made.planted) == 7
     objectives = {Path(name).name.split("_")[0] for name, _ in made.files if name.startswith("objectives/")}
-    assert ("08014" in objectives) == (year == 2024)  # the former units in 2024, their successors in 2026
-    sheet = load_workbook(made.folder / "units.xlsx").active
-    assert sheet.max_row - 5 == units  # 2024 knows nothing of the reform yet
+    assert "08014" not in objectives and "08011" in objectives and len(objectives) == 12
+    assert load_workbook(made.folder / "units.xlsx").active.max_row - 5 == 23
+
+
+def test_2024_has_the_former_units_and_knows_nothing_of_the_reform():
+    units = synthetic.district_units()
+    logs = year_logs(units, 2024)
+    assert len(logs) == 13 and all(len(log.parts) == 1 and log.last_day == dt.date(2024, 12, 31) for log in logs)
+    assert [log.owner.unit_name for log in logs if log.owner.unit_code == "08011"] == ["Phường Hùng Vương"]
+    rows = next(units_sheet(units, 2024).body())
+    assert len(rows) == 15  # the province, the district, 9 wards and communes, 4 communes of the province
+    assert not any(row[7] or row[8] or row[9] or row[10] for row in rows)  # no end, successor or resolution yet
 
 
 def _log_frame(path: Path) -> pd.DataFrame:

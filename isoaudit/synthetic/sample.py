@@ -61,8 +61,9 @@ def make_sample(out_dir, seed: int = 2025, year: int = 2025, scale: float = 1.0,
     streams = np.random.SeedSequence(seed).spawn(len(logs))
     to_plant = plants()
 
-    write_xlsx(inside(out, "units.xlsx"), [units_sheet(units, year)])
-    summary.files.append(("units.xlsx", len(units)))
+    registry = units_sheet(units, year)
+    write_xlsx(inside(out, "units.xlsx"), [registry])
+    summary.files.append(("units.xlsx", registry.rows))
     write_xlsx(inside(out, "procedures.xlsx"), [procedures_sheet(catalogue, year)])
     summary.files.append(("procedures.xlsx", len(catalogue)))
     write_calendar(inside(out, "calendar.csv"), decisions)
