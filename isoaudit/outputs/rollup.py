@@ -1,4 +1,5 @@
-"""The roll-up of a batch for its province (or district): one row per unit, findings by clause and unit, the worst procedures.
+"""The roll-up of a batch for its province (or district): one row per unit, findings by clause and unit, the
+worst procedures.
 
 Written as ``index.html`` (linking every unit's reports) and ``summary.xlsx``. It shows figures only: no
 citizen's name, address or identity number ever reaches it.
@@ -17,12 +18,13 @@ from isoaudit.outputs.xlsx import SheetSpec, write_workbook
 from isoaudit.safety import atomic_write
 
 SUMMARY_COLUMNS = ["unit_code", "unit_name", "status", "on_time_rate", "returned", "overdue", "late_without_apology",
-                   "online_rate", "actions_open", "actions_overdue", "objectives_met", "objectives_total",
-                   "audit_status", "audit_answered", "audit_total", "error"]
+                   "online_rate", "reported_rate", "reported_software_rate", "reported_differ", "actions_open",
+                   "actions_overdue", "objectives_met", "objectives_total", "audit_status", "audit_answered",
+                   "audit_total", "error"]
 # Figures of a unit's review (``measures``): one the records cannot support is "no data", never 0.
-FIGURE_COLUMNS = ("on_time_rate", "returned", "overdue", "late_without_apology", "online_rate", "actions_open",
-                  "actions_overdue", "objectives_met")
-PERCENT_COLUMNS = ("on_time_rate", "online_rate")
+FIGURE_COLUMNS = ("on_time_rate", "returned", "overdue", "late_without_apology", "online_rate", "reported_rate",
+                  "reported_software_rate", "reported_differ", "actions_open", "actions_overdue", "objectives_met")
+PERCENT_COLUMNS = ("on_time_rate", "online_rate", "reported_rate", "reported_software_rate")
 
 
 def write_rollup(batch, worst: pd.DataFrame, lang: str = "vi") -> Path:
@@ -38,7 +40,8 @@ def write_rollup(batch, worst: pd.DataFrame, lang: str = "vi") -> Path:
         label("batch.sheet.units", lang): SheetSpec(_shown(table, lang), _headers(table, lang),
                                                     [title],
                                                     percent_columns=PERCENT_COLUMNS),
-        label("batch.sheet.findings", lang): SheetSpec(heatmap.reset_index(), {"clause": label("batch.col.clause", lang)}),
+        label("batch.sheet.findings", lang): SheetSpec(heatmap.reset_index(),
+                                                       {"clause": label("batch.col.clause", lang)}),
         label("batch.sheet.worst", lang): SheetSpec(worst, _headers(worst, lang),
                                                     percent_columns=("on_time_rate",)),
     })
@@ -59,6 +62,11 @@ def unit_table(results) -> pd.DataFrame:
     rows = []
     for result in results:
         figures = {k: v for k, v in result.summary.items() if k in SUMMARY_COLUMNS}
+        # The unit's own reported statistics (``reported_statistics.reported_summary``): its on-time rate as
+        # reported and as the software counts the log, and the form's lines that differ from the software.
+        reported = result.summary.get("reported") or {}
+        figures.update(reported_rate=reported.get("reported_rate"), reported_software_rate=reported.get(
+            "software_rate"), reported_differ=reported.get("differ_software"))
         rows.append({**figures, "unit_code": result.unit_code, "unit_name": result.unit_name,
                      "status": result.status, "error": result.error})
     return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
@@ -83,12 +91,23 @@ def _page_rows(batch, table: pd.DataFrame, lang: str) -> list[dict]:
         shown = {c: _figure_text(figures.get(c), c, lang) for c in FIGURE_COLUMNS}
         rows.append({**figures, "links": links, "ok": result.ok, "shown": shown,
                      "on_time": shown["on_time_rate"],
+                     "reported": _reported_text(figures, lang) if result.ok else "",
                      "status_text": label(f"batch.status.{result.status}", lang),
                      # a failed unit's audit is unknown, not "not audited": its row says why it failed
                      "audit_text": label(f"batch.audit.{_audit_status(figures)}", lang,
                                          answered=_int(figures.get("audit_answered")),
                                          total=_int(figures.get("audit_total"))) if result.ok else ""})
     return rows
+
+
+def _reported_text(figures: dict, lang: str) -> str:
+    """The unit's reported statistics against its log in few words, or that it reported none."""
+    if figures.get("reported_rate") is None and figures.get("reported_differ") is None:
+        return label("batch.reported.none", lang)
+    rates = {key: _figure_text(figures.get(column), column, lang)
+             for key, column in (("reported", "reported_rate"), ("software", "reported_software_rate"))}
+    differ = _int(figures.get("reported_differ"))
+    return label("batch.reported.differ" if differ else "batch.reported.same", lang, lines=differ, **rates)
 
 
 def _audit_status(figures: dict) -> str:

@@ -19,6 +19,7 @@ from isoaudit.errors import RecordsError
 from isoaudit.i18n import check_lang, format_date
 from isoaudit.measures import default_as_of
 from isoaudit.records.units import known_unit_code
+from isoaudit.reported_statistics import reported_summary
 from isoaudit.review.context import ReviewContext
 from isoaudit.review.pack import (
     SECTION_KEYS,
@@ -85,6 +86,8 @@ def _figures(context: "ReviewContext") -> dict:
         "on_time": figure("on_time_rate").count if figure("on_time_rate").available else None,
         "previous_on_time_rate": context.previous_year.figure("on_time_rate").json(),
         "repeated_findings": figure("repeated_findings_count").json(),
+        # the unit's own reported statistics against its log (None: it reported no form for the year)
+        "reported": _reported(context),
         # what each analytics test flagged (None: the records could not support it), for the analytics page
         "analytics": {r.test: {"clause": r.clause, "flagged": len(r.flagged) if r.available else None}
                       for r in context.analytics},
@@ -100,6 +103,15 @@ def _figures(context: "ReviewContext") -> dict:
         "objectives_unmeasured": int(objectives["met"].isna().sum()),
         "findings_by_clause": {str(k): int(v) for k, v in raised["clause"].value_counts().items()},
     }
+
+
+def _reported(context: "ReviewContext") -> dict | None:
+    summary = reported_summary(context.records, str(context.unit["unit_code"]), context.year, context.calendar)
+    if summary is None:
+        return None
+    return {"forms": summary.forms, "reported_rate": summary.reported_rate, "software_rate": summary.software_rate,
+            "law_rate": summary.law_rate, "differ_software": summary.lines_differing_from_software,
+            "differ_law": summary.lines_differing_from_law}
 
 
 def _number(sections: list[ReviewSection]) -> None:
