@@ -19,7 +19,8 @@ from isoaudit.synthetic.units import district_units, units_at_end
 
 def write_dossier_log(path, rows: int, seed: int = 2025, layout: str = "flat", year: int = 2025) -> Path:
     """One large dossier log for benchmarks: ``rows`` dossiers of the whole province's units of the year's end
-    (flat software export with a unit column) or of its biggest ward (official tracking book). ``.xlsx`` or ``.csv`` by suffix.
+    (flat software export with a unit column) or of its biggest ward (official tracking book). ``.xlsx`` or
+    ``.csv`` by suffix.
 
     Rows are generated whole but converted to cells and written chunk by chunk (openpyxl write-only).
     """
