@@ -9,6 +9,7 @@ import pytest
 
 from isoaudit.analytics import backfill as test_module
 from isoaudit.analytics.backfill import backfill
+from isoaudit.analytics.supplements import dossier_groups, previous_year, supplements
 from isoaudit.i18n import LANGS, has_label, label
 from isoaudit.measures import UnitYear
 from isoaudit.records import load_records
@@ -145,6 +146,16 @@ def test_a_unit_returning_on_the_appointment_day_far_more_often_than_last_year_s
     row = result.table.iloc[0]
     assert row["backfill_group"] == test_module.UNIT_GROUP and row["backfill_rate"] > row["backfill_expected_rate"]
     assert flagged_ids(result, "officer_on_appointment") == set()  # every officer alike: none stands out
+
+
+def test_groups_computed_once_serve_both_tests_alike(clean, tmp_path):
+    planted, _ = plants.plant_backfill(clean, np.random.default_rng(5), calendar=CALENDAR)
+    unit_year = judged(write_log(tmp_path, planted))
+    groups = dossier_groups(unit_year.received, previous_year(unit_year))
+    for test in (backfill, supplements):
+        alone, shared = test(unit_year), test(unit_year, groups=groups)
+        assert alone.params == shared.params and alone.flagged.equals(shared.flagged)
+        assert alone.table.equals(shared.table)
 
 
 # ---- what the log lacks is missing, not zero ---------------------------------------------------------------------

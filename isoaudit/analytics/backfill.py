@@ -29,14 +29,15 @@ from scipy import stats
 
 from isoaudit.analytics.result import FLAGGED_COLUMNS, AnalyticsResult
 from isoaudit.analytics.supplements import (
+    DossierGroups,
     Groups,
     day_text,
     days,
+    dossier_groups,
     excess_by_group,
     excess_frame,
     flag_rows,
-    group_codes,
-    officer_groups,
+    previous_year,
     returned_rows,
     settings,
 )
@@ -82,18 +83,20 @@ UNIT_GROUP = "unit"  # the group of the comparison with the year before: the who
 GROUP_KEYS = {UNIT_GROUP: "analytics.backfill.group.unit"}
 
 
-def backfill(unit_year) -> AnalyticsResult:
-    """The test on one unit's judged year (``measures.UnitYear``): see the module doc."""
+def backfill(unit_year, groups: DossierGroups | None = None) -> AnalyticsResult:
+    """The test on one unit's judged year (``measures.UnitYear``): see the module doc. ``groups``: the year's
+    ``supplements.dossier_groups``, when another test computed them already."""
     if unit_year.received.empty:
         return AnalyticsResult(TEST, CLAUSE, missing="no_dossiers_of_year")
-    previous = unit_year.assessed[(unit_year.assessed["received_year"] == unit_year.year - 1).to_numpy(bool)]
-    return check_backfill(unit_year.received, unit_year.calendar.for_unit(unit_year.unit_code), previous=previous)
+    return check_backfill(unit_year.received, unit_year.calendar.for_unit(unit_year.unit_code),
+                          previous=previous_year(unit_year), groups=groups)
 
 
 def check_backfill(received: pd.DataFrame, calendar: WorkCalendar, previous: pd.DataFrame | None = None,
-                   config: dict | None = None) -> AnalyticsResult:
+                   config: dict | None = None, groups: DossierGroups | None = None) -> AnalyticsResult:
     """The test on ``received`` (one unit's dossiers of a year, judged by ``timeliness.assess``) and the
-    year before (``previous``, judged, for the unit's usual share of returns on the appointment day)."""
+    year before (``previous``, judged, for the unit's usual share of returns on the appointment day).
+    ``groups``: ``supplements.dossier_groups(received, previous)``, computed here when not given."""
     config = {**settings(SETTINGS_FILE), **(config or {})}
     if received.empty:
         return AnalyticsResult(TEST, CLAUSE, missing="no_dossiers_of_year")
@@ -104,19 +107,21 @@ def check_backfill(received: pd.DataFrame, calendar: WorkCalendar, previous: pd.
     ids = received["dossier_id"]
     returned_day, due = days(received, "returned_date"), days(received, "due_date")
     on_appointment = returned & (returned_day == due)
-    officer = officer_groups(received)
-    procedure = group_codes(received["procedure_code"])
+    has_previous = previous is not None and not previous.empty
+    if groups is None or (has_previous and groups.previous_procedure is None):
+        groups = dossier_groups(received, previous)
+    officer, procedure = groups.officer, groups.procedure
     missing_parts, flagged, table = [], [], []
     if officer is None:
         missing_parts.append("no_officer")
     else:
         back = np.flatnonzero(returned)
         hits = on_appointment[back]
-        groups = excess_by_group(officer.subset(back), hits, procedure.codes[back], {**config, "min_ratio": 1.0})
-        groups["above"] &= (groups["rate"] - groups["expected_rate"] >= config["min_share_increase"]).to_numpy()
-        table.append(_table_rows(groups, "on_appointment_by_officer"))
-        high = back[officer.member(back, groups) & hits]
-        rates = groups.set_index("code")
+        above = excess_by_group(officer.subset(back), hits, procedure.codes[back], {**config, "min_ratio": 1.0})
+        above["above"] &= (above["rate"] - above["expected_rate"] >= config["min_share_increase"]).to_numpy()
+        table.append(_table_rows(above, "on_appointment_by_officer"))
+        high = back[officer.member(back, above) & hits]
+        rates = above.set_index("code")
         flagged.append(flag_rows(ids.iloc[high], "officer_on_appointment", officer=officer.names_of(high),
                                  due_date=day_text(due[high]),
                                  rate_percent=(100 * rates["rate"]).round(1).reindex(officer.codes[high]),
@@ -125,10 +130,11 @@ def check_backfill(received: pd.DataFrame, calendar: WorkCalendar, previous: pd.
         batches, batch_flags = _batches(ids, returned_day, returned, officer, on_appointment, calendar, config)
         table.append(batches)
         flagged.append(batch_flags)
-    if previous is None or previous.empty:
+    if not has_previous:
         missing_parts.append("no_previous_year")
     else:
-        table.append(_against_last_year(procedure, returned, on_appointment, previous, config))
+        table.append(_against_last_year(procedure, returned, on_appointment, groups.previous_procedure, previous,
+                                        config))
 
     no_apology = received["apology_date"].isna().to_numpy()
     beyond = received["appointment_beyond_legal"].to_numpy(dtype=bool, na_value=False) & no_apology
@@ -162,16 +168,15 @@ def check_backfill(received: pd.DataFrame, calendar: WorkCalendar, previous: pd.
     return AnalyticsResult(TEST, CLAUSE, table=table, params=params, flagged=flagged)
 
 
-def _against_last_year(procedure: Groups, returned: np.ndarray, on_appointment: np.ndarray, previous: pd.DataFrame,
-                       config: dict) -> pd.DataFrame:
+def _against_last_year(procedure: Groups, returned: np.ndarray, on_appointment: np.ndarray, into: np.ndarray,
+                       previous: pd.DataFrame, config: dict) -> pd.DataFrame:
     """The unit's returns on the appointment day against what its shares by procedure of the year before
-    predict (procedures with at least ``min_group_dossiers`` returns in both years): one row, the unit."""
+    predict (``into``: the previous year's procedures as ``DossierGroups.previous_procedure``; procedures with
+    at least ``min_group_dossiers`` returns in both years): one row, the unit."""
     size = len(procedure.names)
     kept = returned & (procedure.codes >= 0)
     n = np.bincount(procedure.codes[kept], minlength=size).astype(float)
     k = np.bincount(procedure.codes[kept], weights=on_appointment[kept], minlength=size)
-    before = group_codes(previous["procedure_code"])
-    into = np.append(pd.Index(procedure.names).get_indexer(before.names), -1)[before.codes]
     returned_before = returned_rows(previous) & (into >= 0)
     hit_before = days(previous, "returned_date") == days(previous, "due_date")
     n0 = np.bincount(into[returned_before], minlength=size).astype(float)

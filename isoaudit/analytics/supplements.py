@@ -99,22 +99,30 @@ def settings(name: str = SETTINGS_FILE) -> dict:
     return tomllib.loads(resources.files("isoaudit.data").joinpath(name).read_text(encoding="utf-8"))
 
 
-def supplements(unit_year) -> AnalyticsResult:
-    """The test on one unit's judged year (``measures.UnitYear``): see the module doc."""
+def supplements(unit_year, groups: "DossierGroups | None" = None) -> AnalyticsResult:
+    """The test on one unit's judged year (``measures.UnitYear``): see the module doc. ``groups``: the year's
+    ``dossier_groups``, when another test computed them already."""
     excluded = unit_year.own.excluded_dossiers
     if unit_year.received.empty:
         return AnalyticsResult(TEST, CLAUSE, missing="no_dossiers_of_year")
-    previous = unit_year.assessed[(unit_year.assessed["received_year"] == unit_year.year - 1).to_numpy(bool)]
     return check_supplements(unit_year.received, unit_year.calendar.for_unit(unit_year.unit_code),
-                             unit_year.as_of, excluded=excluded, previous=previous, year=unit_year.year)
+                             unit_year.as_of, excluded=excluded, previous=previous_year(unit_year),
+                             year=unit_year.year, groups=groups)
+
+
+def previous_year(unit_year) -> pd.DataFrame:
+    """The unit's dossiers received the year before, judged on the same day."""
+    assessed = unit_year.assessed
+    return assessed[(assessed["received_year"] == unit_year.year - 1).to_numpy(bool)]
 
 
 def check_supplements(received: pd.DataFrame, calendar: WorkCalendar, as_of, excluded: pd.DataFrame | None = None,
                       previous: pd.DataFrame | None = None, year: int | None = None,
-                      config: dict | None = None) -> AnalyticsResult:
+                      config: dict | None = None, groups: "DossierGroups | None" = None) -> AnalyticsResult:
     """The test on ``received`` (one unit's dossiers of a year, judged by ``timeliness.assess``), with the
     unit's rows the reader set aside (``excluded``, for supplements dated before their request and repeated
-    rows) and the year before (``previous``, judged, for the procedures' usual rates)."""
+    rows) and the year before (``previous``, judged, for the procedures' usual rates). ``groups``:
+    ``dossier_groups(received, previous)``, computed here when not given."""
     config = {**settings(), **(config or {})}
     if received.empty:
         return AnalyticsResult(TEST, CLAUSE, missing="no_dossiers_of_year")
@@ -130,8 +138,10 @@ def check_supplements(received: pd.DataFrame, calendar: WorkCalendar, as_of, exc
     at = np.flatnonzero(asked)  # the requests: every array below named *_at is of these rows
     due_before, days_left, waited = _timing(received, at, requested[at], supplied[at], calendar,
                                             np.datetime64(pd.Timestamp(as_of).date(), "D"))
-    officer = officer_groups(received)
-    procedure = group_codes(received["procedure_code"])
+    has_previous = previous is not None and not previous.empty
+    if groups is None or (has_previous and groups.previous_procedure is None):
+        groups = dossier_groups(received, previous)
+    officer, procedure = groups.officer, groups.procedure
     missing_parts = [] if officer is not None else ["no_officer"]
     flagged, table = [early_supplement], []
 
@@ -140,9 +150,9 @@ def check_supplements(received: pd.DataFrame, calendar: WorkCalendar, as_of, exc
     eligible = (legal_days > config["near_due_days"]) & (days_left >= 0)
     if officer is not None:
         chosen = at[eligible]
-        groups = excess_by_group(officer.subset(chosen), near_due[eligible], procedure.codes[chosen], config)
-        table.append(_table_rows(groups, "near_due_by_officer"))
-        high = officer.member(at, groups) & near_due & eligible
+        above = excess_by_group(officer.subset(chosen), near_due[eligible], procedure.codes[chosen], config)
+        table.append(_table_rows(above, "near_due_by_officer"))
+        high = officer.member(at, above) & near_due & eligible
         flagged.append(flag_rows(ids.iloc[at[high]], "request_near_due", officer=officer.names_of(at[high]),
                                  requested=day_text(requested[at[high]]), legal_due_date=day_text(due_before[high]),
                                  days_left=days_left[high]))
@@ -163,19 +173,19 @@ def check_supplements(received: pd.DataFrame, calendar: WorkCalendar, as_of, exc
 
     # Request rates: each officer against the others' by procedure, each procedure against its last year.
     if officer is not None:
-        groups = excess_by_group(officer, asked, procedure.codes, config)
-        table.append(_table_rows(groups, "rate_by_officer"))
-        high = at[officer.member(at, groups)]
+        above = excess_by_group(officer, asked, procedure.codes, config)
+        table.append(_table_rows(above, "rate_by_officer"))
+        high = at[officer.member(at, above)]
         flagged.append(flag_rows(ids.iloc[high], "officer_rate_high", officer=officer.names_of(high),
-                                 **_group_detail(groups, officer.codes[high])))
-    if previous is None or previous.empty:
+                                 **_group_detail(above, officer.codes[high])))
+    if not has_previous:
         missing_parts.append("no_previous_year")
     else:
-        groups = _excess_over_last_year(procedure, asked, previous, config)
-        table.append(_table_rows(groups, "rate_by_procedure"))
-        high = at[procedure.member(at, groups)]
+        above = _excess_over_last_year(procedure, asked, groups.previous_procedure, previous, config)
+        table.append(_table_rows(above, "rate_by_procedure"))
+        high = at[procedure.member(at, above)]
         flagged.append(flag_rows(ids.iloc[high], "procedure_rate_high", procedure_code=procedure.names_of(high),
-                                 **_group_detail(groups, procedure.codes[high])))
+                                 **_group_detail(above, procedure.codes[high])))
 
     flagged += _repeated(received, excluded, config)
     flagged = [f for f in flagged if len(f)]
@@ -235,6 +245,28 @@ def officer_groups(received: pd.DataFrame) -> Groups | None:
     return groups if (groups.codes >= 0).any() else None
 
 
+@dataclass(frozen=True)
+class DossierGroups:
+    """The groups the analytics tests compare, factorised once for a unit's year (text columns of a million
+    dossiers take several passes of a working-day count to factorise): ``officer`` (None when the log names
+    none), ``procedure``, and ``previous_procedure`` (the year before's procedures, codes into this year's
+    names, -1 for a procedure not seen this year; None without a year before)."""
+
+    officer: Groups | None
+    procedure: Groups
+    previous_procedure: np.ndarray | None
+
+
+def dossier_groups(received: pd.DataFrame, previous: pd.DataFrame | None = None) -> DossierGroups:
+    """The ``DossierGroups`` of a unit's year (``received``) and the year before (``previous``)."""
+    procedure = group_codes(received["procedure_code"])
+    before = None
+    if previous is not None and len(previous):
+        last = group_codes(previous["procedure_code"])
+        before = np.append(pd.Index(procedure.names).get_indexer(last.names), -1)[last.codes]
+    return DossierGroups(officer_groups(received), procedure, before)
+
+
 def excess_by_group(groups: Groups, hits: np.ndarray, strata: np.ndarray, config: dict) -> pd.DataFrame:
     """Groups whose count of ``hits`` is above what the other groups' shares predict, one row per group of at
     least ``min_group_dossiers`` (``GROUP_COLUMNS``). Each dossier's expected chance of a hit is the share of
@@ -285,17 +317,15 @@ def excess_frame(names, dossiers, observed, predicted, tested, config, ratio=1.0
                         columns=GROUP_COLUMNS)
 
 
-def _excess_over_last_year(procedure: Groups, asked: np.ndarray, previous: pd.DataFrame,
+def _excess_over_last_year(procedure: Groups, asked: np.ndarray, codes: np.ndarray, previous: pd.DataFrame,
                            config: dict) -> pd.DataFrame:
-    """Each procedure's request rate against its own in the year before (one-sided Fisher exact test, both
-    years at least ``min_group_dossiers``): a procedure that needs many supplements does every year."""
+    """Each procedure's request rate against its own in the year before (``codes``: the previous year's
+    procedures as ``DossierGroups.previous_procedure``; one-sided Fisher exact test, both years at least
+    ``min_group_dossiers``): a procedure that needs many supplements does every year."""
     size = len(procedure.names)
     kept = procedure.codes >= 0
     n = np.bincount(procedure.codes[kept], minlength=size).astype(float)
     k = np.bincount(procedure.codes[kept], weights=asked[kept], minlength=size)
-    before = group_codes(previous["procedure_code"])
-    into = pd.Index(procedure.names).get_indexer(before.names)  # last year's procedures among this year's
-    codes = np.where(before.codes >= 0, np.append(into, -1)[before.codes], -1)
     seen = codes >= 0
     asked_before = ~np.isnat(days(previous, "supplement_requested_at"))
     n0 = np.bincount(codes[seen], minlength=size).astype(float)
