@@ -30,7 +30,7 @@ FLAG_COLUMNS = ("waiting_supplement", "appointment_beyond_legal", "late_without_
 def write_timeliness_workbook(path: str | os.PathLike, tables: dict[str, pd.DataFrame], lang: str = "vi",
                               title_lines: list[str] | None = None) -> None:
     """Write the sheets of ``timeliness_sheets`` to ``path`` (atomically, formula-safe)."""
-    write_workbook(path, timeliness_sheets(tables, lang, title_lines))
+    write_workbook(path, timeliness_sheets(tables, lang, title_lines), lang)
 
 
 def timeliness_sheets(tables: dict[str, pd.DataFrame], lang: str = "vi",

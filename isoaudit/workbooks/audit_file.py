@@ -244,7 +244,7 @@ def audit_bytes(record: AuditRecord, lang: str = "vi") -> bytes:
             _conflicts_for_file(conflicts, lang),
             headers={c: label(f"audit.conflict.col.{c}", lang) for c in CONFLICT_FILE_COLUMNS},
             title_lines=[label("audit.conflicts.title", lang)])
-    return workbook_bytes(sheets)
+    return workbook_bytes(sheets, lang)
 
 
 def replace_audit(path, data: bytes, audit_id: str, previous: bytes | None = None, previous_mtime: float | None = None,

@@ -42,4 +42,4 @@ def export_checklist_xlsx(checklist: pd.DataFrame, path: str | os.PathLike, lang
         label("checklist.sheet.items", lang): items,
         label("checklist.sheet.clauses", lang): clause_sheet,
         label("checklist.sheet.evidence_keys", lang): key_sheet,
-    })
+    }, lang)

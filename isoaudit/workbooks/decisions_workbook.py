@@ -50,7 +50,7 @@ def write_decisions_template(path, unit_code: str, unit_name: str, year: int, pr
         title_lines=[label("review.decisions.title", lang, year=year, unit=unit_name),
                      label("review.decisions.hint", lang, next_year=int(year) + 1)],
     )
-    write_workbook(path, {label("review.decisions.sheet", lang): sheet})
+    write_workbook(path, {label("review.decisions.sheet", lang): sheet}, lang)
     return True
 
 

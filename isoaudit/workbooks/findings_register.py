@@ -20,7 +20,7 @@ from openpyxl.styles import PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from isoaudit.findings import FINDING_COLUMNS, conform, flag_findings, merge_register
+from isoaudit.findings import FINDING_COLUMNS, conform, flag_findings, merge_register, source_label
 from isoaudit.i18n import check_lang, format_date, label
 from isoaudit.outputs.xlsx import SheetSpec, write_workbook
 from isoaudit.records.readers import read_record_file
@@ -116,7 +116,7 @@ def write_findings_register(path: str | os.PathLike, findings: pd.DataFrame, *, 
             label("audit.register.sheet", lang): SheetSpec(frame, headers, title),
             label("audit.register.words_sheet", lang): SheetSpec(words, {
                 "kind": label("audit.register.words.kind", lang), "word": label("audit.register.words.word", lang)}),
-        })
+        }, lang)
         book = load_workbook(draft)
     _decorate(book.worksheets[0], frame, headers, lang=lang)
     buffer = io.BytesIO()
@@ -134,6 +134,7 @@ def _register_frame(findings: pd.DataFrame, lang: str) -> pd.DataFrame:
     frame = findings.reindex(columns=_COLUMNS).copy()
     frame["grade"] = frame["grade"].map(lambda g: _grade_word(g, lang), na_action="ignore")
     frame["status"] = frame["status"].map(lambda s: _status_word(s, lang), na_action="ignore")
+    frame["source"] = frame["source"].map(lambda s: source_label(s, lang), na_action="ignore")
     yes = label("audit.register.yes", lang)
     overdue = findings["overdue"] if "overdue" in findings else pd.Series(False, index=findings.index)
     repeated = findings["repeated"] if "repeated" in findings else pd.Series(False, index=findings.index)

@@ -36,8 +36,9 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from isoaudit import __version__
 from isoaudit.errors import IsoauditError
-from isoaudit.findings import status_label
+from isoaudit.findings import source_label, status_label
 from isoaudit.i18n import check_lang, label
+from isoaudit.outputs import print_setup
 from isoaudit.outputs.xlsx import (
     DATE_FORMAT,
     DATETIME_FORMAT,
@@ -73,10 +74,12 @@ FACT_COLUMNS = ("row_number", "dossier_id", "sample_kind", "stratum", "procedure
                 "applicant", "received_at", "due_date", "legal_due_date", "returned_date", "status", "days_late",
                 "apology_date", "supplement_requested_at")
 NOTE = "note"
-_WIDTHS = {"row_number": 6, "dossier_id": 26, "sample_kind": 12, "stratum": 22, "procedure_code": 12,
-           "procedure_name": 36, "applicant": 24, "received_at": 17, "due_date": 13, "legal_due_date": 14,
-           "returned_date": 17, "status": 16, "days_late": 9, "apology_date": 13, "supplement_requested_at": 14}
-_CHECK_WIDTH, _NOTE_WIDTH = 18, 40
+# The widest a fact column grows (its content decides below that): long names wrap rather than widen the page.
+_MAX_WIDTHS = {"row_number": 6, "dossier_id": 26, "sample_kind": 12, "stratum": 22, "procedure_code": 12,
+               "procedure_name": 32, "applicant": 22, "received_at": 16, "due_date": 11, "legal_due_date": 11,
+               "returned_date": 16, "status": 12, "days_late": 8, "apology_date": 11, "supplement_requested_at": 11}
+_CHECK_WIDTH, _NOTE_WIDTH = 15, 26
+_COVER_WIDTHS = (46, 30, 60, 34, 14)
 _ANSWER_FILL = PatternFill("solid", fgColor="FFF2CC")
 _NOT_APPLICABLE_FILL = PatternFill("solid", fgColor="D9D9D9")
 _PASS_FILL = PatternFill("solid", fgColor="C6EFCE")
@@ -140,7 +143,9 @@ def write_sample_findings(path: str | os.PathLike, evaluation: SampleEvaluation,
     if lang == "vi":  # Vietnamese words the vocabulary reads back; in English the codes themselves
         findings["grade"] = findings["grade"].map(lambda g: label(f"sampling.grade.{g}", lang), na_action="ignore")
         findings["status"] = findings["status"].map(lambda s: status_label(s, lang), na_action="ignore")
+    findings["source"] = findings["source"].map(lambda s: source_label(s, lang), na_action="ignore")
     results = evaluation.results.copy()
+    results["check_id"] = range(1, len(results) + 1)  # the check's number on the cover, not its code
     results["outcome"] = results["outcome"].map(lambda o: label(f"sampling.outcome.{o}", lang))
     results["grade"] = results["grade"].map(lambda g: label(f"sampling.grade.{g}", lang), na_action="ignore")
     write_workbook(path, {
@@ -149,7 +154,7 @@ def write_sample_findings(path: str | os.PathLike, evaluation: SampleEvaluation,
         label("sampling.sheet.evaluation", lang): SheetSpec(
             results, {c: label(f"sampling.result.{c}", lang) for c in RESULT_COLUMNS},
             percent_columns=("deviation_rate", "upper_limit", "tolerable_rate")),
-    })
+    }, lang)
     return path
 
 
@@ -177,7 +182,9 @@ def _facts(sample: Sample, lang: str) -> pd.DataFrame:
                                                                                       lang))
         elif key == "status" and key in dossiers:
             # The statuses are worded once, by the timeliness assessment; unjudged dossiers get ours.
-            shown[key] = dossiers["status"].astype("string") .map(lambda s: label(f"timeliness.status.{s}", lang), na_action="ignore") .fillna(label("sampling.status_unknown", lang))
+            shown[key] = (dossiers["status"].astype("string")
+                          .map(lambda s: label(f"timeliness.status.{s}", lang), na_action="ignore")
+                          .fillna(label("sampling.status_unknown", lang)))
         elif key == "days_late" and key in dossiers:
             # Zero days late says nothing an auditor needs: show the count only where there is one.
             days = dossiers["days_late"].astype("Int64")
@@ -204,18 +211,23 @@ def _write_sample_sheet(sheet, facts: pd.DataFrame, applies: pd.DataFrame, colum
     answers = [label(f"sampling.answer.{code}", lang) for code in ANSWERS]
     not_applicable = answers[2]
     last = FIRST_ROW + len(facts) - 1
+    fitted = print_setup.column_widths([facts[c].map(cell_value) for c in facts.columns],
+                                       [s["header"] for s in columns[:len(facts.columns)]])
+    widths = [min(width, _MAX_WIDTHS.get(column, width)) for column, width in zip(facts.columns, fitted)]
+    widths += [_CHECK_WIDTH if spec["kind"] == "check" else _NOTE_WIDTH for spec in columns[len(facts.columns):]]
     for spec in columns:
         cell = sheet[f"{spec['letter']}{HEADER_ROW}"]
         cell.value = spec["header"]
         cell.font, cell.alignment = HEADER_FONT, Alignment(wrap_text=True, vertical="center")
         cell.fill = HEADER_FILL if spec["kind"] == "fact" else _ANSWER_FILL
-        width = _WIDTHS.get(spec["key"], _CHECK_WIDTH if spec["kind"] == "check" else _NOTE_WIDTH)
-        sheet.column_dimensions[spec["letter"]].width = width
-    sheet.row_dimensions[HEADER_ROW].height = 80  # check titles wrap over up to five lines
+    print_setup.set_widths(sheet, widths)
+    print_setup.wrap_row(sheet, HEADER_ROW, widths, bold=True)  # check titles wrap over several lines
 
     for offset, row in enumerate(facts.itertuples(index=False, name=None)):
         for column, value in enumerate(row, start=1):
             _fact_cell(sheet.cell(row=FIRST_ROW + offset, column=column), value)
+        # A long procedure name wraps: the row grows so that it does not run over the rows below.
+        print_setup.wrap_row(sheet, FIRST_ROW + offset, widths[:len(row)])
     for column, spec in enumerate(columns[len(facts.columns):], start=len(facts.columns) + 1):
         for offset in range(len(facts)):
             cell = sheet.cell(row=FIRST_ROW + offset, column=column)
@@ -228,12 +240,8 @@ def _write_sample_sheet(sheet, facts: pd.DataFrame, applies: pd.DataFrame, colum
     check_columns = [s["letter"] for s in columns if s["kind"] == "check"]
     if len(facts) and check_columns:
         _answer_validation(sheet, check_columns, last, answers, lang)
-    sheet.freeze_panes = sheet.cell(row=FIRST_ROW, column=3)
     sheet.auto_filter.ref = f"A{HEADER_ROW}:{columns[-1]['letter']}{max(last, HEADER_ROW)}"
-    sheet.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
-    sheet.page_setup.orientation = "landscape"
-    sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 0
-    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    print_setup.set_up_page(sheet, widths, HEADER_ROW, freeze_column=3, lang=lang)
     _protect(sheet)
 
 
@@ -244,7 +252,7 @@ def _fact_cell(cell, value) -> None:
         cell.number_format = DATETIME_FORMAT if (value.hour or value.minute) else DATE_FORMAT
     elif isinstance(value, date):
         cell.number_format = DATE_FORMAT
-    cell.alignment = Alignment(vertical="top", wrap_text=isinstance(value, str) and len(value) > 30)
+    cell.alignment = Alignment(vertical="top")
 
 
 def _answer_validation(sheet, letters: list[str], last: int, answers: list[str], lang: str) -> None:
@@ -316,12 +324,14 @@ def _write_cover(sheet, sample: Sample, check_list: list[dict], sample_sheet: st
     cells = {}
     row = 4
     for key, value, number_format in entries:
-        sheet.cell(row=row, column=1, value=neutralise_formula(label(f"sampling.cover.{key}", lang))).font = Font(bold=True)
+        name = sheet.cell(row=row, column=1, value=neutralise_formula(label(f"sampling.cover.{key}", lang)))
+        name.font = Font(bold=True)
         cell = sheet.cell(row=row, column=2, value=cell_value(value))
         cell.alignment = Alignment(horizontal="left")
         if number_format and not isinstance(value, str):
             cell.number_format = number_format
         cells[key] = [cell.coordinate, stored(cell.value)]
+        print_setup.wrap_row(sheet, row, _COVER_WIDTHS[:1], bold=True)
         row += 1
 
     row += 1
@@ -333,18 +343,25 @@ def _write_cover(sheet, sample: Sample, check_list: list[dict], sample_sheet: st
     row = _cover_table(sheet, row, label("sampling.cover.checks_title", lang),
                        [label(f"sampling.col.{c}", lang)
                         for c in ("check_id", "clause", "check", "applies_when", "check_population")],
-                       [[c["id"], c["clause"], c[f"label_{lang}"], label(f"sampling.applies.{c['applies_when']}",
-                                                                         lang), c["population"]]
-                        for c in check_list])
-    sheet.cell(row=row, column=1, value=neutralise_formula(label("sampling.cover.instructions_title", lang))).font = Font(bold=True)
+                       # numbered, as the findings they raise are (unit-year-number), not by their codes
+                       [[number, c["clause"], c[f"label_{lang}"],
+                         label(f"sampling.applies.{c['applies_when']}", lang), c["population"]]
+                        for number, c in enumerate(check_list, start=1)])
+    instructions = sheet.cell(row=row, column=1,
+                              value=neutralise_formula(label("sampling.cover.instructions_title", lang)))
+    instructions.font = Font(bold=True)
     answers = ", ".join(label(f"sampling.answer.{code}", lang) for code in ANSWERS)
     words = dict(sheet=sample_sheet, answers=answers, not_applicable=label("sampling.answer.not_applicable", lang))
     for number in range(1, 6):
         row += 1
         sheet.cell(row=row, column=1, value=neutralise_formula(label(f"sampling.cover.instruction_{number}", lang,
                                                                      **words)))
-    for letter, width in zip("ABCDE", (50, 30, 60, 34, 14)):
-        sheet.column_dimensions[letter].width = width
+        print_setup.title_row(sheet, row, len(_COVER_WIDTHS), _COVER_WIDTHS, bold=False,
+                              line_height=print_setup.LINE_HEIGHT)
+    for title_row in (1, 2):
+        print_setup.title_row(sheet, title_row, len(_COVER_WIDTHS), _COVER_WIDTHS)
+    print_setup.set_widths(sheet, _COVER_WIDTHS)
+    print_setup.set_up_page(sheet, _COVER_WIDTHS, lang=lang)
     _protect(sheet)
     return cells
 
@@ -355,11 +372,13 @@ def _cover_table(sheet, row: int, title: str, headers: list[str], rows: list[lis
     for column, header in enumerate(headers, start=1):
         cell = sheet.cell(row=row, column=column, value=neutralise_formula(header))
         cell.font, cell.fill = HEADER_FONT, HEADER_FILL
+    print_setup.wrap_row(sheet, row, _COVER_WIDTHS[:len(headers)], bold=True)
     for values in rows:
         row += 1
         for column, value in enumerate(values, start=1):
-            sheet.cell(row=row, column=column, value=cell_value(value)).alignment = Alignment(wrap_text=True,
-                                                                                              vertical="top")
+            sheet.cell(row=row, column=column, value=cell_value(value)).alignment = Alignment(
+                wrap_text=True, vertical="top", horizontal="left")
+        print_setup.wrap_row(sheet, row, _COVER_WIDTHS[:len(values)])
     return row + 2
 
 
