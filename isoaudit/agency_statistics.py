@@ -115,9 +115,9 @@ class AgencyStatistics:
 
 def agency_statistics(unit_year: UnitYear, start=None) -> AgencyStatistics:
     """The periodic statistics of ``unit_year``'s unit for the period from ``start`` (a date; default the
-    year's 1 January) to ``unit_year.as_of``, judged as of that day. ``start`` may not be before 1 January of
-    the year before (the dossiers ``UnitYear`` judges)."""
-    start = unit_year.start if start is None else pd.Timestamp(start).normalize()
+    year's 1 January, or the unit's first day when it was formed later) to ``unit_year.as_of``, judged as of
+    that day. ``start`` may not be before 1 January of the year before (the dossiers ``UnitYear`` judges)."""
+    start = _first_day(unit_year) if start is None else pd.Timestamp(start).normalize()
     end = unit_year.as_of
     first = pd.Timestamp(unit_year.year - 1, 1, 1)
     if start < first or start > end:
@@ -127,6 +127,15 @@ def agency_statistics(unit_year: UnitYear, start=None) -> AgencyStatistics:
     if len(older):
         judged = pd.concat([judged, older], ignore_index=True)
     return AgencyStatistics(unit_year.unit_code, start, end, _lines(judged, start, end))
+
+
+def _first_day(unit_year: UnitYear) -> pd.Timestamp:
+    """The year's 1 January, or the day the unit was formed when later (a commune of 1/7/2025): its
+    statistics cannot begin before it existed."""
+    formed = unit_year.unit.get("valid_from") if unit_year.unit_code is not None else None
+    if formed is not None and not pd.isna(formed) and pd.Timestamp(formed) > unit_year.start:
+        return min(pd.Timestamp(formed).normalize(), unit_year.as_of)
+    return unit_year.start
 
 
 def period_statistics(records, unit_code: str | None, start, end, calendar=None) -> AgencyStatistics:
