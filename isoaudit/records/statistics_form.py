@@ -57,7 +57,8 @@ def comparable_period(start, end) -> bool:
 
 def is_totals(frame: pd.DataFrame) -> np.ndarray:
     """Which rows of a statistics frame are totals rows: no field, or a field that is a word for the total."""
-    field = frame["field"].astype("string").map(fold, na_action="ignore")
+    # Typed back to text: a column with no field at all must still answer .str (it is all totals rows).
+    field = frame["field"].astype("string").map(fold, na_action="ignore").astype("string")
     # Whole words only: "Công thương" is a field, "Cộng" the total.
     words = (field.isin(_TOTALS_WORDS) | field.str.startswith(tuple(w + " " for w in _TOTALS_WORDS[:2]))).fillna(False)
     return (frame["field"].isna() | words).to_numpy(bool)
