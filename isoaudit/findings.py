@@ -30,6 +30,10 @@ FLAG_COLUMNS = ["nonconformity", "overdue", "repeated", "repeat_of"]
 NONCONFORMITY_GRADES = ("major", "minor")
 ACTION_FINISHED = ("done", "verified_effective")
 SOURCE = "checklist"
+# Codes of the ``source`` column and the labels that word them (``source_label``).
+_SOURCE_LABELS = {"checklist": "audit.finding_source.checklist", "sample": "audit.finding_source.sample",
+                  "manual": "audit.finding_source.manual"}
+FINDING_SOURCES = tuple(_SOURCE_LABELS)
 
 
 def findings_from_audit(record, evidence: pd.DataFrame | None = None, checklist: pd.DataFrame | None = None,
@@ -133,6 +137,13 @@ def grade_label(code, lang: str = "vi") -> str:
     if code is None or pd.isna(code):
         return ""
     return label(f"audit.result.{code}", lang) if code in GRADES else str(code)
+
+
+def source_label(code, lang: str = "vi") -> str:
+    """The words for where a finding comes from (``FINDING_SOURCES``) in ``lang``; another word as written."""
+    if code is None or pd.isna(code):
+        return ""
+    return label(_SOURCE_LABELS[code], lang) if code in _SOURCE_LABELS else str(code)
 
 
 def status_label(code, lang: str = "vi") -> str:

@@ -12,6 +12,8 @@ from isoaudit.findings import (
     conform,
     findings_from_audit,
     flag_findings,
+    merge_register,
+    source_label,
 )
 from isoaudit.records import load_records
 from isoaudit.records.readers import read_record_file
@@ -20,6 +22,7 @@ from isoaudit.workbooks.findings_register import (
     read_register,
     register_path,
     update_register,
+    write_findings_register,
 )
 
 AT = dt.datetime(2025, 11, 3, 10, 0)
@@ -178,3 +181,18 @@ def test_register_reads_back_in_either_language(tmp_path, lang):
     back = read_register(update.path)
     assert back[["finding_id", "grade", "status", "clause"]].values.tolist() == [
         ["DGNB-2025-8.5.1-01", "minor", "open", "8.5.1"]]
+
+
+def test_a_register_with_ids_of_earlier_versions_still_loads_and_sources_are_worded(tmp_path):
+    # Sample findings were once "<unit>-<seed>-<check code>"; now "<unit>-<year>-<check number>" (issue #20).
+    old, new = finding("02266-7-process_control_slip", None, "8.5.2"), finding("02266-2025-03", None, "8.5.2")
+    old["source"], new["source"] = "sample", "checklist"
+    path = tmp_path / "02266_findings.xlsx"
+    write_findings_register(path, flag_findings(pd.DataFrame([old, new])), unit_code="02266")
+    back = read_register(path)
+    assert back["finding_id"].tolist() == ["02266-7-process_control_slip", "02266-2025-03"]
+    # The register shows where a finding comes from in words, and reads its words back as they are.
+    assert back["source"].tolist() == ["Kiểm tra mẫu hồ sơ", "Đánh giá theo điều khoản"]
+    assert source_label("sample", "en") == "Dossier sample check" and source_label("Nhập tay") == "Nhập tay"
+    merged, added, _ = merge_register(back, conform(pd.DataFrame([new])))
+    assert added == [] and len(merged) == 2  # the same id again is the same row

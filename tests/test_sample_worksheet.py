@@ -168,7 +168,9 @@ def test_filled_worksheet_is_evaluated_into_findings(worksheet, sample):
 
     findings = evaluation.findings.set_index("finding_id")
     assert list(evaluation.findings.columns) == FINDING_COLUMNS
-    control = findings.loc["26734-20250101-process_control_slip"]
+    # Ids a reader can say: unit, year sampled, the check's number on the cover (process_control_slip is 3rd).
+    assert findings.index.str.fullmatch(r"26734-2025-\d\d").all() and findings.index.is_unique
+    control = findings.loc["26734-2025-03"]
     assert control["clause"] == "8.5.2" and control["grade"] == "major" and control["source"] == "sample"
     assert control["unit_code"] == "26734" and control["status"] == "open"
     assert control["dossier_ids"] == "; ".join(random[:6])
@@ -176,10 +178,12 @@ def test_filled_worksheet_is_evaluated_into_findings(worksheet, sample):
     assert "6/" in control["description"] and "n = " in control["evidence"] and "k = 6" in control["evidence"]
     assert "thiếu chữ ký" in control["evidence"]
     assert control["raised_date"] == pd.Timestamp("2026-01-15")
-    apology = findings.loc["26734-20250101-apology_letter"]
+    apology = findings.loc["26734-2025-06"]
     assert apology["clause"] == "8.7" and "trọng điểm" in apology["description"]
     assert apology["dossier_ids"] == "; ".join(key[:2])
-    assert "26734-20250101-complete_dossier" not in findings.index
+    assert "26734-2025-01" not in findings.index  # complete_dossier: reliable
+    again = evaluate_sample(filled.answers, filled.parameters, raised_date=date(2026, 2, 1)).findings
+    assert again["finding_id"].tolist() == evaluation.findings["finding_id"].tolist()  # stable
     # English on request.
     english = evaluate_sample(filled.answers, filled.parameters, lang="en").findings
     assert english["description"].str.contains("Sample check").any()

@@ -52,8 +52,8 @@ def render_report(form, lang: str | None = None) -> str:
         "no_answers": label("audit.report.no_answers", lang),
         "answer_headers": [label(f"audit.col.{c}", lang) for c in ("id", "question", "result", "evidence", "notes",
                                                                   "auditor", "answered_at")],
-        "evidence_headers": [label(f"audit.report.col.{c}", lang) for c in ("key", "description", "finding",
-                                                                            "status", "items")],
+        "evidence_headers": [label(f"audit.report.col.{c}", lang) for c in ("description", "finding", "status",
+                                                                            "items")],
         "evidence": _evidence_rows(form.evidence, lang),
         "finding_headers": [label(f"audit.report.finding.{c}", lang) for c in FINDING_REPORT_COLUMNS],
         "findings": _finding_rows(form.findings(), lang),
@@ -156,7 +156,8 @@ def _evidence_rows(evidence: pd.DataFrame | None, lang: str) -> list[dict]:
         items = _text(row.items).split("; ") if _text(row.items) else []
         more = f" … (+{len(items) - ITEMS_SHOWN})" if len(items) > ITEMS_SHOWN else ""
         shown = "; ".join(items[:ITEMS_SHOWN]) + more
-        rows.append({"key": row.key, "description": _text(descriptions.get(row.key)),
+        # the key's description, not the key: a code such as objectives_plan_exists says nothing to a reader
+        rows.append({"description": _text(descriptions.get(row.key)) or label("audit.report.unknown_key", lang),
                      "text": _text(getattr(row, f"text_{lang}")),
                      "status": label(f"audit.evidence_status.{row.status}", lang),
                      "css": _STATUS_CLASS.get(row.status, ""), "details": shown})

@@ -19,6 +19,10 @@ Grading, one rule for every check:
   (extend the sample), not a nonconformity;
 - any deviation among the key items: a finding graded by the same rate rule over the key items checked.
 A check failing both ways gives one finding with the more severe grade.
+
+A finding's id is the unit, the year sampled and the check's number on the worksheet's cover: ``08029-2025-07``
+(the seventh check). Evaluating the same worksheet again gives the same ids; registers written with the ids of
+earlier versions (``08029-7-process_control_slip``) still load, their ids being plain text.
 """
 from __future__ import annotations
 
@@ -177,11 +181,14 @@ def _result(check: dict, tally: pd.DataFrame, failing: pd.Series, parameters: di
 def _findings(results: pd.DataFrame, parameters: dict, notes: pd.Series, lang: str, raised: date,
               audit_id: str | None) -> pd.DataFrame:
     raised_at = pd.Timestamp(raised)
+    year = _worksheet_year(parameters, raised)
     rows = []
-    for result in results[results["grade"].notna()].to_dict("records"):
+    for number, result in enumerate(results.to_dict("records"), start=1):
+        if pd.isna(result["grade"]):
+            continue
         ids = result["failing_dossiers"]
         rows.append({
-            "finding_id": f"{parameters['unit_code']}-{parameters['seed']}-{result['check_id']}",
+            "finding_id": _finding_id(parameters["unit_code"], year, number),
             "audit_id": audit_id,
             "unit_code": parameters["unit_code"],
             "clause": result["clause"],
@@ -200,6 +207,21 @@ def _findings(results: pd.DataFrame, parameters: dict, notes: pd.Series, lang: s
         else:
             frame[column.name] = frame[column.name].astype("string")
     return frame
+
+
+def _finding_id(unit_code: str, year: int, number: int) -> str:
+    """A sample finding's id: unit, year, the check's number on the worksheet (``08029-2025-07``). The same
+    worksheet evaluated again gives the same ids, so the register finds its rows."""
+    return f"{unit_code}-{int(year)}-{int(number):02d}"
+
+
+def _worksheet_year(parameters: dict, raised: date) -> int:
+    """The year a worksheet samples: of its period's end, else its start, else when it was made, else
+    ``raised``."""
+    for key in ("date_to", "date_from", "created"):
+        if parameters.get(key):
+            return int(str(parameters[key])[:4])
+    return raised.year
 
 
 def _description(result: dict, parameters: dict, lang: str) -> str:
