@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import argparse
-import hashlib
 import shutil
 from datetime import date
 
@@ -21,6 +20,7 @@ from isoaudit.outputs.review_docx import (
     _table,
     date_line,
     in_sentence,
+    inputs_digest,
     place_name,
     write_review_docx,
 )
@@ -95,14 +95,20 @@ def test_page_and_fonts_follow_decree_30(report):
     assert section.different_first_page_header_footer  # page numbers from page 2
 
 
-def test_appendix_lists_every_input_with_its_sha256(report, review_pack, review_district):
-    digests = {row[0].text: row[1].text for row in (r.cells for r in report.tables[-1].rows[1:])}
-    assert set(digests) == set(review_pack.inputs["file"])
-    for name, digest in digests.items():
-        assert digest == hashlib.sha256((review_district / name).read_bytes()).hexdigest()
-    assert "units.xlsx" in digests and f"dossiers/{UNIT}_2024_2025.xlsx" in digests
-    texts = " ".join(p.text for p in report.paragraphs)
-    assert "unit=26734" in texts and "year=2025" in texts and "isoaudit" in texts
+def test_the_report_ends_with_its_signature_and_keeps_its_provenance_in_its_properties(report, review_pack):
+    # A document to sign and issue: no page of digests and local paths after "Nơi nhận" (issue #20).
+    last = report.element.body.xpath("./w:tbl")[-1]
+    assert "Nơi nhận:" in "".join(last.itertext())
+    texts = " ".join(p.text for p in report.paragraphs) + " ".join(
+        c.text for t in report.tables for r in t.rows for c in r.cells)
+    assert not any(digest in texts for digest in review_pack.inputs["sha256"]) and "SHA-256" not in texts
+    properties = report.core_properties
+    assert properties.title == review_pack.title and properties.author == review_pack.unit_name
+    assert "unit=26734" in properties.comments and "year=2025" in properties.comments
+    assert "isoaudit" in properties.comments
+    if "records" in review_pack.parameters:  # the folder by its name, not the path of someone's computer
+        assert str(review_pack.parameters["records"]) not in properties.comments
+    assert properties.identifier == inputs_digest(review_pack.inputs)
 
 
 def test_record_text_kept_literally_in_word(report):

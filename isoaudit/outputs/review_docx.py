@@ -5,10 +5,14 @@ Times New Roman 13-14 pt; a borderless two-column heading (the agency and the do
 the national name and motto with the place and date on the right); the document type and its title centred
 in bold; the body justified with a first-line indent; recipients ("Nơi nhận:") bottom left and the signature
 block bottom right; page numbers centred at the top from page 2. The content is the ``ReviewPack``, the same
-the notebook shows; an appendix lists the input files with their SHA-256 so the report can be reproduced.
+the notebook shows. The document ends with the recipients and the signature: it is signed and issued as it is.
+How it was made (isoaudit's version, the parameters, every input file with its SHA-256) is kept out of its
+pages: in the document's properties (File > Properties: title, subject, author, comments) and in the review's
+facts that ``outputs.review_files`` writes beside it (``<report>.json``).
 """
 from __future__ import annotations
 
+import hashlib
 import io
 from datetime import date
 from pathlib import Path
@@ -17,7 +21,7 @@ from xml.sax.saxutils import escape as xml_escape
 from docx import Document
 from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.table import WD_TABLE_ALIGNMENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
+from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import nsdecls, qn
 from docx.shared import Cm, Mm, Pt
@@ -31,12 +35,14 @@ BODY_PT = 14
 HEADING_PT = 13
 TABLE_PT = 11
 SMALLEST_TABLE_PT = 9  # a wide table's smallest print, still readable on paper
-SMALL_PT = 9
 TEXT_WIDTH_CM = 16.5  # A4 width less the 30 mm and 15 mm margins
 CHAR_CM = 0.21  # an average character of Times New Roman at the table's 11 pt (bold headers are wider)
 CELL_PADDING_CM = 0.42  # the cell's left and right margins
 MIN_COLUMN_CM = 1.0
 MIN_TEXT_CM = 3.0
+TEXT_LINES = 4  # a long text in a table should not wrap to more lines than this when the page allows
+LEAST_TEXT_CM = 4.5
+_LETTER_WIDTHS = {**dict.fromkeys("0123456789", 0.95), **dict.fromkeys(" .,:;/-()'|", 0.55)}
 CHART_WIDTH = Cm(15.5)
 CELL_STYLE = "Table Text"  # the paragraph style of table cells: a report holds hundreds of them
 CELL_STYLE_ID = "TableText"
@@ -67,7 +73,7 @@ def write_review_docx(pack, path, report_date: date | None = None, decisions_fil
     if decisions_file:
         _paragraph(document, t("docx.decisions_file", file=decisions_file), indent=True)
     _signature(document, pack, t)
-    _appendix(document, pack, t)
+    _properties(document, pack, t)
     buffer = io.BytesIO()
     document.save(buffer)
     path = Path(path)
@@ -212,24 +218,25 @@ def _fitting(shown, numeric: list[bool]) -> tuple[int, list]:
 def _column_widths(shown, numeric: list[bool], char_cm: float = CHAR_CM) -> tuple[list, bool]:
     """Widths filling the text width, and whether every column got what it needs: numbers, dates and short
     codes get their longest cell (or header word), long texts share the rest in proportion to their length,
-    each keeping at least its longest word (or MIN_TEXT_CM) when the page allows."""
+    each keeping at least its longest word and room for its longest text in ``TEXT_LINES`` lines (up to
+    ``LEAST_TEXT_CM``) when the page allows: a name column does not wrap to eight lines beside wide dates."""
     def need(texts) -> float:
-        # Capitals are a third wider than the average letter: "MT01" must not wrap in a column sized for "mt01".
-        return max((len(t) + sum(ch.isupper() for ch in t) / 3 for t in texts), default=0) * char_cm \
-            + CELL_PADDING_CM
+        return max((_letters(t) for t in texts), default=0) * char_cm + CELL_PADDING_CM
 
     fixed, weights, least = {}, {}, {}
     for position, (column, number) in enumerate(zip(shown.columns, numeric)):
         cells = shown[column].astype(str).tolist()
         longest = max((len(c) for c in cells), default=0)
-        header = need(str(column).split())
+        # A header wraps, but to three lines at most: "Theo phần mềm (ngày hẹn trả)" not a word a line.
+        header = max(need(str(column).split()), (need([str(column)]) - CELL_PADDING_CM) / 3 + CELL_PADDING_CM)
         unbreakable = longest <= 20 and not any(" " in c for c in cells)  # codes such as "PA-2025-08023-01"
         if number or longest <= 12 or unbreakable:
             fixed[position] = max(need(cells), header, MIN_COLUMN_CM)
         else:
             words = [w for c in cells for w in c.split()]
             weights[position] = min(longest, 60)
-            least[position] = max(min(need(words), MIN_TEXT_CM), header)
+            in_lines = min((need(cells) - CELL_PADDING_CM) / TEXT_LINES + CELL_PADDING_CM, LEAST_TEXT_CM)
+            least[position] = max(min(need(words), MIN_TEXT_CM), in_lines, header)
     room = TEXT_WIDTH_CM - sum(fixed.values())
     spare = room - sum(least.values())
     widths = dict(fixed)
@@ -243,6 +250,12 @@ def _column_widths(shown, numeric: list[bool], char_cm: float = CHAR_CM) -> tupl
         widths.update({p: max(least[p] * share, floor) for p in least})
     scale = min(1.0, TEXT_WIDTH_CM / sum(widths.values()))
     return [Cm(widths[p] * scale) for p in range(len(shown.columns))], spare >= 0 and scale == 1.0
+
+
+def _letters(text: str) -> float:
+    """The width of ``text`` in average letters: capitals a third wider ("MT01" must not wrap in a column sized
+    for "mt01"), digits a little and spaces and punctuation much narrower (a date is not ten letters wide)."""
+    return sum(_LETTER_WIDTHS.get(ch, 4 / 3 if ch.isupper() else 1.0) for ch in text)
 
 
 def _signature(document, pack, t) -> None:
@@ -264,23 +277,28 @@ def _signature(document, pack, t) -> None:
         _cell_line(right, "", size=BODY_PT)
 
 
-def _appendix(document, pack, t) -> None:
-    paragraph = document.add_paragraph()
-    paragraph.add_run().add_break(WD_BREAK.PAGE)
-    _paragraph(document, t("footer.heading").upper(), bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, before=0)
-    _paragraph(document, t("footer.version", version=pack.version), size=SMALL_PT + 2)
-    parameters = ", ".join(f"{k}={v}" for k, v in pack.parameters.items())
-    _paragraph(document, f"{t('footer.parameters')}: {parameters}", size=SMALL_PT + 2)
-    _caption(document, t("footer.inputs"))
-    table = document.add_table(rows=1, cols=2)
-    table.style = "Table Grid"
-    for cell, header in zip(table.rows[0].cells, (t("footer.file"), "SHA-256")):
-        _cell_text(cell, header, bold=True, size=SMALL_PT)
-    for row in pack.inputs.itertuples(index=False):
-        cells = table.add_row().cells
-        _cell_text(cells[0], row.file, size=SMALL_PT)
-        _cell_text(cells[1], row.sha256, size=SMALL_PT, font="Courier New")
-    _widths(table, (Cm(6.5), Cm(10.0)))
+def _properties(document, pack, t) -> None:
+    """The report's provenance in its core properties, where File > Properties shows it and no page prints it:
+    isoaudit's version and the parameters (the records folder by its name only), and as identifier one SHA-256
+    over every input file's name and SHA-256 (the list itself is in the review's facts beside the report).
+    Word limits each property to 255 characters."""
+    properties = document.core_properties
+    properties.title = pack.title[:255]
+    properties.subject = t("docx.document_type")[:255]
+    properties.author = pack.unit_name[:255]
+    properties.keywords = "ISO 9001; 9.3"
+    properties.version = str(pack.version)[:255]
+    properties.identifier = inputs_digest(pack.inputs)
+    parameters = ", ".join(f"{k}={Path(str(v)).name if k == 'records' else v}" for k, v in pack.parameters.items())
+    comments = f"{t('footer.version', version=pack.version)} {t('footer.parameters')}: {parameters}"
+    properties.comments = _xml_safe(comments)[:255]
+
+
+def inputs_digest(inputs) -> str:
+    """SHA-256 of the input list (``file`` and ``sha256`` columns), one "file sha256" line per input: a
+    report's inputs can be checked against its facts with one value."""
+    text = "\n".join(f"{row.file} {row.sha256}" for row in inputs.itertuples(index=False))
+    return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 # ---- document set-up and low-level helpers -------------------------------------------------------------------
@@ -355,16 +373,6 @@ def _cell_line(cell, text: str, bold=False, italic=False, size: int = BODY_PT, f
     paragraph.paragraph_format.space_before = Pt(0)
     paragraph.paragraph_format.first_line_indent = Cm(0)
     _run(paragraph, text, bold=bold, italic=italic, size=size)
-
-
-def _cell_text(cell, value, bold=False, align=WD_ALIGN_PARAGRAPH.LEFT, size: int = TABLE_PT,
-               font: str | None = None) -> None:
-    paragraph = cell.paragraphs[0]
-    paragraph._p.style = CELL_STYLE_ID  # the style object's lookup by name costs more than the whole cell
-    if align != WD_ALIGN_PARAGRAPH.LEFT:
-        paragraph.alignment = align
-    _run(paragraph, "" if value is None else str(value), bold=bold, size=None if size == TABLE_PT else size,
-         font=font)
 
 
 def _widths(table, widths) -> None:
