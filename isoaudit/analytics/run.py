@@ -25,8 +25,13 @@ MODULES = {module.TEST: module for module, _ in TESTS}
 
 
 def run_analytics(unit_year) -> list[AnalyticsResult]:
-    """Every test's result for ``unit_year``, in ``TESTS`` order."""
-    return [run(unit_year) for _, run in TESTS]
+    """Every test's result for ``unit_year``, in ``TESTS`` order. The year's officers and procedures are
+    grouped once for the two tests that compare them (the costliest step on a big log)."""
+    groups = None
+    if not unit_year.received.empty:
+        groups = supplements.dossier_groups(unit_year.received, supplements.previous_year(unit_year))
+    shared = {supplements.supplements, backfill.backfill}
+    return [run(unit_year, groups=groups) if run in shared else run(unit_year) for _, run in TESTS]
 
 
 def flagged_dossiers(results) -> pd.DataFrame:
