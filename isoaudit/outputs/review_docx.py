@@ -68,10 +68,14 @@ def write_review_docx(pack, path, report_date: date | None = None, decisions_fil
         if section.key == "c1":
             _subheading(document, f"3. {t('docx.part_performance')}")
         _section(document, section, t)
-    _part(document, t("docx.part_outputs"))
-    _paragraph(document, t("docx.outputs"), indent=True)
+    # The conclusion stays on the page of the signature: a page holding only "Nơi nhận" and a signature is
+    # not a document anyone signs (Word and LibreOffice keep a paragraph with the table that follows it).
+    ending = [_part(document, t("docx.part_outputs")),
+              _paragraph(document, t("docx.outputs"), indent=True)]
     if decisions_file:
-        _paragraph(document, t("docx.decisions_file", file=decisions_file), indent=True)
+        ending.append(_paragraph(document, t("docx.decisions_file", file=decisions_file), indent=True))
+    for paragraph in ending:
+        paragraph.paragraph_format.keep_with_next = True
     _signature(document, pack, t)
     _properties(document, pack, t)
     buffer = io.BytesIO()
@@ -130,8 +134,8 @@ def _title(document, pack, t) -> None:
     _bottom_border(rule, indent=Cm(6.2))
 
 
-def _part(document, text: str) -> None:
-    _paragraph(document, text, bold=True, before=12)
+def _part(document, text: str):
+    return _paragraph(document, text, bold=True, before=12)
 
 
 def _subheading(document, text: str) -> None:
