@@ -118,12 +118,14 @@ def test_the_words_of_a_notice_of_stopping_read_as_stopped(tmp_path):
 # ---- what a user reads ---------------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def spanning(sample_records):
-    """A sample commune's 2025 review: its dossiers were received on both sides of 01/07/2025."""
-    dossiers = sample_records.dossiers
-    unit = dossiers["unit_code"].dropna().iloc[0]
-    mine = dossiers[(dossiers["unit_code"] == unit).to_numpy(bool) & (dossiers["received_at"].dt.year == 2025)]
-    before = int((mine["received_at"] < pd.Timestamp("2025-07-01")).sum())
-    return unit, assemble_review(sample_records, unit, 2025), before, len(mine) - before
+    """A sample commune's 2025 review whose dossiers were received on both sides of 01/07/2025: one the reform
+    kept as it was (a merged commune's own dossiers start on its first day)."""
+    dossiers = sample_records.dossiers[(sample_records.dossiers["received_at"].dt.year == 2025).to_numpy(bool)]
+    before = (dossiers["received_at"] < pd.Timestamp("2025-07-01")).groupby(dossiers["unit_code"]).agg(["sum", "size"])
+    spanning = before[(before["sum"] > 0) & (before["sum"] < before["size"])]
+    unit = str(spanning.index[0])
+    count, size = int(spanning.loc[unit, "sum"]), int(spanning.loc[unit, "size"])
+    return unit, assemble_review(sample_records, unit, 2025), count, size - count
 
 
 def test_the_review_says_which_set_judged_which_dossiers(spanning):
