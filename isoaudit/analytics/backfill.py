@@ -83,13 +83,14 @@ UNIT_GROUP = "unit"  # the group of the comparison with the year before: the who
 GROUP_KEYS = {UNIT_GROUP: "analytics.backfill.group.unit"}
 
 
-def backfill(unit_year, groups: DossierGroups | None = None) -> AnalyticsResult:
+def backfill(unit_year, groups: DossierGroups | None = None, previous: pd.DataFrame | None = None) -> AnalyticsResult:
     """The test on one unit's judged year (``measures.UnitYear``): see the module doc. ``groups``: the year's
-    ``supplements.dossier_groups``, when another test computed them already."""
+    ``supplements.dossier_groups``, when another test computed them already; ``previous``: the year before's
+    judged dossiers (default: the unit's own)."""
     if unit_year.received.empty:
         return AnalyticsResult(TEST, CLAUSE, missing="no_dossiers_of_year")
     return check_backfill(unit_year.received, unit_year.calendar.for_unit(unit_year.unit_code),
-                          previous=previous_year(unit_year), groups=groups)
+                          previous=previous_year(unit_year) if previous is None else previous, groups=groups)
 
 
 def check_backfill(received: pd.DataFrame, calendar: WorkCalendar, previous: pd.DataFrame | None = None,

@@ -99,14 +99,17 @@ def settings(name: str = SETTINGS_FILE) -> dict:
     return tomllib.loads(resources.files("isoaudit.data").joinpath(name).read_text(encoding="utf-8"))
 
 
-def supplements(unit_year, groups: "DossierGroups | None" = None) -> AnalyticsResult:
+def supplements(unit_year, groups: "DossierGroups | None" = None,
+                previous: pd.DataFrame | None = None) -> AnalyticsResult:
     """The test on one unit's judged year (``measures.UnitYear``): see the module doc. ``groups``: the year's
-    ``dossier_groups``, when another test computed them already."""
+    ``dossier_groups``, when another test computed them already; ``previous``: the year before's judged
+    dossiers (default: the unit's own; a merged commune's are its area's, ``analytics.run.area_previous``)."""
     excluded = unit_year.own.excluded_dossiers
     if unit_year.received.empty:
         return AnalyticsResult(TEST, CLAUSE, missing="no_dossiers_of_year")
     return check_supplements(unit_year.received, unit_year.calendar.for_unit(unit_year.unit_code),
-                             unit_year.as_of, excluded=excluded, previous=previous_year(unit_year),
+                             unit_year.as_of, excluded=excluded,
+                             previous=previous_year(unit_year) if previous is None else previous,
                              year=unit_year.year, groups=groups)
 
 

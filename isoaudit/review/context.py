@@ -39,7 +39,7 @@ class ReviewContext:
     @cached_property
     def analytics(self) -> list:
         """What each audit-analytics test found in the unit's year (``analytics.run``), computed once."""
-        return run_analytics(self.unit_year)
+        return run_analytics(self.unit_year, previous=self.previous_year.received)
 
     def in_year(self, dates: pd.Series, year: int | None = None) -> pd.Series:
         year = self.year if year is None else year
