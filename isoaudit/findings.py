@@ -165,7 +165,9 @@ def _automatic(graded: pd.DataFrame, evidence: pd.DataFrame | None, checklist: p
     joined = keys.merge(evidence, left_on="evidence_key", right_on="key", how="left").set_axis(graded.index)
     attention = (joined["status"] == "attention").fillna(False)
     text = joined[f"text_{lang}"].where(attention)
-    about_dossiers = joined["evidence_key"].isin(_DOSSIER_KEYS).fillna(False)
+    # The log analytics' finding candidates (keys "analytics:<test>:<reason>") list the flagged dossiers too.
+    about_dossiers = (joined["evidence_key"].isin(_DOSSIER_KEYS)
+                      | joined["evidence_key"].astype("string").str.startswith("analytics:")).fillna(False)
     return pd.DataFrame({"text": text.astype("string"),
                          "dossier_ids": joined["items"].where(attention & about_dossiers).astype("string")})
 

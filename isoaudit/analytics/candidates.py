@@ -22,6 +22,14 @@ DOSSIERS_LISTED = 50  # in a candidate's evidence text; its items list every dos
 ALL_LEVELS = "province;district;commune"
 
 
+def evidence_description(key, lang: str = "vi") -> str | None:
+    """What a candidate's evidence key is about (its test's title), None for another key."""
+    parts = str(key).split(":")
+    if str(key).startswith(EVIDENCE_KEY_PREFIX) and len(parts) == 3 and parts[1] in MODULES:
+        return label(f"analytics.{parts[1]}.title", lang)
+    return None
+
+
 def candidate_id(test: str, reason: str) -> str:
     return f"{ID_PREFIX}-{test}-{reason}"
 

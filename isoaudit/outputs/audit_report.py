@@ -14,6 +14,7 @@ from datetime import date
 
 import pandas as pd
 
+from isoaudit.analytics.candidates import evidence_description
 from isoaudit.checklist import checklist_edition, evidence_keys
 from isoaudit.errors import ChecklistError
 from isoaudit.findings import grade_label, status_label
@@ -157,7 +158,8 @@ def _evidence_rows(evidence: pd.DataFrame | None, lang: str) -> list[dict]:
         more = f" … (+{len(items) - ITEMS_SHOWN})" if len(items) > ITEMS_SHOWN else ""
         shown = "; ".join(items[:ITEMS_SHOWN]) + more
         # the key's description, not the key: a code such as objectives_plan_exists says nothing to a reader
-        rows.append({"description": _text(descriptions.get(row.key)) or label("audit.report.unknown_key", lang),
+        rows.append({"description": _text(descriptions.get(row.key)) or evidence_description(row.key, lang)
+                     or label("audit.report.unknown_key", lang),
                      "text": _text(getattr(row, f"text_{lang}")),
                      "status": label(f"audit.evidence_status.{row.status}", lang),
                      "css": _STATUS_CLASS.get(row.status, ""), "details": shown})

@@ -44,7 +44,7 @@ def write_rollup(batch, worst: pd.DataFrame, lang: str = "vi") -> Path:
                                                        {"clause": label("batch.col.clause", lang)}),
         label("batch.sheet.worst", lang): SheetSpec(worst, _headers(worst, lang),
                                                     percent_columns=("on_time_rate",)),
-    })
+    }, lang)
     page = render("rollup.html.j2",
         t=lambda key, **params: label(f"batch.{key}", lang, **params), lang=lang, year=batch.year, title=title,
         rows=_page_rows(batch, table, lang), heatmap=heatmap, heat_max=max(int(heatmap.to_numpy().max()), 1)

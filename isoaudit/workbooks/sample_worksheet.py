@@ -70,12 +70,13 @@ from isoaudit.workbooks.sample_format import (
 HEADER_ROW = 1
 FIRST_ROW = 2
 # Facts shown per dossier, in order; a column the sample lacks is left out (stratum: only when stratified).
-FACT_COLUMNS = ("row_number", "dossier_id", "sample_kind", "stratum", "procedure_code", "procedure_name",
-                "applicant", "received_at", "due_date", "legal_due_date", "returned_date", "status", "days_late",
-                "apology_date", "supplement_requested_at")
+FACT_COLUMNS = ("row_number", "dossier_id", "sample_kind", "key_reason", "stratum", "procedure_code",
+                "procedure_name", "applicant", "received_at", "due_date", "legal_due_date", "returned_date", "status",
+                "days_late", "apology_date", "supplement_requested_at")
 NOTE = "note"
 # The widest a fact column grows (its content decides below that): long names wrap rather than widen the page.
-_MAX_WIDTHS = {"row_number": 6, "dossier_id": 26, "sample_kind": 12, "stratum": 22, "procedure_code": 12,
+_MAX_WIDTHS = {"row_number": 6, "dossier_id": 26, "sample_kind": 12, "key_reason": 40, "stratum": 22,
+               "procedure_code": 12,
                "procedure_name": 32, "applicant": 22, "received_at": 16, "due_date": 11, "legal_due_date": 11,
                "returned_date": 16, "status": 12, "days_late": 8, "apology_date": 11, "supplement_requested_at": 11}
 _CHECK_WIDTH, _NOTE_WIDTH = 15, 26
@@ -176,6 +177,10 @@ def _facts(sample: Sample, lang: str) -> pd.DataFrame:
         elif key == "sample_kind":
             shown[key] = dossiers["key_item"].map({True: label("sampling.kind.key", lang),
                                                    False: label("sampling.kind.random", lang)})
+        elif key == "key_reason":
+            # Why the log analytics flagged a key item (isoaudit sample --key-items flagged): only then shown.
+            if key in dossiers and dossiers[key].notna().any():
+                shown[key] = dossiers[key].astype("string")
         elif key == "stratum":
             if sample.plan.stratify:
                 shown[key] = dossiers["stratum"].astype("string").replace("", label("sampling.stratum_unknown",
