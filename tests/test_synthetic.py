@@ -42,8 +42,9 @@ def test_same_seed_gives_the_same_bytes(sample, tmp_path):
     # README, units, procedures, calendar; per code held in 2024 (9 former units and 4 communes kept as they
     # were) a 2024 log, its surveys and its review's decisions, and a 2025 log (08014 ends on 30/06/2025, the
     # other codes go on); per unit of the end of 2025 (8 successors and the 4 kept communes) objectives, 2025
-    # surveys, feedback and findings; a saved audit for all of them but 08035.
-    assert len(names) == 1 + 3 + 13 * 4 + 12 * 4 + 11
+    # surveys, feedback and findings; a saved audit for all of them but 08035; two reported statistics forms
+    # (data/synthetic_analytics.toml).
+    assert len(names) == 1 + 3 + 13 * 4 + 12 * 4 + 11 + 2
     for name in names:
         assert (sample.folder / name).read_bytes() == (again.folder / name).read_bytes(), name
     log = "dossiers/08011_phuong_thanh_lam_2025.xlsx"
@@ -84,8 +85,9 @@ def test_flat_exports_use_known_headers_and_the_csv_has_a_bom(sample):
     header = next(csv.reader(raw.decode("utf-8-sig").splitlines()))
     assert header[:3] == ["Số biên nhận", "Mã đơn vị", "Mã thủ tục"]
     sheet = load_workbook(sample.folder / "dossiers/08026_xa_phu_loc_2025.xlsx").active
-    first = next(sheet.iter_rows(min_row=2, max_row=2))
-    received = first[7]
+    header = [cell.value for cell in sheet[1]]
+    assert header[7:9] == ["Ngày nộp hồ sơ", "Ngày tiếp nhận"]  # the portal's submission, then the receipt
+    received = next(sheet.iter_rows(min_row=2, max_row=2))[8]
     assert isinstance(received.value, dt.datetime) and received.number_format == "dd/mm/yyyy hh:mm"
     properties = load_workbook(sample.folder / "units.xlsx").properties
     assert properties.created == properties.modified == synthetic.FIXED_TIME

@@ -17,7 +17,7 @@ from isoaudit.synthetic.units import UnitProfile, agency, parent_name
 from isoaudit.synthetic.words import dossier_words, log_columns
 
 CHUNK_ROWS = 20_000
-DATETIME_FIELDS = ("received_at", "returned_date", "supplement_requested_at", "supplement_received_at")
+DATETIME_FIELDS = ("received_at", "submitted_at", "returned_date", "supplement_requested_at", "supplement_received_at")
 DATE_FIELDS = ("due_date", "apology_date", "new_due_date", "transferred_date", "result_received_date")
 
 
@@ -157,6 +157,8 @@ def _cells(chunk: pd.DataFrame, key: str, style: LogStyle, forms, noise, as_text
         return list(range(start + 1, start + n + 1))
     if key == "sets":
         return chunk["sets"].tolist()
+    if key not in chunk:  # a column the layout has and these dossiers never fill (an older year's submission)
+        return [""] * n if as_text else [None] * n
     if key in DATETIME_FIELDS or key in DATE_FIELDS:
         return _date_cells(chunk[key], key in DATETIME_FIELDS, style, forms, as_text)
     values = chunk[key].astype(object).to_numpy()

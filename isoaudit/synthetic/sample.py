@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from isoaudit.safety import inside
+from isoaudit.synthetic.analytics_sample import plant_analytics, readme_section, write_statistics_forms
 from isoaudit.synthetic.audits import write_audits
 from isoaudit.synthetic.catalogue import load_catalogue, procedures_sheet
 from isoaudit.synthetic.district_calendar import (
@@ -69,11 +70,16 @@ def make_sample(out_dir, seed: int = 2025, year: int = 2025, scale: float = 1.0,
     write_calendar(inside(out, "calendar.csv"), decisions)
     summary.files.append(("calendar.csv", len(decisions)))
 
-    behaviours, year_dossiers = [], {}
+    behaviours, year_dossiers, analytics_planted = [], {}, []
     for log, stream in zip(logs, streams):
         rng = np.random.default_rng(stream)
         unit = log.owner
         dossiers = log_dossiers(log, year, rng, units, scale, catalogue=catalogue, calendar=calendar)
+        if "submitted_at" not in dossiers:  # the portal's submission: only the analytics' plants write one
+            dossiers["submitted_at"] = pd.Series(pd.NaT, index=dossiers.index, dtype="datetime64[us]")
+        dossiers, patterns = plant_analytics(unit.unit_code, dossiers, part_of(log, dossiers, unit), calendar, seed,
+                                             scale)
+        analytics_planted += [(unit.unit_code, *pattern) for pattern in patterns]
         style = LOG_STYLES[unit.style]
         name = f"{unit.unit_code}_{unit.slug}_{year}{style.suffix}"
         sheet = dossier_sheet(dossiers, style, unit, year, rng, last_day=log.last_day)
@@ -95,5 +101,9 @@ def make_sample(out_dir, seed: int = 2025, year: int = 2025, scale: float = 1.0,
     summary.behaviour = pd.DataFrame(behaviours)
     summary.files += write_review_inputs(out, units, year_dossiers, catalogue, calendar, seed, year, scale)
     summary.files += write_audits(out, current, year)
+    forms = write_statistics_forms(out, year)
+    summary.files += [(path, 0) for *_, path in forms]
     write_readme(inside(out, "README.md"), units, summary.files, summary.planted, summary.behaviour, seed, year)
+    with open(inside(out, "README.md"), "a", encoding="utf-8") as handle:
+        handle.write(readme_section(analytics_planted, forms, year))
     return summary

@@ -129,7 +129,8 @@ def _preamble(statistics: AgencyStatistics, unit_name: str, lang: str) -> list:
 
 
 def _period_name(start: pd.Timestamp, end: pd.Timestamp, lang: str) -> str:
-    """The quarter's name ("Quy IV nam 2025") for a reporting quarter (15th of a month to the 14th three months on), else the year."""
+    """The quarter's name ("Quy IV nam 2025") for a reporting quarter (15th of a month to the 14th three months
+    on), else the year."""
     quarter = {3: "I", 6: "II", 9: "III", 12: "IV"}.get(end.month)
     if quarter and start.day == 15 and end.day == 14 and (end - pd.DateOffset(months=3)).normalize() == \
             start - pd.Timedelta(days=1):
