@@ -208,12 +208,16 @@ def test_sample_district_has_every_review_input(sample_pack):
         assert section.sentences and section.tables, section.key
     # The sample commune's 2025 official tracking book records no channel: the online share, the online
     # objective and the postal provider cannot be measured, and each says so; its satisfaction objective
-    # was reported above what its surveys show.
-    assert [key for key, _ in sample_pack.warnings] == ["c2", "c2", "c5", "c7"]
+    # was reported above what its surveys show. It reported no statistics form, and its book names no
+    # officer: the analytics that compare officers say they could not (c3).
+    assert [key for key, _ in sample_pack.warnings] == ["c2", "c2", "c3", "c3", "c3", "c5", "c7"]
     satisfaction, online = sample_pack.section("c2").warnings
-    assert "đơn vị báo cáo 85,6 %, tính lại từ hồ sơ được 83,3 %" in satisfaction
+    assert "đơn vị báo cáo 88,2 %, tính lại từ hồ sơ được 85,7 %" in satisfaction
     assert "không đo được" in online and "không ghi hình thức nộp" in online
     assert all("không ghi hình thức nộp" in w for key, w in sample_pack.warnings if key in ("c5", "c7"))
+    statistics, *officers = sample_pack.section("c3").warnings
+    assert "Không có biểu thống kê định kỳ" in statistics
+    assert officers and all("không ghi công chức" in w for w in officers)
     assert "Năm 2024 tỷ lệ đúng hạn" in _text(sample_pack.section("c3"))
     assert "Năm 2024 tỷ lệ này" in _text(sample_pack.section("c1"))
     assert len(sample_pack.section("c6").tables[0].frame) == 1  # the 2025 internal audit
