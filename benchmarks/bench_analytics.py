@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_read import best_of  # noqa: E402
 from bench_timeliness import _vn_days_off, generated_dossiers, generated_procedures  # noqa: E402
 
 from isoaudit.analytics.run import TESTS, run_analytics  # noqa: E402
@@ -47,13 +47,13 @@ def main() -> None:
     received_days = dossiers["received_at"].to_numpy().astype("datetime64[D]")
     busdaycal = np.busdaycalendar(weekmask="1111100", holidays=np.array(sorted(_vn_days_off()),
                                                                         dtype="datetime64[D]"))
-    bare = best(lambda: np.busday_offset(received_days, legal, roll="forward", busdaycal=busdaycal), args.repeat)
+    bare = best_of(lambda: np.busday_offset(received_days, legal, roll="forward", busdaycal=busdaycal), args.repeat)
     print(f"rows: {len(dossiers):,} (of them received in {YEAR}: {len(unit_year.received):,})")
     print(f"bare numpy.busday_offset   {bare:8.3f} s")
     for module, run in TESTS:
-        spent = best(lambda run=run: run(unit_year), args.repeat)
+        spent = best_of(lambda run=run: run(unit_year), args.repeat)
         print(f"{module.TEST:<26} {spent:8.3f} s   flagged {len(run(unit_year).flagged):,}   (alone)")
-    total = best(lambda: run_analytics(unit_year), args.repeat)
+    total = best_of(lambda: run_analytics(unit_year), args.repeat)
     print(f"all analytics (run_analytics) {total:8.3f} s   ratio {total / bare:6.1f}  (goal <= 10)")
 
 
@@ -83,15 +83,6 @@ def judged_unit_year(dossiers: pd.DataFrame, procedures: pd.DataFrame, calendar:
     judged["received_year"] = judged["received_at"].dt.year
     judged["month"] = judged["received_at"].dt.month
     return UnitYear(records, None, YEAR, as_of=f"31/12/{YEAR}", calendar=calendar, _assessed=judged)
-
-
-def best(work, repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        work()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 if __name__ == "__main__":

@@ -12,29 +12,19 @@ import numpy as np
 import pandas as pd
 
 from isoaudit.synthetic import plants_backfill, plants_supplements
+from isoaudit.synthetic.plant_runs import plant_all
 from isoaudit.synthetic.plants_calendar import plant_calendar
 from isoaudit.synthetic.plants_population import plant_population
-
-
-def _each(plants: dict, counts: dict):
-    """Every plant of ``plants`` (reason -> function) on rows of its own, with the sample's counts."""
-    def plant(frame, rng, calendar):
-        planted = {}
-        for reason, function in plants.items():
-            extra = {"count": counts[reason]} if reason in counts else {}
-            frame, ids = function(frame, rng, calendar=calendar, avoid=[i for done in planted.values() for i in done],
-                                  **extra)
-            planted[reason] = ids
-        return frame, planted
-    return plant
 
 
 def planters() -> dict:
     counts = analytics_settings().get("counts", {})
     return {"population": lambda frame, rng, calendar: plant_population(frame, rng),
             "calendar": lambda frame, rng, calendar: plant_calendar(frame, rng, calendar=calendar),
-            "supplements": _each(plants_supplements.PLANTS, counts.get("supplements", {})),
-            "backfill": _each(plants_backfill.PLANTS, counts.get("backfill", {}))}
+            "supplements": lambda frame, rng, calendar: plant_all(plants_supplements.PLANTS, frame, rng, calendar,
+                                                                  counts.get("supplements")),
+            "backfill": lambda frame, rng, calendar: plant_all(plants_backfill.PLANTS, frame, rng, calendar,
+                                                               counts.get("backfill"))}
 
 
 @lru_cache(maxsize=1)

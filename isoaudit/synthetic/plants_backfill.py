@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from isoaudit.calendar import WorkCalendar
+from isoaudit.synthetic.plant_runs import plant_all
 from isoaudit.synthetic.plants_supplements import (
     AFTERNOON,
     appointment_span,
@@ -118,11 +119,7 @@ PLANTS = {  # reason the test gives -> plant function
 def plant_backfill(dossiers: pd.DataFrame, rng: np.random.Generator,
                    calendar: WorkCalendar | None = None) -> tuple[pd.DataFrame, dict[str, list[str]]]:
     """Every plant of ``PLANTS`` on its own rows: the modified dossiers and the ids planted by reason."""
-    planted, frame = {}, dossiers
-    for reason, plant in PLANTS.items():
-        frame, ids = plant(frame, rng, calendar=calendar, avoid=[i for done in planted.values() for i in done])
-        planted[reason] = ids
-    return frame, planted
+    return plant_all(PLANTS, dossiers, rng, calendar)
 
 
 

@@ -12,6 +12,7 @@ import pandas as pd
 
 from isoaudit.analytics.supplements import settings
 from isoaudit.calendar import WorkCalendar
+from isoaudit.synthetic.plant_runs import plant_all
 
 MORNING = pd.Timedelta(hours=9, minutes=30)
 AFTERNOON = pd.Timedelta(hours=14, minutes=15)
@@ -125,11 +126,7 @@ PLANTS = {  # reason the test gives -> plant function
 def plant_supplements(dossiers: pd.DataFrame, rng: np.random.Generator,
                       calendar: WorkCalendar | None = None) -> tuple[pd.DataFrame, dict[str, list[str]]]:
     """Every plant of ``PLANTS`` on its own rows: the modified dossiers and the ids planted by reason."""
-    planted, frame = {}, dossiers
-    for reason, plant in PLANTS.items():
-        frame, ids = plant(frame, rng, calendar=calendar, avoid=[i for done in planted.values() for i in done])
-        planted[reason] = ids
-    return frame, planted
+    return plant_all(PLANTS, dossiers, rng, calendar)
 
 
 # ---- choosing rows ---------------------------------------------------------------------------------------------
