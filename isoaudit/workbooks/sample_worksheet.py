@@ -179,8 +179,8 @@ def _facts(sample: Sample, lang: str) -> pd.DataFrame:
                                                    False: label("sampling.kind.random", lang)})
         elif key == "key_reason":
             # Why the log analytics flagged a key item (isoaudit sample --key-items flagged): only then shown.
-            if key in dossiers and dossiers[key].notna().any():
-                shown[key] = dossiers[key].astype("string")
+            if sample.plan.key_items == "flagged" and key in dossiers:
+                shown[key] = dossiers[key].astype("string").where(dossiers["key_item"].to_numpy(bool))
         elif key == "stratum":
             if sample.plan.stratify:
                 shown[key] = dossiers["stratum"].astype("string").replace("", label("sampling.stratum_unknown",

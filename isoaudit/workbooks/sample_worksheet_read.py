@@ -77,9 +77,25 @@ def read_filled_sample(path) -> FilledSample:
     return FilledSample(path, reader.parameters, reader.answers(), reader.problems)
 
 
+PROBLEMS_LISTED = 10  # a worksheet left blank has hundreds of empty cells: a summary, then the first few
+
+
 def describe(problems: list[Problem], lang: str = "vi") -> str:
-    """One line per problem: '- Trang "Kiểm tra mẫu": Ô F12 (...): ...'."""
-    return "\n".join(f"- {label('sampling.cli.cell', lang, sheet=p.sheet)}: {p.message(lang)}" for p in problems)
+    """The problems in a few lines: the empty answer cells counted (how many, of how many dossiers, the
+    first), then up to ``PROBLEMS_LISTED`` problems one a line ('- Trang "Kiểm tra mẫu": Ô F12 (...): ...')
+    and how many more."""
+    empty = [p for p in problems if p.code == "sampling.ws_answer_missing"]
+    lines = []
+    if len(empty) > 1:
+        dossiers = len({p.params.get("dossier") for p in empty})
+        lines.append("- " + label("sampling.cli.empty_answers", lang, count=len(empty), dossiers=dossiers,
+                                  first=empty[0].params.get("cell", "")))
+        problems = [p for p in problems if p.code != "sampling.ws_answer_missing"]
+    lines += [f"- {label('sampling.cli.cell', lang, sheet=p.sheet)}: {p.message(lang)}"
+              for p in problems[:PROBLEMS_LISTED]]
+    if len(problems) > PROBLEMS_LISTED:
+        lines.append(label("sampling.cli.more_problems", lang, count=len(problems) - PROBLEMS_LISTED))
+    return "\n".join(lines)
 
 
 class _Reader:
