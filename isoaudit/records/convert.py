@@ -1,6 +1,7 @@
 """Vectorised conversion of raw cell columns to canonical types.
 
-Each converter takes a list of raw cells (str, float, int, date, datetime, time, '' for empty) and returns
+Each converter takes a list of raw cells (str, float, int, date, datetime, time, '' for empty; text, date and
+datetime also a pyarrow string array of a column read column-wise, '' for empty) and returns
 ``(series, bad)``: the typed pandas Series and a boolean mask of cells that were filled but unreadable.
 
 Dates are always day first (Vietnamese practice). They are read as real Excel dates, Excel serial numbers,
@@ -42,6 +43,13 @@ _AS_WRITTEN = (
     rf"^{_DAY}(?: ?[,;\-]? ?(?:luc ?)?{_CLOCK})?$",  # the day first, with or without a time
     rf"^{_ISO}(?:(?: |t){_CLOCK})?$",  # what other software (and pandas) writes
 )
+# The forms nearly every export writes ("05/03/2025", "05/03/2025 08:30"), read first (``_read_fixed``).
+_FIXED_FORMS = ((r"^\d\d/\d\d/\d{4}$", "%d/%m/%Y"), (r"^\d\d/\d\d/\d{4} \d\d:\d\d$", "%d/%m/%Y %H:%M"))
+# Text of only these letters is already NFC (each is its own NFC, none combines with the one before it:
+# tests/test_fast_reading.py checks): Vietnamese written precomposed, as nearly all software writes it, is not
+# normalised again, which would cost more than reading it.
+NFC_LETTERS = ((0, 0x250), (0x1E00, 0x1F00))  # code point ranges, the end excluded
+_MAYBE_NOT_NFC = "[^" + "".join(f"\\x{{{start:X}}}-\\x{{{end - 1:X}}}" for start, end in NFC_LETTERS) + "]"
 _TRUE = {"co", "x", "yes", "true", "1", "dung", "y"}
 _FALSE = {"khong", "no", "false", "0", "sai", "n", ""}
 _SAME_DAY = {"trong ngay", "ngay trong ngay", "same day", "trong ngay lam viec"}
@@ -49,6 +57,13 @@ _SAME_DAY = {"trong ngay", "ngay trong ngay", "same day", "trong ngay lam viec"}
 
 def to_datetime(cells, keep_time: bool = True) -> tuple[pd.Series, np.ndarray]:
     """Dates (and times) from any mix of Excel dates, serial numbers, 14-digit numbers and day-first text."""
+    if isinstance(cells, (pa.Array, pa.ChunkedArray)):  # text read column-wise ('' for empty), as "string" below
+        if isinstance(cells, pa.ChunkedArray):
+            cells = cells.combine_chunks()
+        text = pc.utf8_trim_whitespace(cells)
+        filled = pc.fill_null(pc.not_equal(text, ""), False).to_numpy(zero_copy_only=False)
+        result = pd.Series(_from_text(text), dtype="datetime64[us]")
+        return _dated(result, filled, keep_time)
     values = as_cells(cells)
     filled = pd.notna(values)
     kind = infer_dtype(values, skipna=True)
@@ -65,6 +80,10 @@ def to_datetime(cells, keep_time: bool = True) -> tuple[pd.Series, np.ndarray]:
     else:
         filled &= np.array([not (isinstance(v, str) and not v.strip()) for v in values], dtype=bool)
         result = pd.Series(_from_mixed(values), dtype="datetime64[us]")
+    return _dated(result, filled, keep_time)
+
+
+def _dated(result: pd.Series, filled: np.ndarray, keep_time: bool) -> tuple[pd.Series, np.ndarray]:
     bad = filled & result.isna().to_numpy()
     if not keep_time:
         result = result.dt.normalize()
@@ -78,6 +97,14 @@ def to_date(cells) -> tuple[pd.Series, np.ndarray]:
 
 def to_text(cells) -> tuple[pd.Series, np.ndarray]:
     """Clean text (NFC, folded spaces); numbers typed into text columns lose a spurious '.0'."""
+    if isinstance(cells, (pa.Array, pa.ChunkedArray)):  # text read column-wise ('' for empty), cleaned in Arrow
+        head = cells[:1000].to_pylist()  # '' needs no turning into None first: cleaned, it is None
+        if len(head) and len(set(head)) < 0.5 * len(head):  # a column that repeats: each value cleaned once
+            uniques = pc.unique(cells)
+            text = pc.take(_clean_text(uniques), pc.index_in(cells, value_set=uniques))
+        else:
+            text = _clean_text(cells)
+        return pd.Series(pd.array(text, dtype="string")), np.zeros(len(cells), dtype=bool)
     values = as_cells(cells)
     if infer_dtype(values, skipna=True) not in ("string", "empty"):
         values = np.array([v if isinstance(v, str) or v is None else _text_of(v) for v in values], dtype=object)
@@ -97,7 +124,8 @@ def to_text(cells) -> tuple[pd.Series, np.ndarray]:
 
 def _clean_text(text: pa.Array) -> pa.Array:
     """NFC (only where some text is not ASCII), runs of white space folded, ends trimmed, '' as missing."""
-    if not pc.all(pc.string_is_ascii(text)).as_py():
+    if not pc.all(pc.string_is_ascii(text)).as_py() and pc.any(pc.match_substring_regex(text,
+                                                                                         _MAYBE_NOT_NFC)).as_py():
         text = pc.utf8_normalize(text, "NFC")
     text = pc.utf8_trim_whitespace(text)
     if pc.any(pc.match_substring_regex(text, r"\s\s|[^\S ]")).as_py():
@@ -190,7 +218,9 @@ def _from_text(text: pa.Array) -> np.ndarray:
     todo = np.flatnonzero(pc.fill_null(pc.not_equal(text, ""), False).to_numpy(zero_copy_only=False))
     if not len(todo):
         return out
-    rest = text.take(pa.array(todo))
+    rest = text if len(todo) == len(text) else text.take(pa.array(todo))
+    for pattern, layout in _FIXED_FORMS:
+        todo, rest = _read_fixed(pattern, layout, rest, todo, out)
     todo, rest = _read_form(_AS_EXPORTED, rest, todo, out)
     if len(todo):
         # Plain numbers in text: CSV exports of serial dates and of the exchange format.
@@ -206,6 +236,23 @@ def _from_text(text: pa.Array) -> np.ndarray:
             if not len(todo):
                 break
     return out
+
+
+def _read_fixed(pattern: str, layout: str, text: pa.Array, todo: np.ndarray, out: np.ndarray):
+    """``_read_form`` for a form of fixed width that ``_AS_EXPORTED`` reads too, by Arrow's strptime (several
+    times faster than extracting the parts); a day the month does not have is no date, as ``_assemble`` says."""
+    hit = pc.fill_null(pc.match_substring_regex(text, pattern), False)
+    if not pc.any(hit).as_py():
+        return todo, text
+    matched = text.filter(hit)
+    stamps = pc.strptime(matched, layout, "us", error_is_null=True)
+    # strptime rolls 31/04 over into 01/05 and takes year 0; the day it gives must be the day written.
+    real = pc.and_(pc.equal(pc.day(stamps), pc.cast(pc.utf8_slice_codeunits(matched, 0, 2), pa.int64())),
+                   pc.greater_equal(pc.year(stamps), 1))
+    stamps = pc.if_else(pc.fill_null(real, False), stamps, pa.scalar(None, stamps.type))
+    mask = hit.to_numpy(zero_copy_only=False)
+    out[todo[mask]] = stamps.to_numpy(zero_copy_only=False).astype("datetime64[us]")
+    return todo[~mask], text.filter(pc.invert(hit))
 
 
 def _read_form(pattern: str, text: pa.Array, todo: np.ndarray, out: np.ndarray) -> tuple[np.ndarray, pa.Array]:

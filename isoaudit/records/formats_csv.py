@@ -24,6 +24,7 @@ from isoaudit.records.formats_text import (
 DELIMITERS = (",", ";", "\t", "|")
 _SNIFF_LINES = 40
 _SHOWN = 30  # characters of a damaged cell quoted in the message
+RECORD_LINES_KEPT = 100  # more than a header is looked for in (header.SCAN_ROWS)
 NUL = "\x00"  # the "empty character" some exports leave in a cell: removed from the cell, and said where
 
 
@@ -80,13 +81,16 @@ def sniff_delimiter(lines: list[str]) -> tuple[str, int]:
 
 
 def csv_rows(path: Path, encoding: str, delimiter: str, skip: int,
-             removed: list[tuple[int, int, str]] | None = None) -> Iterator[list[str]]:
+             removed: list[tuple[int, int, str]] | None = None,
+             record_lines: list[int] | None = None) -> Iterator[list[str]]:
     """The rows of ``path``, one list of strings per record; a damaged file raises ``RecordsError`` naming the
     row where reading stopped, or the row where a quote opens that swallows the lines after it.
 
     Empty characters (NUL, left in a cell by the software that exported it) are removed from the cells; each
     cell they were removed from is appended to ``removed`` as (row, 0-based column, the cell without them), as
-    the rows are read, for the reader of the table to say where."""
+    the rows are read, for the reader of the table to say where. The number of lines each of the first
+    ``RECORD_LINES_KEPT`` records took is appended to ``record_lines``, for the fast reader of the body
+    (``fast_body``) to know where the body starts."""
     # A byte that does not decode (damage inside a file otherwise in that encoding) becomes U+FFFD.
     with path.open(encoding=encoding, errors="replace", newline="") as handle:
         lines = normalised_lines(handle) if encoding in LEGACY else handle
@@ -102,6 +106,8 @@ def csv_rows(path: Path, encoding: str, delimiter: str, skip: int,
                 if NUL in (raw[0] if len(raw) == 1 else "".join(raw)):
                     cells = _without_nul(cells, records, removed)
                 width = max(width, len(cells))
+                if record_lines is not None and records - skip <= RECORD_LINES_KEPT:
+                    record_lines.append(len(raw))
                 raw.clear()
                 yield cells
         except csv.Error as exc:

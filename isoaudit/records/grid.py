@@ -66,6 +66,10 @@ class Grid:
     merged: list = field(default_factory=list)
     format: str = ""
     removed: list = field(default_factory=list)
+    # Delimited text only: (encoding, delimiter, lines skipped) and the lines each of the first records took,
+    # for reading the body column-wise (``fast_body``).
+    text_source: tuple | None = None
+    record_lines: list = field(default_factory=list)
 
 
 def open_grid(path: str | Path, sheet: str | int | None = None) -> Grid:
@@ -275,8 +279,10 @@ class _CsvBook(_Book):
 
     def _grid(self, name: str) -> Grid:
         removed: list[tuple[int, int, str]] = []
-        rows = formats_csv.csv_rows(self.path, self.encoding, self.delimiter, self.skip, removed)
-        return Grid(path=self.path, sheet="", rows=rows, first_row=1 + self.skip, format="csv", removed=removed)
+        record_lines: list[int] = []
+        rows = formats_csv.csv_rows(self.path, self.encoding, self.delimiter, self.skip, removed, record_lines)
+        return Grid(path=self.path, sheet="", rows=rows, first_row=1 + self.skip, format="csv", removed=removed,
+                    text_source=(self.encoding, self.delimiter, self.skip), record_lines=record_lines)
 
 
 def _xlsx_package(path: Path) -> formats_xlsx.Package | None:

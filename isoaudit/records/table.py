@@ -1,6 +1,9 @@
 """Reading one record table (units, procedures, dossiers, objectives) from one file into canonical columns.
 
-The work is streamed in chunks so that a million-row dossier log never sits in memory as Python cells.
+The header is looked for in the first rows of the sheet as Python cells (``header``). The body of a UTF-8 CSV is then
+read column-wise into Arrow and converted a whole column at a time (``fast_body``: which files it takes and why);
+every other body (xlsx, ods, xls, HTML, SpreadsheetML, other text) is converted from Python cells in chunks, so
+that a million-row dossier log never sits in memory whole as Python cells. Both give the same frame and problems.
 """
 from __future__ import annotations
 
@@ -11,6 +14,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from openpyxl.utils import get_column_letter
 
 from isoaudit import schema
@@ -18,6 +23,7 @@ from isoaudit.errors import RecordsError
 from isoaudit.problems import ERROR, Problem
 from isoaudit.records.aliases import alias_file_problems, alias_table, typical_header
 from isoaudit.records.convert import CONVERTERS
+from isoaudit.records.fast_body import csv_body
 from isoaudit.records.grid import open_grid, sheet_names
 from isoaudit.records.header import SCAN_ROWS, _is_column_number_row, find_header
 from isoaudit.text import clean, fold
@@ -81,6 +87,12 @@ def read_table(path, kind: str, sheet=None, mapping: dict | None = None, alias_f
         return Table(kind, empty_frame(kind), problems, header.title_lines, header.labels, grid.sheet, name)
 
     first_row_number = grid.first_row + header.first_data_index
+    body = csv_body(grid, header.first_data_index) if grid.format == "csv" else None
+    if body is not None:  # read column-wise into Arrow; the chunks below are the slow path (fast_body says when)
+        frame = _convert_body(body, first_row_number, kind, header, name, grid.sheet, problems)
+        frame["source_file"] = pd.Series(name, index=frame.index, dtype="string")
+        return Table(kind, frame[schema.columns(kind)], problems, header.title_lines, header.labels, grid.sheet,
+                     name)
     data_rows = chain(head[header.first_data_index:], rows)
     chunks, row_number = [], first_row_number
     while True:
@@ -227,21 +239,88 @@ def _convert_chunk(chunk, first_row, kind, header, file_name, sheet, problems):
     if end_at is not None:
         blank[end_at:] = True
     keep = ~blank
-    kept_numbers = numbers[keep]
+    found = []
+    columns = _typed_columns(raw, keep, numbers[keep], kind, header, file_name, sheet, found)
+    problems += [problem for _, _, problem in found]
+    return columns, end_at is not None
+
+
+def _convert_body(body: dict, first_row: int, kind, header, file_name, sheet, problems) -> pd.DataFrame:
+    """Typed columns for a whole body read into Arrow (``fast_body``: text columns by place, taken out of ``body``
+    as they are used), as ``_convert_chunk`` types the chunks of the slow path, its problems in the same order
+    (chunk by chunk, column by column)."""
+    count = len(next(iter(body.values()))) if body else 0
+    empty = pa.chunked_array([pa.array([""], pa.string()).take(pa.array(np.zeros(count, dtype=np.int64)))])
+    raw = {name: body.get(index, empty) for name, index in header.positions.items()}
+    numbers = np.arange(first_row, first_row + count)
+    blank = np.logical_and.reduce([pc.equal(values, "").to_numpy(zero_copy_only=False) for values in raw.values()])
+    end_at = _end_marker_in_body(body, raw, kind, count)
+    body.clear()  # the columns no canonical column reads
+    if end_at is not None:
+        blank[end_at:] = True
+    keep = ~blank
+    chunk_of = (np.arange(count) // CHUNK_ROWS)[keep]
+    found = []
+    columns = _typed_columns(raw, keep, numbers[keep], kind, header, file_name, sheet, found)
+    found.sort(key=lambda item: (chunk_of[item[0]], item[1]))
+    problems += [problem for _, _, problem in found]
+    return pd.DataFrame(columns, copy=False)
+
+
+_ARROW_KINDS = ("text", "date", "datetime")  # the converters that read Arrow text; others get Python cells
+
+
+def _typed_columns(raw: dict, keep: np.ndarray, kept_numbers: np.ndarray, kind, header, file_name, sheet,
+                   found: list) -> dict:
+    """The canonical columns of ``kind`` from the raw cells of the kept rows (each taken out of ``raw`` as it is
+    converted, so that its memory goes as its typed column comes); each unreadable cell appended to ``found`` as
+    (its index among the kept rows, its column's place in the kind, its problem)."""
     columns = {}
-    for spec in schema.KINDS[kind]:
-        if spec.name not in positions:
+    arrow_keep = None
+    for order, spec in enumerate(schema.KINDS[kind]):
+        if spec.name not in raw:
             columns[spec.name] = CONVERTERS[spec.kind](np.full(len(kept_numbers), None, dtype=object))[0]
             continue
-        values = raw[spec.name][keep]
+        values = raw.pop(spec.name)
+        if isinstance(values, pa.ChunkedArray):
+            if not keep.all():
+                arrow_keep = pa.array(keep) if arrow_keep is None else arrow_keep
+                values = values.filter(arrow_keep)
+            if spec.kind not in _ARROW_KINDS:
+                values = values.to_numpy(zero_copy_only=False)
+        else:
+            values = values[keep]
         series, bad = CONVERTERS[spec.kind](values)
         columns[spec.name] = series.reset_index(drop=True)
-        for index in np.flatnonzero(bad):
-            problems.append(Problem(f"unreadable_{spec.kind}", file=file_name, sheet=sheet,
-                                    row=int(kept_numbers[index]), column=header.labels.get(spec.name, spec.name),
-                                    value=values[index], params={"canonical": spec.name}))
+        indices = np.flatnonzero(bad)
+        if isinstance(values, pa.ChunkedArray):
+            cells = values.take(pa.array(indices, pa.int64())).to_pylist()
+        else:
+            cells = values[indices]
+        for index, cell in zip(indices, cells):
+            found.append((int(index), order, Problem(
+                f"unreadable_{spec.kind}", file=file_name, sheet=sheet, row=int(kept_numbers[index]),
+                column=header.labels.get(spec.name, spec.name), value=cell, params={"canonical": spec.name})))
     columns["source_row"] = pd.Series(kept_numbers)
-    return columns, end_at is not None
+    return columns
+
+
+def _end_marker_in_body(body: dict, raw: dict, kind: str, count: int) -> int | None:
+    """``_end_marker_row`` for a body read into Arrow: only the rows missing a required value are taken out as
+    Python cells, a thousand at a time, up to the first that ends the table."""
+    required = [pc.equal(raw[c], "").to_numpy(zero_copy_only=False) for c in schema.required(kind) if c in raw]
+    incomplete = np.logical_or.reduce(required) if required else np.ones(count, dtype=bool)
+    candidates = np.flatnonzero(incomplete)
+    columns = [body[index] for index in sorted(body)]
+    for start in range(0, len(candidates), 1000):
+        part = candidates[start:start + 1000]
+        taken = pa.array(part, pa.int64())
+        rows = zip(*(column.take(taken).to_pylist() for column in columns))
+        for index, row in zip(part, rows):
+            first = next((c for c in row if isinstance(c, str) and c.strip()), None)
+            if first is not None and fold(first).startswith(_END_MARKERS):
+                return int(index)
+    return None
 
 
 def _end_marker_row(rows: list, raw: dict, kind: str) -> int | None:

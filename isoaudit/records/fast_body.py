@@ -1,0 +1,113 @@
+"""The body of a delimited-text table read column-wise into Arrow (pyarrow's CSV reader), below a header that
+``header.find_header`` found on the first rows as the slow path reads them.
+
+``csv_body`` gives the body's cells as Arrow text columns ('' for an empty cell), or None when the file is one the
+fast reader could read differently from Python's ``csv`` module; the caller then goes on with the slow path, which
+also says what is wrong with such a file. The fast reader is used only when it must give the same cells:
+
+- the text is UTF-8 (with or without a BOM): legacy encodings are normalised line by line and UTF-16 decoded by
+  Python; bytes that are not UTF-8 are replaced by Python but refused by Arrow;
+- no empty character (NUL): the slow path removes them and says in which cells;
+- lines end with LF or CRLF, never a lone CR;
+- every record of the body is one line (Arrow's rows counted against the body's LFs): a quoted cell over line
+  breaks is a note or damage that only the slow path checks (``formats_csv._check_quotes``);
+- no cell is longer than Python's csv reader takes (``csv.field_size_limit``);
+- every record has the same number of cells: Arrow refuses ragged rows (the slow path pads short ones), and an
+  empty line in a table of several columns. An empty line is read as a blank row by both readers.
+
+Quotes within one line (a stray quote in a cell, a quote after a closed quote) are split exactly as ``csv`` splits
+them (tests/test_fast_reading.py holds such files).
+"""
+from __future__ import annotations
+
+import csv
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pv
+
+from isoaudit.records.formats_text import UTF8, UTF8_BOM
+
+_BLOCK = 1 << 22  # Arrow parses blocks of 4 MB in parallel (faster on 2 cores than its 1 MB or 16 MB)
+
+
+def csv_body(grid, records_before: int) -> dict[int, pa.ChunkedArray] | None:
+    """The records after the first ``records_before`` (of the csv reader, after the skipped "sep=" line) of the
+    text file of ``grid``, as text columns by their 0-based place; None when the fast reader may not be used
+    (see the module's docstring). The file is streamed, never held whole as bytes beside its columns."""
+    source = getattr(grid, "text_source", None)
+    if source is None or len(grid.record_lines) < records_before:
+        return None
+    encoding, delimiter, skip = source
+    if encoding not in (UTF8, UTF8_BOM):
+        return None
+    scanned = _scan(grid.path, skip + sum(grid.record_lines[:records_before]))
+    if scanned is None:
+        return None
+    start, lines, first = scanned
+    if lines == 0:
+        return {}
+    width = len(next(csv.reader([first.decode("utf-8", errors="replace").rstrip("\r")], delimiter=delimiter), []))
+    try:
+        with pa.input_stream(str(grid.path)) as stream:
+            stream.read(start)
+            table = pv.read_csv(
+                stream,
+                read_options=pv.ReadOptions(autogenerate_column_names=True, block_size=_BLOCK),
+                parse_options=pv.ParseOptions(delimiter=delimiter, quote_char='"', double_quote=True,
+                                              escape_char=False, newlines_in_values=True, ignore_empty_lines=False),
+                # Every column as text: codes keep their zeros, dates are read by ``convert`` as the slow path does.
+                convert_options=pv.ConvertOptions(column_types={f"f{i}": pa.string() for i in range(width)},
+                                                  strings_can_be_null=False, quoted_strings_can_be_null=False,
+                                                  null_values=[]),
+            )
+    except (pa.ArrowInvalid, pa.ArrowTypeError, UnicodeDecodeError):
+        return None  # ragged rows, bytes that are not UTF-8
+    if table.num_rows != lines:
+        return None  # a quoted cell over line breaks, or a lone CR ending a line
+    if any(column.type != pa.string() for column in table.columns):
+        return None  # the first line split otherwise by Python than by Arrow: not every column typed as text
+    limit = csv.field_size_limit()
+    if any((pc.max(pc.binary_length(column)).as_py() or 0) > limit for column in table.columns):
+        return None  # a cell longer than Python's csv reads: the slow path says the file is damaged there
+    return dict(enumerate(table.columns))
+
+
+def _scan(path, head_lines: int) -> tuple[int, int, bytes] | None:
+    """(the byte offset after the first ``head_lines`` lines, the lines after it, the first of them) of ``path``,
+    read in blocks; None when it holds an empty character, fewer lines, or a lone CR among its first lines."""
+    start, lines, offset, first, head, last = None, 0, 0, b"", b"", b""
+    with open(path, "rb") as handle:
+        while block := handle.read(_BLOCK):
+            if b"\x00" in block:
+                return None
+            if start is None:
+                head += block
+                start = _offset_after_lines(head, head_lines)
+                if start is None:
+                    offset += len(block)
+                    continue
+                if b"\r" in head[:start].replace(b"\r\n", b""):
+                    return None  # the head's lines end with a lone CR: the body does not start where LFs say
+                block, offset = head[start:], start
+                end = block.find(b"\n")
+                first = block[:end if end >= 0 else len(block)]
+                head = b""
+            lines += block.count(b"\n")
+            offset += len(block)
+            last = block[-1:] or last
+    if start is None:
+        return None
+    if offset > start and last != b"\n":
+        lines += 1  # the last line without its LF
+    return start, lines, first
+
+def _offset_after_lines(data: bytes, count: int) -> int | None:
+    """The byte offset just after the first ``count`` lines of ``data`` (LF-terminated); None when it has fewer."""
+    offset = 0
+    for _ in range(count):
+        found = data.find(b"\n", offset)
+        if found < 0:
+            return None
+        offset = found + 1
+    return offset

@@ -1,0 +1,155 @@
+"""The body of a CSV log read column-wise into Arrow gives exactly what the row-by-row reader gives: the same
+frame, the same problems in the same order, located by file, row and the column as the header names it."""
+from __future__ import annotations
+
+import unicodedata
+
+import pandas as pd
+import pytest
+
+import isoaudit.records.table as table_module
+from isoaudit.records import read_dossier_log
+from isoaudit.records.convert import NFC_LETTERS
+from isoaudit.records.fast_body import csv_body
+from isoaudit.records.grid import open_grid
+from isoaudit.text import fold
+
+HEADER = "Số biên nhận,Mã đơn vị,Mã thủ tục,Tên thủ tục,Thời gian tiếp nhận,Hạn giải quyết,Thời gian trả kết quả"
+
+
+def both(path):
+    """(frame, problems) of the fast path, then of the slow path."""
+    fast_problems, slow_problems = [], []
+    fast = read_dossier_log(path, problems=fast_problems)
+    original = table_module.csv_body
+    table_module.csv_body = lambda *args: None
+    try:
+        slow = read_dossier_log(path, problems=slow_problems)
+    finally:
+        table_module.csv_body = original
+    return (fast, fast_problems), (slow, slow_problems)
+
+
+def took_fast_path(path, records_before: int) -> bool:
+    grid = open_grid(path)
+    list(zip(range(records_before + 1), grid.rows))
+    return csv_body(grid, records_before) is not None
+
+
+def same(path):
+    (fast, fast_problems), (slow, slow_problems) = both(path)
+    pd.testing.assert_frame_equal(fast, slow)
+    assert fast_problems == slow_problems
+    return fast, fast_problems
+
+
+def write(tmp_path, lines, name="26734_2025.csv", encoding="utf-8-sig", newline="\r\n"):
+    path = tmp_path / name
+    text = newline.join(lines) + newline
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+def test_a_software_export_reads_the_same_fast(tmp_path):
+    path = write(tmp_path, [HEADER] + [
+        f"H25-{i:04d},08011,1.000489,Đăng ký khai sinh,0{i % 9 + 1}/03/2025 08:30,1{i % 9}/03/2025,"
+        + ("" if i % 3 else f"1{i % 9}/03/2025 16:00") for i in range(300)])
+    frame, problems = same(path)
+    assert took_fast_path(path, 1)
+    assert frame["unit_code"].iat[0] == "08011" and frame["procedure_code"].iat[0] == "1.000489"
+    assert len(frame) == 300 and frame["source_row"].iat[0] == 2 and not problems
+
+
+def test_stray_quotes_within_a_line_split_as_the_csv_module_splits_them(tmp_path):
+    path = write(tmp_path, [HEADER,
+                            'H-1,08011,1.001193,"Công nhận hộ nghèo, hộ cận nghèo",05/03/2025,10/03/2025,',
+                            'H-2,08011,1.001193,Cấp bản sao "trích lục",05/03/2025,10/03/2025,',
+                            'H-3,08011,1.001193,"Chứng thực ""bản sao""",05/03/2025,10/03/2025,',
+                            'H-4,08011,1.001193,"Đăng ký"x khai sinh,05/03/2025,10/03/2025,'])
+    frame, _ = same(path)
+    assert took_fast_path(path, 1)
+    assert list(frame["procedure_name"]) == ["Công nhận hộ nghèo, hộ cận nghèo", 'Cấp bản sao "trích lục"',
+                                             'Chứng thực "bản sao"', "Đăng kýx khai sinh"]
+
+
+def test_a_title_block_merged_header_numbers_row_and_signature(tmp_path):
+    path = write(tmp_path, [
+        "UBND XÃ HÒA BÌNH,,,,,,",
+        "SỔ THEO DÕI HỒ SƠ NĂM 2025,,,,,,",
+        ",,,,,,",
+        "Số biên nhận,Mã đơn vị,Thủ tục,,Thời gian,,",
+        ",,Mã thủ tục,Tên thủ tục,Nhận hồ sơ,Hẹn trả kết quả,Trả kết quả",
+        "(1),(2),(3),(4),(5),(6),(7)",
+        "H-1,08011,1.001193,Đăng ký khai sinh,05/03/2025 08:30,06/03/2025,06/03/2025 10:00",
+        ",,,,,,",
+        "H-2,08011,1.001193,Đăng ký khai sinh,31/04/2025,06/03/2025,",
+        "Tổng cộng,,,,,,",
+        "Người lập,,,,Thủ trưởng,,",
+        "H-9,08011,1.001193,Đăng ký khai sinh,05/03/2025,06/03/2025,",
+    ])
+    frame, problems = same(path)
+    assert took_fast_path(path, 6)
+    assert list(frame["dossier_id"]) == ["H-1", "H-2"] and list(frame["source_row"]) == [7, 9]
+    bad = [p for p in problems if p.value == "31/04/2025"]
+    assert [(p.code, p.file, p.row) for p in bad] == [("unreadable_datetime", path.name, 9)] and bad[0].column
+
+
+def test_vietnamese_nfd_text_and_codes_with_zeros(tmp_path):
+    nfd = unicodedata.normalize("NFD", "Nguyễn Thị Hương  ")
+    path = write(tmp_path, ["Số biên nhận,Mã đơn vị,Mã thủ tục,Tên thủ tục,Thời gian tiếp nhận,Hạn giải quyết,"
+                            "Người tiếp nhận"] + [
+        f"000.{i:02d},00{i % 3},0{i}.0100,{unicodedata.normalize('NFD', 'Đăng ký khai tử')},05/03/2025,06/03/2025,{nfd}"
+        for i in range(40)])
+    frame, _ = same(path)
+    assert took_fast_path(path, 1)
+    assert frame["officer"].iat[0] == "Nguyễn Thị Hương" and frame["unit_code"].iat[1] == "001"
+    assert frame["dossier_id"].iat[3] == "000.03" and frame["procedure_code"].iat[0] == "00.0100"
+
+
+def test_dates_as_text_serial_numbers_and_exchange_format(tmp_path):
+    cells = ["05/03/2025", "5/3/2025 8:30", "05/03/2025 08:30:00", "08:30, 05/03/2025", "45721", "45721.354166667",
+             "20250305083000", "2025-03-05 08:30", "8 giờ 30 phút, ngày 05/3/2025", "ngày 05 tháng 3 năm 2025.",
+             "05-03-2025", "29/02/2025", "hôm qua", "  05/03/2025  ", "00/01/2025 10:00"]
+    path = write(tmp_path, [HEADER] + [f'H-{i},08011,1.001193,Khai sinh,"{cell}","{cell}",'
+                                       for i, cell in enumerate(cells)], encoding="utf-8", newline="\n")
+    frame, problems = same(path)
+    assert took_fast_path(path, 1)
+    assert frame["received_at"].iat[4] == pd.Timestamp("2025-03-05")
+    assert {p.value for p in problems} == {"29/02/2025", "hôm qua", "00/01/2025 10:00"}
+
+
+@pytest.mark.parametrize("body, reason", [
+    ('H-1,08011,1.001193,"Đăng ký\nkhai sinh",05/03/2025,06/03/2025,', "a quoted cell over two lines"),
+    ("H-1,08011,1.001193,Khai sinh,05/03/2025", "a short row"),
+    ("H-1,08011,1.001193,Khai sinh,05/03/2025,06/03/2025,\x00", "an empty character"),
+    ("H-1,08011,1.001193,Khai sinh,05/03/2025,06/03/2025," + "x" * 200_000, "a cell longer than csv reads"),
+])
+def test_files_the_fast_reader_could_read_otherwise_fall_back(tmp_path, body, reason):
+    path = write(tmp_path, [HEADER, "H-0,08011,1.001193,Khai sinh,05/03/2025,06/03/2025,", body], newline="\n")
+    assert not took_fast_path(path, 1), reason
+    same(path)
+
+
+def test_an_empty_line_reads_the_same(tmp_path):
+    path = write(tmp_path, [HEADER, "H-1,08011,1.001193,Khai sinh,05/03/2025,06/03/2025,", "",
+                            "H-2,08011,1.001193,Khai sinh,32/03/2025,06/03/2025,"], newline="\n")
+    frame, problems = same(path)
+    assert list(frame["source_row"]) == [2, 4] and [p.row for p in problems] == [4]
+
+
+@pytest.mark.parametrize("encoding", ["cp1258", "utf-16"])
+def test_legacy_and_utf16_text_fall_back(tmp_path, encoding):
+    header = ",".join(fold(text) for text in HEADER.split(","))  # what Windows-1258 holds of it, in any case
+    path = write(tmp_path, [header, "H-1,08011,1.001193,Đông,05/03/2025,06/03/2025,"], encoding=encoding)
+    assert not took_fast_path(path, 1)
+    frame, _ = same(path)
+    assert list(frame["procedure_name"]) == ["Đông"]
+
+
+def test_text_of_the_letters_not_normalised_again_is_already_nfc():
+    letters = [chr(code) for start, end in NFC_LETTERS for code in range(start, end)]
+    assert all(unicodedata.normalize("NFC", c) == c and not unicodedata.combining(c) for c in letters)
+    # None is the second letter of a composition (as a tone mark is), so none combines with the letter before it.
+    seconds = {chr(int(d.split()[1], 16)) for d in map(unicodedata.decomposition, map(chr, range(0x30000)))
+               if d and not d.startswith("<") and len(d.split()) == 2}
+    assert not seconds & set(letters)
