@@ -82,3 +82,25 @@ def test_every_key_of_the_template_exists():
     params = {"date": "01/12/2025", "version": "1"}
     for key in keys:
         assert label(f"batch.analytics.{key}", "vi", **params) and label(f"batch.analytics.{key}", "en", **params)
+
+
+def test_the_province_page_says_which_units_reported_statistics_and_how_they_compare(tmp_path):
+    from isoaudit.outputs.rollup import write_rollup
+
+    base = {"on_time_rate": 0.9, "returned": 100, "overdue": 0}
+    results = [
+        UnitResult("08011", "Phường Thanh Lâm", str(tmp_path / "a"), "done", summary={**base, "reported": {
+            "forms": 1, "reported_rate": 0.962, "software_rate": 0.962, "law_rate": 0.95, "differ_software": 0,
+            "differ_law": 3}}),
+        UnitResult("08029", "Xã Đồng Tâm", str(tmp_path / "b"), "done", summary={**base, "reported": {
+            "forms": 1, "reported_rate": 0.895, "software_rate": 0.877, "law_rate": 0.85, "differ_software": 2,
+            "differ_law": 4}}),
+        UnitResult("08032", "Xã Vạn Xuân", str(tmp_path / "c"), "done", summary={**base, "reported": None}),
+    ]
+    page = write_rollup(BatchResult(tmp_path, 2025, results, area="Tỉnh Phú Thọ"), pd.DataFrame(
+        columns=["procedure_code", "procedure_name", "returned", "late", "overdue", "on_time_rate"]))
+    text = page.read_text(encoding="utf-8")
+    assert "khớp với phần mềm: báo cáo 96,2 %, phần mềm 96,2 %" in text
+    assert "2 chỉ tiêu khác phần mềm: báo cáo 89,5 %, phần mềm 87,7 %" in text
+    row = text[text.index("(08032)"):]
+    assert "không có biểu báo cáo" in row[:row.index("</tr>")]

@@ -102,7 +102,7 @@ def _page_rows(batch, table: pd.DataFrame, lang: str) -> list[dict]:
 
 def _reported_text(figures: dict, lang: str) -> str:
     """The unit's reported statistics against its log in few words, or that it reported none."""
-    if figures.get("reported_rate") is None and figures.get("reported_differ") is None:
+    if pd.isna(figures.get("reported_rate")) and pd.isna(figures.get("reported_differ")):  # None, or NaN in a table
         return label("batch.reported.none", lang)
     rates = {key: _figure_text(figures.get(column), column, lang)
              for key, column in (("reported", "reported_rate"), ("software", "reported_software_rate"))}
