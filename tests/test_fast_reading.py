@@ -10,7 +10,7 @@ import pytest
 import isoaudit.records.table as table_module
 from isoaudit.records import read_dossier_log
 from isoaudit.records.convert import NFC_LETTERS
-from isoaudit.records.fast_body import csv_body
+from isoaudit.records.fast_body import Unusable, csv_body
 from isoaudit.records.grid import open_grid
 from isoaudit.text import fold
 
@@ -33,7 +33,15 @@ def both(path):
 def took_fast_path(path, records_before: int) -> bool:
     grid = open_grid(path)
     list(zip(range(records_before + 1), grid.rows))
-    return csv_body(grid, records_before) is not None
+    body = csv_body(grid, records_before)
+    if body is None:
+        return False
+    try:
+        for _ in body:
+            pass
+    except Unusable:
+        return False
+    return True
 
 
 def same(path):
@@ -153,3 +161,24 @@ def test_text_of_the_letters_not_normalised_again_is_already_nfc():
     seconds = {chr(int(d.split()[1], 16)) for d in map(unicodedata.decomposition, map(chr, range(0x30000)))
                if d and not d.startswith("<") and len(d.split()) == 2}
     assert not seconds & set(letters)
+
+
+def test_problems_come_in_the_slow_paths_order_across_blocks_and_chunks(tmp_path, monkeypatch):
+    """Small blocks of the file and small chunks of the slow path: bad cells of two columns over many of each."""
+    import isoaudit.records.fast_body as fast_body
+
+    monkeypatch.setattr(fast_body, "_BLOCK", 600)
+    monkeypatch.setattr(table_module, "CHUNK_ROWS", 7)
+    path = write(tmp_path, [HEADER] + [
+        f"H-{i},08011,1.001193,Khai sinh,{'31/02/2025' if i % 5 == 0 else '05/03/2025'},"
+        f"{'ngày mai' if i % 3 == 0 else '06/03/2025'}," + ("," if i % 11 == 0 else "") for i in range(60)]
+        + [",,,,,,", "Tổng cộng,,,,,,", "H-99,08011,1.001193,Khai sinh,hôm nay,06/03/2025,"], newline="\n")
+    assert took_fast_path(path, 1) is False  # a ragged row (two more cells every eleventh): read by the slow path
+    path = write(tmp_path, [HEADER] + [
+        f"H-{i},08011,1.001193,Khai sinh,{'31/02/2025' if i % 5 == 0 else '05/03/2025'},"
+        f"{'ngày mai' if i % 3 == 0 else '06/03/2025'}," for i in range(60)]
+        + [",,,,,,", "Tổng cộng,,,,,,", "H-99,08011,1.001193,Khai sinh,hôm nay,06/03/2025,"], newline="\n")
+    assert took_fast_path(path, 1)
+    frame, problems = same(path)
+    assert len(frame) == 60 and len(problems) == 12 + 20
+    assert [p.row for p in problems][:4] == [2, 7, 2, 5]  # the first chunk: received, then due, each by row

@@ -98,12 +98,18 @@ def to_date(cells) -> tuple[pd.Series, np.ndarray]:
 def to_text(cells) -> tuple[pd.Series, np.ndarray]:
     """Clean text (NFC, folded spaces); numbers typed into text columns lose a spurious '.0'."""
     if isinstance(cells, (pa.Array, pa.ChunkedArray)):  # text read column-wise ('' for empty), cleaned in Arrow
-        head = cells[:1000].to_pylist()  # '' needs no turning into None first: cleaned, it is None
+        # A block at a time, in the large strings pandas keeps, so that no whole copy of a column is made on the
+        # way; '' needs no turning into None first: cleaned, it is None.
+        blocks = cells.chunks if isinstance(cells, pa.ChunkedArray) else [cells]
+        head = cells[:1000].to_pylist()
         if len(head) and len(set(head)) < 0.5 * len(head):  # a column that repeats: each value cleaned once
             uniques = pc.unique(cells)
-            text = pc.take(_clean_text(uniques), pc.index_in(cells, value_set=uniques))
+            cleaned = _clean_text(uniques)
+            pieces = [pc.take(cleaned, pc.index_in(block, value_set=uniques)).cast(pa.large_string())
+                      for block in blocks]
         else:
-            text = _clean_text(cells)
+            pieces = [_clean_text(block).cast(pa.large_string()) for block in blocks]
+        text = pa.chunked_array(pieces, type=pa.large_string())
         return pd.Series(pd.array(text, dtype="string")), np.zeros(len(cells), dtype=bool)
     values = as_cells(cells)
     if infer_dtype(values, skipna=True) not in ("string", "empty"):

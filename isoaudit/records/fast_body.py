@@ -1,9 +1,10 @@
 """The body of a delimited-text table read column-wise into Arrow (pyarrow's CSV reader), below a header that
 ``header.find_header`` found on the first rows as the slow path reads them.
 
-``csv_body`` gives the body's cells as Arrow text columns ('' for an empty cell), or None when the file is one the
-fast reader could read differently from Python's ``csv`` module; the caller then goes on with the slow path, which
-also says what is wrong with such a file. The fast reader is used only when it must give the same cells:
+``csv_body`` gives the body's cells as blocks of rows in Arrow text columns ('' for an empty cell), or None when the
+file is one the fast reader could read differently from Python's ``csv`` module; what only shows part way (a ragged
+row, a quoted cell over lines) raises ``Unusable`` from the blocks. The caller then goes on with the slow path,
+which also says what is wrong with such a file. The fast reader is used only when it must give the same cells:
 
 - the text is UTF-8 (with or without a BOM): legacy encodings are normalised line by line and UTF-16 decoded by
   Python; bytes that are not UTF-8 are replaced by Python but refused by Arrow;
@@ -28,13 +29,19 @@ import pyarrow.csv as pv
 
 from isoaudit.records.formats_text import UTF8, UTF8_BOM
 
-_BLOCK = 1 << 22  # Arrow parses blocks of 4 MB in parallel (faster on 2 cores than its 1 MB or 16 MB)
+_BLOCK = 1 << 24  # the file is read 16 MB at a time; each block of rows is converted before the next is read
 
 
-def csv_body(grid, records_before: int) -> dict[int, pa.ChunkedArray] | None:
+class Unusable(Exception):
+    """The body turned out, part way, to be one the fast reader may not read (see the module's docstring)."""
+
+
+def csv_body(grid, records_before: int):
     """The records after the first ``records_before`` (of the csv reader, after the skipped "sep=" line) of the
-    text file of ``grid``, as text columns by their 0-based place; None when the fast reader may not be used
-    (see the module's docstring). The file is streamed, never held whole as bytes beside its columns."""
+    text file of ``grid``, as an iterator of blocks of rows, each a dict of text columns by their 0-based place;
+    None when the fast reader may not be used (see the module's docstring). The iterator raises ``Unusable`` when
+    a block, or the count of the rows against the lines at the end, shows the file is such a one after all. The
+    file is streamed, never held whole beside its columns."""
     source = getattr(grid, "text_source", None)
     if source is None or len(grid.record_lines) < records_before:
         return None
@@ -46,12 +53,17 @@ def csv_body(grid, records_before: int) -> dict[int, pa.ChunkedArray] | None:
         return None
     start, lines, first = scanned
     if lines == 0:
-        return {}
+        return iter(())
     width = len(next(csv.reader([first.decode("utf-8", errors="replace").rstrip("\r")], delimiter=delimiter), []))
+    return _blocks(grid.path, start, lines, width, delimiter)
+
+
+def _blocks(path, start: int, lines: int, width: int, delimiter: str):
+    limit, rows = csv.field_size_limit(), 0
     try:
-        with pa.input_stream(str(grid.path)) as stream:
+        with pa.input_stream(str(path)) as stream:
             stream.read(start)
-            table = pv.read_csv(
+            reader = pv.open_csv(
                 stream,
                 read_options=pv.ReadOptions(autogenerate_column_names=True, block_size=_BLOCK),
                 parse_options=pv.ParseOptions(delimiter=delimiter, quote_char='"', double_quote=True,
@@ -61,16 +73,17 @@ def csv_body(grid, records_before: int) -> dict[int, pa.ChunkedArray] | None:
                                                   strings_can_be_null=False, quoted_strings_can_be_null=False,
                                                   null_values=[]),
             )
+            for batch in reader:
+                if any(column.type != pa.string() for column in batch.columns):
+                    raise Unusable  # the first line split otherwise by Python than by Arrow: not all typed as text
+                if any((pc.max(pc.binary_length(column)).as_py() or 0) > limit for column in batch.columns):
+                    raise Unusable  # a cell longer than Python's csv reads: the slow path says the file is damaged
+                rows += batch.num_rows
+                yield dict(enumerate(batch.columns))
     except (pa.ArrowInvalid, pa.ArrowTypeError, UnicodeDecodeError):
-        return None  # ragged rows, bytes that are not UTF-8
-    if table.num_rows != lines:
-        return None  # a quoted cell over line breaks, or a lone CR ending a line
-    if any(column.type != pa.string() for column in table.columns):
-        return None  # the first line split otherwise by Python than by Arrow: not every column typed as text
-    limit = csv.field_size_limit()
-    if any((pc.max(pc.binary_length(column)).as_py() or 0) > limit for column in table.columns):
-        return None  # a cell longer than Python's csv reads: the slow path says the file is damaged there
-    return dict(enumerate(table.columns))
+        raise Unusable from None  # ragged rows, bytes that are not UTF-8
+    if rows != lines:
+        raise Unusable  # a quoted cell over line breaks, or a lone CR ending a line
 
 
 def _scan(path, head_lines: int) -> tuple[int, int, bytes] | None:

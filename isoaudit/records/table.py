@@ -1,7 +1,7 @@
 """Reading one record table (units, procedures, dossiers, objectives) from one file into canonical columns.
 
 The header is looked for in the first rows of the sheet as Python cells (``header``). The body of a UTF-8 CSV is then
-read column-wise into Arrow and converted a whole column at a time (``fast_body``: which files it takes and why);
+read into Arrow columns and converted a column of a block of rows at a time (``fast_body``: which files it takes);
 every other body (xlsx, ods, xls, HTML, SpreadsheetML, other text) is converted from Python cells in chunks, so
 that a million-row dossier log never sits in memory whole as Python cells. Both give the same frame and problems.
 """
@@ -23,7 +23,7 @@ from isoaudit.errors import RecordsError
 from isoaudit.problems import ERROR, Problem
 from isoaudit.records.aliases import alias_file_problems, alias_table, typical_header
 from isoaudit.records.convert import CONVERTERS
-from isoaudit.records.fast_body import csv_body
+from isoaudit.records.fast_body import Unusable, csv_body
 from isoaudit.records.grid import open_grid, sheet_names
 from isoaudit.records.header import SCAN_ROWS, _is_column_number_row, find_header
 from isoaudit.text import clean, fold
@@ -88,8 +88,9 @@ def read_table(path, kind: str, sheet=None, mapping: dict | None = None, alias_f
 
     first_row_number = grid.first_row + header.first_data_index
     body = csv_body(grid, header.first_data_index) if grid.format == "csv" else None
-    if body is not None:  # read column-wise into Arrow; the chunks below are the slow path (fast_body says when)
-        frame = _convert_body(body, first_row_number, kind, header, name, grid.sheet, problems)
+    # Read column-wise into Arrow; the chunks below are the slow path (fast_body says when, and why).
+    frame = None if body is None else _convert_body(body, first_row_number, kind, header, name, grid.sheet, problems)
+    if frame is not None:
         frame["source_file"] = pd.Series(name, index=frame.index, dtype="string")
         return Table(kind, frame[schema.columns(kind)], problems, header.title_lines, header.labels, grid.sheet,
                      name)
@@ -245,26 +246,37 @@ def _convert_chunk(chunk, first_row, kind, header, file_name, sheet, problems):
     return columns, end_at is not None
 
 
-def _convert_body(body: dict, first_row: int, kind, header, file_name, sheet, problems) -> pd.DataFrame:
-    """Typed columns for a whole body read into Arrow (``fast_body``: text columns by place, taken out of ``body``
-    as they are used), as ``_convert_chunk`` types the chunks of the slow path, its problems in the same order
-    (chunk by chunk, column by column)."""
-    count = len(next(iter(body.values()))) if body else 0
-    empty = pa.chunked_array([pa.array([""], pa.string()).take(pa.array(np.zeros(count, dtype=np.int64)))])
-    raw = {name: body.get(index, empty) for name, index in header.positions.items()}
-    numbers = np.arange(first_row, first_row + count)
-    blank = np.logical_and.reduce([pc.equal(values, "").to_numpy(zero_copy_only=False) for values in raw.values()])
-    end_at = _end_marker_in_body(body, raw, kind, count)
-    body.clear()  # the columns no canonical column reads
-    if end_at is not None:
-        blank[end_at:] = True
-    keep = ~blank
-    chunk_of = (np.arange(count) // CHUNK_ROWS)[keep]
-    found = []
-    columns = _typed_columns(raw, keep, numbers[keep], kind, header, file_name, sheet, found)
-    found.sort(key=lambda item: (chunk_of[item[0]], item[1]))
+def _convert_body(body, first_row: int, kind, header, file_name, sheet, problems) -> pd.DataFrame | None:
+    """Typed columns for a body read into Arrow a block of rows at a time (``fast_body``), as ``_convert_chunk``
+    types the chunks of the slow path, its problems appended in the same order (chunk by chunk, column by column);
+    None, nothing appended, when the body turns out to be one for the slow path."""
+    pieces, found, start, ended = [], [], 0, False
+    try:
+        for block in body:
+            if ended:
+                continue  # read on to the end only for fast_body's checks, as the slow path stops reading here
+            count = len(block[0]) if block else 0
+            empty = pa.array([""], pa.string()).take(pa.array(np.zeros(count, dtype=np.int64)))
+            raw = {name: block.get(index, empty) for name, index in header.positions.items()}
+            numbers = np.arange(first_row + start, first_row + start + count)
+            blank = np.logical_and.reduce([pc.equal(values, "").to_numpy(zero_copy_only=False)
+                                           for values in raw.values()])
+            end_at = _end_marker_in_body(block, raw, kind, count)
+            block.clear()  # the columns no canonical column reads
+            if end_at is not None:
+                blank[end_at:] = True
+            keep = ~blank
+            chunk_of = ((start + np.arange(count)) // CHUNK_ROWS)[keep]
+            in_block = []
+            pieces.append(_typed_columns(raw, keep, numbers[keep], kind, header, file_name, sheet, in_block))
+            found += [(chunk_of[index], order, problem) for index, order, problem in in_block]
+            start += count
+            ended = end_at is not None
+    except Unusable:
+        return None
+    found.sort(key=lambda item: (item[0], item[1]))
     problems += [problem for _, _, problem in found]
-    return pd.DataFrame(columns, copy=False)
+    return _join_chunks(pieces) if pieces else empty_frame(kind)
 
 
 _ARROW_KINDS = ("text", "date", "datetime")  # the converters that read Arrow text; others get Python cells
@@ -282,7 +294,7 @@ def _typed_columns(raw: dict, keep: np.ndarray, kept_numbers: np.ndarray, kind, 
             columns[spec.name] = CONVERTERS[spec.kind](np.full(len(kept_numbers), None, dtype=object))[0]
             continue
         values = raw.pop(spec.name)
-        if isinstance(values, pa.ChunkedArray):
+        if isinstance(values, (pa.Array, pa.ChunkedArray)):
             if not keep.all():
                 arrow_keep = pa.array(keep) if arrow_keep is None else arrow_keep
                 values = values.filter(arrow_keep)
@@ -293,7 +305,7 @@ def _typed_columns(raw: dict, keep: np.ndarray, kept_numbers: np.ndarray, kind, 
         series, bad = CONVERTERS[spec.kind](values)
         columns[spec.name] = series.reset_index(drop=True)
         indices = np.flatnonzero(bad)
-        if isinstance(values, pa.ChunkedArray):
+        if isinstance(values, (pa.Array, pa.ChunkedArray)):
             cells = values.take(pa.array(indices, pa.int64())).to_pylist()
         else:
             cells = values[indices]
