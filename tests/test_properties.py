@@ -869,3 +869,14 @@ def test_the_assessment_of_a_dossier_does_not_depend_on_row_order(case, rng: ran
     mixed = assess(shuffled, procedure_frame(catalogue), calendar, as_of=as_of)
     assert mixed.index.tolist() == shuffled.index.tolist()  # rows and index kept as given
     pd.testing.assert_frame_equal(mixed.sort_index(), straight.sort_index())
+
+
+def test_a_title_line_between_a_column_word_and_the_header_makes_no_three_row_header():
+    """Found by Hypothesis: a lone committee name between a title cell that names a column and the header is
+    a title line, not the middle of a three-row header (whose middle row holds groups)."""
+    grid = [["apology_date", "", "", "", ""], ["ỦY BAN NHÂN DÂN XÃ HÒA BÌNH", "", "", "", ""],
+            ["", "DOSSIER_ID", "PROCEDURE_CODE", "RECEIVED_AT", "DUE_DATE"],
+            ["", "HS-00001", "1.001193", "05/03/2025", "06/03/2025"]]
+    found = find_header(grid, alias_table("dossiers"))
+    assert found.first_data_index == 3
+    assert set(found.positions) == {"dossier_id", "procedure_code", "received_at", "due_date"}

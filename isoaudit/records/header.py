@@ -145,12 +145,14 @@ def _sub_cells(upper: list, lower: list, row: int, aliases: Aliases, merges,
 
 
 def _may_be_three_rows(rows: list, i: int, top: list[_Cell]) -> bool:
-    """Rows ``i`` to ``i + 2`` may be one header: the top row names a column alone, the next two hold text, the
-    bottom one nothing else (a data row holds numbers or dates)."""
+    """Rows ``i`` to ``i + 2`` may be one header: the top row names a column alone, the middle row holds groups
+    (two cells at least: a single cell there is a title line, as a committee's name above a header is), the
+    bottom one text and nothing else (a data row holds numbers or dates)."""
     if i + 2 >= len(rows) or not any(c.meaning.is_data for c in top):
         return False
-    bottom = rows[i + 2]
-    return _has_text(rows[i + 1]) and _has_text(bottom) and all(c is None or isinstance(c, str) for c in bottom)
+    middle, bottom = rows[i + 1], rows[i + 2]
+    groups = sum(isinstance(c, str) and bool(c.strip()) for c in middle)
+    return groups >= 2 and _has_text(bottom) and all(c is None or isinstance(c, str) for c in bottom)
 
 
 def _cells_of_three_rows(rows: list, i: int, aliases: Aliases, merges) -> list[_Cell]:
