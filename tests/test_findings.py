@@ -181,6 +181,11 @@ def test_register_reads_back_in_either_language(tmp_path, lang):
     back = read_register(update.path)
     assert back[["finding_id", "grade", "status", "clause"]].values.tolist() == [
         ["DGNB-2025-8.5.1-01", "minor", "open", "8.5.1"]]
+    # A reader sees words, not codes, in either language (issue #20): the headers and the grade.
+    sheet = load_workbook(update.path).worksheets[0]
+    words = [c.value for row in sheet.iter_rows(max_row=8) for c in row if isinstance(c.value, str)]
+    assert ("Finding ID" if lang == "en" else "Mã phát hiện") in words and "finding_id" not in words
+    assert ("Minor nonconformity" if lang == "en" else "Không phù hợp nhẹ") in words and "minor" not in words
 
 
 def test_a_register_with_ids_of_earlier_versions_still_loads_and_sources_are_worded(tmp_path):

@@ -1,7 +1,7 @@
 """The findings register as a workbook: one row per finding, headed with words ``load_records`` recognises.
 
 Sheet 1 (the register, read back as record kind ``findings``): the canonical ``FINDINGS`` columns under
-Vietnamese headers from the alias table (English: the canonical names, also aliases), grades and action
+headers in the chosen language (each also an alias of data/column_aliases.csv), grades and action
 statuses as words of ``isoaudit/data/vocabulary.csv`` (with a drop-down list; other words are still
 accepted), then two columns the reader ignores: overdue and repeated, recomputed at every write and
 highlighted. Sheet 2: the words allowed for grades and statuses.
@@ -146,12 +146,12 @@ def _register_frame(findings: pd.DataFrame, lang: str) -> pd.DataFrame:
 
 
 def _grade_word(code, lang: str) -> str:
-    # English words are the codes themselves: the vocabulary reads those back, not longer English phrases.
-    return label(f"audit.result.{code}", "vi") if lang == "vi" and code in GRADES else str(code)
+    # The words of the language asked for: data/vocabulary.csv reads both languages' words back.
+    return label(f"audit.result.{code}", lang) if code in GRADES else str(code)
 
 
 def _status_word(code, lang: str) -> str:
-    return label(f"audit.action_status.{code}", "vi") if lang == "vi" and code in ACTION_STATUSES else str(code)
+    return label(f"audit.action_status.{code}", lang) if code in ACTION_STATUSES else str(code)
 
 
 def _decorate(sheet, frame: pd.DataFrame, headers: dict[str, str], lang: str) -> None:
