@@ -24,6 +24,7 @@ from isoaudit.sampling.evaluation import (
     worksheet_checks,
 )
 from isoaudit.sampling.selection import build_frame, select_sample
+from isoaudit.workbooks.findings_register import read_register
 from isoaudit.workbooks.sample_worksheet import (
     CONTROL_SHEET,
     write_sample_findings,
@@ -318,6 +319,14 @@ def test_findings_workbook(worksheet, sample, tmp_path):
     assert "Không phù hợp nặng" in grades
     with pytest.raises(IsoauditError):
         write_sample_findings(out, evaluation)
+    # In English too it reads as words, and the register reads it back as the same findings (issue #20).
+    english = write_sample_findings(tmp_path / "findings.xlsx", evaluate_sample(filled.answers, filled.parameters,
+                                                                               lang="en"), lang="en")
+    rows = list(load_workbook(english).worksheets[0].iter_rows(values_only=True))
+    assert rows[0][:5] == ("Finding ID", "Audit ID", "Unit code", "Clause", "Grade") and "major" not in rows[1]
+    back = read_register(english)
+    assert back["grade"].tolist() == evaluation.findings["grade"].tolist()
+    assert back["finding_id"].tolist() == evaluation.findings["finding_id"].tolist()
 
 
 def test_grading_rule_and_fee_texts():

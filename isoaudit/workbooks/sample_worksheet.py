@@ -141,9 +141,9 @@ def write_sample_findings(path: str | os.PathLike, evaluation: SampleEvaluation,
     path = Path(path)
     refuse_existing(path, force)
     findings = evaluation.findings.copy()
-    if lang == "vi":  # Vietnamese words the vocabulary reads back; in English the codes themselves
-        findings["grade"] = findings["grade"].map(lambda g: label(f"sampling.grade.{g}", lang), na_action="ignore")
-        findings["status"] = findings["status"].map(lambda s: status_label(s, lang), na_action="ignore")
+    # Words of the language asked for, each read back by the vocabulary (data/vocabulary.csv)
+    findings["grade"] = findings["grade"].map(lambda g: label(f"sampling.grade.{g}", lang), na_action="ignore")
+    findings["status"] = findings["status"].map(lambda s: status_label(s, lang), na_action="ignore")
     findings["source"] = findings["source"].map(lambda s: source_label(s, lang), na_action="ignore")
     results = evaluation.results.copy()
     results["check_id"] = range(1, len(results) + 1)  # the check's number on the cover, not its code
