@@ -27,6 +27,18 @@ def has_history(units: pd.DataFrame, unit_code: str) -> bool:
     return bool(ancestors(units, unit_code))
 
 
+def area_previous_year(unit_year: UnitYear) -> UnitYear:
+    """The year before ``unit_year``, judged on the same day, of the unit's area: for a commune formed by a
+    merger, its own rows and its predecessors' together (the base of every comparison with the year before);
+    else the unit's own year before."""
+    predecessors = [key for key, _ in ancestors(unit_year.records.units, unit_year.unit_code)] \
+        if unit_year.unit_code is not None else []
+    if not predecessors:
+        return unit_year.previous()
+    return UnitYear(unit_year.records.for_units([unit_year.unit_code, *predecessors]), None, unit_year.year - 1,
+                    unit_year.as_of, unit_year.given_calendar)
+
+
 def unit_history(records, unit_code: str, years, as_of=None, calendar=None) -> pd.DataFrame:
     """One row per unit of the lineage and year of ``years`` with dossiers received (``HISTORY_COLUMNS``;
     figures missing as <NA>, never 0). Judged as of ``as_of`` (default: the end of the latest year)."""

@@ -12,8 +12,7 @@ import pandas as pd
 
 from isoaudit.analytics import backfill, calendar_anomalies, population, supplements
 from isoaudit.analytics.result import AnalyticsResult
-from isoaudit.measures import UnitYear
-from isoaudit.records.units_in_time import ancestors
+from isoaudit.unit_history import area_previous_year
 
 # (module, the function running it on a UnitYear): population first, as the issue asks (before sampling).
 TESTS: tuple[tuple[ModuleType, object], ...] = (
@@ -28,30 +27,17 @@ MODULES = {module.TEST: module for module, _ in TESTS}
 
 def run_analytics(unit_year, previous: pd.DataFrame | None = None) -> list[AnalyticsResult]:
     """Every test's result for ``unit_year``, in ``TESTS`` order. ``previous``: the year before's judged
-    dossiers the tests compare with (default ``area_previous``). The year's officers and procedures are
-    grouped once for the two tests that compare them (the costliest step on a big log)."""
+    dossiers the tests compare with (default: the area's, ``unit_history.area_previous_year``). The year's
+    officers and procedures are grouped once for the two tests that compare them (the costliest step on a big
+    log)."""
     if previous is None:
-        previous = area_previous(unit_year)
+        previous = area_previous_year(unit_year).received
     groups = None
     if not unit_year.received.empty:
         groups = supplements.dossier_groups(unit_year.received, previous)
     shared = {supplements.supplements, backfill.backfill}
     return [run(unit_year, groups=groups, previous=previous) if run in shared else run(unit_year)
             for _, run in TESTS]
-
-
-def area_previous(unit_year) -> pd.DataFrame:
-    """The year before's judged dossiers of the unit's area: its own, and for a commune formed by a merger
-    those of the units it was formed from too (what the review compares with, ``review.context``)."""
-    own = supplements.previous_year(unit_year)
-    if unit_year.unit_code is None:
-        return own
-    predecessors = [key for key, _ in ancestors(unit_year.records.units, unit_year.unit_code)]
-    if not predecessors:
-        return own
-    area = UnitYear(unit_year.records.for_units([unit_year.unit_code, *predecessors]), None, unit_year.year - 1,
-                    unit_year.as_of, unit_year.given_calendar)
-    return area.received
 
 
 def flagged_dossiers(results) -> pd.DataFrame:

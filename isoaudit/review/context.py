@@ -11,8 +11,8 @@ from isoaudit.findings import status_label
 from isoaudit.i18n import has_label, label, message
 from isoaudit.measures import Figure, UnitYear
 from isoaudit.objectives import judge_objectives
-from isoaudit.records.units_in_time import ancestors
 from isoaudit.timeliness_summary import GROUPINGS, summarise
+from isoaudit.unit_history import area_previous_year
 
 WORST_PROCEDURES = 3
 DEFAULT_ON_TIME_TARGET = 0.98  # used to pick the worst procedures when the unit has no on-time objective
@@ -28,9 +28,7 @@ class ReviewContext:
         self.previous_start = pd.Timestamp(year - 1, 1, 1)
         self.unit_year = UnitYear(records, unit["unit_code"], year, as_of, calendar)
         # The year before of a commune formed by a merger is its area's: its own rows and its predecessors'.
-        self.predecessors = [key for key, _ in ancestors(records.units, str(unit["unit_code"]))]
-        self.previous_year = UnitYear(records.for_units([unit["unit_code"], *self.predecessors]), None, year - 1,
-                                      as_of, calendar) if self.predecessors else self.unit_year.previous()
+        self.previous_year = area_previous_year(self.unit_year)
         self.proposals: pd.DataFrame | None = None  # the improvement opportunities, set by assemble_review
 
     def t(self, key: str, **params) -> str:
