@@ -101,7 +101,7 @@ def write_analytics_page(batch, findings: pd.DataFrame, lang: str = "vi"):
     no_data = message("measures.no_data", lang)
     page = render(
         "analytics_page.html.j2", t=lambda key, **params: label(f"batch.analytics.{key}", lang, **params),
-        lang=lang, title=label("batch.analytics.title", lang, year=batch.year, area=getattr(batch, "area", "")),
+        lang=lang, title=label("batch.analytics.title", lang, year=batch.year, area=batch.area),
         chart=_funnel_png(table, lang), version=__version__, generated=format_date(pd.Timestamp.today(), lang),
         funnel_rows=[{"unit": f"{row.unit_name} ({row.unit_code})", "returned": _count(row.returned, no_data),
                       "rate": _percent(row.rate, lang, no_data), "pooled": _percent(row.pooled_rate, lang, no_data),

@@ -33,7 +33,7 @@ def write_rollup(batch, worst: pd.DataFrame, lang: str = "vi") -> Path:
     page's path."""
     table = unit_table(batch.results)
     heatmap = findings_heatmap(batch.results)
-    area = getattr(batch, "area", "")
+    area = batch.area
     title = label("batch.title_of_area", lang, year=batch.year, area=area) if area else \
         label("batch.title", lang, year=batch.year)
     write_workbook(batch.out / "summary.xlsx", {
@@ -50,7 +50,7 @@ def write_rollup(batch, worst: pd.DataFrame, lang: str = "vi") -> Path:
         rows=_page_rows(batch, table, lang), heatmap=heatmap, heat_max=max(int(heatmap.to_numpy().max()), 1)
         if heatmap.size else 1, worst=_shown_worst(worst, lang), version=__version__,
         generated=format_date(pd.Timestamp.today(), lang), failed=len(batch.failed), total=len(batch.results),
-        analytics=_relative(batch.analytics, batch.out) if getattr(batch, "analytics", None) else "")
+        analytics=_relative(batch.analytics, batch.out) if batch.analytics else "")
     path = batch.out / "index.html"
     with atomic_write(path, "w") as handle:
         handle.write(page)
