@@ -60,6 +60,8 @@ def to_datetime(cells, keep_time: bool = True) -> tuple[pd.Series, np.ndarray]:
     if isinstance(cells, (pa.Array, pa.ChunkedArray)):  # text read column-wise ('' for empty), as "string" below
         if isinstance(cells, pa.ChunkedArray):
             cells = cells.combine_chunks()
+        if not _is_text(cells):  # an xlsx column of one type (``fast_xlsx``): numbers, dates or nothing
+            return _dated(*_typed_dates(cells), keep_time)
         text = pc.utf8_trim_whitespace(cells)
         filled = pc.fill_null(pc.not_equal(text, ""), False).to_numpy(zero_copy_only=False)
         result = pd.Series(_from_text(text), dtype="datetime64[us]")
@@ -83,6 +85,30 @@ def to_datetime(cells, keep_time: bool = True) -> tuple[pd.Series, np.ndarray]:
     return _dated(result, filled, keep_time)
 
 
+def _is_text(cells: pa.Array) -> bool:
+    return pa.types.is_string(cells.type) or pa.types.is_large_string(cells.type)
+
+
+def _typed_dates(cells: pa.Array) -> tuple[pd.Series, np.ndarray]:
+    """(datetimes, filled) of an Arrow column of numbers (serials, as the "floating" cells below), timestamps (as
+    the date cells below) or nulls; null for an empty cell."""
+    filled = cells.is_valid().to_numpy(zero_copy_only=False)
+    if pa.types.is_floating(cells.type):
+        return pd.Series(_from_number(cells.to_numpy(zero_copy_only=False)), dtype="datetime64[us]"), filled
+    if pa.types.is_timestamp(cells.type):
+        stamps = cells.cast(pa.timestamp("us")).to_numpy(zero_copy_only=False)
+        return pd.Series(stamps, dtype="datetime64[us]"), filled
+    return pd.Series(np.full(len(cells), _NAT), dtype="datetime64[us]"), filled
+
+
+def _typed_text(cells: pa.Array) -> pa.Array:
+    """An Arrow column of numbers, timestamps or nulls as the text ``_text_of`` makes of each cell (each distinct
+    value written once: such columns are rare, and repeat)."""
+    uniques = pc.unique(cells)
+    written = pa.array([_text_of(value) for value in uniques.to_pylist()], type=pa.string())
+    return written.take(pc.index_in(cells, value_set=uniques))
+
+
 def _dated(result: pd.Series, filled: np.ndarray, keep_time: bool) -> tuple[pd.Series, np.ndarray]:
     bad = filled & result.isna().to_numpy()
     if not keep_time:
@@ -97,6 +123,8 @@ def to_date(cells) -> tuple[pd.Series, np.ndarray]:
 
 def to_text(cells) -> tuple[pd.Series, np.ndarray]:
     """Clean text (NFC, folded spaces); numbers typed into text columns lose a spurious '.0'."""
+    if isinstance(cells, (pa.Array, pa.ChunkedArray)) and not _is_text(cells):
+        cells = _typed_text(cells.combine_chunks() if isinstance(cells, pa.ChunkedArray) else cells)
     if isinstance(cells, (pa.Array, pa.ChunkedArray)):  # text read column-wise ('' for empty), cleaned in Arrow
         # A block at a time, in the large strings pandas keeps, so that no whole copy of a column is made on the
         # way; '' needs no turning into None first: cleaned, it is None.

@@ -27,7 +27,7 @@ import python_calamine
 
 from isoaudit.errors import RecordsError
 from isoaudit.i18n import message
-from isoaudit.records import formats_csv, formats_html, formats_xlsx
+from isoaudit.records import fast_xlsx, formats_csv, formats_html, formats_xlsx
 from isoaudit.records.formats_spreadsheetml import SPREADSHEET_NS, spreadsheetml_sheets
 from isoaudit.records.formats_text import (
     binary,
@@ -70,12 +70,38 @@ class Grid:
     # for reading the body column-wise (``fast_body``).
     text_source: tuple | None = None
     record_lines: list = field(default_factory=list)
+    # The first rows of an xlsx sheet only (``open_head``): the 0-based column calamine's rows of them start at.
+    head_first_column: int | None = None
 
 
 def open_grid(path: str | Path, sheet: str | int | None = None) -> Grid:
     """Open ``path``: its default sheet (the first visible one), or the sheet
     named ``sheet``, or the ``sheet``-th (0-based, in the workbook's order, as ``sheet_names(path, True)``)."""
     return _open_book(Path(path)).grid(sheet)
+
+
+def open_head(path: str | Path, sheet: str | int | None, rows: int) -> Grid | None:
+    """The first ``rows`` rows and the merged ranges of a sheet of an xlsx file, as ``open_grid`` gives them, read
+    without parsing the whole sheet, for its body to be read by fastexcel (``fast_xlsx``); None for any other
+    file, a sheet whose first rows are empty or one ``open_grid`` would refuse (it then says why)."""
+    path = Path(path)
+    if not fast_xlsx.available() or path.suffix.lower() not in (".xlsx", ".xlsm"):
+        return None  # fastexcel picks its reader by the name: a renamed workbook is read by its content
+    try:
+        book = _open_book(path)
+        if not isinstance(book, _CalamineBook) or book.package is None or book.format not in ("xlsx", "xlsm"):
+            return None
+        name = book._resolve(sheet)
+        if name not in book.package.parts or book._too_sparse(name):
+            return None
+        found = fast_xlsx.head(book.package.archive, book.package.parts, name, rows)
+    except Exception:  # damage of any kind: the slow path says what it is
+        return None
+    if found is None or not found[0]:
+        return None
+    first, merged, column = found
+    return Grid(path=path, sheet=name, rows=iter(first), first_row=1, merged=merged, format=book.format,
+                head_first_column=column)
 
 
 def sheet_names(path: str | Path, hidden: bool = False) -> list[str]:

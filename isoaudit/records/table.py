@@ -2,8 +2,10 @@
 
 The header is looked for in the first rows of the sheet as Python cells (``header``). The body of a UTF-8 CSV is then
 read into Arrow columns and converted a column of a block of rows at a time (``fast_body``: which files it takes);
-every other body (xlsx, ods, xls, HTML, SpreadsheetML, other text) is converted from Python cells in chunks, so
-that a million-row dossier log never sits in memory whole as Python cells. Both give the same frame and problems.
+so is an xlsx sheet's, by fastexcel, its first rows read apart for the header (``fast_xlsx``: which sheets). Every
+other body (ods, xls, HTML, SpreadsheetML, other text, what the fast readers leave) is converted from Python cells
+in chunks, so that a million-row dossier log never sits in memory whole as Python cells. Both give the same frame
+and problems.
 """
 from __future__ import annotations
 
@@ -21,10 +23,11 @@ from openpyxl.utils import get_column_letter
 from isoaudit import schema
 from isoaudit.errors import RecordsError
 from isoaudit.problems import ERROR, Problem
+from isoaudit.records import fast_xlsx
 from isoaudit.records.aliases import alias_file_problems, alias_table, typical_header
 from isoaudit.records.convert import CONVERTERS
 from isoaudit.records.fast_body import Unusable, csv_body
-from isoaudit.records.grid import open_grid, sheet_names
+from isoaudit.records.grid import Grid, open_grid, open_head, sheet_names
 from isoaudit.records.header import SCAN_ROWS, _is_column_number_row, find_header
 from isoaudit.text import clean, fold
 
@@ -61,15 +64,28 @@ def read_table(path, kind: str, sheet=None, mapping: dict | None = None, alias_f
     it left out) come first.
     """
     path = Path(path)
-    name = path.name
     problems = list(alias_file_problems(alias_file))
+    aliases = alias_table(kind, alias_file, mapping)
+    # An xlsx body read column-wise by fastexcel (``fast_xlsx``); anything unusual is read cell by cell below.
+    table = _read(path, kind, sheet, aliases, list(problems), fast=True)
+    return table if table is not None else _read(path, kind, sheet, aliases, problems, fast=False)
+
+
+def _read(path: Path, kind: str, sheet, aliases, problems: list, fast: bool) -> Table | None:
+    """``read_table`` by one path: ``fast``, an xlsx sheet's first rows read apart and its body by fastexcel, None
+    (nothing of it kept) for a file it does not read as the cell-by-cell reader would; else that reader."""
+    name = path.name
     try:
-        found = _locate(path, kind, sheet, alias_table(kind, alias_file, mapping))
+        found = _locate(path, kind, sheet, aliases, _open_head if fast else open_grid)
+    except _NotFast:
+        return None
     except RecordsError as exc:
+        if fast:
+            return None
         problems.append(_damage(exc, name, ""))
         return Table(kind, empty_frame(kind), problems, file=name)
     if isinstance(found, Problem):
-        return Table(kind, empty_frame(kind), [*problems, found], file=name)
+        return None if fast else Table(kind, empty_frame(kind), [*problems, found], file=name)
     grid, head, rows, header, others = found
     problems += _header_problems(header, name, grid.sheet)
     if others:
@@ -84,16 +100,23 @@ def read_table(path, kind: str, sheet=None, mapping: dict | None = None, alias_f
         problems.append(Problem("missing_column", file=name, sheet=grid.sheet, column=usual, severity=ERROR,
                                 params={"kind": kind, "header": usual, "canonical": column}))
     if missing:
+        if fast:
+            return None
         return Table(kind, empty_frame(kind), problems, header.title_lines, header.labels, grid.sheet, name)
 
     first_row_number = grid.first_row + header.first_data_index
-    body = csv_body(grid, header.first_data_index) if grid.format == "csv" else None
+    if fast:
+        body = fast_xlsx.body(grid.path, grid.sheet, header.first_data_index, grid.head_first_column)
+    else:
+        body = csv_body(grid, header.first_data_index) if grid.format == "csv" else None
     # Read column-wise into Arrow; the chunks below are the slow path (fast_body says when, and why).
     frame = None if body is None else _convert_body(body, first_row_number, kind, header, name, grid.sheet, problems)
     if frame is not None:
         frame["source_file"] = pd.Series(name, index=frame.index, dtype="string")
         return Table(kind, frame[schema.columns(kind)], problems, header.title_lines, header.labels, grid.sheet,
                      name)
+    if fast:
+        return None
     data_rows = chain(head[header.first_data_index:], rows)
     chunks, row_number = [], first_row_number
     while True:
@@ -140,16 +163,27 @@ def _removed_characters(grid, head: list, header, name: str) -> list[Problem]:
                     value=value) for row, index, value in grid.removed]
 
 
-def _locate(path: Path, kind: str, sheet, aliases):
+def _open_head(path: Path, sheet) -> Grid | None:
+    return open_head(path, sheet, SCAN_ROWS)
+
+
+class _NotFast(Exception):
+    """A sheet ``open_head`` does not read: the whole file is read cell by cell."""
+
+
+def _locate(path: Path, kind: str, sheet, aliases, opener=open_grid):
     """(grid, its first rows, the rest of its rows, header, other sheets with a table of ``kind``) for the
     sheet holding the table, or the ``no_header`` problem. Each sheet costs its first ``SCAN_ROWS`` rows;
-    only the best one is kept open. A sheet that cannot be opened is passed over when others can."""
+    only the best one is kept open. A sheet that cannot be opened is passed over when others can. ``opener``:
+    ``open_grid``, or ``open_head`` (None for a sheet it does not read raises ``_NotFast``)."""
     candidates = [sheet] if sheet is not None else _sheet_names(path)
     required = schema.required(kind)
     best, best_rank, looked_at, opened, complete, first_error = None, None, [], 0, [], None
     for candidate in candidates:
         try:
-            grid = open_grid(path, candidate)
+            grid = opener(path, candidate)
+            if grid is None:
+                raise _NotFast
         except RecordsError as exc:
             if len(candidates) == 1:
                 raise
@@ -259,8 +293,7 @@ def _convert_body(body, first_row: int, kind, header, file_name, sheet, problems
             empty = pa.array([""], pa.string()).take(pa.array(np.zeros(count, dtype=np.int64)))
             raw = {name: block.get(index, empty) for name, index in header.positions.items()}
             numbers = np.arange(first_row + start, first_row + start + count)
-            blank = np.logical_and.reduce([pc.equal(values, "").to_numpy(zero_copy_only=False)
-                                           for values in raw.values()])
+            blank = np.logical_and.reduce([_empty(values) for values in raw.values()])
             end_at = _end_marker_in_body(block, raw, kind, count)
             block.clear()  # the columns no canonical column reads
             if end_at is not None:
@@ -299,7 +332,7 @@ def _typed_columns(raw: dict, keep: np.ndarray, kept_numbers: np.ndarray, kind, 
                 arrow_keep = pa.array(keep) if arrow_keep is None else arrow_keep
                 values = values.filter(arrow_keep)
             if spec.kind not in _ARROW_KINDS:
-                values = values.to_numpy(zero_copy_only=False)
+                values = _python_cells(values)
         else:
             values = values[keep]
         series, bad = CONVERTERS[spec.kind](values)
@@ -317,10 +350,28 @@ def _typed_columns(raw: dict, keep: np.ndarray, kept_numbers: np.ndarray, kind, 
     return columns
 
 
+def _empty(values: pa.Array) -> np.ndarray:
+    """Which cells of a column read into Arrow are empty: '' (a CSV's) or null (fastexcel's)."""
+    if pa.types.is_string(values.type) or pa.types.is_large_string(values.type):
+        return pc.fill_null(pc.equal(values, ""), True).to_numpy(zero_copy_only=False)
+    return pc.is_null(values).to_numpy(zero_copy_only=False)
+
+
+def _python_cells(values: pa.Array) -> np.ndarray:
+    """A column read into Arrow as the cells the slow path gives the converters of other kinds than text and
+    dates ('' or None for an empty cell); a column of dates raises ``Unusable``: calamine gives a date or a
+    datetime by the time of day, which those converters tell apart."""
+    if pa.types.is_string(values.type) or pa.types.is_large_string(values.type):
+        return pc.fill_null(values, "").to_numpy(zero_copy_only=False)
+    if pa.types.is_floating(values.type) or pa.types.is_null(values.type):
+        return np.array(values.to_pylist(), dtype=object)
+    raise fast_xlsx.Unusable
+
+
 def _end_marker_in_body(body: dict, raw: dict, kind: str, count: int) -> int | None:
     """``_end_marker_row`` for a body read into Arrow: only the rows missing a required value are taken out as
     Python cells, a thousand at a time, up to the first that ends the table."""
-    required = [pc.equal(raw[c], "").to_numpy(zero_copy_only=False) for c in schema.required(kind) if c in raw]
+    required = [_empty(raw[c]) for c in schema.required(kind) if c in raw]
     incomplete = np.logical_or.reduce(required) if required else np.ones(count, dtype=bool)
     candidates = np.flatnonzero(incomplete)
     columns = [body[index] for index in sorted(body)]

@@ -1,0 +1,212 @@
+"""An xlsx sheet read without python-calamine's whole parse to Python cells: its first rows and merged ranges
+exactly as calamine gives them (``head``), then its body column-wise into Arrow by fastexcel (``body``).
+
+``head`` cuts the sheet's XML after Excel row ``SCAN_ROWS`` (the rows a header is looked for in), keeps its
+``<mergeCells>`` (which come after the cells, so the rest of the XML is inflated and searched, never parsed), and
+lets python-calamine read that small copy of the workbook: the header is found on the same cells as the slow
+path finds it. ``body`` then reads the rows below the header with fastexcel, one type per column. Anything it
+could give otherwise than calamine's cells raise ``Unusable`` (the caller reads the sheet cell by cell instead):
+
+- fastexcel is not installed, or cannot read the file;
+- a column holds cells of several types (text and numbers, dates typed as text beside real dates): fastexcel
+  would coerce them (``dtype_coercion="strict"``);
+- a column of booleans or durations, a date or time before 01/03/1900 (calamine gives a time of day, fastexcel a
+  date in 1899, and both count Excel's 29/02/1900 differently);
+- the whole sheet starts in another column than its first rows (the head's cells would be numbered otherwise);
+- XML the cut does not recognise (rows without their numbers, a row element split oddly).
+"""
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+import zlib
+from datetime import datetime
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import python_calamine
+
+from isoaudit.records import fast_body
+
+try:
+    import fastexcel
+except ImportError:  # an optional speed-up: without it every xlsx is read cell by cell
+    fastexcel = None
+
+_BLOCK = 1 << 22  # the sheet's XML is inflated 4 MB at a time
+_ROWS_PER_BLOCK = 1 << 18  # the body is converted this many rows at a time (memory, not speed)
+_ROW = re.compile(rb"<(\w+:)?row\b([^>]*)>")
+_ROW_NUMBER = re.compile(rb'\sr="(\d+)"')
+_SHEET_DATA_END = re.compile(rb"</(\w+:)?sheetData>|<(\w+:)?sheetData\s*/>")
+_MERGES_START = re.compile(rb"<(\w+:)?mergeCells")
+_MERGES_END = re.compile(rb"</(\w+:)?mergeCells>|<(\w+:)?mergeCells\b[^>]*/>")
+_EARLIEST = pa.scalar(datetime(1900, 3, 1), pa.timestamp("ms"))  # 1900-03-01: before it calamine and fastexcel differ
+_TYPES = {pa.string(), pa.large_string(), pa.float64(), pa.null(), pa.timestamp("ms")}
+
+
+class Unusable(fast_body.Unusable):
+    """The sheet is one fastexcel could read otherwise than calamine (see the module's docstring)."""
+
+
+def available() -> bool:
+    """Whether fastexcel can be used at all."""
+    return fastexcel is not None
+
+
+def head(archive: zipfile.ZipFile, parts: dict[str, str], name: str, rows: int):
+    """(the first ``rows`` rows of sheet ``name`` as python-calamine's ``iter_rows`` gives them, its merged
+    ranges, the 0-based column its first rows start at) read from a copy of the workbook holding only those
+    rows; None when the sheet's XML is not cut as expected."""
+    part = parts[name]
+    cut = _cut_sheet(archive, part, rows)
+    if cut is None:
+        return None
+    others = set(parts.values()) - {part}
+    copy = io.BytesIO()
+    with zipfile.ZipFile(copy, "w", zipfile.ZIP_STORED) as small:
+        for info in archive.infolist():
+            if info.filename == part:
+                small.writestr(info.filename, cut)
+            elif info.filename in others:  # another sheet, perhaps as large: calamine need not read it
+                small.writestr(info.filename, _EMPTY_SHEET)
+            else:
+                small.writestr(info.filename, archive.read(info))
+    copy.seek(0)
+    sheet = python_calamine.CalamineWorkbook.from_filelike(copy).get_sheet_by_name(name)
+    if sheet.height == 0 or sheet.width == 0:
+        return [], list(sheet.merged_cell_ranges or []), 0
+    first = [row for _, row in zip(range(rows), sheet.iter_rows())]
+    return first, list(sheet.merged_cell_ranges or []), sheet.start[1]
+
+
+_EMPTY_SHEET = (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+                b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData/>'
+                b"</worksheet>")
+
+
+def _cut_sheet(archive: zipfile.ZipFile, part: str, rows: int) -> bytes | None:
+    """The sheet's XML up to the first row after Excel row ``rows``, closed, with the sheet's merged ranges
+    (found in the last blocks: they come after the cells)."""
+    kept, cut, prefix, tail = b"", None, b"", []
+    for block in _inflated(archive, part):
+        if cut is None:
+            kept += block
+            found = _head_end(kept, rows)
+            if found is None:
+                continue
+            if found is False:
+                return None
+            cut, prefix = found
+            block, kept = kept[cut:], kept[:cut]
+        tail = [tail[-1], block] if tail else [block]
+    if cut is None:
+        return None
+    data = b"".join(tail)
+    closed = data.rfind(b"</" + prefix + b"sheetData>")
+    if closed < 0:
+        return None  # more than a block after the cells: read cell by cell rather than search it all
+    after = data[closed:]
+    start = _merges_start(after)
+    merges = b""
+    if start is not None:
+        end = _MERGES_END.search(after, start)
+        if end is None:
+            return None
+        merges = after[start:end.end()]
+    return kept + b"</" + prefix + b"sheetData>" + merges + b"</" + prefix + b"worksheet>"
+
+
+def _inflated(archive: zipfile.ZipFile, part: str):
+    """The bytes of ``part``, a block at a time: a deflated part inflated straight from the file (zipfile's
+    reader also checks the CRC, which fastexcel's reader of the same part does anyway)."""
+    info = archive.getinfo(part)
+    if info.compress_type != zipfile.ZIP_DEFLATED or info.flag_bits & 1 or not archive.filename:
+        with archive.open(info) as source:
+            while block := source.read(_BLOCK):
+                yield block
+        return
+    with open(archive.filename, "rb") as source:
+        source.seek(info.header_offset)
+        header = source.read(30)
+        if header[:4] != b"PK\x03\x04":
+            raise zipfile.BadZipFile(part)
+        source.seek(info.header_offset + 30 + int.from_bytes(header[26:28], "little")
+                    + int.from_bytes(header[28:30], "little"))
+        inflater, left = zlib.decompressobj(-zlib.MAX_WBITS), info.compress_size
+        while left > 0:
+            data = source.read(min(left, _BLOCK >> 2))
+            if not data:
+                raise zipfile.BadZipFile(part)
+            left -= len(data)
+            if block := inflater.decompress(data):
+                yield block
+        if block := inflater.flush():
+            yield block
+
+
+def _merges_start(data: bytes) -> int | None:
+    """Where the ``<mergeCells>`` element starts in ``data``: the name found by ``bytes.find`` (a regular
+    expression over the whole sheet would cost more than inflating it), then checked to be the tag's."""
+    found = data.find(b"mergeCells")
+    while found >= 0:
+        start = data.rfind(b"<", max(found - 16, 0), found)
+        if start >= 0 and _MERGES_START.fullmatch(data, start, found + len(b"mergeCells")):
+            return start
+        found = data.find(b"mergeCells", found + 1)
+    return None
+
+
+def _head_end(data: bytes, rows: int):
+    """(the offset the head of the sheet ends at in ``data``, the tags' namespace prefix); None when ``data`` does
+    not reach it yet; False for XML cut otherwise than expected (a row without its number)."""
+    end = _SHEET_DATA_END.search(data)
+    limit = end.start() if end is not None else len(data)
+    for match in _ROW.finditer(data, 0, limit):
+        number = _ROW_NUMBER.search(match.group(2))
+        if number is None:
+            return False
+        if int(number.group(1)) > rows:
+            return match.start(), match.group(1) or b""
+    if end is None:
+        return None
+    if end.group(0).endswith(b"/>"):
+        return False  # an empty sheet: nothing to read fast
+    return end.start(), end.group(1) or b""
+
+
+def body(path, sheet: str, skip: int, first_column: int):
+    """The rows of sheet ``sheet`` of ``path`` after its first ``skip``, as blocks of rows, each a dict of Arrow
+    columns by their 0-based place in calamine's rows (text, float64, timestamp[ms] or null; null for an empty
+    cell). Raises ``Unusable`` (see the module's docstring)."""
+    offsets = set()
+
+    def every_column(column) -> bool:  # told each column's place in the sheet, for the check below
+        offsets.add(column.absolute_index - column.index)
+        return True
+
+    try:
+        batch = fastexcel.read_excel(str(path)).load_sheet(sheet, header_row=None, skip_rows=skip, eager=True,
+                                                            use_columns=every_column, dtype_coercion="strict",
+                                                            schema_sample_rows=None)
+    except Exception:  # strict coercion refused a mixed column, or fastexcel cannot read what calamine reads
+        raise Unusable from None
+    if batch.num_columns and offsets != {first_column}:
+        raise Unusable  # the body starts in a column left of the head: the head's places would be off
+    arrays = [_usable(column) for column in batch.columns]
+    for start in range(0, batch.num_rows, _ROWS_PER_BLOCK):
+        yield {index: array.slice(start, _ROWS_PER_BLOCK) for index, array in enumerate(arrays)}
+
+
+def _usable(array: pa.Array) -> pa.Array:
+    """``array`` in one of the types the conversions take, as calamine's cells are; ``Unusable`` otherwise."""
+    if array.type == pa.int64():
+        array = array.cast(pa.float64())  # calamine's numbers are floats, whole or not
+    elif pa.types.is_date(array.type):
+        array = array.cast(pa.timestamp("ms"))
+    if array.type not in _TYPES:
+        raise Unusable  # booleans, durations
+    if array.type == pa.timestamp("ms") and array.null_count < len(array):
+        if pc.less(pc.min(array), _EARLIEST).as_py():
+            raise Unusable
+    return array
