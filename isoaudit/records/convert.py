@@ -133,8 +133,11 @@ def to_text(cells) -> tuple[pd.Series, np.ndarray]:
         if len(head) and len(set(head)) < 0.5 * len(head):  # a column that repeats: each value cleaned once
             uniques = pc.unique(cells)
             cleaned = _clean_text(uniques)
-            pieces = [pc.take(cleaned, pc.index_in(block, value_set=uniques)).cast(pa.large_string())
-                      for block in blocks]
+            if cleaned.null_count == uniques.null_count and pc.all(pc.equal(cleaned, uniques)).as_py() is not False:
+                pieces = [block.cast(pa.large_string()) for block in blocks]  # already clean (as exports are)
+            else:
+                pieces = [pc.take(cleaned, pc.index_in(block, value_set=uniques)).cast(pa.large_string())
+                          for block in blocks]
         else:
             pieces = [_clean_text(block).cast(pa.large_string()) for block in blocks]
         text = pa.chunked_array(pieces, type=pa.large_string())
@@ -164,7 +167,10 @@ def _clean_text(text: pa.Array) -> pa.Array:
     text = pc.utf8_trim_whitespace(text)
     if pc.any(pc.match_substring_regex(text, r"\s\s|[^\S ]")).as_py():
         text = pc.replace_substring_regex(text, r"\s+", " ")
-    return pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text)
+    empty = pc.equal(text, "")
+    if not pc.any(empty).as_py():
+        return text  # no copy made for nothing: a column of ids or names rarely has an empty cell
+    return pc.if_else(empty, pa.scalar(None, text.type), text)
 
 
 def as_cells(cells) -> np.ndarray:

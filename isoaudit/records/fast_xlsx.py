@@ -160,16 +160,17 @@ def _merges_start(data: bytes) -> int | None:
 def _head_end(data: bytes, rows: int):
     """(the offset the head of the sheet ends at in ``data``, the tags' namespace prefix); None when ``data`` does
     not reach it yet; False for XML cut otherwise than expected (a row without its number)."""
-    end = _SHEET_DATA_END.search(data)
-    limit = end.start() if end is not None else len(data)
-    for match in _ROW.finditer(data, 0, limit):
+    limit = len(data)
+    for match in _ROW.finditer(data):
         number = _ROW_NUMBER.search(match.group(2))
         if number is None:
             return False
         if int(number.group(1)) > rows:
-            return match.start(), match.group(1) or b""
+            limit = match.start()
+            break
+    end = _SHEET_DATA_END.search(data, 0, limit)  # the cells end before that row (only the head is searched)
     if end is None:
-        return None
+        return (limit, match.group(1) or b"") if limit < len(data) else None
     if end.group(0).endswith(b"/>"):
         return False  # an empty sheet: nothing to read fast
     return end.start(), end.group(1) or b""
