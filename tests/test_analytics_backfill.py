@@ -95,7 +95,7 @@ def test_a_batch_of_returns_is_one_officer_on_one_day_all_on_their_appointment(c
     batch = result.table[result.table["backfill_check"] == "batch_by_officer_day"]
     assert batch[["backfill_group", "backfill_dossiers", "backfill_observed"]].values.tolist() == [
         [rows["officer"].iloc[0], len(ids), len(ids)]]
-    detail = result.flagged.loc[result.flagged["reason"] == "batch_returns", "detail"].iloc[0]
+    detail = result.details(result.flagged[result.flagged["reason"] == "batch_returns"])[0]
     assert detail["returns"] == len(ids) and detail["usual"] < 3
     # On time by law: moving the receipts kept each appointment at its legal due date.
     judged_rows = unit_year.received.set_index("dossier_id").loc[ids]
@@ -105,7 +105,7 @@ def test_a_batch_of_returns_is_one_officer_on_one_day_all_on_their_appointment(c
 def test_a_late_dossier_returned_on_its_moved_appointment_is_late_by_law(clean, tmp_path):
     planted, ids = plants.plant_late_returned_on_appointment(clean, np.random.default_rng(4), calendar=CALENDAR)
     result = backfill(judged(write_log(tmp_path, planted)))
-    details = result.flagged.loc[result.flagged["reason"] == "returned_on_appointment_late", "detail"]
+    details = result.details(result.flagged[result.flagged["reason"] == "returned_on_appointment_late"])
     assert len(details) == len(ids) and all(2 <= d["days_late"] <= 4 for d in details)
     assert not flagged_ids(result, "appointment_beyond_without_apology") & set(ids)  # said once, the stronger way
 
@@ -187,6 +187,6 @@ def test_every_word_exists_and_every_reason_given_is_worded(clean, tmp_path):
     for lang in LANGS:
         assert label("analytics.backfill.found", lang, **result.params)
         assert label("analytics.backfill.none", lang, **result.params)
-        for reason, detail in zip(result.flagged["reason"], result.flagged["detail"]):
+        for reason, detail in zip(result.flagged["reason"], result.details()):
             text = label(test_module.REASON_KEYS[reason], lang, **detail)
             assert "{" not in text and "None" not in text, text

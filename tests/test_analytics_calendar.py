@@ -133,7 +133,7 @@ def test_one_unit_is_judged_by_its_own_calendar(records):
 
 def test_details_name_the_day_the_hours_and_the_times(records):
     result = check_calendar_anomalies(UnitYear(records, UNIT, 2025))
-    detail = result.flagged.set_index("dossier_id")["detail"]
+    detail = dict(zip(result.flagged["dossier_id"], result.details()))
     assert detail["SUNDAY"] == {"day": "12/01/2025", "time": "09:00"}
     assert detail["NIGHT"] == {"day": "13/01/2025", "time": "22:15", "hours": "07:00–17:30"}
     assert detail["SATURDAY_AFTERNOON"]["hours"] == "07:00–12:00"
@@ -147,8 +147,8 @@ def test_details_name_the_day_the_hours_and_the_times(records):
 def test_every_reason_and_paragraph_is_worded(records):
     result = check_calendar_anomalies(UnitYear(records, UNIT, 2025))
     for lang in ("vi", "en"):
-        for item in result.flagged.itertuples():
-            assert "{" not in label(REASON_KEYS[item.reason], lang, **item.detail)
+        for reason, detail in zip(result.flagged["reason"], result.details()):
+            assert "{" not in label(REASON_KEYS[reason], lang, **detail)
         assert label("analytics.calendar.found", lang, **result.params)
         assert label("analytics.calendar.none", lang, **result.params)
         assert label("analytics.calendar.no_channel", lang, **result.params)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pandas as pd
 
 from isoaudit.analytics.funnel import funnel
-from isoaudit.analytics.result import AnalyticsResult, flagged_frame
+from isoaudit.analytics.result import AnalyticsResult, Flags
 from isoaudit.analytics.risk import (
     action_signals,
     analytics_signals,
@@ -15,9 +15,15 @@ from isoaudit.analytics.risk import (
 from isoaudit.sampling.sizes import attribute_sample_size
 
 
+def flagged(ids, reason):
+    flags = Flags()
+    flags.add(ids, reason)
+    return flags.frame()
+
+
 def signals():
-    backfill = AnalyticsResult("backfill", "8.5.1", flagged=flagged_frame([f"D{i}" for i in range(15)], "bunched"))
-    calendar = AnalyticsResult("calendar", "7.1.3", flagged=flagged_frame(["D1"], "sunday"))
+    backfill = AnalyticsResult("backfill", "8.5.1", flagged=flagged([f"D{i}" for i in range(15)], "bunched"))
+    calendar = AnalyticsResult("calendar", "7.1.3", flagged=flagged(["D1"], "sunday"))
     quiet = AnalyticsResult("population", "7.5.3")
     rates = funnel(pd.DataFrame([
         {"unit_code": "A", "unit_name": "A", "returned": 2000, "on_time": 1980},

@@ -179,7 +179,7 @@ def test_near_due_requests_put_their_officer_above_the_limit(clean, tmp_path):
     officer = planted.set_index("dossier_id").loc[ids[0], "officer"]
     assert row["supplements_group"].tolist() == [officer]
     assert (row["supplements_rate"] > row["supplements_upper_limit"]).all()
-    detail = result.flagged[result.flagged["reason"] == "request_near_due"]["detail"].iloc[0]
+    detail = result.details(result.flagged[result.flagged["reason"] == "request_near_due"])[0]
     assert detail["officer"] == officer and detail["days_left"] == 1
 
 
@@ -189,7 +189,7 @@ def test_a_second_request_on_a_second_row_of_the_dossier_is_found(clean, tmp_pat
     assert set(records.excluded_dossiers["reason"]) == {"duplicate_id"}  # the reader set the second rows aside
     result = supplements(UnitYear(records, UNIT, 2025))
     assert flagged_ids(result, "repeated_request_rows") == planted_in_2025(planted, ids)
-    detail = result.flagged["detail"].iloc[0]
+    detail = result.details()[0]
     assert detail["requests"] == 2 and detail["dates"].count("/") == 4
 
 
@@ -300,6 +300,6 @@ def test_every_word_exists_and_every_reason_given_is_worded(clean, tmp_path):
     for lang in LANGS:
         assert label("analytics.supplements.found", lang, **result.params)
         assert label("analytics.supplements.none", lang, **result.params)
-        for reason, detail in zip(result.flagged["reason"], result.flagged["detail"]):
+        for reason, detail in zip(result.flagged["reason"], result.details()):
             text = label(test_module.REASON_KEYS[reason], lang, **detail)
             assert "{" not in text and "None" not in text, text

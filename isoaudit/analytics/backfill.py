@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from isoaudit.analytics.result import FLAGGED_COLUMNS, AnalyticsResult
+from isoaudit.analytics.result import AnalyticsResult, Flags, dates
 from isoaudit.analytics.supplements import (
     DossierGroups,
     Groups,
@@ -36,7 +36,6 @@ from isoaudit.analytics.supplements import (
     dossier_groups,
     excess_by_group,
     excess_frame,
-    flag_rows,
     previous_year,
     returned_rows,
     settings,
@@ -112,7 +111,7 @@ def check_backfill(received: pd.DataFrame, calendar: WorkCalendar, previous: pd.
     if groups is None or (has_previous and groups.previous_procedure is None):
         groups = dossier_groups(received, previous)
     officer, procedure = groups.officer, groups.procedure
-    missing_parts, flagged, table = [], [], []
+    missing_parts, flags, table = [], Flags(), []
     if officer is None:
         missing_parts.append("no_officer")
     else:
@@ -123,14 +122,11 @@ def check_backfill(received: pd.DataFrame, calendar: WorkCalendar, previous: pd.
         table.append(_table_rows(above, "on_appointment_by_officer"))
         high = back[officer.member(back, above) & hits]
         rates = above.set_index("code")
-        flagged.append(flag_rows(ids.iloc[high], "officer_on_appointment", officer=officer.names_of(high),
-                                 due_date=day_text(due[high]),
-                                 rate_percent=(100 * rates["rate"]).round(1).reindex(officer.codes[high]),
-                                 expected_percent=(100 * rates["expected_rate"]).round(1)
-                                 .reindex(officer.codes[high])))
-        batches, batch_flags = _batches(ids, returned_day, returned, officer, on_appointment, calendar, config)
-        table.append(batches)
-        flagged.append(batch_flags)
+        flags.add(ids.iloc[high], "officer_on_appointment", officer=officer.names_of(high),
+                  due_date=dates(due[high]),
+                  rate_percent=(100 * rates["rate"]).round(1).reindex(officer.codes[high]),
+                  expected_percent=(100 * rates["expected_rate"]).round(1).reindex(officer.codes[high]))
+        table.append(_batches(ids, returned_day, returned, officer, on_appointment, calendar, config, flags))
     if not has_previous:
         missing_parts.append("no_previous_year")
     else:
@@ -141,19 +137,18 @@ def check_backfill(received: pd.DataFrame, calendar: WorkCalendar, previous: pd.
     beyond = received["appointment_beyond_legal"].to_numpy(dtype=bool, na_value=False) & no_apology
     late = (received["status"] == "late").to_numpy(dtype=bool, na_value=False)
     hidden = np.flatnonzero(beyond & late & (returned_day == due))
-    flagged.append(flag_rows(ids.iloc[hidden], "returned_on_appointment_late", due_date=day_text(due[hidden]),
-                             legal_due_date=day_text(days(received, "legal_due_date", hidden)),
-                             days_late=received["days_late"].iloc[hidden]))
+    flags.add(ids.iloc[hidden], "returned_on_appointment_late", due_date=dates(due[hidden]),
+              legal_due_date=dates(days(received, "legal_due_date", hidden)),
+              days_late=received["days_late"].iloc[hidden])
     beyond[hidden] = False
     beyond = np.flatnonzero(beyond)
-    flagged.append(flag_rows(ids.iloc[beyond], "appointment_beyond_without_apology", due_date=day_text(due[beyond]),
-                             legal_due_date=day_text(days(received, "legal_due_date", beyond))))
+    flags.add(ids.iloc[beyond], "appointment_beyond_without_apology", due_date=dates(due[beyond]),
+              legal_due_date=dates(days(received, "legal_due_date", beyond)))
     moved = np.flatnonzero(received["new_due_date"].notna().to_numpy() & no_apology)
-    flagged.append(flag_rows(ids.iloc[moved], "new_appointment_without_apology", due_date=day_text(due[moved]),
-                             new_due_date=day_text(days(received, "new_due_date", moved))))
+    flags.add(ids.iloc[moved], "new_appointment_without_apology", due_date=dates(due[moved]),
+              new_due_date=dates(days(received, "new_due_date", moved)))
 
-    flagged = [f for f in flagged if len(f)]
-    flagged = pd.concat(flagged, ignore_index=True) if flagged else pd.DataFrame(columns=FLAGGED_COLUMNS)
+    flagged = flags.frame()
     table = [t for t in table if len(t)]
     table = pd.concat(table, ignore_index=True) if table else pd.DataFrame(columns=[*TABLE_COLUMNS, "above"])
     table = table[table["above"].to_numpy(bool)].drop(columns="above").reset_index(drop=True)
@@ -166,7 +161,7 @@ def check_backfill(received: pd.DataFrame, calendar: WorkCalendar, previous: pd.
         **{reason: int(counts.get(reason, 0)) for reason in REASON_KEYS},
         "flagged_dossiers": int(flagged["dossier_id"].nunique()) if len(flagged) else 0,
     }
-    return AnalyticsResult(TEST, CLAUSE, table=table, params=params, flagged=flagged)
+    return AnalyticsResult(TEST, CLAUSE, table=table, params=params, flagged=flagged, detail_fields=flags.fields)
 
 
 def _against_last_year(procedure: Groups, returned: np.ndarray, on_appointment: np.ndarray, into: np.ndarray,
@@ -199,11 +194,12 @@ def _against_last_year(procedure: Groups, returned: np.ndarray, on_appointment: 
 
 
 def _batches(ids: pd.Series, returned_day: np.ndarray, returned: np.ndarray, officer: Groups,
-             on_appointment: np.ndarray, calendar: WorkCalendar, config: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Officer-days with many returns against the officer's usual returns per working day (Poisson)."""
+             on_appointment: np.ndarray, calendar: WorkCalendar, config: dict, flags: Flags) -> pd.DataFrame:
+    """Officer-days with many returns against the officer's usual returns per working day (Poisson): their
+    table rows; their dossiers added to ``flags``."""
     rows = np.flatnonzero(returned & (officer.codes >= 0) & ~np.isnat(returned_day))
     if not len(rows):
-        return pd.DataFrame(columns=[*TABLE_COLUMNS, "above"]), pd.DataFrame(columns=FLAGGED_COLUMNS)
+        return pd.DataFrame(columns=[*TABLE_COLUMNS, "above"])
     first = returned_day[rows].min()
     day = (returned_day[rows] - first).astype(np.int64)
     width, officers = int(day.max()) + 1, len(officer.names)
@@ -236,10 +232,9 @@ def _batches(ids: pd.Series, returned_day: np.ndarray, returned: np.ndarray, off
     marked[above] = True
     batch = marked[cell]
     members, chosen = cell[batch], rows[batch]
-    flags = flag_rows(ids.iloc[chosen], "batch_returns", officer=officer.names_of(chosen),
-                      day=day_text(returned_day[chosen]), returns=count[members],
-                      on_appointment=on_day[members].astype(int), usual=np.round(mu[members], 1))
-    return table, flags
+    flags.add(ids.iloc[chosen], "batch_returns", officer=officer.names_of(chosen), day=dates(returned_day[chosen]),
+              returns=count[members], on_appointment=on_day[members].astype(int), usual=np.round(mu[members], 1))
+    return table
 
 
 def _table_rows(groups: pd.DataFrame, check: str) -> pd.DataFrame:

@@ -45,7 +45,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from isoaudit.analytics.result import FLAGGED_COLUMNS, AnalyticsResult
+from isoaudit.analytics.result import AnalyticsResult, Flags, clock, dates, stamps
 from isoaudit.calendar import WorkCalendar
 from isoaudit.timeliness import SATURDAY_RECEPTION_UNTIL, assess
 
@@ -135,7 +135,11 @@ def calendar_anomalies(dossiers: pd.DataFrame, calendar: WorkCalendar, procedure
     old, after, change_rows = _catalogue(frame, procedures, history, calendar, settings)
     found["appointment_old_time"], found["appointment_after_change"] = old, after
     examined["appointment_old_time"] = examined["appointment_after_change"] = change_rows
-    flagged = pd.concat([_flag(frame, found[reason], reason) for reason in REASONS], ignore_index=True)
+    flags = Flags()
+    for reason in REASONS:
+        if found[reason]:
+            flags.add(frame["dossier_id"].iloc[found[reason]["positions"]], reason, **found[reason]["details"])
+    flagged = flags.frame()
     counts = {reason: len(found[reason].get("positions", ())) for reason in REASONS}
     table = pd.DataFrame([{"calendar_check": reason, "calendar_dossiers": counts[reason],
                            "calendar_examined": examined[reason]} for reason in REASONS if counts[reason]],
@@ -147,7 +151,7 @@ def calendar_anomalies(dossiers: pd.DataFrame, calendar: WorkCalendar, procedure
               "opens": _hhmm(settings.opens), "closes": _hhmm(settings.closes), "grace_minutes": settings.grace,
               "online_receipt_working_days": settings.online_receipt_working_days,
               "after_change_days": settings.after_change_days}
-    return AnalyticsResult(TEST, CLAUSE, table, params, flagged)
+    return AnalyticsResult(TEST, CLAUSE, table, params, flagged, detail_fields=flags.fields)
 
 
 @lru_cache(maxsize=1)
@@ -172,10 +176,10 @@ def _office(moment: np.ndarray, rows: np.ndarray, units: pd.Series, calendar: Wo
     timed = minute != 0  # 00:00: the log has a date only
     outside = rows & (working | saturday) & timed & ((minute < settings.opens - settings.grace)
                                                      | (minute > closes + settings.grace))
-    return (_found(off, lambda p: _records(day=_days(moment[p]), time=_times(moment[p]))),
-            _found(outside, lambda p: _records(day=_days(moment[p]), time=_times(moment[p]),
-                                               hours=np.char.add(f"{_hhmm(settings.opens)}–",
-                                                                 _hhmm_array(closes[p])))))
+    return (_found(off, lambda p: {"day": dates(moment[p]), "time": clock(moment[p])}),
+            _found(outside, lambda p: {"day": dates(moment[p]), "time": clock(moment[p]),
+                                       "hours": np.char.add(f"{_hhmm(settings.opens)}–",
+                                                            _hhmm_array(closes[p])).astype(object)}))
 
 
 def _online(frame: pd.DataFrame, received: np.ndarray, online: np.ndarray, units: pd.Series,
@@ -202,8 +206,8 @@ def _online(frame: pd.DataFrame, received: np.ndarray, online: np.ndarray, units
                             & ~asked_before)
 
     def details(p):
-        return _records(submitted=_stamps(submitted[p]), received=_stamps(received[p]), days=days[p],
-                        limit=np.full(len(p), settings.online_receipt_working_days))
+        return {"submitted": stamps(submitted[p]), "received": stamps(received[p]), "days": days[p],
+                "limit": np.full(len(p), settings.online_receipt_working_days)}
     return _found(late, details), _found(moved, details), int(rows.sum())
 
 
@@ -253,10 +257,10 @@ def _catalogue(frame: pd.DataFrame, procedures: pd.DataFrame | None, history: pd
 
     def details(p):
         at = np.searchsorted(rows, p)  # each flagged row's place among the candidates
-        return _records(procedure=code.iloc[p].to_numpy(dtype=object, na_value=""), changed=_days(changed[p]),
-                        due_date=_days(due[p]), legal_due=_days(current[at]),
-                        legal_days=legal_days.to_numpy(dtype=object, na_value=None)[at],
-                        before_days=before_days.to_numpy(dtype=object, na_value=None)[at])
+        return {"procedure": code.iloc[p].to_numpy(dtype=object, na_value=""), "changed": dates(changed[p]),
+                "due_date": dates(due[p]), "legal_due": dates(current[at]),
+                "legal_days": legal_days.to_numpy(dtype=object, na_value=None)[at],
+                "before_days": before_days.to_numpy(dtype=object, na_value=None)[at]}
     return _found(old_mask, details), _found(after_mask, details), int(len(rows))
 
 
@@ -318,13 +322,6 @@ def _found(mask: np.ndarray, details) -> dict:
     return {"positions": positions, "details": details(positions)} if len(positions) else {}
 
 
-def _flag(frame: pd.DataFrame, found: dict, reason: str) -> pd.DataFrame:
-    if not found:
-        return pd.DataFrame(columns=FLAGGED_COLUMNS)
-    ids = frame["dossier_id"].astype(str).to_numpy()[found["positions"]]
-    return pd.DataFrame({"dossier_id": ids, "reason": reason, "detail": found["details"]}, columns=FLAGGED_COLUMNS)
-
-
 def _column(frame: pd.DataFrame, name: str) -> pd.Series:
     return frame[name] if name in frame else pd.Series(pd.NA, index=frame.index, dtype="object")
 
@@ -364,24 +361,7 @@ def _lookup(codes: pd.Series, mapping: pd.Series) -> np.ndarray:
     return np.concatenate([values, missing])[positions]
 
 
-def _days(values: np.ndarray) -> np.ndarray:
-    """dd/mm/yyyy of each datetime64 ('' for NaT)."""
-    return pd.Series(values).dt.strftime("%d/%m/%Y").fillna("").to_numpy(dtype=object)
-
-
-def _times(values: np.ndarray) -> np.ndarray:
-    return pd.Series(values).dt.strftime("%H:%M").fillna("").to_numpy(dtype=object)
-
-
-def _stamps(values: np.ndarray) -> np.ndarray:
-    return pd.Series(values).dt.strftime("%d/%m/%Y %H:%M").fillna("").to_numpy(dtype=object)
-
-
 def _hhmm_array(minutes: np.ndarray) -> np.ndarray:
     return np.char.add(np.char.add(np.char.zfill((minutes // 60).astype(str), 2), ":"),
                        np.char.zfill((minutes % 60).astype(str), 2))
 
-
-def _records(**columns) -> list[dict]:
-    """One dict of plain values per row of ``columns`` (equal-length arrays): a flagged row's detail."""
-    return pd.DataFrame(columns).astype(object).to_dict("records")

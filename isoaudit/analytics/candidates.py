@@ -45,7 +45,7 @@ def candidate_items(results, lang: str = "vi") -> tuple[pd.DataFrame, pd.DataFra
         module = MODULES[result.test]
         for reason, rows in result.flagged.groupby("reason", sort=False):
             key = f"{EVIDENCE_KEY_PREFIX}{result.test}:{reason}"
-            words = {lang_: _words(module, result.test, reason, rows, lang_) for lang_ in LANGS}
+            words = {lang_: _words(module, result, reason, rows, lang_) for lang_ in LANGS}
             items.append({"id": candidate_id(result.test, reason), "clause": result.clause,
                           "clause_title_vi": pd.NA, "clause_title_en": pd.NA,
                           **{f"question_{lang_}": words[lang_][0] for lang_ in LANGS},
@@ -60,12 +60,13 @@ def candidate_items(results, lang: str = "vi") -> tuple[pd.DataFrame, pd.DataFra
     return checklist, frame
 
 
-def _words(module, test: str, reason: str, rows: pd.DataFrame, lang: str) -> tuple[str, str]:
+def _words(module, result, reason: str, rows: pd.DataFrame, lang: str) -> tuple[str, str]:
     """The candidate's question and its evidence text (each flagged dossier with why) in ``lang``."""
-    title = label(f"analytics.{test}.title", lang)
+    title = label(f"analytics.{result.test}.title", lang)
     question = label("analytics.candidate.question", lang, test=title, count=len(rows))
-    listed = [f"{row.dossier_id}: {label(module.REASON_KEYS[reason], lang, **(row.detail or {}))}"
-              for row in rows.head(DOSSIERS_LISTED).itertuples()]
+    listed_rows = rows.head(DOSSIERS_LISTED)
+    listed = [f"{dossier}: {label(module.REASON_KEYS[reason], lang, **detail)}"
+              for dossier, detail in zip(listed_rows["dossier_id"], result.details(listed_rows))]
     more = label("analytics.candidate.more", lang, count=len(rows) - DOSSIERS_LISTED) \
         if len(rows) > DOSSIERS_LISTED else ""
     return question, "; ".join(listed) + (f" {more}" if more else "")

@@ -10,11 +10,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
-# One row per flagged dossier: its id, the reason code (worded by ``analytics.<test>.reason.<reason>``), and
-# the values that reason's words name (``detail``: a dict of plain JSON values).
-FLAGGED_COLUMNS = ["dossier_id", "reason", "detail"]
+# One row per flagged dossier: its id and the reason code (worded by ``analytics.<test>.reason.<reason>``);
+# then one column per value a reason's words name, kept typed (dates as datetime64, counts as numbers) and
+# written out only for the rows a report shows (``AnalyticsResult.details``): a million-row log can flag
+# hundreds of thousands of dossiers, and a report lists a few dozen.
+FLAGGED_COLUMNS = ["dossier_id", "reason"]
+# How a detail value is written in the words: a day dd/mm/yyyy, a moment dd/mm/yyyy HH:MM, a time HH:MM;
+# "value": a number or text as it is (None when missing).
+DETAIL_KINDS = ("date", "stamp", "clock", "value")
+_FORMATS = {"date": "%d/%m/%Y", "stamp": "%d/%m/%Y %H:%M", "clock": "%H:%M"}
 
 
 @dataclass(frozen=True)
@@ -32,6 +39,8 @@ class AnalyticsResult:
     params: dict = field(default_factory=dict)
     flagged: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=FLAGGED_COLUMNS))
     missing: str | None = None
+    # Per reason, the detail columns its words name and how each is written (``DETAIL_KINDS``).
+    detail_fields: dict = field(default_factory=dict)
 
     @property
     def available(self) -> bool:
@@ -42,10 +51,94 @@ class AnalyticsResult:
         """Whether the test found nothing to look at (an available test with no flagged dossier or row)."""
         return self.available and self.flagged.empty and self.table.empty
 
+    def details(self, rows: pd.DataFrame | None = None) -> list[dict]:
+        """The values each flagged row's words name (its reason's fields, written as the report writes them:
+        plain text and numbers), for ``rows`` (some rows of ``flagged``; default all)."""
+        return reason_details(self.flagged if rows is None else rows, self.detail_fields)
 
-def flagged_frame(dossier_ids, reason: str, details=None) -> pd.DataFrame:
-    """The ``FLAGGED_COLUMNS`` frame of ``dossier_ids`` flagged for ``reason`` (``details``: one dict each)."""
-    ids = [str(i) for i in dossier_ids]
-    details = list(details) if details is not None else [{} for _ in ids]
-    return pd.DataFrame({"dossier_id": ids, "reason": [reason] * len(ids), "detail": details},
-                        columns=FLAGGED_COLUMNS)
+
+@dataclass(frozen=True)
+class Detail:
+    """A detail value per flagged dossier and how it is written (``DETAIL_KINDS``)."""
+
+    values: object
+    kind: str = "value"
+
+
+def dates(values) -> Detail:
+    return Detail(values, "date")
+
+
+def stamps(values) -> Detail:
+    return Detail(values, "stamp")
+
+
+def clock(values) -> Detail:
+    return Detail(values, "clock")
+
+
+class Flags:
+    """The dossiers a test flags, reason by reason: ``add`` each reason's dossiers with its detail columns,
+    then ``frame`` (``FLAGGED_COLUMNS`` and the details) and ``fields`` (for ``AnalyticsResult``)."""
+
+    def __init__(self) -> None:
+        self._parts: list[pd.DataFrame] = []
+        self.fields: dict[str, dict[str, str]] = {}
+
+    def add(self, ids, reason: str, **detail) -> None:
+        """Flag ``ids`` (dossier ids, any array-like) for ``reason``; ``detail``: equal-length arrays (plain
+        values) or ``Detail`` (dates, stamps, clock times)."""
+        ids = ids.reset_index(drop=True) if isinstance(ids, pd.Series) else pd.Series(np.asarray(ids, dtype=object))
+        kinds = {name: value.kind if isinstance(value, Detail) else "value" for name, value in detail.items()}
+        self.fields.setdefault(reason, kinds)
+        if not len(ids):
+            return
+        columns = {name: _column(value.values if isinstance(value, Detail) else value, kinds[name])
+                   for name, value in detail.items()}
+        self._parts.append(pd.DataFrame({"dossier_id": ids.astype("str"), "reason": reason, **columns}))
+
+    def extend(self, other: "Flags") -> None:
+        self._parts += other._parts
+        for reason, kinds in other.fields.items():
+            self.fields.setdefault(reason, kinds)
+
+    def frame(self) -> pd.DataFrame:
+        if not self._parts:
+            return pd.DataFrame(columns=FLAGGED_COLUMNS)
+        return pd.concat(self._parts, ignore_index=True)
+
+
+def reason_details(rows: pd.DataFrame, fields: dict) -> list[dict]:
+    """Each of ``rows``'s words' values (see ``AnalyticsResult.details``), reason by reason vectorised."""
+    details: list[dict] = [{} for _ in range(len(rows))]
+    if not len(rows):
+        return details
+    reasons = rows["reason"].to_numpy(dtype=object)
+    for reason in pd.unique(reasons):
+        at = np.flatnonzero(reasons == reason)
+        kinds = fields.get(reason, {})
+        written = {name: _written(rows[name].to_numpy()[at] if name in rows else np.full(len(at), None), kind)
+                   for name, kind in kinds.items()}
+        for place, values in zip(at, zip(*written.values()) if written else [()] * len(at)):
+            details[place] = dict(zip(written, values))
+    return details
+
+
+def _column(values, kind: str):
+    values = values.to_numpy() if isinstance(values, (pd.Series, pd.Index)) else values
+    if kind in _FORMATS:
+        return pd.to_datetime(np.asarray(values)).to_numpy()
+    return values
+
+
+def _written(values: np.ndarray, kind: str) -> list:
+    if kind in _FORMATS:
+        return pd.Series(pd.to_datetime(values)).dt.strftime(_FORMATS[kind]).fillna("").tolist()
+    return [None if _missing(v) else v.item() if isinstance(v, np.generic) else v for v in values]
+
+
+def _missing(value) -> bool:
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):  # a list or array is a value
+        return False

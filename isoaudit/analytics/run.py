@@ -42,9 +42,10 @@ def run_analytics(unit_year, previous: pd.DataFrame | None = None) -> list[Analy
 
 def flagged_dossiers(results) -> pd.DataFrame:
     """Every dossier any test flagged, once per (dossier, test, reason): ``dossier_id``, ``test``, ``clause``,
-    ``reason``, ``detail``."""
-    parts = [result.flagged.assign(test=result.test, clause=result.clause) for result in results
-             if result.available and len(result.flagged)]
+    ``reason``, ``detail`` (the values its reason's words name, ``AnalyticsResult.details``)."""
+    parts = [result.flagged[["dossier_id", "reason"]].assign(test=result.test, clause=result.clause,
+                                                             detail=result.details())
+             for result in results if result.available and len(result.flagged)]
     if not parts:
         return pd.DataFrame(columns=["dossier_id", "test", "clause", "reason", "detail"])
     return pd.concat(parts, ignore_index=True)[["dossier_id", "test", "clause", "reason", "detail"]]

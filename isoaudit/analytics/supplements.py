@@ -39,7 +39,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from isoaudit.analytics.result import FLAGGED_COLUMNS, AnalyticsResult
+from isoaudit.analytics.result import AnalyticsResult, Flags, dates
 from isoaudit.calendar import WorkCalendar
 from isoaudit.text import fold
 
@@ -130,10 +130,11 @@ def check_supplements(received: pd.DataFrame, calendar: WorkCalendar, as_of, exc
     if received.empty:
         return AnalyticsResult(TEST, CLAUSE, missing="no_dossiers_of_year")
     excluded = _of_year(excluded, year)
-    early_supplement = _supplement_before_request(excluded)
+    flags = Flags()
+    _supplement_before_request(excluded, flags)
     requested = days(received, "supplement_requested_at")
     supplied = days(received, "supplement_received_at")
-    if np.isnat(requested).all() and np.isnat(supplied).all() and early_supplement.empty:
+    if np.isnat(requested).all() and np.isnat(supplied).all() and flags.frame().empty:
         return AnalyticsResult(TEST, CLAUSE, missing="no_supplement_data")
 
     ids = received["dossier_id"]
@@ -146,7 +147,7 @@ def check_supplements(received: pd.DataFrame, calendar: WorkCalendar, as_of, exc
         groups = dossier_groups(received, previous)
     officer, procedure = groups.officer, groups.procedure
     missing_parts = [] if officer is not None else ["no_officer"]
-    flagged, table = [early_supplement], []
+    table = []
 
     near_due = (days_left >= 0) & (days_left <= config["near_due_days"])
     legal_days = received["legal_days"].to_numpy(dtype=np.float64, na_value=0)[at]
@@ -156,43 +157,41 @@ def check_supplements(received: pd.DataFrame, calendar: WorkCalendar, as_of, exc
         above = excess_by_group(officer.subset(chosen), near_due[eligible], procedure.codes[chosen], config)
         table.append(_table_rows(above, "near_due_by_officer"))
         high = officer.member(at, above) & near_due & eligible
-        flagged.append(flag_rows(ids.iloc[at[high]], "request_near_due", officer=officer.names_of(at[high]),
-                                 requested=day_text(requested[at[high]]), legal_due_date=day_text(due_before[high]),
-                                 days_left=days_left[high]))
+        flags.add(ids.iloc[at[high]], "request_near_due", officer=officer.names_of(at[high]),
+                  requested=dates(requested[at[high]]), legal_due_date=dates(due_before[high]),
+                  days_left=days_left[high])
     after_due = days_left < 0
-    flagged.append(flag_rows(ids.iloc[at[after_due]], "request_after_due", requested=day_text(requested[at[after_due]]),
-                             legal_due_date=day_text(due_before[after_due]), days=-days_left[after_due]))
+    flags.add(ids.iloc[at[after_due]], "request_after_due", requested=dates(requested[at[after_due]]),
+              legal_due_date=dates(due_before[after_due]), days=-days_left[after_due])
     long = waited > config["long_pause_days"]
     came = ~np.isnat(supplied[at])
     returned_day = days(received, "returned_date", at)
     back = ~np.isnat(returned_day)
     for reason, mask in (("long_pause", long & came), ("still_waiting", long & ~came & ~back)):
-        flagged.append(flag_rows(ids.iloc[at[mask]], reason, requested=day_text(requested[at[mask]]),
-                                 days=waited[mask]))
+        flags.add(ids.iloc[at[mask]], reason, requested=dates(requested[at[mask]]), days=waited[mask])
     judged_returned = returned_rows(received)[at]
     never = ~came & back & judged_returned
-    flagged.append(flag_rows(ids.iloc[at[never]], "returned_without_supplement",
-                             requested=day_text(requested[at[never]]), returned=day_text(returned_day[never])))
+    flags.add(ids.iloc[at[never]], "returned_without_supplement", requested=dates(requested[at[never]]),
+              returned=dates(returned_day[never]))
 
     # Request rates: each officer against the others' by procedure, each procedure against its last year.
     if officer is not None:
         above = excess_by_group(officer, asked, procedure.codes, config)
         table.append(_table_rows(above, "rate_by_officer"))
         high = at[officer.member(at, above)]
-        flagged.append(flag_rows(ids.iloc[high], "officer_rate_high", officer=officer.names_of(high),
-                                 **_group_detail(above, officer.codes[high])))
+        flags.add(ids.iloc[high], "officer_rate_high", officer=officer.names_of(high),
+                  **_group_detail(above, officer.codes[high]))
     if not has_previous:
         missing_parts.append("no_previous_year")
     else:
         above = _excess_over_last_year(procedure, asked, groups.previous_procedure, previous, config)
         table.append(_table_rows(above, "rate_by_procedure"))
         high = at[procedure.member(at, above)]
-        flagged.append(flag_rows(ids.iloc[high], "procedure_rate_high", procedure_code=procedure.names_of(high),
-                                 **_group_detail(above, procedure.codes[high])))
+        flags.add(ids.iloc[high], "procedure_rate_high", procedure_code=procedure.names_of(high),
+                  **_group_detail(above, procedure.codes[high]))
 
-    flagged += _repeated(received, excluded, config)
-    flagged = [f for f in flagged if len(f)]
-    flagged = pd.concat(flagged, ignore_index=True) if flagged else pd.DataFrame(columns=FLAGGED_COLUMNS)
+    _repeated(received, excluded, config, flags)
+    flagged = flags.frame()
     table = pd.concat(table, ignore_index=True) if table else pd.DataFrame(columns=[*TABLE_COLUMNS, "above"])
     table = table[table["above"].to_numpy(bool)].drop(columns="above").reset_index(drop=True)
     counts = flagged["reason"].value_counts() if len(flagged) else pd.Series(dtype=int)
@@ -206,7 +205,7 @@ def check_supplements(received: pd.DataFrame, calendar: WorkCalendar, as_of, exc
         **{reason: int(counts.get(reason, 0)) for reason in REASON_KEYS},
         "flagged_dossiers": int(flagged["dossier_id"].nunique()) if len(flagged) else 0,
     }
-    return AnalyticsResult(TEST, CLAUSE, table=table, params=params, flagged=flagged)
+    return AnalyticsResult(TEST, CLAUSE, table=table, params=params, flagged=flagged, detail_fields=flags.fields)
 
 
 # ---- groups and the statistics -----------------------------------------------------------------------------------
@@ -403,16 +402,15 @@ def _of_year(excluded: pd.DataFrame | None, year: int | None) -> pd.DataFrame:
     return excluded[(received.dt.year == year).fillna(False).to_numpy(bool)] if year is not None else excluded
 
 
-def _supplement_before_request(excluded: pd.DataFrame) -> pd.DataFrame:
+def _supplement_before_request(excluded: pd.DataFrame, flags: Flags) -> None:
     rows = excluded[(excluded["reason"] == "supplement_before_request").fillna(False).to_numpy(bool)]
-    return flag_rows(rows["dossier_id"], "supplement_before_request",
-                     requested=day_text(days(rows, "supplement_requested_at")),
-                     supplied=day_text(days(rows, "supplement_received_at")))
+    flags.add(rows["dossier_id"], "supplement_before_request", requested=dates(days(rows, "supplement_requested_at")),
+              supplied=dates(days(rows, "supplement_received_at")))
 
 
-def _repeated(received: pd.DataFrame, excluded: pd.DataFrame, config: dict) -> list[pd.DataFrame]:
-    """Dossiers asked to supplement more than once: by the unit's repeated rows of one id, or by the note."""
-    flags = []
+def _repeated(received: pd.DataFrame, excluded: pd.DataFrame, config: dict, flags: Flags) -> None:
+    """Dossiers asked to supplement more than once (by the unit's repeated rows of one id, or by the note),
+    added to ``flags``."""
     again = excluded[(excluded["reason"] == "duplicate_id").fillna(False).to_numpy(bool)]
     if len(again) and "supplement_requested_at" in again:
         asked = ~np.isnat(days(received, "supplement_requested_at"))
@@ -424,32 +422,14 @@ def _repeated(received: pd.DataFrame, excluded: pd.DataFrame, config: dict) -> l
         counts = every.sort_values("day").groupby("dossier_id")["day"].agg(
             requests="size", dates=lambda d: "; ".join(pd.Series(d).dt.strftime("%d/%m/%Y")))
         counts = counts[counts["requests"] > 1].reset_index()
-        flags.append(flag_rows(counts["dossier_id"], "repeated_request_rows", requests=counts["requests"],
-                               dates=counts["dates"]))
+        flags.add(counts["dossier_id"], "repeated_request_rows", requests=counts["requests"], dates=counts["dates"])
     if "note" in received:
         noted = np.flatnonzero(received["note"].notna().to_numpy())
         codes, uniques = pd.factorize(received["note"].iloc[noted])
         pattern = re.compile("|".join(f"(?:{p})" for p in config["repeated_note_patterns"]))
         says = np.array([bool(pattern.search(fold(value))) for value in uniques] + [False])
         hit = noted[says[codes]]
-        flags.append(flag_rows(received["dossier_id"].iloc[hit], "repeated_request_note",
-                               note=received["note"].iloc[hit]))
-    return flags
-
-
-def flag_rows(ids, reason: str, **detail) -> pd.DataFrame:
-    """``FLAGGED_COLUMNS`` for the dossiers ``ids``, each with the ``detail`` values of its position (plain
-    JSON: numbers, text)."""
-    ids = [str(i) for i in ids]
-    if not ids:
-        return pd.DataFrame(columns=FLAGGED_COLUMNS)
-    columns = {name: _plain(values) for name, values in detail.items()}
-    details = [dict(zip(columns, values)) for values in zip(*columns.values())] if columns else [{} for _ in ids]
-    return pd.DataFrame({"dossier_id": ids, "reason": reason, "detail": details}, columns=FLAGGED_COLUMNS)
-
-
-def _plain(values) -> list:
-    return [None if pd.isna(v) else v.item() if isinstance(v, np.generic) else v for v in list(values)]
+        flags.add(received["dossier_id"].iloc[hit], "repeated_request_note", note=received["note"].iloc[hit])
 
 
 def day_text(values) -> list[str]:

@@ -72,9 +72,9 @@ def _found_table(context: ReviewContext, module, result) -> ReviewTable:
 def _flagged_table(context: ReviewContext, module, result) -> ReviewTable:
     lang = context.lang
     flagged = result.flagged
-    shown = flagged.head(FLAGGED_SHOWN).assign(
-        why=[label(module.REASON_KEYS[reason], lang, **(detail or {}))
-             for reason, detail in zip(flagged["reason"].head(FLAGGED_SHOWN), flagged["detail"].head(FLAGGED_SHOWN))])
+    shown = flagged.head(FLAGGED_SHOWN)
+    shown = shown.assign(why=[label(module.REASON_KEYS[reason], lang, **detail)
+                              for reason, detail in zip(shown["reason"], result.details(shown))])
     title = context.t("table.analytics_flagged", test=label(f"analytics.{result.test}.title", lang),
                       shown=len(shown), count=len(flagged))
     headers = {"dossier_id": context.t("col.dossier_id"), "why": context.t("col.analytics_reason")}
