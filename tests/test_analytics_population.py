@@ -8,7 +8,11 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
+from isoaudit.analytics import population
+from isoaudit.analytics.code_heads import seq_width
 from isoaudit.analytics.population import (
     COLUMN_KEYS,
     MISSING_KEYS,
@@ -65,6 +69,36 @@ def flagged(result, reason):
 
 
 # ---- reading codes -----------------------------------------------------------------------------------------
+PIECES = ["000.00.14.H56", "H56.14", "TN", "ht", "Số", "-", "--", "/", " ", ".", "2025", "250123", "20250123",
+          "251332", "0003", "1", "1234567", "12", "A", "é"]
+
+
+# Codes shaped as the software writes them, with the slips a log holds: another separator, a date too long
+# or impossible, a running number too long, empty or not digits, spaces, lower case, a letter after.
+SHAPED = st.tuples(st.sampled_from(["000.00.14.H56", "H56.14", "h56.14", "", "Sổ-1", " 000.00.14.H56"]),
+                   st.sampled_from(["-", "/", "--"]), st.sampled_from(["250123", "20250123", "251332", "2501234", ""]),
+                   st.sampled_from(["-", "-", "/", ""]), st.text("0123456789", max_size=8),
+                   st.sampled_from(["", "", "", " ", "A", "-"])).map("".join)
+CODES = st.one_of(st.none(), SHAPED, SHAPED, st.lists(st.sampled_from(PIECES), max_size=6).map("".join))
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(CODES, min_size=1, max_size=40))
+def test_reading_codes_head_by_head_gives_what_one_match_per_code_gives(codes):
+    """The head-by-head fast path (``code_heads``) against matching each code with the pattern."""
+    codes = pd.Series(codes, dtype=object)
+    fast = parse_codes(codes)
+    with pytest.MonkeyPatch.context() as patched:  # a fixture would not be undone between examples
+        patched.setattr(population, "seq_width", lambda regex: None)
+        slow = parse_codes(codes)
+    pd.testing.assert_frame_equal(fast, slow)
+
+
+def test_the_fast_path_reads_the_portal_patterns_and_not_the_books():
+    widths = [seq_width(rule.regex) for rule in population.load_settings().patterns]
+    assert widths == [6, 6, None, None]
+
+
 def test_codes_are_read_by_pattern_with_their_numbering_scope():
     codes = pd.Series(["000.00.14.H56-250123-0003", " tn-2025-00299 ", "01/2025", "HT/2025/12",
                        "H56.14-20250123-0007", "000.00.14.H56-251332-0001", "Số 5", None])
@@ -112,9 +146,9 @@ def test_a_gap_a_repeated_code_and_a_moved_receipt_are_flagged(planted_log):
     assert result.table.to_dict("records") == [{
         "population_prefix": "000.00.14.H56", "population_scope": "day", "population_period": "06/01/2025",
         "population_missing": "4", "population_count": 1}]
-    gap = result.flagged[result.flagged["reason"] == "after_gap"]["detail"].iloc[0]
+    gap = result.details(result.flagged[result.flagged["reason"] == "after_gap"])[0]
     assert gap == {"prefix": "000.00.14.H56", "period": "06/01/2025", "missing": "4", "count": 1}
-    moved = result.flagged[result.flagged["reason"] == "moved_receipt"]["detail"].iloc[0]
+    moved = result.details(result.flagged[result.flagged["reason"] == "moved_receipt"])[0]
     assert moved == {"code_date": "08/01/2025", "received": "09/01/2025 09:10"}
     # Another centre's numbers (17, 240, 873) are too sparse to be the unit's: not gaps, but named.
     assert result.params["sparse_prefixes"] == "000.00.01.H56"
@@ -124,8 +158,8 @@ def test_a_gap_a_repeated_code_and_a_moved_receipt_are_flagged(planted_log):
 def test_every_reason_and_paragraph_is_worded(planted_log):
     result = check_population(UnitYear(planted_log, UNIT, 2025))
     for lang in ("vi", "en"):
-        for row in result.flagged.itertuples():
-            assert "{" not in label(REASON_KEYS[row.reason], lang, **row.detail)
+        for reason, detail in zip(result.flagged["reason"], result.details()):
+            assert "{" not in label(REASON_KEYS[reason], lang, **detail)
         assert str(result.params["codes"]) in label("analytics.population.found", lang, **result.params)
         assert label("analytics.population.sparse", lang, **result.params)
         assert label(MISSING_KEYS[result.params["statistics_missing"]], lang)

@@ -40,7 +40,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from isoaudit.analytics.result import FLAGGED_COLUMNS, AnalyticsResult
+from isoaudit.analytics.code_heads import distinct_heads, seq_width, split_tails
+from isoaudit.analytics.result import AnalyticsResult, Flags, stamps
 from isoaudit.records.statistics_form import comparable_period
 from isoaudit.reported_statistics import reported_forms
 
@@ -104,7 +105,8 @@ def check_population(unit_year) -> AnalyticsResult:
     reconciliation = reconcile_statistics(own.statistics, log, unit_year.unit_code, unit_year.year)
     params = dict(result.params)
     params.update(_reconciliation_params(reconciliation))
-    return AnalyticsResult(TEST, CLAUSE, result.table, params, result.flagged)
+    return AnalyticsResult(TEST, CLAUSE, result.table, params, result.flagged,
+                           detail_fields=result.detail_fields)
 
 
 def population_check(log: pd.DataFrame, year: int, settings: Settings | None = None) -> AnalyticsResult:
@@ -131,8 +133,10 @@ def population_check(log: pd.DataFrame, year: int, settings: Settings | None = N
     gaps, after, sparse = _gaps(parsed, numbers, year, settings)
     duplicates = _duplicates(log, numbers, read)
     moved = _moved(log, parsed, received, read)
-    flagged = pd.concat([_flag(log, after, "after_gap"), _flag(log, duplicates, "duplicate_code"),
-                         _flag(log, moved, "moved_receipt")], ignore_index=True)
+    flags = Flags()
+    for found, reason in ((after, "after_gap"), (duplicates, "duplicate_code"), (moved, "moved_receipt")):
+        if found:
+            flags.add(log["dossier_id"].iloc[found["positions"]], reason, **found["details"])
     unparsed = log.loc[~read, "dossier_id"].astype(str)
     params = {
         "codes": int(len(log)), "parsed": int(read.sum()), "unparsed": int((~read).sum()),
@@ -144,7 +148,7 @@ def population_check(log: pd.DataFrame, year: int, settings: Settings | None = N
         "sparse_prefixes": ", ".join(sparse),
         "patterns": ", ".join(settings.patterns[i].name for i in np.unique(parsed["pattern"].cat.codes[read])),
     }
-    return AnalyticsResult(TEST, CLAUSE, gaps, params, flagged)
+    return AnalyticsResult(TEST, CLAUSE, gaps, params, flags.frame(), detail_fields=flags.fields)
 
 
 def parse_codes(ids: pd.Series, settings: Settings | None = None) -> pd.DataFrame:
@@ -171,22 +175,19 @@ def parse_codes(ids: pd.Series, settings: Settings | None = None) -> pd.DataFram
         for number, rule in enumerate(settings.patterns):
             if not len(left):
                 break
-            found = pc.extract_regex(subset, rule.regex)
-            matched = np.asarray(found.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
+            matched, found, pick, numbers = _match(subset, rule)
             if not matched.any():
                 continue
-            found = found.filter(pa.array(matched))
             rows = left[matched]
             names = {found.type.field(i).name for i in range(found.type.num_fields)}
-            numbers = pc.cast(found.field("seq"), pa.int64()).to_numpy()
             if "date" in names:
-                days = _digit_dates(found.field("date"), rule.date_format or "%y%m%d")
+                days = _digit_dates(found.field("date"), rule.date_format or "%y%m%d")[pick]
                 years, ok = _years(days), ~np.isnat(days)
             else:
-                years = pc.cast(found.field("year"), pa.int64()).to_numpy()
+                years = pc.cast(found.field("year"), pa.int64()).to_numpy()[pick]
                 years = np.where(years < 100, years + 2000, years)
                 days, ok = np.full(len(rows), np.datetime64("NaT"), dtype="datetime64[D]"), np.ones(len(rows), bool)
-            codes = _prefix_codes(found.field("prefix") if "prefix" in names else None, len(rows), prefixes)
+            codes = _prefix_codes(found.field("prefix") if "prefix" in names else None, len(found), prefixes)[pick]
             pattern[rows[ok]], prefix[rows[ok]] = number, codes[ok]
             day[rows[ok]], year[rows[ok]], seq[rows[ok]] = days[ok], years[ok], numbers[ok]
             keep = np.ones(len(left), dtype=bool)
@@ -202,6 +203,31 @@ def parse_codes(ids: pd.Series, settings: Settings | None = None) -> pd.DataFram
         "year": year,
         "seq": seq,
     }, index=ids.index)
+
+
+def _match(text: pa.Array, rule: Pattern) -> tuple[np.ndarray, pa.StructArray, np.ndarray, np.ndarray]:
+    """Which codes of ``text`` ``rule`` reads: (whether each matched, the groups read, for each matched code
+    its row in those groups, its running number). Head by head when the pattern allows it (``code_heads``),
+    else one match per code."""
+    width = seq_width(rule.regex)
+    if width is not None:
+        digits, tails = split_tails(text, width)
+        heads, index = distinct_heads(text, digits)
+        found = pc.extract_regex(heads, rule.regex)
+        head_read = np.asarray(found.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
+        tailed = np.flatnonzero(digits > 0)
+        read = head_read[index]
+        matched = np.zeros(len(text), dtype=bool)
+        matched[tailed[read]] = True
+        kept = np.full(len(head_read), -1, dtype=np.int64)
+        kept[head_read] = np.arange(int(head_read.sum()))  # a read head's row among the read heads
+        return matched, found.filter(pa.array(head_read)), kept[index[read]], tails[matched]
+    found = pc.extract_regex(text, rule.regex)
+    matched = np.asarray(found.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
+    if matched.any() and not matched.all():
+        found = found.filter(pa.array(matched))
+    numbers = pc.cast(found.field("seq"), pa.int64()).to_numpy() if matched.any() else np.zeros(0, np.int64)
+    return matched, found, np.arange(int(matched.sum())), numbers
 
 
 def _arrow_text(ids: pd.Series) -> pa.Array:
@@ -420,8 +446,8 @@ def _gaps(parsed: pd.DataFrame, numbers: _Numbers, year: int, settings: Settings
     table = table.drop(columns="group").astype({"population_count": int})
     table = table.sort_values(["population_prefix", "population_period"], kind="stable").reset_index(drop=True)
     after_rows = numbers.rows[gap_at]
-    details = [{"prefix": p, "period": d, "missing": r, "count": int(c)} for p, d, r, c in zip(
-        _names(parsed, "prefix", after_rows), _period_text(parsed, after_rows), ranges, high - low + 1)]
+    details = {"prefix": _names(parsed, "prefix", after_rows), "period": _period_text(parsed, after_rows),
+               "missing": ranges.astype(object), "count": high - low + 1}
     return table[TABLE_COLUMNS], {"positions": after_rows, "details": details}, sparse
 
 
@@ -447,8 +473,7 @@ def _duplicates(log: pd.DataFrame, numbers: _Numbers, read: np.ndarray) -> dict:
     ids = log["dossier_id"].iloc[rows].astype(str).to_numpy()
     counts = pd.Series(ids).map(pd.Series(ids).value_counts()).to_numpy()
     received = pd.to_datetime(log["received_at"]).to_numpy()[rows]
-    return {"positions": rows, "details": [{"count": int(c), "received": _day_text(r)}
-                                            for c, r in zip(counts, received)]}
+    return {"positions": rows, "details": {"count": counts, "received": stamps(received)}}
 
 
 def _moved(log: pd.DataFrame, parsed: pd.DataFrame, received: np.ndarray, read: np.ndarray) -> dict:
@@ -470,20 +495,9 @@ def _moved(log: pd.DataFrame, parsed: pd.DataFrame, received: np.ndarray, read: 
         return {}
     written = np.where(day_scope[rows], pd.Series(code_day[rows]).dt.strftime("%d/%m/%Y").to_numpy(dtype=object),
                        code_year[rows].astype(str))
-    stamps = pd.to_datetime(log["received_at"]).to_numpy()[rows]
-    return {"positions": rows, "details": [{"code_date": str(w), "received": _day_text(r)}
-                                            for w, r in zip(written, stamps)]}
-
-
-def _day_text(value) -> str:
-    return "" if pd.isna(value) else pd.Timestamp(value).strftime("%d/%m/%Y %H:%M")
-
-
-def _flag(log: pd.DataFrame, found: dict, reason: str) -> pd.DataFrame:
-    if not found:
-        return pd.DataFrame(columns=FLAGGED_COLUMNS)
-    ids = log["dossier_id"].iloc[found["positions"]].astype(str).to_numpy()
-    return pd.DataFrame({"dossier_id": ids, "reason": reason, "detail": found["details"]}, columns=FLAGGED_COLUMNS)
+    moments = pd.to_datetime(log["received_at"]).to_numpy()[rows]
+    return {"positions": rows, "details": {"code_date": written.astype(str).astype(object),
+                                           "received": stamps(moments)}}
 
 
 def _reconciliation_params(reconciliation: pd.DataFrame) -> dict:

@@ -1,0 +1,90 @@
+"""Reading a million dossier codes without a regular expression per code.
+
+A one-stop software's codes differ only in their last digits within a day: ``000.00.14.H56-250123-0001``,
+``…-0002``, … So a pattern that ends with a dash and the running number, ``…-(?P<seq>[0-9]{1,N})$``, is read
+head by head: the running number is the digits after the code's last dash, read by position; the head (all
+before that dash) is matched by the pattern once per distinct head, with a stand-in number. That gives the
+same answer as matching every code: the number cannot hold a dash, so the dash before it is the code's last,
+and the head's match (its prefix and date groups) does not depend on which digits follow. A log of a year
+has a few hundred distinct heads per numbering instead of a million codes; a code whose end is not a dash
+and 1..N digits cannot match such a pattern at all.
+"""
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+# The pattern's end that makes head-by-head reading exact (see the module doc); group 1: N.
+_SEQ_AT_END = re.compile(r"-\(\?P<seq>\[0-9\]\{1,([1-9])\}\)\$\Z")
+_DASH, _ZERO, _NINE = ord("-"), ord("0"), ord("9")
+STAND_IN = "-1"  # a head's stand-in running number
+
+
+def seq_width(regex: str) -> int | None:
+    """N when ``regex`` ends with ``-(?P<seq>[0-9]{1,N})$`` (read head by head), else None."""
+    found = _SEQ_AT_END.search(regex)
+    return int(found.group(1)) if found else None
+
+
+def split_tails(text: pa.Array, width: int) -> tuple[np.ndarray, np.ndarray]:
+    """For each code of ``text`` (an Arrow string array): how many digits follow its last dash when that is
+    1..``width`` digits ending the code (0 otherwise, nulls too), and their value (-1 where 0)."""
+    n = len(text)
+    offsets, data = _buffers(text)
+    end = offsets[1:]
+    length = end - offsets[:-1]
+    valid = np.asarray(text.is_valid().to_numpy(zero_copy_only=False), dtype=bool) if text.null_count \
+        else np.ones(n, dtype=bool)
+    reading = valid.copy()  # still reading digits from the end
+    digits = np.zeros(n, dtype=np.int64)
+    value = np.zeros(n, dtype=np.int64)
+    last = len(data) - 1
+    for k in range(1, width + 2):
+        inside = reading & (length >= k)
+        byte = data[np.clip(end - k, 0, max(last, 0))] if len(data) else np.zeros(n, dtype=np.uint8)
+        dash = inside & (byte == _DASH) & (k > 1)
+        digits[dash] = k - 1
+        is_digit = inside & (byte >= _ZERO) & (byte <= _NINE) & (k <= width)
+        value = np.where(is_digit, value + (byte.astype(np.int64) - _ZERO) * 10 ** (k - 1), value)
+        reading = is_digit
+    return digits, np.where(digits > 0, value, -1)
+
+
+def distinct_heads(text: pa.Array, digits: np.ndarray) -> tuple[pa.Array, np.ndarray]:
+    """The distinct heads (code less its last dash and digits) of the codes with ``digits`` > 0, each with
+    ``STAND_IN`` appended, and for each such code (in order) the index of its head."""
+    rows = np.flatnonzero(digits > 0)
+    widths = np.flatnonzero(np.bincount(digits[rows], minlength=1))
+    if not len(rows):
+        return pa.array([], type=pa.large_string()), np.empty(0, dtype=np.int64)
+    if len(widths) == 1:  # the usual log: one width of running numbers
+        subset = text if len(rows) == len(text) else text.take(pa.array(rows))
+        heads = pc.dictionary_encode(_heads(subset, int(widths[0])))
+        index = heads.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    else:
+        parts, places = [], []
+        for width in widths:
+            chosen = rows[digits[rows] == width]
+            parts.append(_heads(text.take(pa.array(chosen)), int(width)))
+            places.append(np.searchsorted(rows, chosen))
+        heads = pc.dictionary_encode(pa.concat_arrays(parts))
+        index = np.empty(len(rows), dtype=np.int64)
+        index[np.concatenate(places)] = heads.indices.to_numpy(zero_copy_only=False)
+    stand_in = pa.scalar(STAND_IN, type=pa.large_string())
+    return pc.binary_join_element_wise(heads.dictionary, stand_in, pa.scalar("", type=pa.large_string())), index
+
+
+def _heads(codes: pa.Array, width: int) -> pa.Array:
+    return pc.cast(pc.utf8_slice_codeunits(codes, 0, -width - 1), pa.large_string())
+
+
+def _buffers(text: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """The value offsets (n + 1, from the array's own offset) and the bytes of an Arrow string array."""
+    kind = np.int64 if pa.types.is_large_string(text.type) else np.int32
+    _, offsets, data = text.buffers()
+    offsets = np.frombuffer(offsets, dtype=kind)[text.offset:text.offset + len(text) + 1].astype(np.int64)
+    data = np.frombuffer(data, dtype=np.uint8) if data is not None else np.zeros(0, dtype=np.uint8)
+    return offsets, data
