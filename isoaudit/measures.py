@@ -246,7 +246,12 @@ class UnitYear:
         return self.received[self.received["status"].isin(RETURNED_STATUSES).to_numpy(bool)]
 
     def previous(self) -> "UnitYear":
-        """The same unit's year before, judged on the same day (one assessment serves both years)."""
+        """The same unit's year before, judged on the same day (one assessment serves both years; made once,
+        as the review and each analytics test compare with it)."""
+        return self._previous
+
+    @cached_property
+    def _previous(self) -> "UnitYear":
         return UnitYear(self.records, self.unit_code, self.year - 1, self.as_of, self.given_calendar,
                         _assessed=self.assessed)
 

@@ -41,15 +41,18 @@ def split_tails(text: pa.Array, width: int) -> tuple[np.ndarray, np.ndarray]:
     reading = valid.copy()  # still reading digits from the end
     digits = np.zeros(n, dtype=np.int64)
     value = np.zeros(n, dtype=np.int64)
-    last = len(data) - 1
+    at = end - 1
     for k in range(1, width + 2):
-        inside = reading & (length >= k)
-        byte = data[np.clip(end - k, 0, max(last, 0))] if len(data) else np.zeros(n, dtype=np.uint8)
-        dash = inside & (byte == _DASH) & (k > 1)
-        digits[dash] = k - 1
-        is_digit = inside & (byte >= _ZERO) & (byte <= _NINE) & (k <= width)
-        value = np.where(is_digit, value + (byte.astype(np.int64) - _ZERO) * 10 ** (k - 1), value)
-        reading = is_digit
+        if not reading.any():
+            break
+        reading &= length >= k
+        byte = np.take(data, at, mode="clip") if len(data) else np.zeros(n, dtype=np.uint8)
+        if k > 1:
+            digits[reading & (byte == _DASH)] = k - 1
+        digit = byte - np.uint8(_ZERO)  # wraps round below '0': one comparison tells a digit
+        reading &= (digit < 10) & (k <= width)
+        value += np.where(reading, digit, 0).astype(np.int64) * 10 ** (k - 1)
+        at -= 1
     return digits, np.where(digits > 0, value, -1)
 
 

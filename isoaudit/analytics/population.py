@@ -180,14 +180,20 @@ def parse_codes(ids: pd.Series, settings: Settings | None = None) -> pd.DataFram
                 continue
             rows = left[matched]
             names = {found.type.field(i).name for i in range(found.type.num_fields)}
+            # Each group read once per row of ``found`` (a distinct head, read head by head), then spread.
             if "date" in names:
-                days = _digit_dates(found.field("date"), rule.date_format or "%y%m%d")[pick]
-                years, ok = _years(days), ~np.isnat(days)
+                days = _digit_dates(found.field("date"), rule.date_format or "%y%m%d")
+                years, ok = _years(days)[pick], ~np.isnat(days)[pick]
+                days = days[pick]
             else:
                 years = pc.cast(found.field("year"), pa.int64()).to_numpy()[pick]
                 years = np.where(years < 100, years + 2000, years)
                 days, ok = np.full(len(rows), np.datetime64("NaT"), dtype="datetime64[D]"), np.ones(len(rows), bool)
             codes = _prefix_codes(found.field("prefix") if "prefix" in names else None, len(found), prefixes)[pick]
+            if len(rows) == n and ok.all():  # the usual log: every code read by the first pattern
+                pattern[:], prefix[:], day[:], year[:], seq[:] = number, codes, days, years, numbers
+                left = left[:0]
+                break
             pattern[rows[ok]], prefix[rows[ok]] = number, codes[ok]
             day[rows[ok]], year[rows[ok]], seq[rows[ok]] = days[ok], years[ok], numbers[ok]
             keep = np.ones(len(left), dtype=bool)
