@@ -1,0 +1,218 @@
+"""A whole province through the batch: 150 communes, about 1,000,000 dossiers over two years (issue #19).
+
+    python benchmarks/bench_province.py [--communes 150] [--dossiers 1000000] [--jobs 1,2] [--skip-one-job]
+    python benchmarks/bench_province.py --communes 20 --dossiers 100000     # a quick check, a few minutes
+
+The province is built once by ``province_build.py`` (CSV logs, under a minute) and cached in
+``benchmarks/_data/``. Each run is a whole batch as a user starts it (``run_batch``, ``--force``): reading the
+records, every unit's two notebooks, the province's pages. Prints, per number of jobs: the whole wall time and
+its steps (read, cache, fingerprints, units, roll-up), the peak resident memory of the main process, of each
+worker and kernel and of the whole process tree at once (sampled with psutil every ``SAMPLE_SECONDS``: the sum
+of RSS, as the issue measured it, counts shared libraries and pages once per process; the sum of PSS counts
+them once, and is printed beside it); then the cost of a unit
+against the cold floor (papermill executing an empty notebook with the same kernel, twice: a unit runs two
+notebooks), the speed-up of 2 jobs over 1, and a rerun after one commune's dossier log changed (only that
+commune should be redone). Last, every figure against its goal in the issue.
+
+The runs read a copy of the cached province made of hard links, in which the changed log is a new file: the
+cache itself is never modified. ``--skip-one-job`` leaves out the 1-job run (20+ minutes at full size): the
+cost per unit is then the 2-job run's core time per unit, and no speed-up is printed.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+import psutil
+from province_build import DATA, province_records
+
+from isoaudit.batch.notebook_run import execute_notebook
+from isoaudit.batch.run import run_batch
+
+SAMPLE_SECONDS = 0.25
+PSS_EVERY = 4  # samples
+GOALS = {  # issue #19 item 2
+    "whole": 300.0,  # seconds for the whole province with 2 jobs on 2 cores
+    "per_unit": 1.5,  # a unit's cost, as a multiple of the cold floor
+    "memory": 2.0,  # GB, peak of the whole process tree
+    "speed_up": 1.8,  # 2 jobs against 1
+    "rerun": 60.0,  # seconds, a rerun after one commune's file changed
+}
+
+
+@dataclass
+class Run:
+    """One batch run: its wall time, steps, units by status and memory peaks (bytes)."""
+
+    jobs: int
+    wall: float = 0.0
+    phases: dict = field(default_factory=dict)
+    statuses: dict = field(default_factory=dict)
+    unit_seconds: list = field(default_factory=list)
+    peaks: dict = field(default_factory=dict)  # "main", "worker <pid>", "kernel <pid>" -> peak RSS
+    tree_peak: int = 0  # the largest sum of the tree's RSS at one instant
+    tree_pss_peak: int = 0  # the same with shared pages counted once (PSS), sampled less often
+
+
+def main() -> None:
+    args = _arguments()
+    records = province_records(args.communes, args.dossiers, rebuild=args.rebuild)
+    jobs = [int(j) for j in args.jobs.split(",") if not (args.skip_one_job and int(j) == 1)]
+    with tempfile.TemporaryDirectory(prefix=".bench-province-", dir=DATA) as work:
+        work = Path(work)
+        folder = linked_copy(records, work / "records")
+        floor = cold_floor(work)
+        print(f"floor: two empty notebooks, cold kernel      {floor:7.2f} s", flush=True)
+        runs = {}
+        for n in jobs:
+            runs[n] = measured(lambda n=n: run_batch(folder, work / f"out{n}", jobs=n, force=True, progress=False), n)
+            report(runs[n])
+        last = max(jobs)
+        changed = change_one_log(folder)
+        rerun = measured(lambda: run_batch(folder, work / f"out{last}", jobs=last, progress=False), last)
+        print(f"rerun after {changed} changed:", flush=True)
+        report(rerun)
+    summary(runs, rerun, floor)
+
+
+def _arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--communes", type=int, default=150, help="communes and wards at the year's end")
+    parser.add_argument("--dossiers", type=int, default=1_000_000, help="dossiers over the two years")
+    parser.add_argument("--jobs", default="1,2", help="numbers of jobs to run the batch with, comma-separated")
+    parser.add_argument("--skip-one-job", action="store_true", help="leave out the 1-job run (the slowest)")
+    parser.add_argument("--rebuild", action="store_true", help="build the province again even if cached")
+    return parser.parse_args()
+
+
+def linked_copy(source: Path, target: Path) -> Path:
+    """``source`` copied as hard links (instant, no disk): a file replaced in the copy leaves the source as is."""
+    shutil.copytree(source, target, copy_function=os.link)
+    return target
+
+
+def cold_floor(work: Path) -> float:
+    """Two executions of an empty notebook by papermill, each starting its kernel (the best of three)."""
+    empty = work / "empty.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("pass")]), str(empty))
+    execute_notebook(empty, work / "warm", {})  # the first kernel start pays for cold disk caches
+    return 2 * min(_timed(lambda: execute_notebook(empty, work / "floor", {})) for _ in range(3))
+
+
+def measured(work, jobs: int) -> Run:
+    """Run ``work`` (a batch) while sampling the memory of this process and all its descendants."""
+    run = Run(jobs)
+    stop = threading.Event()
+    sampler = threading.Thread(target=_sample_tree, args=(run, stop), daemon=True)
+    sampler.start()
+    started = time.perf_counter()
+    try:
+        batch = work()
+    finally:
+        run.wall = time.perf_counter() - started
+        stop.set()
+        sampler.join()
+    run.phases = batch.phases
+    for result in batch.results:
+        run.statuses[result.status] = run.statuses.get(result.status, 0) + 1
+        if result.status == "done":
+            run.unit_seconds.append(result.seconds)
+    return run
+
+
+def _sample_tree(run: Run, stop: threading.Event) -> None:
+    """Peak RSS by process (named by its role) and of the whole tree at one instant, until ``stop``; every
+    ``PSS_EVERY`` samples the tree's PSS too (reading it walks every mapping: too slow for each sample)."""
+    main = psutil.Process()
+    count = 0
+    while not stop.wait(SAMPLE_SECONDS):
+        total = pss = 0
+        with_pss = count % PSS_EVERY == 0
+        count += 1
+        for process in [main, *main.children(recursive=True)]:
+            try:
+                rss = process.memory_info().rss
+                role = "main" if process.pid == main.pid else f"{_role(process)} {process.pid}"
+                pss += process.memory_full_info().pss if with_pss else 0
+            except psutil.Error:  # ended between the listing and the reading
+                continue
+            total += rss
+            run.peaks[role] = max(run.peaks.get(role, 0), rss)
+        run.tree_peak = max(run.tree_peak, total)
+        run.tree_pss_peak = max(run.tree_pss_peak, pss)
+
+
+def _role(process: psutil.Process) -> str:
+    """A kernel runs ipykernel; any other descendant is a batch worker."""
+    return "kernel" if any("ipykernel" in part for part in process.cmdline()) else "worker"
+
+
+def change_one_log(folder: Path) -> str:
+    """Drop the last dossier of the last commune's log of the latest year, as a new file (the hard link to
+    the cache is broken, not written through). Returns the file's name."""
+    path = sorted((folder / "dossiers").glob("*.csv"), key=lambda p: (p.stem[-4:], p.name))[-1]
+    lines = path.read_bytes().rstrip(b"\r\n").split(b"\r\n")
+    path.unlink()
+    path.write_bytes(b"\r\n".join(lines[:-1]) + b"\r\n")
+    return path.name
+
+
+def report(run: Run) -> None:
+    """The run's wall time, steps, units and memory peaks."""
+    steps = ", ".join(f"{name} {seconds:.1f}" for name, seconds in run.phases.items())
+    units = ", ".join(f"{count} {status}" for status, count in run.statuses.items())
+    print(f"batch, {run.jobs} job(s): whole run {run.wall:7.1f} s   ({steps} s)   units: {units}")
+    if run.unit_seconds:
+        seconds = sorted(run.unit_seconds)
+        print(f"  unit seconds (in its worker): median {seconds[len(seconds) // 2]:.2f}, max {seconds[-1]:.2f}")
+    peaks = ", ".join(f"{role} {size / 1e9:.2f}" for role, size in sorted(run.peaks.items()))
+    print(f"  peak RSS GB: {peaks}; whole tree {run.tree_peak / 1e9:.2f} (PSS, shared pages once: "
+          f"{run.tree_pss_peak / 1e9:.2f})", flush=True)
+
+
+def summary(runs: dict[int, Run], rerun: Run, floor: float) -> None:
+    """Every figure against its goal (issue #19 item 2)."""
+    last = runs[max(runs)]
+    units = sum(last.statuses.values())
+    basis = runs.get(1, last)
+    per_unit = basis.wall * basis.jobs / units  # core seconds per unit with more than one job
+    print()
+    print(f"province: {units} units, read {last.phases.get('read', 0):.1f} s")
+    _goal(f"whole province, {last.jobs} job(s)", f"{last.wall:7.1f} s", last.wall <= GOALS["whole"],
+          f"<= {GOALS['whole']:.0f} s")
+    _goal(f"per unit ({basis.jobs} job(s), {per_unit:.2f} s), ratio to floor", f"{per_unit / floor:7.2f}",
+          per_unit / floor <= GOALS["per_unit"], f"<= {GOALS['per_unit']}")
+    memory = max(run.tree_peak for run in [*runs.values(), rerun]) / 1e9
+    _goal("peak memory of the process tree (sum of RSS)", f"{memory:7.2f} GB", memory <= GOALS["memory"],
+          f"<= {GOALS['memory']} GB")
+    shared_once = max(run.tree_pss_peak for run in [*runs.values(), rerun]) / 1e9
+    _goal("  the same, shared pages counted once (PSS)", f"{shared_once:7.2f} GB", shared_once <= GOALS["memory"],
+          f"<= {GOALS['memory']} GB")
+    if 1 in runs and len(runs) > 1:
+        speed_up = runs[1].wall / last.wall
+        _goal(f"{last.jobs} jobs against 1, speed-up", f"{speed_up:7.2f}", speed_up >= GOALS["speed_up"],
+              f">= {GOALS['speed_up']}")
+    redone = rerun.statuses.get("done", 0) + rerun.statuses.get("failed", 0)
+    _goal(f"rerun after one change ({redone} unit(s) redone)", f"{rerun.wall:7.1f} s",
+          rerun.wall < GOALS["rerun"] and redone == 1, f"< {GOALS['rerun']:.0f} s, 1 unit")
+
+
+def _goal(what: str, value: str, met: bool, goal: str) -> None:
+    print(f"{what:<48} {value:>10}   goal {goal:<14} {'met' if met else 'NOT MET'}")
+
+
+def _timed(work) -> float:
+    start = time.perf_counter()
+    work()
+    return time.perf_counter() - start
+
+
+if __name__ == "__main__":
+    main()
