@@ -144,7 +144,9 @@ def calendar_anomalies(dossiers: pd.DataFrame, calendar: WorkCalendar, procedure
     table = pd.DataFrame([{"calendar_check": reason, "calendar_dossiers": counts[reason],
                            "calendar_examined": examined[reason]} for reason in REASONS if counts[reason]],
                          columns=TABLE_COLUMNS)
-    params = {"dossiers": int(len(frame)), "flagged": int(flagged["dossier_id"].nunique()),
+    positions = [found[reason]["positions"] for reason in REASONS if found[reason]]
+    flagged_rows = len(np.unique(np.concatenate(positions))) if positions else 0  # rows, not ids: faster
+    params = {"dossiers": int(len(frame)), "flagged": flagged_rows,
               "counter": int(counter.sum()), "online": int(online.sum()),
               "no_channel": int(pd.isna(channel).sum()), "online_with_submission": online_rows,
               "after_change": change_rows, **counts,
