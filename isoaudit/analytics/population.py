@@ -201,14 +201,18 @@ def parse_codes(ids: pd.Series, settings: Settings | None = None) -> pd.DataFram
             left, subset = left[keep], subset.filter(pa.array(keep))
     names = [p.name for p in settings.patterns]
     scopes = np.array([SCOPES.index(p.scope) for p in settings.patterns] + [-1], dtype=np.int64)
-    return pd.DataFrame({
+    columns = {
         "pattern": pd.Categorical.from_codes(pattern, categories=names),
         "prefix": pd.Categorical.from_codes(prefix, categories=list(prefixes)),
         "scope": pd.Categorical.from_codes(scopes[pattern], categories=list(SCOPES)),
         "day": day.astype("datetime64[us]"),
         "year": year,
         "seq": seq,
-    }, index=ids.index)
+    }
+    parsed = pd.DataFrame(index=ids.index)
+    for name, values in columns.items():  # one by one: a frame built from a dict copies same-typed columns
+        parsed[name] = values
+    return parsed
 
 
 def _match(text: pa.Array, rule: Pattern) -> tuple[np.ndarray, pa.StructArray, np.ndarray, np.ndarray]:
@@ -267,10 +271,12 @@ def reconcile_statistics(statistics: pd.DataFrame, log: pd.DataFrame, unit_code,
     <NA> when the form gives neither), the distinct codes ``log`` has received in it, and the difference
     (reported - logged: more reported than logged means dossiers the log does not hold)."""
     rows = []
-    received = pd.to_datetime(log["received_at"]).dt.normalize()
+    received = None  # read only when the unit reported a form of the year (most logs: none)
     for form in reported_forms(statistics, unit_code):
         if not comparable_period(form.start, form.end) or form.end.year != int(year):
             continue
+        if received is None:
+            received = pd.to_datetime(log["received_at"]).dt.normalize()
         figures = form.figures
         if figures.get("received_online") is not None and figures.get("received_counter") is not None:
             reported = figures["received_online"] + figures["received_counter"]
