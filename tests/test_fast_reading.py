@@ -182,3 +182,62 @@ def test_problems_come_in_the_slow_paths_order_across_blocks_and_chunks(tmp_path
     frame, problems = same(path)
     assert len(frame) == 60 and len(problems) == 12 + 20
     assert [p.row for p in problems][:4] == [2, 7, 2, 5]  # the first chunk: received, then due, each by row
+
+
+def test_dates_read_from_the_bytes_are_those_the_expressions_read(monkeypatch):
+    """``_read_digits`` reads the fixed forms as the regular expressions and strptime of ``_read_fixed`` do."""
+    import random
+
+    import numpy as np
+    import pyarrow as pa
+
+    from isoaudit.records import convert
+
+    rng = random.Random(7)
+
+    def cell():
+        roll = rng.random()
+        if roll < 0.1:
+            return rng.choice(["", None])
+        day, month = f"{rng.randint(0, 35):02d}", f"{rng.randint(0, 14):02d}"
+        if roll < 0.5:
+            return f"{day}/{month}/{rng.randint(0, 9999):04d}"
+        if roll < 0.85:
+            return f"{day}/{month}/{rng.randint(1890, 2100)} {rng.randint(0, 25):02d}:{rng.randint(0, 61):02d}"
+        return "".join(rng.choice("0123456789/ :-xé") for _ in range(rng.choice([9, 10, 16])))
+
+    for trial in range(80):
+        cells = [cell() for _ in range(rng.choice([1, 7, 300]))]
+        if trial % 3 == 0:  # one length only: the bytes read side by side
+            cells = [c for c in cells if not c or len(c) == 16] or ["29/02/2024 23:59"]
+        text = pa.array(cells, pa.string())
+        if trial % 4 == 1 and len(text) > 2:
+            text = text.slice(1, len(text) - 2)
+        read = convert._from_text(text)
+        with monkeypatch.context() as patched:
+            patched.setattr(convert, "_read_digits", lambda *args: None)
+            expressed = convert._from_text(text)
+        assert np.array_equal(read.view("i8"), expressed.view("i8")), cells
+
+
+def test_the_bytes_tell_every_text_that_may_need_cleaning():
+    import random
+
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from isoaudit.records import convert
+
+    letters = "ab Đđệếẫờ\t\n\r\f\x0b  \u0323\u0301ỹ\u00a0\u2003\u0250\u024f\u0240ș\u1e00\u1eff\u1f00\u1dff\u0300一😀"
+    for code in list(range(0x2100)) + [0x1F600, 0x4E00, 0xFFFD]:
+        if not 0xD800 <= code < 0xE000:
+            text = pa.array(["a" + chr(code) + "b"])
+            assert convert._may_need_cleaning(text) == pc.any(pc.match_substring_regex(
+                text, convert._MAY_NEED_CLEANING)).as_py(), hex(code)
+    rng = random.Random(3)
+    for _ in range(3000):
+        cells = ["".join(rng.choice(letters) for _ in range(rng.randint(0, 6))) if rng.random() > 0.1 else None
+                 for _ in range(rng.randint(1, 6))]
+        text = pa.array(cells, pa.string())
+        if pc.any(pc.match_substring_regex(text, convert._MAY_NEED_CLEANING)).as_py():
+            assert convert._may_need_cleaning(text), cells  # it may say yes for nothing, never no for something

@@ -50,6 +50,8 @@ _FIXED_FORMS = ((r"^\d\d/\d\d/\d{4}$", "%d/%m/%Y"), (r"^\d\d/\d\d/\d{4} \d\d:\d\
 # normalised again, which would cost more than reading it.
 NFC_LETTERS = ((0, 0x250), (0x1E00, 0x1F00))  # code point ranges, the end excluded
 _MAYBE_NOT_NFC = "[^" + "".join(f"\\x{{{start:X}}}-\\x{{{end - 1:X}}}" for start, end in NFC_LETTERS) + "]"
+_SPACES_TO_FOLD = r"\s\s|[^\S ]"
+_MAY_NEED_CLEANING = _SPACES_TO_FOLD + "|" + _MAYBE_NOT_NFC
 _TRUE = {"co", "x", "yes", "true", "1", "dung", "y"}
 _FALSE = {"khong", "no", "false", "0", "sai", "n", ""}
 _SAME_DAY = {"trong ngay", "ngay trong ngay", "same day", "trong ngay lam viec"}
@@ -110,10 +112,13 @@ def _typed_text(cells: pa.Array) -> pa.Array:
 
 
 def _dated(result: pd.Series, filled: np.ndarray, keep_time: bool) -> tuple[pd.Series, np.ndarray]:
-    bad = filled & result.isna().to_numpy()
-    if not keep_time:
-        result = result.dt.normalize()
-    return result, bad
+    stamps = result.to_numpy()
+    missing = np.isnat(stamps)
+    if not keep_time:  # midnight of the day, as Series.dt.normalize, in whole numbers
+        micro = stamps.view(np.int64)
+        stamps = np.where(missing, micro, micro - micro % 86_400_000_000).view("datetime64[us]")
+        result = pd.Series(stamps, dtype="datetime64[us]")
+    return result, filled & missing
 
 
 def to_date(cells) -> tuple[pd.Series, np.ndarray]:
@@ -161,16 +166,55 @@ def to_text(cells) -> tuple[pd.Series, np.ndarray]:
 
 def _clean_text(text: pa.Array) -> pa.Array:
     """NFC (only where some text is not ASCII), runs of white space folded, ends trimmed, '' as missing."""
-    if not pc.all(pc.string_is_ascii(text)).as_py() and pc.any(pc.match_substring_regex(text,
-                                                                                         _MAYBE_NOT_NFC)).as_py():
-        text = pc.utf8_normalize(text, "NFC")
-    text = pc.utf8_trim_whitespace(text)
-    if pc.any(pc.match_substring_regex(text, r"\s\s|[^\S ]")).as_py():
-        text = pc.replace_substring_regex(text, r"\s+", " ")
+    # The bytes tell whether anything but the ends may need cleaning (it rarely does): then each step looks again.
+    if _may_need_cleaning(text):
+        if not pc.all(pc.string_is_ascii(text)).as_py() and pc.any(pc.match_substring_regex(text,
+                                                                                             _MAYBE_NOT_NFC)).as_py():
+            text = pc.utf8_normalize(text, "NFC")
+        text = pc.utf8_trim_whitespace(text)
+        if pc.any(pc.match_substring_regex(text, _SPACES_TO_FOLD)).as_py():
+            text = pc.replace_substring_regex(text, r"\s+", " ")
+    else:
+        text = pc.utf8_trim_whitespace(text)
     empty = pc.equal(text, "")
     if not pc.any(empty).as_py():
         return text  # no copy made for nothing: a column of ids or names rarely has an empty cell
     return pc.if_else(empty, pa.scalar(None, text.type), text)
+
+
+def _may_need_cleaning(text: pa.Array) -> bool:
+    """Whether some cell of ``text`` may hold runs of white space, white space other than a space (as the regular
+    expression ``_SPACES_TO_FOLD`` says), or a letter ``_MAYBE_NOT_NFC`` matches: from the UTF-8 bytes of the
+    column, a few passes of whole-number comparisons, where those regular expressions would read each cell. It may
+    say yes for nothing (two spaces across two cells, the bytes of a null cell): the steps then look again."""
+    if not (pa.types.is_string(text.type) or pa.types.is_large_string(text.type)) or len(text) == 0:
+        return pc.any(pc.match_substring_regex(text, _MAY_NEED_CLEANING)).as_py() or False
+    _, offsets_buffer, data_buffer = text.buffers()
+    if data_buffer is None:
+        return False
+    kind = np.int32 if pa.types.is_string(text.type) else np.int64
+    offsets = np.frombuffer(offsets_buffer, dtype=kind)[text.offset:text.offset + len(text) + 1]
+    data = np.frombuffer(data_buffer, dtype=np.uint8)[offsets[0]:offsets[-1]]
+    if not len(data):
+        return False
+    if (data < 32).any() and np.isin(data, _OTHER_SPACES).any():
+        return True
+    spaces = data == 32
+    if (spaces[:-1] & spaces[1:]).any():
+        return True
+    if not (data >= 0x80).any():
+        return False  # ASCII is NFC
+    # UTF-8 of the letters NFC_LETTERS allows: one byte (ASCII), two bytes led by C2-C8, or C9 and 80-8F
+    # (U+0080-U+024F), or E1 then B8-BB (U+1E00-U+1EFF). Any other lead byte is some other letter.
+    leads = np.flatnonzero(data >= 0xC0)
+    lead = data[leads]
+    if ((lead > 0xC9) & (lead != 0xE1)).any():
+        return True
+    after = data[np.minimum(leads + 1, len(data) - 1)]
+    return bool(((lead == 0xC9) & (after >= 0x90)).any() or ((lead == 0xE1) & ((after < 0xB8) | (after > 0xBB))).any())
+
+
+_OTHER_SPACES = np.array([9, 10, 12, 13], dtype=np.uint8)  # what \s holds besides the space: \t \n \f \r
 
 
 def as_cells(cells) -> np.ndarray:
@@ -255,12 +299,17 @@ def _from_number(numbers: np.ndarray) -> np.ndarray:
 def _from_text(text: pa.Array) -> np.ndarray:
     """Day-first text (trimmed) as datetime64[us]; NaT where no form fits."""
     out = np.full(len(text), _NAT)
-    todo = np.flatnonzero(pc.fill_null(pc.not_equal(text, ""), False).to_numpy(zero_copy_only=False))
+    todo = pc.fill_null(pc.not_equal(text, ""), False).to_numpy(zero_copy_only=False)
+    read = _read_digits(text, out)  # the forms nearly every export writes, from the bytes of the column
+    if read is not None:
+        todo &= ~read
+    todo = np.flatnonzero(todo)
     if not len(todo):
         return out
     rest = text if len(todo) == len(text) else text.take(pa.array(todo))
-    for pattern, layout in _FIXED_FORMS:
-        todo, rest = _read_fixed(pattern, layout, rest, todo, out)
+    if read is None:
+        for pattern, layout in _FIXED_FORMS:
+            todo, rest = _read_fixed(pattern, layout, rest, todo, out)
     todo, rest = _read_form(_AS_EXPORTED, rest, todo, out)
     if len(todo):
         # Plain numbers in text: CSV exports of serial dates and of the exchange format.
@@ -276,6 +325,55 @@ def _from_text(text: pa.Array) -> np.ndarray:
             if not len(todo):
                 break
     return out
+
+
+_DIGIT_FORMS = {10: "dd/dd/dddd", 16: "dd/dd/dddd dd:dd"}  # ``_FIXED_FORMS`` by length: d a digit, else itself
+
+
+def _read_digits(text: pa.Array, out: np.ndarray) -> np.ndarray | None:
+    """``_FIXED_FORMS`` read from the column's bytes, a character place at a time over the cells of their length
+    (no regular expression, no Python object): ``out`` filled where a cell has one of these forms (NaT for a day
+    the month does not have, as strptime and ``_assemble`` say), and where that is returned; None for an array
+    whose bytes are not laid out as plain strings (the regular expressions then read it)."""
+    if not (pa.types.is_string(text.type) or pa.types.is_large_string(text.type)) or len(text) == 0:
+        return None
+    _, offsets_buffer, data_buffer = text.buffers()
+    if data_buffer is None:
+        return np.zeros(len(text), dtype=bool)
+    kind = np.int32 if pa.types.is_string(text.type) else np.int64
+    offsets = np.frombuffer(offsets_buffer, dtype=kind)[text.offset:text.offset + len(text) + 1].astype(np.int64)
+    data = np.frombuffer(data_buffer, dtype=np.uint8)
+    lengths = np.diff(offsets)
+    if text.null_count:
+        lengths[~text.is_valid().to_numpy(zero_copy_only=False)] = 0
+    read = np.zeros(len(text), dtype=bool)
+    for length, form in _DIGIT_FORMS.items():
+        places = np.flatnonzero(lengths == length)
+        if not len(places):
+            continue
+        first = offsets[places[0]]
+        if offsets[places[-1]] - first == length * (len(places) - 1):  # their bytes lie side by side (no gap)
+            chars = data[first:first + length * len(places)].reshape(len(places), length)
+        else:
+            chars = data[offsets[places][:, None] + np.arange(length)]
+        digits, fits = [], np.ones(len(places), dtype=bool)
+        for place, expected in enumerate(form):
+            if expected == "d":
+                digits.append(place)
+                fits &= chars[:, place] - 48 < 10  # uint8: a byte below '0' wraps above 9
+            else:
+                fits &= chars[:, place] == ord(expected)
+        if not fits.any():
+            continue
+        parts = list((chars[fits][:, digits].astype(np.int64) - 48).T)
+        day, month = parts[0] * 10 + parts[1], parts[2] * 10 + parts[3]
+        year = parts[4] * 1000 + parts[5] * 100 + parts[6] * 10 + parts[7]
+        hour = parts[8] * 10 + parts[9] if length == 16 else np.zeros_like(day)
+        minute = parts[10] * 10 + parts[11] if length == 16 else np.zeros_like(day)
+        hit = places[fits]
+        out[hit] = _assemble(year, month, day, hour, minute, np.zeros_like(day))
+        read[hit] = True
+    return read
 
 
 def _read_fixed(pattern: str, layout: str, text: pa.Array, todo: np.ndarray, out: np.ndarray):
@@ -329,13 +427,22 @@ def _assemble(year, month, day, hour, minute, second) -> np.ndarray:
     (31/02, month 13, 25:00)."""
     ok = (year >= 1) & (month >= 1) & (month <= 12) & (day >= 1) & (day <= 31)
     ok &= (hour < 24) & (minute < 60) & (second < 60)
-    months = np.where(ok, (year - 1970) * 12 + month - 1, 0).astype("datetime64[M]")
-    days = months.astype("datetime64[D]") + np.where(ok, day - 1, 0).astype("timedelta64[D]")
-    ok &= days.astype("datetime64[M]") == months  # 31/02 would roll into March
-    seconds = (hour * 3600 + minute * 60 + second).astype("timedelta64[s]")
-    stamps = days.astype("datetime64[us]") + seconds.astype("timedelta64[us]")
+    year, month, day = np.where(ok, year, 1970), np.where(ok, month, 1), np.where(ok, day, 1)
+    leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
+    ok &= day <= _MONTH_DAYS[month - 1] + (leap & (month == 2))  # 31/02 is no day
+    # Days since 01/01/1970 in whole-number arithmetic (H. Hinnant's days_from_civil): no datetime64 casts.
+    shifted = year - (month <= 2)
+    era = shifted // 400
+    of_era = shifted - era * 400
+    of_year = (153 * ((month + 9) % 12) + 2) // 5 + day - 1
+    days = era * 146097 + of_era * 365 + of_era // 4 - of_era // 100 + of_year - 719468
+    seconds = days * 86400 + np.where(ok, hour * 3600 + minute * 60 + second, 0)
+    stamps = (seconds * 1_000_000).astype("datetime64[us]")
     stamps[~ok] = _NAT
     return stamps
+
+
+_MONTH_DAYS = np.array([31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], dtype=np.int64)
 
 
 def _from_mixed(values: np.ndarray) -> np.ndarray:

@@ -22,6 +22,8 @@ them (tests/test_fast_reading.py holds such files).
 from __future__ import annotations
 
 import csv
+import queue
+import threading
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -65,7 +67,7 @@ def _blocks(path, start: int, lines: int, width: int, delimiter: str):
             stream.read(start)
             reader = pv.open_csv(
                 stream,
-                read_options=pv.ReadOptions(autogenerate_column_names=True, block_size=_BLOCK),
+                read_options=pv.ReadOptions(autogenerate_column_names=True, block_size=_BLOCK, use_threads=False),
                 parse_options=pv.ParseOptions(delimiter=delimiter, quote_char='"', double_quote=True,
                                               escape_char=False, newlines_in_values=True, ignore_empty_lines=False),
                 # Every column as text: codes keep their zeros, dates are read by ``convert`` as the slow path does.
@@ -73,7 +75,7 @@ def _blocks(path, start: int, lines: int, width: int, delimiter: str):
                                                   strings_can_be_null=False, quoted_strings_can_be_null=False,
                                                   null_values=[]),
             )
-            for batch in reader:
+            for batch in _ahead(reader):
                 if any(column.type != pa.string() for column in batch.columns):
                     raise Unusable  # the first line split otherwise by Python than by Arrow: not all typed as text
                 if any((pc.max(pc.binary_length(column)).as_py() or 0) > limit for column in batch.columns):
@@ -84,6 +86,47 @@ def _blocks(path, start: int, lines: int, width: int, delimiter: str):
         raise Unusable from None  # ragged rows, bytes that are not UTF-8
     if rows != lines:
         raise Unusable  # a quoted cell over line breaks, or a lone CR ending a line
+
+
+def _ahead(reader):
+    """The batches of ``reader``, the next one read by a thread while the caller converts this one (Arrow parses
+    without holding the GIL, so reading and converting share the machine's cores). The thread is stopped when
+    the caller stops early."""
+    handoff, stop = queue.Queue(maxsize=1), threading.Event()
+
+    def read():
+        try:
+            for batch in reader:
+                while not stop.is_set():
+                    try:
+                        handoff.put((batch, None), timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            handoff.put((None, None))
+        except Exception as exc:  # handed to the caller, raised there
+            handoff.put((None, exc))
+
+    thread = threading.Thread(target=read, name="isoaudit-csv-reader", daemon=True)
+    thread.start()
+    try:
+        while True:
+            batch, error = handoff.get()
+            if error is not None:
+                raise error
+            if batch is None:
+                return
+            yield batch
+    finally:
+        stop.set()
+        while thread.is_alive():  # free a put waiting on a full queue, then let the thread end
+            try:
+                handoff.get_nowait()
+            except queue.Empty:
+                pass
+            thread.join(timeout=0.05)
 
 
 def _scan(path, head_lines: int) -> tuple[int, int, bytes] | None:
