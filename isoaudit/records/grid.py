@@ -80,13 +80,19 @@ def open_grid(path: str | Path, sheet: str | int | None = None) -> Grid:
     return _open_book(Path(path)).grid(sheet)
 
 
+def may_open_head(path: Path) -> bool:
+    """Whether ``open_head`` may read ``path``: fastexcel is there and the file is named as an xlsx (fastexcel
+    picks its reader by the name; a renamed workbook is read by its content, cell by cell)."""
+    return fast_xlsx.available() and path.suffix.lower() in (".xlsx", ".xlsm")
+
+
 def open_head(path: str | Path, sheet: str | int | None, rows: int) -> Grid | None:
     """The first ``rows`` rows and the merged ranges of a sheet of an xlsx file, as ``open_grid`` gives them, read
     without parsing the whole sheet, for its body to be read by fastexcel (``fast_xlsx``); None for any other
     file, a sheet whose first rows are empty or one ``open_grid`` would refuse (it then says why)."""
     path = Path(path)
-    if not fast_xlsx.available() or path.suffix.lower() not in (".xlsx", ".xlsm"):
-        return None  # fastexcel picks its reader by the name: a renamed workbook is read by its content
+    if not may_open_head(path):
+        return None
     try:
         book = _open_book(path)
         if not isinstance(book, _CalamineBook) or book.package is None or book.format not in ("xlsx", "xlsm"):

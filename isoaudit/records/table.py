@@ -27,7 +27,7 @@ from isoaudit.records import fast_xlsx
 from isoaudit.records.aliases import alias_file_problems, alias_table, typical_header
 from isoaudit.records.convert import CONVERTERS
 from isoaudit.records.fast_body import Unusable, csv_body
-from isoaudit.records.grid import Grid, open_grid, open_head, sheet_names
+from isoaudit.records.grid import Grid, may_open_head, open_grid, open_head, sheet_names
 from isoaudit.records.header import SCAN_ROWS, _is_column_number_row, find_header
 from isoaudit.text import clean, fold
 
@@ -67,7 +67,7 @@ def read_table(path, kind: str, sheet=None, mapping: dict | None = None, alias_f
     problems = list(alias_file_problems(alias_file))
     aliases = alias_table(kind, alias_file, mapping)
     # An xlsx body read column-wise by fastexcel (``fast_xlsx``); anything unusual is read cell by cell below.
-    table = _read(path, kind, sheet, aliases, list(problems), fast=True)
+    table = _read(path, kind, sheet, aliases, list(problems), fast=True) if may_open_head(path) else None
     return table if table is not None else _read(path, kind, sheet, aliases, problems, fast=False)
 
 
