@@ -96,6 +96,9 @@ class BatchResult:
     index: Path | None = None
     area: str = ""  # the province (or district) the units belong to, named on the roll-up
     analytics: Path | None = None  # the province's analytics page, linked from the roll-up
+    # Seconds spent in each step of the run (read, cache, fingerprints, units, rollup): where a slow batch
+    # spends its time, for benchmarks and whoever runs a province.
+    phases: dict = field(default_factory=dict)
 
     @property
     def failed(self) -> list[UnitResult]:
@@ -131,18 +134,23 @@ def _run_batch(folder: Path, out: Path, jobs, units, year, lang, force, executor
     eager = not units and (force or not any(out.glob(f"*/{FINGERPRINT}")))
     with _language_of_kernels(lang), \
             UnitRunner(run_unit, workers, out / LOG_DIR, executor, scheduler, eager, lost_unit) as runner:
+        clock = _Phases()
         records = load_records(folder, lang=lang)
+        clock.done("read")
         year = year or default_year(records)
         selected = select_units(records, units, year)
         cache = save_cache(records, out / CACHE_DIR)
+        clock.done("cache")
         jobs_list = [make_job(records, row, out, cache, year, lang, force) for row in selected.itertuples()]
         unchanged = {job.unit_code: unchanged_result(job) for job in jobs_list}
+        clock.done("fingerprints")
         results = [result for result in unchanged.values() if result is not None]
         pending = [job for job in jobs_list if unchanged[job.unit_code] is None]
         # Biggest units first: a long unit started last would leave the other workers idle at the end.
         sizes = records.dossiers["unit_code"].value_counts()
         pending.sort(key=lambda job: -int(sizes.get(job.unit_code, 0)))
         results += runner.run(pending, progress and bool(pending), lang)
+        clock.done("units")
     shutil.rmtree(out / PARTIAL_DIR, ignore_errors=True)  # every unit's staging folder was moved or removed
     with contextlib.suppress(OSError):
         (out / LOG_DIR).rmdir()  # only when no unit failed and no kernel had anything to say
@@ -153,7 +161,22 @@ def _run_batch(folder: Path, out: Path, jobs, units, year, lang, force, executor
     worst = worst_procedures(UnitYear(records, None, year).received, WORST_PROCEDURES)
     batch.analytics = write_analytics_page(batch, records.findings, lang)
     batch.index = write_rollup(batch, worst, lang)
+    clock.done("rollup")
+    batch.phases = clock.seconds
     return batch
+
+
+class _Phases:
+    """Seconds between successive ``done`` calls, by the name of the step each one ends."""
+
+    def __init__(self):
+        self.seconds: dict[str, float] = {}
+        self._last = time.perf_counter()
+
+    def done(self, step: str) -> None:
+        now = time.perf_counter()
+        self.seconds[step] = round(now - self._last, 2)
+        self._last = now
 
 
 def writable_folder(out: Path) -> None:
@@ -293,7 +316,9 @@ def run_unit(job: UnitJob) -> UnitResult:
 
 
 def _produce(job: UnitJob, staging: Path, log: Path) -> UnitResult:
-    records = load_records(job.cache)
+    # Only this unit's rows (and its predecessors'; registry and problems whole): a unit's cost and a worker's
+    # memory stay those of one commune, whatever the size of the province (issue #19).
+    records = load_records(job.cache, unit=job.unit_code)
     errors = [p for p in records.for_unit(job.unit_code).problems if p.severity == ERROR]
     if errors:
         reasons = "; ".join(f"{p.file}: {p.message(job.lang)}" for p in errors)
