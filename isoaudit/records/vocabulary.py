@@ -9,6 +9,7 @@ from importlib import resources
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from isoaudit.text import fold
 
@@ -19,10 +20,13 @@ def canonical_words(values: pd.Series, kind: str) -> tuple[pd.Series, np.ndarray
     # Each distinct word folded and looked up once, then spread by position: a status or channel column of a
     # million rows holds a dozen words.
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    canonical = np.array([table.get(fold(word)) for word in uniques] + [None], dtype=object)
-    words = canonical[np.where(codes >= 0, codes, len(uniques))]
-    mapped = pd.Series(words, index=values.index, dtype="string")
-    bad = (codes >= 0) & pd.isna(words)
+    canonical = [table.get(fold(word)) for word in uniques] + [None]
+    spread = np.where(codes >= 0, codes, len(uniques))
+    # Spread in Arrow: no Python object per row.
+    words = pa.array(canonical, type=pa.string()).take(pa.array(spread))
+    mapped = pd.Series(pd.array(words, dtype="string"), index=values.index)
+    known = np.array([word is not None for word in canonical], dtype=bool)
+    bad = (codes >= 0) & ~known[spread]
     return mapped, bad
 
 
