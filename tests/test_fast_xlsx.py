@@ -83,12 +83,39 @@ def test_dates_written_as_text_with_bad_ones(tmp_path):
     assert {p.value for p in table.problems} == {"31/04/2025", "hôm qua"}
 
 
-def test_an_official_book_with_its_title_merged_header_totals_and_signatures(tmp_path):
-    rows = [{"id": f"H-{i}", "name": "Đăng ký khai sinh", "received": RECEIVED + dt.timedelta(days=i),
-             "due": dt.date(2025, 3, 20), "returned": "31/02/2025" if i == 4 else None} for i in range(12)]
-    path = write_official_log(tmp_path / "26734_so.xlsx", "UBND xã Hòa Bình", rows)
+def official_rows(count):
+    return [{"id": f"H-{i}", "name": "Đăng ký khai sinh", "received": RECEIVED + dt.timedelta(days=i),
+             "due": dt.date(2025, 3, 20), "returned": RECEIVED + dt.timedelta(days=i + 2) if i % 3 else None}
+            for i in range(count)]
+
+
+@pytest.mark.parametrize("count", [12, 80])
+def test_an_official_book_with_its_title_merged_header_totals_and_signatures(tmp_path, count):
+    """The signatures below the totals row put text into the columns of numbers and dates: the body is read up
+    to the totals row, found among the sheet's last rows."""
+    path = write_official_log(tmp_path / "26734_so.xlsx", "UBND xã Hòa Bình", official_rows(count))
+    assert fast_read(path) is not None
     table = same(path)
-    assert len(table.frame) == 12 and table.title_lines
+    assert len(table.frame) == count and table.title_lines
+
+
+def test_a_totals_row_further_up_than_the_last_rows_read_is_read_cell_by_cell(tmp_path, monkeypatch):
+    import isoaudit.records.fast_xlsx as fast_xlsx
+
+    path = write_official_log(tmp_path / "26734_so.xlsx", "UBND xã Hòa Bình", official_rows(80))
+    monkeypatch.setattr(fast_xlsx, "TAIL_BYTES", 200)
+    assert fast_read(path) is None
+    same(path)
+
+
+def test_text_below_a_totals_row_near_the_end_is_not_read(tmp_path):
+    rows = export_rows(60)
+    rows[45] = ["Tổng cộng: 45 hồ sơ"] + [None] * (len(HEADER) - 1)
+    rows[50][4] = "không rõ"  # below the totals row: never read, by either path
+    path = write_sheet(tmp_path / "log.xlsx", HEADER, rows)
+    assert fast_read(path) is not None
+    table = same(path)
+    assert len(table.frame) == 45 and not table.problems
 
 
 def test_the_provincial_book_and_the_dossier_list(tmp_path):

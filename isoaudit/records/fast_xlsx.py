@@ -4,12 +4,15 @@ exactly as calamine gives them (``head``), then its body column-wise into Arrow 
 ``head`` cuts the sheet's XML after Excel row ``SCAN_ROWS`` (the rows a header is looked for in), keeps its
 ``<mergeCells>`` (which come after the cells, so the rest of the XML is inflated and searched, never parsed), and
 lets python-calamine read that small copy of the workbook: the header is found on the same cells as the slow
-path finds it. ``body`` then reads the rows below the header with fastexcel, one type per column. Anything it
+path finds it. Its last rows are read the same way, for a totals row near the end (``end_in_tail``): the body is
+read up to it, as the slow path stops there, and the signatures below it (text in columns of numbers and dates)
+are never typed. ``body`` then reads the rows below the header with fastexcel, one type per column. Anything it
 could give otherwise than calamine's cells raise ``Unusable`` (the caller reads the sheet cell by cell instead):
 
 - fastexcel is not installed, or cannot read the file;
-- a column holds cells of several types (text and numbers, dates typed as text beside real dates): fastexcel
-  would coerce them (``dtype_coercion="strict"``);
+- a column holds cells of several types above the end of the table (text and numbers, dates typed as text beside
+  real dates): fastexcel would coerce them (``dtype_coercion="strict"``); so does a totals row further up than
+  the last ``TAIL_BYTES`` of the sheet's XML with text below it;
 - a column of booleans or durations, a date or time before 01/03/1900 (calamine gives a time of day, fastexcel a
   date in 1899, and both count Excel's 29/02/1900 differently);
 - the whole sheet starts in another column than its first rows (the head's cells would be numbered otherwise);
@@ -36,8 +39,10 @@ except ImportError:  # an optional speed-up: without it every xlsx is read cell 
 
 _BLOCK = 1 << 22  # the sheet's XML is inflated 4 MB at a time
 _ROWS_PER_BLOCK = 1 << 18  # the body is converted this many rows at a time (memory, not speed)
+TAIL_BYTES = 1 << 18  # the last rows of a sheet read apart: a totals row and signatures take far less
 _ROW = re.compile(rb"<(\w+:)?row\b([^>]*)>")
 _ROW_NUMBER = re.compile(rb'\sr="(\d+)"')
+_SHEET_DATA_START = re.compile(rb"<(\w+:)?sheetData\b[^>/]*>")
 _SHEET_DATA_END = re.compile(rb"</(\w+:)?sheetData>|<(\w+:)?sheetData\s*/>")
 _MERGES_START = re.compile(rb"<(\w+:)?mergeCells")
 _MERGES_END = re.compile(rb"</(\w+:)?mergeCells>|<(\w+:)?mergeCells\b[^>]*/>")
@@ -56,28 +61,66 @@ def available() -> bool:
 
 def head(archive: zipfile.ZipFile, parts: dict[str, str], name: str, rows: int):
     """(the first ``rows`` rows of sheet ``name`` as python-calamine's ``iter_rows`` gives them, its merged
-    ranges, the 0-based column its first rows start at) read from a copy of the workbook holding only those
-    rows; None when the sheet's XML is not cut as expected."""
-    part = parts[name]
-    cut = _cut_sheet(archive, part, rows)
+    ranges, the 0-based column its first rows start at, its last rows) read from copies of the workbook holding
+    only those rows; None when the sheet's XML is not cut as expected. The last rows (``TAIL_BYTES`` of the XML at
+    most) are (Excel row number, cells placed as the first rows' cells), or None: where a totals row and the
+    signatures below a table are, which the body must not be read with (see ``end_in_tail``)."""
+    cut = _cut_sheet(archive, parts[name], rows)
     if cut is None:
         return None
+    head_xml, tail_xml = cut
+    sheet = _small_book(archive, parts, name, head_xml).get_sheet_by_name(name)
+    merged = list(sheet.merged_cell_ranges or [])
+    if sheet.height == 0 or sheet.width == 0:
+        return [], merged, 0, None
+    first = [row for _, row in zip(range(rows), sheet.iter_rows())]
+    column = sheet.start[1]
+    return first, merged, column, _tail(archive, parts, name, tail_xml, column)
+
+
+def _tail(archive, parts, name, tail_xml, column):
+    """The last rows as ``head`` gives them; None when there are none, or they start left of ``column``."""
+    if tail_xml is None:
+        return None
+    sheet = _small_book(archive, parts, name, tail_xml).get_sheet_by_name(name)
+    if sheet.height == 0 or sheet.width == 0 or sheet.start[1] < column:
+        return None
+    pad = [""] * (sheet.start[1] - column)
+    return [(sheet.start[0] + 1 + index, pad + row)
+            for index, row in enumerate(sheet.to_python(skip_empty_area=True))]
+
+
+def end_in_tail(tail, first_row: int, required: list[int], markers: tuple, fold) -> int | None:
+    """The Excel row of the first row of ``tail`` (rows as (Excel row, cells), in order: ``head``'s first rows,
+    then its last ones) at or after ``first_row`` that ends the
+    table as the slow path's end marker says (``table._end_marker_row``): a required cell (at the places
+    ``required``; every row when none) empty, and its first text one of the ``markers``, folded by ``fold``."""
+    for number, cells in tail or ():
+        if number < first_row:
+            continue
+        if required and all(index < len(cells) and cells[index] != "" for index in required):
+            continue
+        text = next((cell for cell in cells if isinstance(cell, str) and cell.strip()), None)
+        if text is not None and fold(text).startswith(markers):
+            return number
+    return None
+
+
+def _small_book(archive: zipfile.ZipFile, parts: dict[str, str], name: str, sheet_xml: bytes):
+    """A python-calamine workbook of ``archive`` whose sheet ``name`` is ``sheet_xml`` and other sheets empty."""
+    part = parts[name]
     others = set(parts.values()) - {part}
     copy = io.BytesIO()
     with zipfile.ZipFile(copy, "w", zipfile.ZIP_STORED) as small:
         for info in archive.infolist():
             if info.filename == part:
-                small.writestr(info.filename, cut)
+                small.writestr(info.filename, sheet_xml)
             elif info.filename in others:  # another sheet, perhaps as large: calamine need not read it
                 small.writestr(info.filename, _EMPTY_SHEET)
             else:
                 small.writestr(info.filename, archive.read(info))
     copy.seek(0)
-    sheet = python_calamine.CalamineWorkbook.from_filelike(copy).get_sheet_by_name(name)
-    if sheet.height == 0 or sheet.width == 0:
-        return [], list(sheet.merged_cell_ranges or []), 0
-    first = [row for _, row in zip(range(rows), sheet.iter_rows())]
-    return first, list(sheet.merged_cell_ranges or []), sheet.start[1]
+    return python_calamine.CalamineWorkbook.from_filelike(copy)
 
 
 _EMPTY_SHEET = (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
@@ -85,9 +128,10 @@ _EMPTY_SHEET = (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
                 b"</worksheet>")
 
 
-def _cut_sheet(archive: zipfile.ZipFile, part: str, rows: int) -> bytes | None:
+def _cut_sheet(archive: zipfile.ZipFile, part: str, rows: int) -> tuple[bytes, bytes | None] | None:
     """The sheet's XML up to the first row after Excel row ``rows``, closed, with the sheet's merged ranges
-    (found in the last blocks: they come after the cells)."""
+    (found in the last blocks: they come after the cells); and the sheet's XML with only its last rows (at most
+    ``TAIL_BYTES`` of them, after that first row), None when there are none."""
     kept, cut, prefix, tail = b"", None, b"", []
     for block in _inflated(archive, part):
         if cut is None:
@@ -114,7 +158,12 @@ def _cut_sheet(archive: zipfile.ZipFile, part: str, rows: int) -> bytes | None:
         if end is None:
             return None
         merges = after[start:end.end()]
-    return kept + b"</" + prefix + b"sheetData>" + merges + b"</" + prefix + b"worksheet>"
+    closing = b"</" + prefix + b"sheetData>"
+    ending = b"</" + prefix + b"worksheet>"
+    opened = _SHEET_DATA_START.search(kept)
+    last = _ROW.search(data, max(closed - TAIL_BYTES, 0), closed) if opened is not None else None
+    tail_xml = None if last is None else kept[:opened.end()] + data[last.start():closed] + closing + ending
+    return kept + closing + merges + ending, tail_xml
 
 
 def _inflated(archive: zipfile.ZipFile, part: str):
@@ -176,10 +225,10 @@ def _head_end(data: bytes, rows: int):
     return end.start(), end.group(1) or b""
 
 
-def body(path, sheet: str, skip: int, first_column: int):
-    """The rows of sheet ``sheet`` of ``path`` after its first ``skip``, as blocks of rows, each a dict of Arrow
-    columns by their 0-based place in calamine's rows (text, float64, timestamp[ms] or null; null for an empty
-    cell). Raises ``Unusable`` (see the module's docstring)."""
+def body(path, sheet: str, skip: int, first_column: int, rows: int | None = None):
+    """The rows of sheet ``sheet`` of ``path`` after its first ``skip`` (``rows`` of them, or all), as blocks of
+    rows, each a dict of Arrow columns by their 0-based place in calamine's rows (text, float64, timestamp[ms] or
+    null; null for an empty cell). Raises ``Unusable`` (see the module's docstring)."""
     offsets = set()
 
     def every_column(column) -> bool:  # told each column's place in the sheet, for the check below
@@ -187,9 +236,9 @@ def body(path, sheet: str, skip: int, first_column: int):
         return True
 
     try:
-        batch = fastexcel.read_excel(str(path)).load_sheet(sheet, header_row=None, skip_rows=skip, eager=True,
-                                                            use_columns=every_column, dtype_coercion="strict",
-                                                            schema_sample_rows=None)
+        batch = fastexcel.read_excel(str(path)).load_sheet(sheet, header_row=None, skip_rows=skip, n_rows=rows,
+                                                            eager=True, use_columns=every_column,
+                                                            dtype_coercion="strict", schema_sample_rows=None)
     except Exception:  # strict coercion refused a mixed column, or fastexcel cannot read what calamine reads
         raise Unusable from None
     if batch.num_columns and offsets != {first_column}:

@@ -72,6 +72,7 @@ class Grid:
     record_lines: list = field(default_factory=list)
     # The first rows of an xlsx sheet only (``open_head``): the 0-based column calamine's rows of them start at.
     head_first_column: int | None = None
+    tail_rows: list | None = None  # and its last rows, as (Excel row, cells), for where the table ends
 
 
 def open_grid(path: str | Path, sheet: str | int | None = None) -> Grid:
@@ -105,9 +106,9 @@ def open_head(path: str | Path, sheet: str | int | None, rows: int) -> Grid | No
         return None
     if found is None or not found[0]:
         return None
-    first, merged, column = found
+    first, merged, column, tail = found
     return Grid(path=path, sheet=name, rows=iter(first), first_row=1, merged=merged, format=book.format,
-                head_first_column=column)
+                head_first_column=column, tail_rows=tail)
 
 
 def sheet_names(path: str | Path, hidden: bool = False) -> list[str]:

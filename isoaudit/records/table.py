@@ -106,7 +106,13 @@ def _read(path: Path, kind: str, sheet, aliases, problems: list, fast: bool) -> 
 
     first_row_number = grid.first_row + header.first_data_index
     if fast:
-        body = fast_xlsx.body(grid.path, grid.sheet, header.first_data_index, grid.head_first_column)
+        # A totals row near the end: the body is read up to it (the footer below mixes text into number and date
+        # columns, which fastexcel cannot type); the slow path stops there too.
+        required = [header.positions[c] for c in schema.required(kind) if c in header.positions]
+        last = [*enumerate(head, start=grid.first_row), *(grid.tail_rows or ())]  # a short sheet's end is in its head
+        end = fast_xlsx.end_in_tail(last, first_row_number, required, _END_MARKERS, fold)
+        body = fast_xlsx.body(grid.path, grid.sheet, header.first_data_index, grid.head_first_column,
+                              None if end is None else end - first_row_number)
     else:
         body = csv_body(grid, header.first_data_index) if grid.format == "csv" else None
     # Read column-wise into Arrow; the chunks below are the slow path (fast_body says when, and why).
