@@ -191,3 +191,18 @@ def test_other_kinds_read_through_the_fast_path_too(tmp_path):
                        [["1.001193", "Đăng ký khai sinh", 3.0], ["1.000656", "Đăng ký khai tử", "05 ngày làm việc"],
                         ["2.000", "Chứng thực", "Trong ngày"]])
     same(path, "procedures")
+
+
+def test_formula_errors_are_empty_cells_both_ways(tmp_path):
+    book = Workbook()
+    sheet = book.active
+    sheet.append(HEADER)
+    for row in export_rows(20):
+        sheet.append(row)
+    for reference, error in (("E5", "#N/A"), ("C6", "#DIV/0!"), ("F7", "#VALUE!")):
+        sheet[reference] = error
+        sheet[reference].data_type = "e"
+    book.save(tmp_path / "log.xlsx")
+    assert fast_read(tmp_path / "log.xlsx") is not None
+    table = same(tmp_path / "log.xlsx")
+    assert table.frame["received_at"].isna().sum() == 1 and table.frame["procedure_code"].isna().sum() == 1
