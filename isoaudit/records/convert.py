@@ -424,25 +424,33 @@ def _fold_written(text: pa.Array) -> pa.Array:
 
 def _assemble(year, month, day, hour, minute, second) -> np.ndarray:
     """datetime64[us] from whole-number parts (int64 arrays); NaT where they make no real date or time of day
-    (31/02, month 13, 25:00)."""
-    ok = (year >= 1) & (month >= 1) & (month <= 12) & (day >= 1) & (day <= 31)
+    (31/02, month 13, 25:00) or a year outside 1-9999 (four digits: every form read gives no other)."""
+    ok = (year >= 1) & (year < len(_YEAR_STARTS)) & (month >= 1) & (month <= 12) & (day >= 1) & (day <= 31)
     ok &= (hour < 24) & (minute < 60) & (second < 60)
-    year, month, day = np.where(ok, year, 1970), np.where(ok, month, 1), np.where(ok, day, 1)
-    leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
-    ok &= day <= _MONTH_DAYS[month - 1] + (leap & (month == 2))  # 31/02 is no day
-    # Days since 01/01/1970 in whole-number arithmetic (H. Hinnant's days_from_civil): no datetime64 casts.
-    shifted = year - (month <= 2)
-    era = shifted // 400
-    of_era = shifted - era * 400
-    of_year = (153 * ((month + 9) % 12) + 2) // 5 + day - 1
-    days = era * 146097 + of_era * 365 + of_era // 4 - of_era // 100 + of_year - 719468
+    # Days since 01/01/1970 from tables by year and month: no datetime64 casts, a few whole-number passes.
+    year, month = np.where(ok, year, 1970), np.where(ok, month, 1) - 1
+    leap = _LEAP_YEARS[year]
+    ok &= day <= _MONTH_DAYS[month] + (leap & (month == 1))  # 31/02 is no day
+    days = _YEAR_STARTS[year] + _MONTH_STARTS[month] + (leap & (month >= 2)) + np.where(ok, day, 1) - 1
     seconds = days * 86400 + np.where(ok, hour * 3600 + minute * 60 + second, 0)
     stamps = (seconds * 1_000_000).astype("datetime64[us]")
     stamps[~ok] = _NAT
     return stamps
 
 
+def _year_starts() -> np.ndarray:
+    """Days from 01/01/1970 to 01/01 of each year 0-9999 (H. Hinnant's days_from_civil, for 1 January)."""
+    shifted = np.arange(10_000, dtype=np.int64) - 1
+    era = shifted // 400
+    of_era = shifted - era * 400
+    return era * 146097 + of_era * 365 + of_era // 4 - of_era // 100 + 306 - 719468
+
+
+_YEARS = np.arange(10_000)
+_LEAP_YEARS = (_YEARS % 4 == 0) & ((_YEARS % 100 != 0) | (_YEARS % 400 == 0))
+_YEAR_STARTS = _year_starts()
 _MONTH_DAYS = np.array([31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], dtype=np.int64)
+_MONTH_STARTS = np.concatenate([[0], np.cumsum(_MONTH_DAYS)[:-1]])
 
 
 def _from_mixed(values: np.ndarray) -> np.ndarray:
