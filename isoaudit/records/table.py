@@ -328,9 +328,14 @@ def _typed_columns(raw: dict, keep: np.ndarray, kept_numbers: np.ndarray, kind, 
     (its index among the kept rows, its column's place in the kind, its problem)."""
     columns = {}
     arrow_keep = None
+    arrow = any(isinstance(values, (pa.Array, pa.ChunkedArray)) for values in raw.values())
     for order, spec in enumerate(schema.KINDS[kind]):
         if spec.name not in raw:
-            columns[spec.name] = CONVERTERS[spec.kind](np.full(len(kept_numbers), None, dtype=object))[0]
+            # A column the file does not have: all empty, in Arrow when the body was read into Arrow (no Python
+            # object per row), as the converters read either alike.
+            empty = pa.nulls(len(kept_numbers), pa.string()) if arrow and spec.kind in _ARROW_KINDS else \
+                np.full(len(kept_numbers), None, dtype=object)
+            columns[spec.name] = CONVERTERS[spec.kind](empty)[0]
             continue
         values = raw.pop(spec.name)
         if isinstance(values, (pa.Array, pa.ChunkedArray)):
