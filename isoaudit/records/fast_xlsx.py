@@ -24,7 +24,7 @@ import io
 import re
 import zipfile
 import zlib
-from datetime import datetime
+from datetime import date, datetime
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -104,6 +104,24 @@ def end_in_tail(tail, first_row: int, required: list[int], markers: tuple, fold)
         if text is not None and fold(text).startswith(markers):
             return number
     return None
+
+
+def mixed(rows: list[list]) -> bool:
+    """Whether some column of ``rows`` (rows of the body as calamine gives them: the first rows below the header,
+    the last ones above the table's end) holds cells of two types, or a type fastexcel is not used for: then
+    ``body`` would raise ``Unusable`` after a whole parse, which this spares."""
+    seen: dict[int, type] = {}
+    for row in rows:
+        for index, cell in enumerate(row):
+            if cell == "" or cell is None:
+                continue
+            kind = _KINDS.get(type(cell))
+            if kind is None or seen.setdefault(index, kind) is not kind:
+                return True
+    return False
+
+
+_KINDS = {str: str, float: float, int: float, datetime: datetime, date: datetime}  # as fastexcel types a column
 
 
 def _small_book(archive: zipfile.ZipFile, parts: dict[str, str], name: str, sheet_xml: bytes):

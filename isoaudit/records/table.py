@@ -111,6 +111,8 @@ def _read(path: Path, kind: str, sheet, aliases, problems: list, fast: bool) -> 
         required = [header.positions[c] for c in schema.required(kind) if c in header.positions]
         last = [*enumerate(head, start=grid.first_row), *(grid.tail_rows or ())]  # a short sheet's end is in its head
         end = fast_xlsx.end_in_tail(last, first_row_number, required, _END_MARKERS, fold)
+        if fast_xlsx.mixed([cells for number, cells in last if first_row_number <= number < (end or number + 1)]):
+            return None  # a column of several types seen already: fastexcel would refuse it after a whole parse
         body = fast_xlsx.body(grid.path, grid.sheet, header.first_data_index, grid.head_first_column,
                               None if end is None else end - first_row_number)
     else:
