@@ -8,7 +8,8 @@ which also says what is wrong with such a file. The fast reader is used only whe
 
 - the text is UTF-8 (with or without a BOM): legacy encodings are normalised line by line and UTF-16 decoded by
   Python; bytes that are not UTF-8 are replaced by Python but refused by Arrow;
-- no empty character (NUL): the slow path removes them and says in which cells;
+- no empty character (NUL): the slow path removes them and says in which cells (those of the body are found as
+  its lines are counted, by the reading thread after its last block);
 - lines end with LF or CRLF, never a lone CR;
 - every record of the body is one line (Arrow's rows counted against the body's LFs): a quoted cell over line
   breaks is a note or damage that only the slow path checks (``formats_csv._check_quotes``);
@@ -50,18 +51,18 @@ def csv_body(grid, records_before: int):
     encoding, delimiter, skip = source
     if encoding not in (UTF8, UTF8_BOM):
         return None
-    scanned = _scan(grid.path, skip + sum(grid.record_lines[:records_before]))
-    if scanned is None:
+    found = _head(grid.path, skip + sum(grid.record_lines[:records_before]))
+    if found is None:
         return None
-    start, lines, first = scanned
-    if lines == 0:
+    start, first, more = found
+    if not more:
         return iter(())
     width = len(next(csv.reader([first.decode("utf-8", errors="replace").rstrip("\r")], delimiter=delimiter), []))
-    return _blocks(grid.path, start, lines, width, delimiter)
+    return _blocks(grid.path, start, width, delimiter)
 
 
-def _blocks(path, start: int, lines: int, width: int, delimiter: str):
-    limit, rows = csv.field_size_limit(), 0
+def _blocks(path, start: int, width: int, delimiter: str):
+    limit, rows, counted = csv.field_size_limit(), 0, []
     try:
         with pa.input_stream(str(path)) as stream:
             stream.read(start)
@@ -75,7 +76,9 @@ def _blocks(path, start: int, lines: int, width: int, delimiter: str):
                                                   strings_can_be_null=False, quoted_strings_can_be_null=False,
                                                   null_values=[]),
             )
-            for batch in _ahead(reader):
+            # The lines and empty characters of the body are counted by the reading thread once it has read the
+            # last batch, while the last ones are converted here.
+            for batch in _ahead(reader, lambda: counted.append(_count(path, start))):
                 if any(column.type != pa.string() for column in batch.columns):
                     raise Unusable  # the first line split otherwise by Python than by Arrow: not all typed as text
                 if any((pc.max(pc.binary_length(column)).as_py() or 0) > limit for column in batch.columns):
@@ -84,14 +87,18 @@ def _blocks(path, start: int, lines: int, width: int, delimiter: str):
                 yield dict(enumerate(batch.columns))
     except (pa.ArrowInvalid, pa.ArrowTypeError, UnicodeDecodeError):
         raise Unusable from None  # ragged rows, bytes that are not UTF-8
+    lines, nul = counted[0]
+    if nul:
+        raise Unusable  # an empty character: the slow path removes it and says in which cell
     if rows != lines:
         raise Unusable  # a quoted cell over line breaks, or a lone CR ending a line
 
 
-def _ahead(reader):
+def _ahead(reader, then):
     """The batches of ``reader``, the next one read by a thread while the caller converts this one (Arrow parses
-    without holding the GIL, so reading and converting share the machine's cores). The thread is stopped when
-    the caller stops early."""
+    without holding the GIL, so reading and converting share the machine's cores); the thread calls ``then``
+    after the last one, before the caller is told there are no more. The thread is stopped when the caller stops
+    early."""
     handoff, stop = queue.Queue(maxsize=1), threading.Event()
 
     def read():
@@ -105,6 +112,7 @@ def _ahead(reader):
                         continue
                 if stop.is_set():
                     return
+            then()
             handoff.put((None, None))
         except Exception as exc:  # handed to the caller, raised there
             handoff.put((None, exc))
@@ -129,34 +137,40 @@ def _ahead(reader):
             thread.join(timeout=0.05)
 
 
-def _scan(path, head_lines: int) -> tuple[int, int, bytes] | None:
-    """(the byte offset after the first ``head_lines`` lines, the lines after it, the first of them) of ``path``,
-    read in blocks; None when it holds an empty character, fewer lines, or a lone CR among its first lines."""
-    start, lines, offset, first, head, last = None, 0, 0, b"", b"", b""
+def _head(path, head_lines: int) -> tuple[int, bytes, bool] | None:
+    """(the byte offset after the first ``head_lines`` lines of ``path``, the first line after them, whether
+    anything follows them), read from the start of the file only; None when it has fewer lines, or an empty
+    character or a lone CR among them."""
+    head, start = b"", None
     with open(path, "rb") as handle:
-        while block := handle.read(_BLOCK):
-            if b"\x00" in block:
-                return None
-            if start is None:
-                head += block
-                start = _offset_after_lines(head, head_lines)
-                if start is None:
-                    offset += len(block)
-                    continue
-                if b"\r" in head[:start].replace(b"\r\n", b""):
-                    return None  # the head's lines end with a lone CR: the body does not start where LFs say
-                block, offset = head[start:], start
-                end = block.find(b"\n")
-                first = block[:end if end >= 0 else len(block)]
-                head = b""
-            lines += block.count(b"\n")
-            offset += len(block)
-            last = block[-1:] or last
-    if start is None:
+        while True:
+            start = _offset_after_lines(head, head_lines)
+            if start is not None and b"\n" in head[start:]:
+                break  # the head and the first line after it
+            block = handle.read(1 << 20)
+            if not block:
+                break
+            head += block
+    if start is None or b"\x00" in head[:start]:
         return None
-    if offset > start and last != b"\n":
-        lines += 1  # the last line without its LF
-    return start, lines, first
+    if b"\r" in head[:start].replace(b"\r\n", b""):
+        return None  # the head's lines end with a lone CR: the body does not start where LFs say
+    end = head.find(b"\n", start)
+    return start, head[start:end if end >= 0 else len(head)], len(head) > start
+
+
+def _count(path, start: int) -> tuple[int, bool]:
+    """(the lines of ``path`` after byte ``start``, the last one counted without its LF, whether an empty
+    character is among them), read in blocks."""
+    lines, nul, last, size = 0, False, b"", 0
+    with open(path, "rb") as handle:
+        handle.seek(start)
+        while block := handle.read(_BLOCK):
+            nul = nul or b"\x00" in block
+            lines += block.count(b"\n")
+            last, size = block[-1:], size + len(block)
+    return lines + (1 if size and last != b"\n" else 0), nul
+
 
 def _offset_after_lines(data: bytes, count: int) -> int | None:
     """The byte offset just after the first ``count`` lines of ``data`` (LF-terminated); None when it has fewer."""
