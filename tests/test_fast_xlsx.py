@@ -99,13 +99,49 @@ def test_an_official_book_with_its_title_merged_header_totals_and_signatures(tmp
     assert len(table.frame) == count and table.title_lines
 
 
+def signed_export(tmp_path):
+    """An export with a totals row, then signatures written under the date columns."""
+    rows = export_rows(80) + [["Tổng cộng: 80 hồ sơ"] + [None] * (len(HEADER) - 1),
+                              [None] * 4 + ["NGƯỜI LẬP SỔ", None, "THỦ TRƯỞNG ĐƠN VỊ", None, None],
+                              [None] * 4 + ["(Ký, ghi rõ họ tên)"] + [None] * 4]
+    return write_sheet(tmp_path / "log.xlsx", HEADER, rows)
+
+
+def test_signatures_under_date_columns_below_the_totals_row(tmp_path):
+    path = signed_export(tmp_path)
+    assert fast_read(path) is not None
+    assert len(same(path).frame) == 80
+
+
 def test_a_totals_row_further_up_than_the_last_rows_read_is_read_cell_by_cell(tmp_path, monkeypatch):
     import isoaudit.records.fast_xlsx as fast_xlsx
 
-    path = write_official_log(tmp_path / "26734_so.xlsx", "UBND xã Hòa Bình", official_rows(80))
-    monkeypatch.setattr(fast_xlsx, "TAIL_BYTES", 200)
+    path = signed_export(tmp_path)
+    monkeypatch.setattr(fast_xlsx, "TAIL_BYTES", 200)  # the last rows read apart no longer reach the totals row
     assert fast_read(path) is None
     same(path)
+
+
+def test_numbers_and_text_in_a_column_no_canonical_column_reads(tmp_path, monkeypatch):
+    """Section titles in the numbers column ("I. LĨNH VỰC HỘ TỊCH"), numbers among notes: read as text, they only
+    tell where the table ends; a row whose first text may have been a number, before an end marker, is left to
+    the slow path."""
+    header = ["STT"] + HEADER + ["Mục riêng của xã"]
+    rows = [["I. LĨNH VỰC HỘ TỊCH"] + [None] * (len(HEADER) + 1)]
+    rows += [[float(i)] + row + [12.5 if i % 7 == 0 else "mục"] for i, row in enumerate(export_rows(60))]
+    rows += [["Tổng cộng"] + [None] * (len(HEADER) + 1)]
+    path = write_sheet(tmp_path / "log.xlsx", header, rows)
+    table = same(path)
+    assert fast_read(path) is not None and len(table.frame) == 60
+    rows[50] = [7.0] + [None] * 7 + ["Người lập sổ", None, None]  # a number, then an end marker
+    path = write_sheet(tmp_path / "log2.xlsx", header, rows)
+    assert fast_read(path) is not None  # found among the last rows, read as calamine reads them
+    assert len(same(path).frame) == 49
+    import isoaudit.records.fast_xlsx as fast_xlsx
+
+    monkeypatch.setattr(fast_xlsx, "TAIL_BYTES", 200)  # found in the body, where "7" may have been text
+    assert fast_read(path) is None
+    assert len(same(path).frame) == 49
 
 
 def test_text_below_a_totals_row_near_the_end_is_not_read(tmp_path):

@@ -38,6 +38,7 @@ except ImportError:  # an optional speed-up: without it every xlsx is read cell 
     fastexcel = None
 
 _BLOCK = 1 << 22  # the sheet's XML is inflated 4 MB at a time
+MAX_COLUMNS = 16_384  # Excel's
 _ROWS_PER_BLOCK = 1 << 18  # the body is converted this many rows at a time (memory, not speed)
 TAIL_BYTES = 1 << 18  # the last rows of a sheet read apart: a totals row and signatures take far less
 _ROW = re.compile(rb"<(\w+:)?row\b([^>]*)>")
@@ -106,14 +107,14 @@ def end_in_tail(tail, first_row: int, required: list[int], markers: tuple, fold)
     return None
 
 
-def mixed(rows: list[list]) -> bool:
+def mixed(rows: list[list], typed: set[int]) -> bool:
     """Whether some column of ``rows`` (rows of the body as calamine gives them: the first rows below the header,
-    the last ones above the table's end) holds cells of two types, or a type fastexcel is not used for: then
-    ``body`` would raise ``Unusable`` after a whole parse, which this spares."""
+    the last ones above the table's end) at a place of ``typed`` holds cells of two types, or a type fastexcel is
+    not used for: then ``body`` would raise ``Unusable`` after a whole parse, which this spares."""
     seen: dict[int, type] = {}
     for row in rows:
         for index, cell in enumerate(row):
-            if cell == "" or cell is None:
+            if cell == "" or cell is None or index not in typed:
                 continue
             kind = _KINDS.get(type(cell))
             if kind is None or seen.setdefault(index, kind) is not kind:
@@ -243,10 +244,11 @@ def _head_end(data: bytes, rows: int):
     return end.start(), end.group(1) or b""
 
 
-def body(path, sheet: str, skip: int, first_column: int, rows: int | None = None):
+def body(path, sheet: str, skip: int, first_column: int, rows: int | None, typed: set[int]):
     """The rows of sheet ``sheet`` of ``path`` after its first ``skip`` (``rows`` of them, or all), as blocks of
-    rows, each a dict of Arrow columns by their 0-based place in calamine's rows (text, float64, timestamp[ms] or
-    null; null for an empty cell). Raises ``Unusable`` (see the module's docstring)."""
+    rows, each a dict of Arrow columns by their 0-based place in calamine's rows: those at the places ``typed`` as
+    their cells are (text, float64, timestamp[ms] or null; null for an empty cell), the others as text whatever
+    their cells (fastexcel's text of a number or a date). Raises ``Unusable`` (see the module's docstring)."""
     offsets = set()
 
     def every_column(column) -> bool:  # told each column's place in the sheet, for the check below
@@ -254,8 +256,10 @@ def body(path, sheet: str, skip: int, first_column: int, rows: int | None = None
         return True
 
     try:
+        # A column no canonical column reads serves only to find the table's end: of any types, read as text.
+        as_text = {index: "string" for index in range(MAX_COLUMNS) if index not in typed}
         batch = fastexcel.read_excel(str(path)).load_sheet(sheet, header_row=None, skip_rows=skip, n_rows=rows,
-                                                            eager=True, use_columns=every_column,
+                                                            eager=True, use_columns=every_column, dtypes=as_text,
                                                             dtype_coercion="strict", schema_sample_rows=None)
     except Exception:  # strict coercion refused a mixed column, or fastexcel cannot read what calamine reads
         raise Unusable from None

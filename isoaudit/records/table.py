@@ -111,14 +111,19 @@ def _read(path: Path, kind: str, sheet, aliases, problems: list, fast: bool) -> 
         required = [header.positions[c] for c in schema.required(kind) if c in header.positions]
         last = [*enumerate(head, start=grid.first_row), *(grid.tail_rows or ())]  # a short sheet's end is in its head
         end = fast_xlsx.end_in_tail(last, first_row_number, required, _END_MARKERS, fold)
-        if fast_xlsx.mixed([cells for number, cells in last if first_row_number <= number < (end or number + 1)]):
+        typed = set(header.positions.values())  # the other columns serve only to find the end: read as text
+        sample = [cells for number, cells in last if first_row_number <= number < (end or number + 1)]
+        if fast_xlsx.mixed(sample, typed):
             return None  # a column of several types seen already: fastexcel would refuse it after a whole parse
         body = fast_xlsx.body(grid.path, grid.sheet, header.first_data_index, grid.head_first_column,
-                              None if end is None else end - first_row_number)
+                              None if end is None else end - first_row_number, typed)
+        as_text = frozenset(range(fast_xlsx.MAX_COLUMNS)) - typed
     else:
         body = csv_body(grid, header.first_data_index) if grid.format == "csv" else None
+        as_text = frozenset()  # a CSV's cells are all text as written
     # Read column-wise into Arrow; the chunks below are the slow path (fast_body says when, and why).
-    frame = None if body is None else _convert_body(body, first_row_number, kind, header, name, grid.sheet, problems)
+    frame = None if body is None else _convert_body(body, first_row_number, kind, header, name, grid.sheet, problems,
+                                                    as_text)
     if frame is not None:
         frame["source_file"] = pd.Series(name, index=frame.index, dtype="string")
         return Table(kind, frame[schema.columns(kind)], problems, header.title_lines, header.labels, grid.sheet,
@@ -288,7 +293,8 @@ def _convert_chunk(chunk, first_row, kind, header, file_name, sheet, problems):
     return columns, end_at is not None
 
 
-def _convert_body(body, first_row: int, kind, header, file_name, sheet, problems) -> pd.DataFrame | None:
+def _convert_body(body, first_row: int, kind, header, file_name, sheet, problems,
+                  as_text: frozenset = frozenset()) -> pd.DataFrame | None:
     """Typed columns for a body read into Arrow a block of rows at a time (``fast_body``), as ``_convert_chunk``
     types the chunks of the slow path, its problems appended in the same order (chunk by chunk, column by column);
     None, nothing appended, when the body turns out to be one for the slow path."""
@@ -302,7 +308,7 @@ def _convert_body(body, first_row: int, kind, header, file_name, sheet, problems
             raw = {name: block.get(index, empty) for name, index in header.positions.items()}
             numbers = np.arange(first_row + start, first_row + start + count)
             blank = np.logical_and.reduce([_empty(values) for values in raw.values()])
-            end_at = _end_marker_in_body(block, raw, kind, count)
+            end_at = _end_marker_in_body(block, raw, kind, count, as_text)
             block.clear()  # the columns no canonical column reads
             if end_at is not None:
                 blank[end_at:] = True
@@ -381,21 +387,28 @@ def _python_cells(values: pa.Array) -> np.ndarray:
     raise fast_xlsx.Unusable
 
 
-def _end_marker_in_body(body: dict, raw: dict, kind: str, count: int) -> int | None:
+def _end_marker_in_body(body: dict, raw: dict, kind: str, count: int, as_text: frozenset = frozenset()) -> int | None:
     """``_end_marker_row`` for a body read into Arrow: only the rows missing a required value are taken out as
-    Python cells, a thousand at a time, up to the first that ends the table."""
+    Python cells, a thousand at a time, up to the first that ends the table. ``as_text``: the places of columns
+    read as text whatever their cells were (``fast_xlsx.body``): one of them holding a row's first text, which may
+    have been a number, with a later text of an end marker, raises ``Unusable`` (which text ends the row?)."""
     required = [_empty(raw[c]) for c in schema.required(kind) if c in raw]
     incomplete = np.logical_or.reduce(required) if required else np.ones(count, dtype=bool)
     candidates = np.flatnonzero(incomplete)
-    columns = [body[index] for index in sorted(body)]
+    places = sorted(body)
+    columns = [body[index] for index in places]
     for start in range(0, len(candidates), 1000):
         part = candidates[start:start + 1000]
         taken = pa.array(part, pa.int64())
         rows = zip(*(column.take(taken).to_pylist() for column in columns))
         for index, row in zip(part, rows):
-            first = next((c for c in row if isinstance(c, str) and c.strip()), None)
-            if first is not None and fold(first).startswith(_END_MARKERS):
-                return int(index)
+            texts = [(place, cell) for place, cell in zip(places, row) if isinstance(cell, str) and cell.strip()]
+            if not texts:
+                continue
+            if fold(texts[0][1]).startswith(_END_MARKERS):
+                return int(index)  # a number read as text never reads as an end marker
+            if texts[0][0] in as_text and any(fold(cell).startswith(_END_MARKERS) for _, cell in texts[1:]):
+                raise Unusable
     return None
 
 
