@@ -6,13 +6,20 @@ exactly as calamine gives them (``head``), then its body column-wise into Arrow 
 lets python-calamine read that small copy of the workbook: the header is found on the same cells as the slow
 path finds it. Its last rows are read the same way, for a totals row near the end (``end_in_tail``): the body is
 read up to it, as the slow path stops there, and the signatures below it (text in columns of numbers and dates)
-are never typed. ``body`` then reads the rows below the header with fastexcel, one type per column. Anything it
-could give otherwise than calamine's cells raise ``Unusable`` (the caller reads the sheet cell by cell instead):
+are never typed. ``body`` then reads the rows below the header with fastexcel, one type per column of a
+canonical column; the other columns (a numbers column with section titles, a commune's own notes) only tell where
+the table ends, and are read as text. Anything it could give otherwise than calamine's cells raises ``Unusable``
+(the caller reads the sheet cell by cell instead; ``mixed`` spares fastexcel's whole parse when the first or last
+rows show it already):
 
-- fastexcel is not installed, or cannot read the file;
-- a column holds cells of several types above the end of the table (text and numbers, dates typed as text beside
-  real dates): fastexcel would coerce them (``dtype_coercion="strict"``); so does a totals row further up than
-  the last ``TAIL_BYTES`` of the sheet's XML with text below it;
+- fastexcel is not installed, or cannot read the file; the file is not named .xlsx or .xlsm (fastexcel picks its
+  reader by the name);
+- a canonical column holds cells of several types above the end of the table (codes typed as text and as numbers,
+  dates typed as text beside real dates): fastexcel would coerce them (``dtype_coercion="strict"``), and its text
+  of a number is not Python's (15 digits); so does a totals row further up than the last ``TAIL_BYTES`` of the
+  sheet's XML with such text below it;
+- a row of the body whose first text is in a column read as text (it may have been a number), followed by the
+  text of an end marker: which text ends the table is not known;
 - a column of booleans or durations, a date or time before 01/03/1900 (calamine gives a time of day, fastexcel a
   date in 1899, and both count Excel's 29/02/1900 differently);
 - the whole sheet starts in another column than its first rows (the head's cells would be numbered otherwise);
