@@ -66,7 +66,7 @@ def to_datetime(cells, keep_time: bool = True) -> tuple[pd.Series, np.ndarray]:
             return _dated(*_typed_dates(cells), keep_time)
         text = pc.utf8_trim_whitespace(cells)
         filled = pc.fill_null(pc.not_equal(text, ""), False).to_numpy(zero_copy_only=False)
-        result = pd.Series(_from_text(text), dtype="datetime64[us]")
+        result = _stamps(_from_text(text))
         return _dated(result, filled, keep_time)
     values = as_cells(cells)
     filled = pd.notna(values)
@@ -78,13 +78,21 @@ def to_datetime(cells, keep_time: bool = True) -> tuple[pd.Series, np.ndarray]:
     elif kind == "string":
         text = pc.utf8_trim_whitespace(pa.array(values, type=pa.string(), from_pandas=True))
         filled &= pc.fill_null(pc.not_equal(text, ""), False).to_numpy(zero_copy_only=False)  # spaces: empty
-        result = pd.Series(_from_text(text), dtype="datetime64[us]")
+        result = _stamps(_from_text(text))
     elif kind in ("floating", "integer", "mixed-integer-float"):
-        result = pd.Series(_from_number(values.astype(float)), dtype="datetime64[us]")
+        result = _stamps(_from_number(values.astype(float)))
     else:
         filled &= np.array([not (isinstance(v, str) and not v.strip()) for v in values], dtype=bool)
-        result = pd.Series(_from_mixed(values), dtype="datetime64[us]")
+        result = _stamps(_from_mixed(values))
     return _dated(result, filled, keep_time)
+
+
+def _stamps(values: np.ndarray) -> pd.Series:
+    """A Series of datetime64[us] ``values`` as they are (pandas' casting checks skipped: they cost more than
+    the conversion on blocks of a CSV)."""
+    if values.dtype == np.dtype("datetime64[us]"):
+        return pd.Series(values, copy=False)
+    return pd.Series(values, dtype="datetime64[us]")
 
 
 def _is_text(cells: pa.Array) -> bool:
@@ -96,11 +104,11 @@ def _typed_dates(cells: pa.Array) -> tuple[pd.Series, np.ndarray]:
     the date cells below) or nulls; null for an empty cell."""
     filled = cells.is_valid().to_numpy(zero_copy_only=False)
     if pa.types.is_floating(cells.type):
-        return pd.Series(_from_number(cells.to_numpy(zero_copy_only=False)), dtype="datetime64[us]"), filled
+        return _stamps(_from_number(cells.to_numpy(zero_copy_only=False))), filled
     if pa.types.is_timestamp(cells.type):
         stamps = cells.cast(pa.timestamp("us")).to_numpy(zero_copy_only=False)
-        return pd.Series(stamps, dtype="datetime64[us]"), filled
-    return pd.Series(np.full(len(cells), _NAT), dtype="datetime64[us]"), filled
+        return _stamps(stamps), filled
+    return _stamps(np.full(len(cells), _NAT)), filled
 
 
 def _typed_text(cells: pa.Array) -> pa.Array:
@@ -117,7 +125,7 @@ def _dated(result: pd.Series, filled: np.ndarray, keep_time: bool) -> tuple[pd.S
     if not keep_time:  # midnight of the day, as Series.dt.normalize, in whole numbers
         micro = stamps.view(np.int64)
         stamps = np.where(missing, micro, micro - micro % 86_400_000_000).view("datetime64[us]")
-        result = pd.Series(stamps, dtype="datetime64[us]")
+        result = _stamps(stamps)
     return result, filled & missing
 
 

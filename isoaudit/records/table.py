@@ -355,7 +355,9 @@ def _typed_columns(raw: dict, keep: np.ndarray, kept_numbers: np.ndarray, kind, 
         else:
             values = values[keep]
         series, bad = CONVERTERS[spec.kind](values)
-        columns[spec.name] = series.reset_index(drop=True)
+        index = series.index  # converters give a default index but for a chunk's cells; not copied for nothing
+        default = isinstance(index, pd.RangeIndex) and index.start == 0 and index.step == 1
+        columns[spec.name] = series if default else series.reset_index(drop=True)
         indices = np.flatnonzero(bad)
         if isinstance(values, (pa.Array, pa.ChunkedArray)):
             cells = values.take(pa.array(indices, pa.int64())).to_pylist()
