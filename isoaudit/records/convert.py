@@ -64,10 +64,18 @@ def to_datetime(cells, keep_time: bool = True) -> tuple[pd.Series, np.ndarray]:
             cells = cells.combine_chunks()
         if not _is_text(cells):  # an xlsx column of one type (``fast_xlsx``): numbers, dates or nothing
             return _dated(*_typed_dates(cells), keep_time)
-        text = pc.utf8_trim_whitespace(cells)
-        filled = pc.fill_null(pc.not_equal(text, ""), False).to_numpy(zero_copy_only=False)
-        result = _stamps(_from_text(text))
-        return _dated(result, filled, keep_time)
+        # The forms nearly every export writes are read from the cells as they are (they have no spaces to trim);
+        # only the others are trimmed and read by ``_from_text``.
+        out = np.full(len(cells), _NAT)
+        filled = _read_digits(cells, out)
+        if filled is None:
+            filled = np.zeros(len(cells), dtype=bool)
+        rest = np.flatnonzero(~filled)
+        if len(rest):
+            text = pc.utf8_trim_whitespace(cells if len(rest) == len(cells) else cells.take(pa.array(rest)))
+            filled[rest] = pc.fill_null(pc.not_equal(text, ""), False).to_numpy(zero_copy_only=False)
+            out[rest] = _from_text(text)
+        return _dated(_stamps(out), filled, keep_time)
     values = as_cells(cells)
     filled = pd.notna(values)
     kind = infer_dtype(values, skipna=True)
@@ -364,23 +372,24 @@ def _read_digits(text: pa.Array, out: np.ndarray) -> np.ndarray | None:
             chars = data[first:first + length * len(places)].reshape(len(places), length)
         else:
             chars = data[offsets[places][:, None] + np.arange(length)]
-        digits, fits = [], np.ones(len(places), dtype=bool)
+        fits = np.ones(len(places), dtype=bool)
         for place, expected in enumerate(form):
             if expected == "d":
-                digits.append(place)
                 fits &= chars[:, place] - 48 < 10  # uint8: a byte below '0' wraps above 9
             else:
                 fits &= chars[:, place] == ord(expected)
         if not fits.any():
             continue
-        parts = list((chars[fits][:, digits].astype(np.int64) - 48).T)
-        day, month = parts[0] * 10 + parts[1], parts[2] * 10 + parts[3]
-        year = parts[4] * 1000 + parts[5] * 100 + parts[6] * 10 + parts[7]
-        hour = parts[8] * 10 + parts[9] if length == 16 else np.zeros_like(day)
-        minute = parts[10] * 10 + parts[11] if length == 16 else np.zeros_like(day)
-        hit = places[fits]
-        out[hit] = _assemble(year, month, day, hour, minute, np.zeros_like(day))
-        read[hit] = True
+        if not fits.all():
+            chars, places = chars[fits], places[fits]
+
+        def two(place):  # the number of the two digits at ``place``: 10 * (a - 48) + (b - 48)
+            return chars[:, place].astype(np.int32) * 10 + chars[:, place + 1] - 528
+
+        day, month, year, zero = two(0), two(3), two(6) * 100 + two(8), np.zeros(len(places), dtype=np.int32)
+        hour, minute = (two(11), two(14)) if length == 16 else (zero, zero)
+        out[places] = _assemble(year, month, day, hour, minute, zero)
+        read[places] = True
     return read
 
 
