@@ -107,6 +107,7 @@ def test_a_late_dossier_returned_on_its_moved_appointment_is_late_by_law(clean, 
     result = backfill(judged(write_log(tmp_path, planted)))
     details = result.details(result.flagged[result.flagged["reason"] == "returned_on_appointment_late"])
     assert len(details) == len(ids) and all(2 <= d["days_late"] <= 4 for d in details)
+    assert all(isinstance(d["days_late"], int) for d in details)  # "3 working days", never "3.0"
     assert not flagged_ids(result, "appointment_beyond_without_apology") & set(ids)  # said once, the stronger way
 
 

@@ -19,8 +19,9 @@ import pandas as pd
 # hundreds of thousands of dossiers, and a report lists a few dozen.
 FLAGGED_COLUMNS = ["dossier_id", "reason"]
 # How a detail value is written in the words: a day dd/mm/yyyy, a moment dd/mm/yyyy HH:MM, a time HH:MM;
-# "value": a number or text as it is (None when missing).
-DETAIL_KINDS = ("date", "stamp", "clock", "value")
+# "int": a whole number (a count stays 3, not 3.0, though the frame's column holds floats where another
+# reason has no value); "value": a number or text as it is (None when missing).
+DETAIL_KINDS = ("date", "stamp", "clock", "int", "value")
 _FORMATS = {"date": "%d/%m/%Y", "stamp": "%d/%m/%Y %H:%M", "clock": "%H:%M"}
 
 
@@ -89,7 +90,8 @@ class Flags:
         """Flag ``ids`` (dossier ids, any array-like) for ``reason``; ``detail``: equal-length arrays (plain
         values) or ``Detail`` (dates, stamps, clock times)."""
         ids = ids.reset_index(drop=True) if isinstance(ids, pd.Series) else pd.Series(np.asarray(ids, dtype=object))
-        kinds = {name: value.kind if isinstance(value, Detail) else "value" for name, value in detail.items()}
+        kinds = {name: value.kind if isinstance(value, Detail) else _plain_kind(value)
+                 for name, value in detail.items()}
         self.fields.setdefault(reason, kinds)
         if not len(ids):
             return
@@ -131,9 +133,16 @@ def _column(values, kind: str):
     return values
 
 
+def _plain_kind(values) -> str:
+    dtype = getattr(values, "dtype", None)
+    return "int" if dtype is not None and pd.api.types.is_integer_dtype(dtype) else "value"
+
+
 def _written(values: np.ndarray, kind: str) -> list:
     if kind in _FORMATS:
         return pd.Series(pd.to_datetime(values)).dt.strftime(_FORMATS[kind]).fillna("").tolist()
+    if kind == "int":
+        return [None if _missing(v) else int(v) for v in values]
     return [None if _missing(v) else v.item() if isinstance(v, np.generic) else v for v in values]
 
 
