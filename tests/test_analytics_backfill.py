@@ -95,8 +95,12 @@ def test_a_batch_of_returns_is_one_officer_on_one_day_all_on_their_appointment(c
     batch = result.table[result.table["backfill_check"] == "batch_by_officer_day"]
     assert batch[["backfill_group", "backfill_dossiers", "backfill_observed"]].values.tolist() == [
         [rows["officer"].iloc[0], len(ids), len(ids)]]
-    detail = result.details(result.flagged[result.flagged["reason"] == "batch_returns"])[0]
+    batch_rows = result.flagged[result.flagged["reason"] == "batch_returns"]
+    detail = result.details(batch_rows)[0]
     assert detail["returns"] == len(ids) and detail["usual"] < 3
+    # Worded for a report, a decimal is written as the language writes it.
+    assert result.details(batch_rows, "vi")[0]["usual"] == f"{detail['usual']:.1f}".replace(".", ",")
+    assert result.details(batch_rows, "en")[0]["usual"] == f"{detail['usual']:.1f}"
     # On time by law: moving the receipts kept each appointment at its legal due date.
     judged_rows = unit_year.received.set_index("dossier_id").loc[ids]
     assert judged_rows["status"].eq("on_time").all() and not judged_rows["appointment_beyond_legal"].any()

@@ -66,7 +66,7 @@ def _words(module, result, reason: str, rows: pd.DataFrame, lang: str) -> tuple[
     question = label("analytics.candidate.question", lang, test=title, count=len(rows))
     listed_rows = rows.head(DOSSIERS_LISTED)
     listed = [f"{dossier}: {label(module.REASON_KEYS[reason], lang, **detail)}"
-              for dossier, detail in zip(listed_rows["dossier_id"], result.details(listed_rows))]
+              for dossier, detail in zip(listed_rows["dossier_id"], result.details(listed_rows, lang))]
     more = label("analytics.candidate.more", lang, count=len(rows) - DOSSIERS_LISTED) \
         if len(rows) > DOSSIERS_LISTED else ""
     return question, "; ".join(listed) + (f" {more}" if more else "")

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from isoaudit.i18n import format_number
+
 # One row per flagged dossier: its id and the reason code (worded by ``analytics.<test>.reason.<reason>``);
 # then one column per value a reason's words name, kept typed (dates as datetime64, counts as numbers) and
 # written out only for the rows a report shows (``AnalyticsResult.details``): a million-row log can flag
@@ -52,10 +54,11 @@ class AnalyticsResult:
         """Whether the test found nothing to look at (an available test with no flagged dossier or row)."""
         return self.available and self.flagged.empty and self.table.empty
 
-    def details(self, rows: pd.DataFrame | None = None) -> list[dict]:
+    def details(self, rows: pd.DataFrame | None = None, lang: str | None = None) -> list[dict]:
         """The values each flagged row's words name (its reason's fields, written as the report writes them:
-        plain text and numbers), for ``rows`` (some rows of ``flagged``; default all)."""
-        return reason_details(self.flagged if rows is None else rows, self.detail_fields)
+        plain text and numbers), for ``rows`` (some rows of ``flagged``; default all). With ``lang``, a
+        number with decimals is written as that language writes it (0,7 in Vietnamese)."""
+        return reason_details(self.flagged if rows is None else rows, self.detail_fields, lang)
 
 
 @dataclass(frozen=True)
@@ -110,7 +113,7 @@ class Flags:
         return pd.concat(self._parts, ignore_index=True)
 
 
-def reason_details(rows: pd.DataFrame, fields: dict) -> list[dict]:
+def reason_details(rows: pd.DataFrame, fields: dict, lang: str | None = None) -> list[dict]:
     """Each of ``rows``'s words' values (see ``AnalyticsResult.details``), reason by reason vectorised."""
     details: list[dict] = [{} for _ in range(len(rows))]
     if not len(rows):
@@ -119,7 +122,8 @@ def reason_details(rows: pd.DataFrame, fields: dict) -> list[dict]:
     for reason in pd.unique(reasons):
         at = np.flatnonzero(reasons == reason)
         kinds = fields.get(reason, {})
-        written = {name: _written(rows[name].to_numpy()[at] if name in rows else np.full(len(at), None), kind)
+        written = {name: _written(rows[name].to_numpy()[at] if name in rows else np.full(len(at), None), kind,
+                                  lang)
                    for name, kind in kinds.items()}
         for place, values in zip(at, zip(*written.values()) if written else [()] * len(at)):
             details[place] = dict(zip(written, values))
@@ -138,12 +142,15 @@ def _plain_kind(values) -> str:
     return "int" if dtype is not None and pd.api.types.is_integer_dtype(dtype) else "value"
 
 
-def _written(values: np.ndarray, kind: str) -> list:
+def _written(values: np.ndarray, kind: str, lang: str | None) -> list:
     if kind in _FORMATS:
         return pd.Series(pd.to_datetime(values)).dt.strftime(_FORMATS[kind]).fillna("").tolist()
     if kind == "int":
         return [None if _missing(v) else int(v) for v in values]
-    return [None if _missing(v) else v.item() if isinstance(v, np.generic) else v for v in values]
+    plain = [None if _missing(v) else v.item() if isinstance(v, np.generic) else v for v in values]
+    if lang is None:
+        return plain
+    return [format_number(v, lang) if isinstance(v, float) else v for v in plain]
 
 
 def _missing(value) -> bool:

@@ -40,11 +40,11 @@ def run_analytics(unit_year, previous: pd.DataFrame | None = None) -> list[Analy
             for _, run in TESTS]
 
 
-def flagged_dossiers(results) -> pd.DataFrame:
+def flagged_dossiers(results, lang: str | None = None) -> pd.DataFrame:
     """Every dossier any test flagged, once per (dossier, test, reason): ``dossier_id``, ``test``, ``clause``,
-    ``reason``, ``detail`` (the values its reason's words name, ``AnalyticsResult.details``)."""
+    ``reason``, ``detail`` (the values its reason's words name, ``AnalyticsResult.details``, in ``lang``)."""
     parts = [result.flagged[["dossier_id", "reason"]].assign(test=result.test, clause=result.clause,
-                                                             detail=result.details())
+                                                             detail=result.details(lang=lang))
              for result in results if result.available and len(result.flagged)]
     if not parts:
         return pd.DataFrame(columns=["dossier_id", "test", "clause", "reason", "detail"])

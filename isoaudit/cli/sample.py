@@ -105,7 +105,7 @@ def run(args) -> int:
     results = run_analytics(UnitYear(records, unit, year_checked, as_of=as_of, calendar=calendar))
     for line in analytics_lines(results, lang):
         print(line)
-    assessed = with_flag_reasons(assessed, flagged_dossiers(results), lang)
+    assessed = with_flag_reasons(assessed, flagged_dossiers(results, lang), lang)
     names = records.units.loc[records.units["unit_code"] == unit, "unit_name"].dropna()
     frame, description = build_frame(assessed, unit, start, end, unit_name=names.iloc[0] if len(names) else "",
                                      procedures=records.procedures)

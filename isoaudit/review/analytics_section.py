@@ -74,7 +74,7 @@ def _flagged_table(context: ReviewContext, module, result) -> ReviewTable:
     flagged = result.flagged
     shown = flagged.head(FLAGGED_SHOWN)
     shown = shown.assign(why=[label(module.REASON_KEYS[reason], lang, **detail)
-                              for reason, detail in zip(shown["reason"], result.details(shown))])
+                              for reason, detail in zip(shown["reason"], result.details(shown, lang))])
     title = context.t("table.analytics_flagged", test=label(f"analytics.{result.test}.title", lang),
                       shown=len(shown), count=len(flagged))
     headers = {"dossier_id": context.t("col.dossier_id"), "why": context.t("col.analytics_reason")}
