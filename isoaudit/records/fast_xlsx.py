@@ -28,6 +28,7 @@ rows show it already):
 from __future__ import annotations
 
 import io
+import logging
 import re
 import zipfile
 import zlib
@@ -43,6 +44,9 @@ try:
     import fastexcel
 except ImportError:  # an optional speed-up: without it every xlsx is read cell by cell
     fastexcel = None
+# fastexcel warns of each column with no cell below the header ("falling back to string"): an optional column left
+# empty, as most logs have, which the conversions read as empty whatever its type. Not a thing to tell a user.
+logging.getLogger("fastexcel.types.dtype").setLevel(logging.ERROR)
 
 _BLOCK = 1 << 22  # the sheet's XML is inflated 4 MB at a time
 MAX_COLUMNS = 16_384  # Excel's
