@@ -242,3 +242,33 @@ def test_formula_errors_are_empty_cells_both_ways(tmp_path):
     assert fast_read(tmp_path / "log.xlsx") is not None
     table = same(tmp_path / "log.xlsx")
     assert table.frame["received_at"].isna().sum() == 1 and table.frame["procedure_code"].isna().sum() == 1
+
+
+@pytest.mark.parametrize("build", ["official", "provincial", "cover", "export"])
+def test_the_first_rows_and_merges_read_apart_are_calamines(tmp_path, build):
+    """``open_head`` (a copy of the workbook cut after the first rows) gives the cells and merged ranges the whole
+    sheet's python-calamine parse gives; its last rows are the sheet's last rows."""
+    from itertools import islice
+
+    from isoaudit.records.grid import open_grid, open_head
+
+    path = tmp_path / "log.xlsx"
+    if build == "official":
+        write_official_log(path, "UBND xã Hòa Bình", official_rows(70))
+    elif build == "provincial":
+        write_provincial_book(path, [{"id": f"H-{i}", "name": "Khai tử", "owner": "An", "received": "05/03/2025",
+                                      "due": "10/03/2025"} for i in range(60)])
+    elif build == "cover":
+        write_layout(path, [None] + HEADER, [[None] + row for row in export_rows(70)],
+                     title_rows=[[None, "SỔ THEO DÕI"]], sheets_before=[("Bìa", [["Sổ"]])])
+    else:
+        signed_export(tmp_path)
+    head = open_head(path, "Sheet1" if build == "cover" else None, 40)  # the cover is the default sheet
+    whole = open_grid(path, head.sheet)
+    rows = list(whole.rows)
+    assert list(head.rows) == list(islice(rows, 40))
+    assert head.merged == whole.merged
+    width = max(len(row) for row in rows)
+    assert head.tail_rows and head.tail_rows[-1][0] == len(rows)
+    assert [(number, cells + [""] * (width - len(cells))) for number, cells in head.tail_rows] == \
+        [(number, rows[number - 1]) for number, _ in head.tail_rows]
