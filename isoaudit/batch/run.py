@@ -42,6 +42,8 @@ from isoaudit.outputs.rollup import write_rollup
 from isoaudit.problems import ERROR
 from isoaudit.records import load_records
 from isoaudit.records.cache import save_cache
+from isoaudit.records.model import shown_path
+from isoaudit.records.readers import unit_code_from_name
 from isoaudit.records.units_in_time import valid_units
 from isoaudit.safety import atomic_write, inside, safe_filename, user_path
 from isoaudit.text import fold
@@ -141,7 +143,8 @@ def _run_batch(folder: Path, out: Path, jobs, units, year, lang, force, executor
         selected = select_units(records, units, year)
         cache = save_cache(records, out / CACHE_DIR)
         clock.done("cache")
-        jobs_list = [make_job(records, row, out, cache, year, lang, force) for row in selected.itertuples()]
+        inputs = unit_input_files(records)
+        jobs_list = [make_job(records, row, out, cache, year, lang, force, inputs) for row in selected.itertuples()]
         unchanged = {job.unit_code: unchanged_result(job) for job in jobs_list}
         clock.done("fingerprints")
         results = [result for result in unchanged.values() if result is not None]
@@ -248,25 +251,44 @@ def unit_folder(out: Path, unit) -> Path:
     return inside(out, safe_filename(f"{unit.unit_code}_{fold(str(unit.unit_name)).replace(' ', '_')}", "unit"))
 
 
-def make_job(records, unit, out: Path, cache: Path, year: int, lang: str, force: bool) -> UnitJob:
+def make_job(records, unit, out: Path, cache: Path, year: int, lang: str, force: bool,
+             inputs: dict[str, set[str]] | None = None) -> UnitJob:
+    """``inputs``: ``unit_input_files(records)``, when the caller makes many jobs (else computed here)."""
     name = str(unit.unit_name)
     folder = unit_folder(out, unit)
     return UnitJob(unit_code=str(unit.unit_code), unit_name=name, folder=str(folder), cache=str(cache),
                    records_folder=str(records.folder), year=year, lang=lang,
-                   fingerprint=unit_fingerprint(records, str(unit.unit_code), year, lang), force=force)
+                   fingerprint=unit_fingerprint(records, str(unit.unit_code), year, lang, inputs), force=force)
 
 
-def unit_fingerprint(records, unit_code: str, year: int, lang: str) -> str:
+def unit_input_files(records) -> dict[str, set[str]]:
+    """Each unit key's own input files, as ``records.for_unit(key)`` finds them: the files of its rows of every
+    kind, the files its code names, and both as names and as paths in the folder ("surveys/x.xlsx"), as
+    problems name them. One pass over the records for every unit: a unit at a time would filter a province's
+    million dossiers once per unit and predecessor."""
+    files: dict[str, set[str]] = {}
+    for kind in ("dossiers", "objectives", "surveys", "feedback", "decisions", "findings", "statistics"):
+        pairs = getattr(records, kind)[["unit_code", "source_file"]].dropna().drop_duplicates()
+        for key, name in zip(pairs["unit_code"].astype(str), pairs["source_file"].astype(str)):
+            files.setdefault(key, set()).add(name)
+    shown: dict[str, set[str]] = {}
+    for path in records.files:
+        shown.setdefault(Path(path).name, set()).add(shown_path(path, records.folder))
+        code = unit_code_from_name(path)  # a file that could not be read has no rows to say whose it is
+        if code is not None:
+            files.setdefault(code, set()).add(Path(path).name)
+    return {key: names.union(*(shown.get(name, ()) for name in names)) for key, names in files.items()}
+
+
+def unit_fingerprint(records, unit_code: str, year: int, lang: str,
+                     inputs: dict[str, set[str]] | None = None) -> str:
     """A digest of everything a unit's reports depend on: its input files and the shared ones (registry,
-    catalogue, calendar), its saved audits, the notebooks, the parameters and the isoaudit version."""
+    catalogue, calendar), its saved audits, the notebooks, the parameters and the isoaudit version.
+    ``inputs``: ``unit_input_files(records)`` (computed here when not given)."""
+    inputs = unit_input_files(records) if inputs is None else inputs
     digests = records.file_digests()
-    names = set()
     # A merged unit's review shows its predecessors' years: their files are inputs of its reports too.
-    for key, _ in lineage(records.units, unit_code):
-        own = records.for_unit(key)
-        names |= set(own.dossiers["source_file"]) | set(own.objectives["source_file"]) \
-            | set(own.surveys["source_file"]) | set(own.feedback["source_file"]) | set(own.decisions["source_file"]) \
-            | set(own.findings["source_file"]) | set(own.statistics["source_file"]) | {p.file for p in own.problems}
+    names = set().union(*(inputs.get(key, ()) for key, _ in lineage(records.units, unit_code)))
     shared = digests["file"].map(lambda f: "/" not in f.replace("\\", "/"))
     # Rows name their file bare; problems name it by its path in the records folder ("dossiers/x.xlsx").
     mine = digests["file"].map(lambda f: f.replace("\\", "/") in names or Path(f).name in names)
