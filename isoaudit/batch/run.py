@@ -44,10 +44,9 @@ from isoaudit.records import load_records
 from isoaudit.records.cache import save_cache
 from isoaudit.records.model import shown_path
 from isoaudit.records.readers import unit_code_from_name
-from isoaudit.records.units_in_time import valid_units
+from isoaudit.records.units_in_time import predecessor_links, valid_units
 from isoaudit.safety import atomic_write, inside, safe_filename, user_path
 from isoaudit.text import fold
-from isoaudit.unit_history import lineage
 
 WORST_PROCEDURES = 10  # on the district page
 UNIT_STATUSES = ("done", "unchanged", "failed")  # UnitResult.status
@@ -143,7 +142,7 @@ def _run_batch(folder: Path, out: Path, jobs, units, year, lang, force, executor
         selected = select_units(records, units, year)
         cache = save_cache(records, out / CACHE_DIR)
         clock.done("cache")
-        inputs = unit_input_files(records)
+        inputs = unit_inputs(records)
         jobs_list = [make_job(records, row, out, cache, year, lang, force, inputs) for row in selected.itertuples()]
         unchanged = {job.unit_code: unchanged_result(job) for job in jobs_list}
         clock.done("fingerprints")
@@ -252,8 +251,8 @@ def unit_folder(out: Path, unit) -> Path:
 
 
 def make_job(records, unit, out: Path, cache: Path, year: int, lang: str, force: bool,
-             inputs: dict[str, set[str]] | None = None) -> UnitJob:
-    """``inputs``: ``unit_input_files(records)``, when the caller makes many jobs (else computed here)."""
+             inputs: UnitInputs | None = None) -> UnitJob:
+    """``inputs``: ``unit_inputs(records)``, when the caller makes many jobs (else computed here)."""
     name = str(unit.unit_name)
     folder = unit_folder(out, unit)
     return UnitJob(unit_code=str(unit.unit_code), unit_name=name, folder=str(folder), cache=str(cache),
@@ -261,11 +260,30 @@ def make_job(records, unit, out: Path, cache: Path, year: int, lang: str, force:
                    fingerprint=unit_fingerprint(records, str(unit.unit_code), year, lang, inputs), force=force)
 
 
-def unit_input_files(records) -> dict[str, set[str]]:
-    """Each unit key's own input files, as ``records.for_unit(key)`` finds them: the files of its rows of every
-    kind, the files its code names, and both as names and as paths in the folder ("surveys/x.xlsx"), as
-    problems name them. One pass over the records for every unit: a unit at a time would filter a province's
-    million dossiers once per unit and predecessor."""
+@dataclass
+class UnitInputs:
+    """Each unit key's own input files (``files``) and the registry's predecessor links (``links``), found
+    once for every unit of a batch: a unit at a time would filter a province's million dossiers once per unit
+    and predecessor, and join the registry again for each."""
+
+    files: dict[str, set[str]]
+    links: pd.DataFrame
+
+    def of(self, key: str) -> set[str]:
+        """The files of ``key`` and of the units it was formed from, and theirs (``unit_history.lineage``):
+        a merged unit's review shows its predecessors' years, so their files are inputs of its reports too."""
+        keys, frontier = {key}, [key]
+        while frontier:
+            parents = self.links.loc[self.links["successor"].isin(frontier), "predecessor"].tolist()
+            frontier = [p for p in dict.fromkeys(parents) if p not in keys]
+            keys.update(frontier)
+        return set().union(*(self.files.get(k, ()) for k in keys))
+
+
+def unit_inputs(records) -> UnitInputs:
+    """Every unit key's input files as ``records.for_unit(key)`` finds them: the files of its rows of every
+    kind, the files its code names, both as names and as paths in the folder ("surveys/x.xlsx") as problems
+    name them; with the registry's predecessor links."""
     files: dict[str, set[str]] = {}
     for kind in ("dossiers", "objectives", "surveys", "feedback", "decisions", "findings", "statistics"):
         pairs = getattr(records, kind)[["unit_code", "source_file"]].dropna().drop_duplicates()
@@ -277,18 +295,16 @@ def unit_input_files(records) -> dict[str, set[str]]:
         code = unit_code_from_name(path)  # a file that could not be read has no rows to say whose it is
         if code is not None:
             files.setdefault(code, set()).add(Path(path).name)
-    return {key: names.union(*(shown.get(name, ()) for name in names)) for key, names in files.items()}
+    files = {key: names.union(*(shown.get(name, ()) for name in names)) for key, names in files.items()}
+    return UnitInputs(files, predecessor_links(records.units))
 
 
-def unit_fingerprint(records, unit_code: str, year: int, lang: str,
-                     inputs: dict[str, set[str]] | None = None) -> str:
+def unit_fingerprint(records, unit_code: str, year: int, lang: str, inputs: UnitInputs | None = None) -> str:
     """A digest of everything a unit's reports depend on: its input files and the shared ones (registry,
     catalogue, calendar), its saved audits, the notebooks, the parameters and the isoaudit version.
-    ``inputs``: ``unit_input_files(records)`` (computed here when not given)."""
-    inputs = unit_input_files(records) if inputs is None else inputs
+    ``inputs``: ``unit_inputs(records)`` (computed here when not given)."""
+    names = (unit_inputs(records) if inputs is None else inputs).of(unit_code)
     digests = records.file_digests()
-    # A merged unit's review shows its predecessors' years: their files are inputs of its reports too.
-    names = set().union(*(inputs.get(key, ()) for key, _ in lineage(records.units, unit_code)))
     shared = digests["file"].map(lambda f: "/" not in f.replace("\\", "/"))
     # Rows name their file bare; problems name it by its path in the records folder ("dossiers/x.xlsx").
     mine = digests["file"].map(lambda f: f.replace("\\", "/") in names or Path(f).name in names)
