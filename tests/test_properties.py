@@ -425,6 +425,20 @@ def test_the_header_is_found_below_any_title_block_and_every_row_read_under_it(s
                                if e["received_at"] is None]
 
 
+def test_a_header_word_in_the_title_block_above_a_two_part_heading_is_no_third_header_row():
+    """Found by the property above: a summary line naming two columns, then the two-part heading (the committee
+    and the province), then the header. The heading is no group row, and the summary line's words stand over
+    other columns' headers: read as a three-row header, "Ngày nhận kết quả" took the "STT" column."""
+    title = [["apology_date", None, None, "result_received_date", None],
+             ["ỦY BAN NHÂN DÂN XÃ HÒA BÌNH", "UBND HUYỆN YÊN SƠN", None, None, None]]
+    header = ["DOSSIER_ID", "PROCEDURE_CODE", "RECEIVED_AT", "STT", "DUE_DATE"]
+    rows = [[f"HS-{i}", "1.001193", dt.datetime(2020, 1, 1), f"x{i}", dt.date(2020, 1, 1)] for i in range(3)]
+    table = _read_sheet(title, header, None, rows)
+    assert table.labels["received_at"] == "RECEIVED_AT" and "result_received_date" not in table.labels
+    assert table.frame["received_at"].tolist() == [pd.Timestamp(2020, 1, 1)] * 3
+    assert not [p for p in table.problems if p.code == "unreadable_datetime"]
+
+
 @given(dossier_sheets(), st.integers(0, 39))
 @FAST
 def test_find_header_picks_the_real_header_row_in_a_grid(sheet, extra_blank):

@@ -76,9 +76,10 @@ def find_header(head_rows: list[list], aliases: Aliases | Mapping[str, str], min
                 cells, used = two, 2
         if _may_be_three_rows(rows, i, single[i]):
             three = _cells_of_three_rows(rows, i, aliases, merges)
-            # Both two-row readings of the same rows must name fewer columns than the three rows together.
+            # Both two-row readings of the same rows must name fewer columns than the three rows together
+            # (distinct columns: a header word in a title block two rows up adds a cell, not a column).
             below = _cells_of_two_rows(rows[i + 1], rows[i + 2], i + 1, aliases, merges.get(i + 1, ()))
-            if _score(three) > max(_score(cells), _score(below)):
+            if _score(three)[0] > max(_score(cells)[0], _score(below)[0]):
                 cells, used = three, 3
         if _score(cells) > best_score:
             best, best_score, best_index, rows_used = cells, _score(cells), i, used
@@ -146,12 +147,13 @@ def _sub_cells(upper: list, lower: list, row: int, aliases: Aliases, merges,
 
 def _may_be_three_rows(rows: list, i: int, top: list[_Cell]) -> bool:
     """Rows ``i`` to ``i + 2`` may be one header: the top row names a column alone, the middle row holds groups
-    (two cells at least: a single cell there is a title line, as a committee's name above a header is), the
-    bottom one text and nothing else (a data row holds numbers or dates)."""
+    (two different texts at least: a single text there, even written over two cells, is a title line, as a
+    committee's name above a header is), the bottom one text and nothing else (a data row holds numbers or
+    dates)."""
     if i + 2 >= len(rows) or not any(c.meaning.is_data for c in top):
         return False
     middle, bottom = rows[i + 1], rows[i + 2]
-    groups = sum(isinstance(c, str) and bool(c.strip()) for c in middle)
+    groups = len({clean(c) for c in middle if isinstance(c, str) and c.strip()})
     return groups >= 2 and _has_text(bottom) and all(c is None or isinstance(c, str) for c in bottom)
 
 
@@ -160,7 +162,10 @@ def _cells_of_three_rows(rows: list, i: int, aliases: Aliases, merges) -> list[_
     columns as the top two rows read them (a middle cell under its top group, a top cell alone)."""
     bottom, _ = _sub_cells(rows[i + 1], rows[i + 2], i + 1, aliases, merges.get(i + 1, ()), qualify=True)
     middle, groups_read = _sub_cells(rows[i], rows[i + 1], i, aliases, merges.get(i, ()), qualify=True)
-    top = middle + _alone(rows[i], groups_read, aliases)
+    # A top cell read alone heads its column down the three rows (merged: nothing below it); one with text
+    # under it is a title block's word over a header, not part of it.
+    top = middle + [c for c in _alone(rows[i], groups_read, aliases)
+                    if not (_filled(_cell(rows[i + 1], c.index)) or _filled(_cell(rows[i + 2], c.index)))]
     taken = {c.index for c in bottom}
     return sorted(bottom + [c for c in top if c.index not in taken], key=lambda c: c.index)
 
@@ -230,6 +235,10 @@ def _score(cells: list[_Cell]) -> tuple[int, int]:
     """Distinct canonical columns named, then cells recognised (signature columns included): a sub-row that
     only refines its groups' meaning, or names signatures, still makes a two-row header."""
     return len({c.meaning.column for c in cells if c.meaning.is_data}), len(cells)
+
+
+def _cell(row: list, index: int):
+    return row[index] if index < len(row) else None
 
 
 def _filled(cell) -> bool:
