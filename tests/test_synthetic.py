@@ -7,7 +7,6 @@ import argparse
 import ast
 import csv
 import datetime as dt
-import time
 from pathlib import Path
 
 import numpy as np
@@ -20,7 +19,7 @@ from isoaudit import synthetic
 from isoaudit.calendar import WorkCalendar
 from isoaudit.cli import make_sample as make_sample_cli
 from isoaudit.errors import IsoauditError
-from isoaudit.records import load_records
+from isoaudit.records import load_records, read_dossier_log
 from isoaudit.synthetic.unit_logs import year_logs
 from isoaudit.synthetic.units import units_sheet
 from isoaudit.timeliness import assess
@@ -36,7 +35,6 @@ def sample(tmp_path_factory):
 
 def test_same_seed_gives_the_same_bytes(sample, tmp_path):
     again = synthetic.make_sample(tmp_path / "again", seed=11, scale=SCALE)
-    other = synthetic.make_sample(tmp_path / "other", seed=12, scale=SCALE)
     names = sorted(p.relative_to(sample.folder) for p in sample.folder.rglob("*") if p.is_file())
     assert names == sorted(p.relative_to(again.folder) for p in again.folder.rglob("*") if p.is_file())
     # README, units, procedures, calendar; per code held in 2024 (9 former units and 4 communes kept as they
@@ -47,8 +45,9 @@ def test_same_seed_gives_the_same_bytes(sample, tmp_path):
     assert len(names) == 1 + 3 + 13 * 4 + 12 * 4 + 11 + 2
     for name in names:
         assert (sample.folder / name).read_bytes() == (again.folder / name).read_bytes(), name
-    log = "dossiers/08011_phuong_thanh_lam_2025.xlsx"
-    assert (sample.folder / log).read_bytes() != (other.folder / log).read_bytes()
+    # Another seed, other dossiers (one log is enough to see it: a whole second sample costs seconds).
+    one, other = (synthetic.write_dossier_log(tmp_path / f"seed_{seed}.csv", 50, seed=seed) for seed in (11, 12))
+    assert one.read_bytes() != other.read_bytes()
 
 
 def test_official_book_has_title_rows_merged_header_numbers_totals_and_signature(sample):
@@ -289,12 +288,13 @@ def test_cli_never_writes_over_a_folder_that_holds_records_unless_forced(tmp_pat
     assert args.func(args) == 0 and big.read_text(encoding="utf-8-sig").count("\n") == 11
 
 
-@pytest.mark.slow
-def test_two_hundred_thousand_rows_xlsx_in_reasonable_time(tmp_path):
-    started = time.perf_counter()
-    path = synthetic.write_dossier_log(tmp_path / "big.xlsx", 200_000, seed=2)
-    assert time.perf_counter() - started < 150  # about 60 s on the development machine
-    assert python_calamine.CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0).height == 200_001
+def test_a_big_log_holds_every_row_asked_for_and_reads_back(tmp_path):
+    # Its speed is the benchmarks' business (bench_read.py writes and caches 200,000 and 1,000,000 rows).
+    path = synthetic.write_dossier_log(tmp_path / "big.xlsx", 3_000, seed=2)
+    assert python_calamine.CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0).height == 3_001
+    problems = []
+    frame = read_dossier_log(path, problems=problems)
+    assert len(frame) == 3_000 and not [p for p in problems if p.severity == "error"]
 
 
 def _letter(index: int) -> str:
