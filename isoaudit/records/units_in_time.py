@@ -103,8 +103,9 @@ def split_codes(text) -> list[str]:
 
 def unit_on(units: pd.DataFrame, code: str, day) -> str | None:
     """The key of the unit ``code`` named on ``day``, or None."""
-    code = _digits_as_written(units, code)
-    rows = units[(units["unit_code"].astype("string").map(written_code) == code).to_numpy(bool)]
+    written = units["unit_code"].astype("string").map(written_code)
+    code = _digits_as_written(set(written.dropna()), code)
+    rows = units[(written == code).to_numpy(bool)]
     start, end = _bounds(rows)
     covering = rows[((start <= day) & (day <= end)).to_numpy(bool)]
     return str(covering["unit_code"].iloc[0]) if len(covering) else None
@@ -115,7 +116,8 @@ def predecessor_links(units: pd.DataFrame) -> pd.DataFrame:
     from on ``date`` (the successor's first day). Predecessors the registry does not name are left out
     (``registry_problems`` says so). One join over the registry: the reports ask for a unit's lineage often."""
     formed = units[(units["predecessors"].notna() & units["valid_from"].notna()).to_numpy(bool)]
-    wanted = pd.DataFrame([(str(u.unit_code), _digits_as_written(units, code), u.valid_from)
+    written = set(units["unit_code"].astype("string").dropna().map(written_code))  # once, not once per code
+    wanted = pd.DataFrame([(str(u.unit_code), _digits_as_written(written, code), u.valid_from)
                            for u in formed.itertuples() for code in split_codes(u.predecessors)],
                           columns=["successor", "code", "date"])
     start, end = _bounds(units)
@@ -177,6 +179,8 @@ def attribute(frame: pd.DataFrame, units: pd.DataFrame, kind: str) -> Attributed
     start, end = _bounds(registry)
     dated = registry[(registry["code"].duplicated(keep=False) | registry["valid_from"].notna()
                       | registry["valid_to"].notna()).to_numpy(bool)]
+    # Only the codes this file names: a commune's file names one, a province's registry holds hundreds.
+    dated = dated[dated["code"].isin(set(codes.dropna().unique())).to_numpy(bool)]
     keys = frame["unit_code"].astype("string").to_numpy(dtype=object)
     for code, rows in dated.groupby("code", sort=False):
         order = start[rows.index].sort_values().index
@@ -264,9 +268,9 @@ def _bounds(units: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
     return start, end
 
 
-def _digits_as_written(units: pd.DataFrame, code: str) -> str:
-    """``code`` as the registry writes it when only leading zeros differ ("8011" for "08011")."""
-    written = set(units["unit_code"].astype("string").dropna().map(written_code))
+def _digits_as_written(written: set, code: str) -> str:
+    """``code`` as the registry writes it (``written``: its codes as written) when only leading zeros differ
+    ("8011" for "08011")."""
     if code in written or not code.isdigit():
         return code
     same = [w for w in written if w.isdigit() and w.lstrip("0") == code.lstrip("0")]
