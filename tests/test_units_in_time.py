@@ -186,3 +186,17 @@ def test_a_units_share_of_a_cache_is_its_rows_and_its_predecessors(province, tmp
     assert len(mine.units) == len(province.units)  # the registry whole, for names and parents
     assert sorted(UnitYear(mine, "08011", 2025).received["dossier_id"]) == ["A3", "A4"]
     assert len(load_records(cache, unit="99999").dossiers) == len(province.dossiers)  # unknown: all, said later
+
+
+def test_a_units_rows_are_row_groups_of_their_own_in_the_cache(province, tmp_path):
+    """So that a unit's notebook decodes its own row groups only, not a province's million dossiers."""
+    import pyarrow.parquet as pq
+
+    cache = save_cache(province, tmp_path / "cache")
+    dossiers = pq.ParquetFile(cache / "dossiers.parquet")
+    codes = pd.factorize(province.dossiers["unit_code"], use_na_sentinel=False)[0]
+    runs = 1 + int((codes[1:] != codes[:-1]).sum())  # a row without a code makes a run of its own
+    assert dossiers.num_row_groups == runs > 1
+    for group in range(dossiers.num_row_groups):
+        assert len(set(dossiers.read_row_group(group, columns=["unit_code"]).column(0).to_pylist())) == 1
+    pd.testing.assert_frame_equal(load_cache(cache).dossiers, province.dossiers, check_dtype=False)

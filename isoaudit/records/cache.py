@@ -10,7 +10,10 @@ import json
 from dataclasses import asdict
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from isoaudit.problems import Problem
 from isoaudit.records.model import Records
@@ -35,7 +38,7 @@ def save_cache(records, directory) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
     for name in FRAMES:
         with atomic_write(directory / f"{name}.parquet") as handle:
-            getattr(records, name).to_parquet(handle, index=False)
+            _write_frame(getattr(records, name), handle)
     manifest = {
         "format": FORMAT_VERSION,
         "folder": str(Path(records.folder).resolve()),
@@ -66,6 +69,32 @@ def load_cache(directory, unit: str | None = None) -> Records:
                       files=[Path(f) for f in manifest["files"]], **frames)
     records.cached_digests = pd.DataFrame(manifest["digests"], columns=["file", "sha256"])
     return records
+
+
+def _write_frame(frame: pd.DataFrame, handle) -> None:
+    """One Parquet file; a frame of many units' rows gets a row group per run of one unit's rows (records are
+    read file by file, so a unit's rows follow each other), so that a unit's notebook reading its rows
+    (``load_cache(unit=...)``) decodes those row groups only, not the province's million dossiers."""
+    runs = _unit_runs(frame)
+    if runs is None:
+        frame.to_parquet(handle, index=False)
+        return
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    with pq.ParquetWriter(handle, table.schema) as writer:
+        for start, stop in runs:
+            writer.write_table(table.slice(start, stop - start))
+
+
+def _unit_runs(frame: pd.DataFrame) -> list[tuple[int, int]] | None:
+    """(start, stop) of each run of rows of one unit; None when there is no point (no unit column, one unit)
+    or the units' rows are interleaved (a province-wide export read as it is: row groups of a few rows)."""
+    if "unit_code" not in frame or len(frame) == 0:
+        return None
+    codes = pd.factorize(frame["unit_code"], use_na_sentinel=False)[0]
+    starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
+    if len(starts) < 2 or len(starts) > 2 * (codes.max() + 1) + 10:
+        return None
+    return list(zip(starts.tolist(), np.r_[starts[1:], len(frame)].tolist()))
 
 
 def _unit_keys(units: pd.DataFrame, unit) -> list[str] | None:
