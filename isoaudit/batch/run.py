@@ -10,6 +10,7 @@ parameters have not changed since their last successful run.
 from __future__ import annotations
 
 import contextlib
+import gc
 import hashlib
 import json
 import os
@@ -151,7 +152,15 @@ def _run_batch(folder: Path, out: Path, jobs, units, year, lang, force, executor
         # Biggest units first: a long unit started last would leave the other workers idle at the end.
         sizes = records.dossiers["unit_code"].value_counts()
         pending.sort(key=lambda job: -int(sizes.get(job.unit_code, 0)))
+        if pending:
+            # The units read their rows from the cache: the province's records are let go while they run
+            # (a province of a million dossiers is 1.5 GB beside each worker's and kernel's share), and read
+            # back from the cache, in seconds, for the roll-up.
+            del records, inputs, selected, sizes
+            gc.collect()
         results += runner.run(pending, progress and bool(pending), lang)
+        if pending:
+            records = load_records(cache, lang=lang)
         clock.done("units")
     shutil.rmtree(out / PARTIAL_DIR, ignore_errors=True)  # every unit's staging folder was moved or removed
     with contextlib.suppress(OSError):
