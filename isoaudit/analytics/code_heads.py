@@ -17,6 +17,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from isoaudit.arrow_text import utf8_buffers
+
 # The pattern's end that makes head-by-head reading exact (see the module doc); group 1: N.
 _SEQ_AT_END = re.compile(r"-\(\?P<seq>\[0-9\]\{1,([1-9])\}\)\$\Z")
 _DASH, _ZERO, _NINE = ord("-"), ord("0"), ord("9")
@@ -33,7 +35,7 @@ def split_tails(text: pa.Array, width: int) -> tuple[np.ndarray, np.ndarray]:
     """For each code of ``text`` (an Arrow string array): how many digits follow its last dash when that is
     1..``width`` digits ending the code (0 otherwise, nulls too), and their value (-1 where 0)."""
     n = len(text)
-    offsets, data = _buffers(text)
+    offsets, data = utf8_buffers(text)
     end = offsets[1:]
     length = end - offsets[:-1]
     valid = np.asarray(text.is_valid().to_numpy(zero_copy_only=False), dtype=bool) if text.null_count \
@@ -83,11 +85,3 @@ def distinct_heads(text: pa.Array, digits: np.ndarray) -> tuple[pa.Array, np.nda
 def _heads(codes: pa.Array, width: int) -> pa.Array:
     return pc.cast(pc.utf8_slice_codeunits(codes, 0, -width - 1), pa.large_string())
 
-
-def _buffers(text: pa.Array) -> tuple[np.ndarray, np.ndarray]:
-    """The value offsets (n + 1, from the array's own offset) and the bytes of an Arrow string array."""
-    kind = np.int64 if pa.types.is_large_string(text.type) else np.int32
-    _, offsets, data = text.buffers()
-    offsets = np.frombuffer(offsets, dtype=kind)[text.offset:text.offset + len(text) + 1].astype(np.int64)
-    data = np.frombuffer(data, dtype=np.uint8) if data is not None else np.zeros(0, dtype=np.uint8)
-    return offsets, data

@@ -23,6 +23,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from pandas.api.types import infer_dtype
 
+from isoaudit.arrow_text import utf8_buffers
 from isoaudit.text import fold, fold_series
 
 EXCEL_EPOCH = np.datetime64("1899-12-30", "us")
@@ -205,12 +206,8 @@ def _may_need_cleaning(text: pa.Array) -> bool:
     say yes for nothing (two spaces across two cells, the bytes of a null cell): the steps then look again."""
     if not (pa.types.is_string(text.type) or pa.types.is_large_string(text.type)) or len(text) == 0:
         return pc.any(pc.match_substring_regex(text, _MAY_NEED_CLEANING)).as_py() or False
-    _, offsets_buffer, data_buffer = text.buffers()
-    if data_buffer is None:
-        return False
-    kind = np.int32 if pa.types.is_string(text.type) else np.int64
-    offsets = np.frombuffer(offsets_buffer, dtype=kind)[text.offset:text.offset + len(text) + 1]
-    data = np.frombuffer(data_buffer, dtype=np.uint8)[offsets[0]:offsets[-1]]
+    offsets, data = utf8_buffers(text)
+    data = data[offsets[0]:offsets[-1]]
     if not len(data):
         return False
     if (data < 32).any() and np.isin(data, _OTHER_SPACES).any():
@@ -353,12 +350,9 @@ def _read_digits(text: pa.Array, out: np.ndarray) -> np.ndarray | None:
     whose bytes are not laid out as plain strings (the regular expressions then read it)."""
     if not (pa.types.is_string(text.type) or pa.types.is_large_string(text.type)) or len(text) == 0:
         return None
-    _, offsets_buffer, data_buffer = text.buffers()
-    if data_buffer is None:
+    offsets, data = utf8_buffers(text)
+    if not len(data):
         return np.zeros(len(text), dtype=bool)
-    kind = np.int32 if pa.types.is_string(text.type) else np.int64
-    offsets = np.frombuffer(offsets_buffer, dtype=kind)[text.offset:text.offset + len(text) + 1].astype(np.int64)
-    data = np.frombuffer(data_buffer, dtype=np.uint8)
     lengths = np.diff(offsets)
     if text.null_count:
         lengths[~text.is_valid().to_numpy(zero_copy_only=False)] = 0
