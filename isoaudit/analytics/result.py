@@ -102,10 +102,10 @@ class Flags:
                    for name, value in detail.items()}
         self._parts.append(pd.DataFrame({"dossier_id": ids.astype("str"), "reason": reason, **columns}))
 
-    def extend(self, other: "Flags") -> None:
-        self._parts += other._parts
-        for reason, kinds in other.fields.items():
-            self.fields.setdefault(reason, kinds)
+    @property
+    def empty(self) -> bool:
+        """Whether no dossier was flagged yet."""
+        return not self._parts
 
     def frame(self) -> pd.DataFrame:
         if not self._parts:

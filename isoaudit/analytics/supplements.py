@@ -134,7 +134,7 @@ def check_supplements(received: pd.DataFrame, calendar: WorkCalendar, as_of, exc
     _supplement_before_request(excluded, flags)
     requested = days(received, "supplement_requested_at")
     supplied = days(received, "supplement_received_at")
-    if np.isnat(requested).all() and np.isnat(supplied).all() and flags.frame().empty:
+    if np.isnat(requested).all() and np.isnat(supplied).all() and flags.empty:
         return AnalyticsResult(TEST, CLAUSE, missing="no_supplement_data")
 
     ids = received["dossier_id"]
