@@ -69,3 +69,18 @@ def test_flagged_dossiers_are_the_samples_key_items_with_why(sample_records, fla
     assert set(sample.key_items["dossier_id"]) == expected
     assert sample.key_items["key_reason"].notna().all()
     assert not sample.statistical["dossier_id"].isin(expected).any()  # checked apart, never drawn twice
+
+
+def test_the_sample_command_counts_flagged_dossiers_and_hints_only_when_the_hint_helps(sample_records):
+    from isoaudit.cli.sample import analytics_lines
+
+    results = run_analytics(UnitYear(sample_records, UNIT, 2025))
+    found = [r for r in results if r.available and len(r.flagged)]
+    quiet = [r for r in results if r.available and not len(r.flagged)]
+    assert found and quiet
+    hinted, checked = analytics_lines(found, "vi"), analytics_lines(found, "vi", key_items_flagged=True)
+    for result, hint, done in zip(found, hinted, checked):
+        dossiers = result.flagged["dossier_id"].nunique()
+        assert f"{dossiers} hồ sơ được đánh dấu" in hint and "--key-items flagged" in hint
+        assert f"{dossiers} hồ sơ được đánh dấu" in done and "--key-items" not in done and "trọng điểm" in done
+    assert all("không có hồ sơ nào bị đánh dấu" in line for line in analytics_lines(quiet, "vi"))

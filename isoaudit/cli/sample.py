@@ -103,7 +103,7 @@ def run(args) -> int:
     # the dossiers they flag can be the key items, each with why.
     year_checked = (start or end or date.today()).year
     results = run_analytics(UnitYear(records, unit, year_checked, as_of=as_of, calendar=calendar))
-    for line in analytics_lines(results, lang):
+    for line in analytics_lines(results, lang, key_items_flagged=args.key_items == "flagged"):
         print(line)
     assessed = with_flag_reasons(assessed, flagged_dossiers(results, lang), lang)
     names = records.units.loc[records.units["unit_code"] == unit, "unit_name"].dropna()
@@ -185,15 +185,20 @@ def _check_xlsx(path: Path) -> None:
         raise IsoauditError("sampling.bad_output", path=str(path))
 
 
-def analytics_lines(results, lang: str) -> list[str]:
-    """One line per analytics test: what it found in few words (the population check first)."""
+def analytics_lines(results, lang: str, key_items_flagged: bool = False) -> list[str]:
+    """One line per analytics test: what it found in few words (the population check first), with the dossiers
+    it flagged counted once each, and the hint of ``--key-items flagged`` only to a user who did not give it."""
     lines = []
     for result in results:
         title = label(f"analytics.{result.test}.title", lang)
+        count = int(result.flagged["dossier_id"].nunique()) if result.available else 0
         if not result.available:
-            lines.append(label("sampling.cli.analytics_missing", lang, test=title))
+            key = "sampling.cli.analytics_missing"
+        elif not count:
+            key = "sampling.cli.analytics_quiet"
         else:
-            lines.append(label("sampling.cli.analytics_found", lang, test=title, count=len(result.flagged)))
+            key = "sampling.cli.analytics_checked" if key_items_flagged else "sampling.cli.analytics_found"
+        lines.append(label(key, lang, test=title, count=count))
     return lines
 
 
