@@ -16,8 +16,8 @@ from isoaudit.sampling.sizes import attribute_sample_size
 
 
 def flagged(ids, reason):
-    flags = Flags()
-    flags.add(ids, reason)
+    flags = Flags(pd.Series(ids))
+    flags.add(range(len(ids)), reason)
     return flags.frame()
 
 

@@ -111,7 +111,7 @@ def check_backfill(received: pd.DataFrame, calendar: WorkCalendar, previous: pd.
     if groups is None or (has_previous and groups.previous_procedure is None):
         groups = dossier_groups(received, previous)
     officer, procedure = groups.officer, groups.procedure
-    missing_parts, flags, table = [], Flags(), []
+    missing_parts, flags, table = [], Flags(ids), []
     if officer is None:
         missing_parts.append("no_officer")
     else:
@@ -122,11 +122,11 @@ def check_backfill(received: pd.DataFrame, calendar: WorkCalendar, previous: pd.
         table.append(_table_rows(above, "on_appointment_by_officer"))
         high = back[officer.member(back, above) & hits]
         rates = above.set_index("code")
-        flags.add(ids.iloc[high], "officer_on_appointment", officer=officer.names_of(high),
+        flags.add(high, "officer_on_appointment", officer=officer.names_of(high),
                   due_date=dates(due[high]),
                   rate_percent=(100 * rates["rate"]).round(1).reindex(officer.codes[high]),
                   expected_percent=(100 * rates["expected_rate"]).round(1).reindex(officer.codes[high]))
-        table.append(_batches(ids, returned_day, returned, officer, on_appointment, calendar, config, flags))
+        table.append(_batches(returned_day, returned, officer, on_appointment, calendar, config, flags))
     if not has_previous:
         missing_parts.append("no_previous_year")
     else:
@@ -137,15 +137,15 @@ def check_backfill(received: pd.DataFrame, calendar: WorkCalendar, previous: pd.
     beyond = received["appointment_beyond_legal"].to_numpy(dtype=bool, na_value=False) & no_apology
     late = (received["status"] == "late").to_numpy(dtype=bool, na_value=False)
     hidden = np.flatnonzero(beyond & late & (returned_day == due))
-    flags.add(ids.iloc[hidden], "returned_on_appointment_late", due_date=dates(due[hidden]),
+    flags.add(hidden, "returned_on_appointment_late", due_date=dates(due[hidden]),
               legal_due_date=dates(days(received, "legal_due_date", hidden)),
               days_late=received["days_late"].iloc[hidden])
     beyond[hidden] = False
     beyond = np.flatnonzero(beyond)
-    flags.add(ids.iloc[beyond], "appointment_beyond_without_apology", due_date=dates(due[beyond]),
+    flags.add(beyond, "appointment_beyond_without_apology", due_date=dates(due[beyond]),
               legal_due_date=dates(days(received, "legal_due_date", beyond)))
     moved = np.flatnonzero(received["new_due_date"].notna().to_numpy() & no_apology)
-    flags.add(ids.iloc[moved], "new_appointment_without_apology", due_date=dates(due[moved]),
+    flags.add(moved, "new_appointment_without_apology", due_date=dates(due[moved]),
               new_due_date=dates(days(received, "new_due_date", moved)))
 
     flagged = flags.frame()
@@ -159,7 +159,7 @@ def check_backfill(received: pd.DataFrame, calendar: WorkCalendar, previous: pd.
         "groups_above": len(table), "alpha": config["alpha"], "min_batch": config["min_batch"],
         "missing_parts": missing_parts,
         **{reason: int(counts.get(reason, 0)) for reason in REASON_KEYS},
-        "flagged_dossiers": int(flagged["dossier_id"].nunique()) if len(flagged) else 0,
+        "flagged_dossiers": flags.dossiers(),
     }
     return AnalyticsResult(TEST, CLAUSE, table=table, params=params, flagged=flagged, detail_fields=flags.fields)
 
@@ -193,8 +193,8 @@ def _against_last_year(procedure: Groups, returned: np.ndarray, on_appointment: 
     return _table_rows(groups, "on_appointment_against_last_year")
 
 
-def _batches(ids: pd.Series, returned_day: np.ndarray, returned: np.ndarray, officer: Groups,
-             on_appointment: np.ndarray, calendar: WorkCalendar, config: dict, flags: Flags) -> pd.DataFrame:
+def _batches(returned_day: np.ndarray, returned: np.ndarray, officer: Groups, on_appointment: np.ndarray,
+             calendar: WorkCalendar, config: dict, flags: Flags) -> pd.DataFrame:
     """Officer-days with many returns against the officer's usual returns per working day (Poisson): their
     table rows; their dossiers added to ``flags``."""
     rows = np.flatnonzero(returned & (officer.codes >= 0) & ~np.isnat(returned_day))
@@ -232,7 +232,7 @@ def _batches(ids: pd.Series, returned_day: np.ndarray, returned: np.ndarray, off
     marked[above] = True
     batch = marked[cell]
     members, chosen = cell[batch], rows[batch]
-    flags.add(ids.iloc[chosen], "batch_returns", officer=officer.names_of(chosen), day=dates(returned_day[chosen]),
+    flags.add(chosen, "batch_returns", officer=officer.names_of(chosen), day=dates(returned_day[chosen]),
               returns=count[members], on_appointment=on_day[members].astype(int), usual=np.round(mu[members], 1))
     return table
 

@@ -135,18 +135,16 @@ def calendar_anomalies(dossiers: pd.DataFrame, calendar: WorkCalendar, procedure
     old, after, change_rows = _catalogue(frame, procedures, history, calendar, settings)
     found["appointment_old_time"], found["appointment_after_change"] = old, after
     examined["appointment_old_time"] = examined["appointment_after_change"] = change_rows
-    flags = Flags()
+    flags = Flags(frame["dossier_id"])
     for reason in REASONS:
         if found[reason]:
-            flags.add(frame["dossier_id"].iloc[found[reason]["positions"]], reason, **found[reason]["details"])
+            flags.add(found[reason]["positions"], reason, **found[reason]["details"])
     flagged = flags.frame()
     counts = {reason: len(found[reason].get("positions", ())) for reason in REASONS}
     table = pd.DataFrame([{"calendar_check": reason, "calendar_dossiers": counts[reason],
                            "calendar_examined": examined[reason]} for reason in REASONS if counts[reason]],
                          columns=TABLE_COLUMNS)
-    positions = [found[reason]["positions"] for reason in REASONS if found[reason]]
-    flagged_rows = len(np.unique(np.concatenate(positions))) if positions else 0  # rows, not ids: faster
-    params = {"dossiers": int(len(frame)), "flagged": flagged_rows,
+    params = {"dossiers": int(len(frame)), "flagged": flags.dossiers(),
               "counter": int(counter.sum()), "online": int(online.sum()),
               "no_channel": int(pd.isna(channel).sum()), "online_with_submission": online_rows,
               "after_change": change_rows, **counts,

@@ -82,35 +82,63 @@ def clock(values) -> Detail:
 
 
 class Flags:
-    """The dossiers a test flags, reason by reason: ``add`` each reason's dossiers with its detail columns,
-    then ``frame`` (``FLAGGED_COLUMNS`` and the details) and ``fields`` (for ``AnalyticsResult``)."""
+    """The dossiers a test flags, reason by reason: ``add`` each reason's rows of the test's frame (by
+    position in ``ids``, its dossier ids) with their detail columns, ``add_ids`` dossiers outside that frame
+    (rows the reader set aside); then ``frame`` (``FLAGGED_COLUMNS`` and the details), ``dossiers`` (how many
+    distinct dossiers) and ``fields`` (for ``AnalyticsResult``). Positions, not ids, are kept until the
+    frame is built: a million-row log can flag hundreds of thousands of rows, counted without hashing ids."""
 
-    def __init__(self) -> None:
-        self._parts: list[pd.DataFrame] = []
+    def __init__(self, ids: pd.Series | None = None) -> None:
+        self._ids = ids
+        self._parts: list[tuple[np.ndarray | None, pd.Series | None, str, dict]] = []
         self.fields: dict[str, dict[str, str]] = {}
 
-    def add(self, ids, reason: str, **detail) -> None:
-        """Flag ``ids`` (dossier ids, any array-like) for ``reason``; ``detail``: equal-length arrays (plain
-        values) or ``Detail`` (dates, stamps, clock times)."""
+    def add(self, rows, reason: str, **detail) -> None:
+        """Flag the dossiers at positions ``rows`` of ``ids`` for ``reason``; ``detail``: equal-length arrays
+        (plain values) or ``Detail`` (dates, stamps, clock times)."""
+        rows = np.asarray(rows, dtype=np.int64)
+        self._part(rows, None, reason, detail)
+
+    def add_ids(self, ids, reason: str, **detail) -> None:
+        """Flag dossiers by id (any array-like), for rows not in the test's frame."""
         ids = ids.reset_index(drop=True) if isinstance(ids, pd.Series) else pd.Series(np.asarray(ids, dtype=object))
+        self._part(None, ids, reason, detail)
+
+    def _part(self, rows, ids, reason: str, detail: dict) -> None:
         kinds = {name: value.kind if isinstance(value, Detail) else _plain_kind(value)
                  for name, value in detail.items()}
         self.fields.setdefault(reason, kinds)
-        if not len(ids):
+        if not len(rows if ids is None else ids):
             return
         columns = {name: _column(value.values if isinstance(value, Detail) else value, kinds[name])
                    for name, value in detail.items()}
-        self._parts.append(pd.DataFrame({"dossier_id": ids.astype("str"), "reason": reason, **columns}))
+        self._parts.append((rows, ids, reason, columns))
 
     @property
     def empty(self) -> bool:
         """Whether no dossier was flagged yet."""
         return not self._parts
 
+    def dossiers(self) -> int:
+        """How many distinct dossiers are flagged (a dossier flagged for two reasons counts once)."""
+        if not self._parts:
+            return 0
+        if any(ids is not None for _, ids, _, _ in self._parts):
+            return int(self.frame()["dossier_id"].nunique())
+        seen = np.zeros(len(self._ids), dtype=bool)
+        for rows, _, _, _ in self._parts:
+            seen[rows] = True
+        return int(seen.sum())
+
     def frame(self) -> pd.DataFrame:
         if not self._parts:
             return pd.DataFrame(columns=FLAGGED_COLUMNS)
-        return pd.concat(self._parts, ignore_index=True)
+        parts = []
+        for rows, ids, reason, columns in self._parts:
+            ids = ids if ids is not None else self._ids.iloc[rows].reset_index(drop=True)
+            parts.append(pd.DataFrame({"dossier_id": ids.astype("str"),
+                                       "reason": np.full(len(ids), reason, dtype=object), **columns}))
+        return pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
 
 
 def reason_details(rows: pd.DataFrame, fields: dict, lang: str | None = None) -> list[dict]:

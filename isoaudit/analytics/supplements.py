@@ -130,14 +130,13 @@ def check_supplements(received: pd.DataFrame, calendar: WorkCalendar, as_of, exc
     if received.empty:
         return AnalyticsResult(TEST, CLAUSE, missing="no_dossiers_of_year")
     excluded = _of_year(excluded, year)
-    flags = Flags()
+    flags = Flags(received["dossier_id"])
     _supplement_before_request(excluded, flags)
     requested = days(received, "supplement_requested_at")
     supplied = days(received, "supplement_received_at")
     if np.isnat(requested).all() and np.isnat(supplied).all() and flags.empty:
         return AnalyticsResult(TEST, CLAUSE, missing="no_supplement_data")
 
-    ids = received["dossier_id"]
     asked = ~np.isnat(requested)
     at = np.flatnonzero(asked)  # the requests: every array below named *_at is of these rows
     due_before, days_left, waited = _timing(received, at, requested[at], supplied[at], calendar,
@@ -157,21 +156,21 @@ def check_supplements(received: pd.DataFrame, calendar: WorkCalendar, as_of, exc
         above = excess_by_group(officer.subset(chosen), near_due[eligible], procedure.codes[chosen], config)
         table.append(_table_rows(above, "near_due_by_officer"))
         high = officer.member(at, above) & near_due & eligible
-        flags.add(ids.iloc[at[high]], "request_near_due", officer=officer.names_of(at[high]),
+        flags.add(at[high], "request_near_due", officer=officer.names_of(at[high]),
                   requested=dates(requested[at[high]]), legal_due_date=dates(due_before[high]),
                   days_left=days_left[high])
     after_due = days_left < 0
-    flags.add(ids.iloc[at[after_due]], "request_after_due", requested=dates(requested[at[after_due]]),
+    flags.add(at[after_due], "request_after_due", requested=dates(requested[at[after_due]]),
               legal_due_date=dates(due_before[after_due]), days=-days_left[after_due])
     long = waited > config["long_pause_days"]
     came = ~np.isnat(supplied[at])
     returned_day = days(received, "returned_date", at)
     back = ~np.isnat(returned_day)
     for reason, mask in (("long_pause", long & came), ("still_waiting", long & ~came & ~back)):
-        flags.add(ids.iloc[at[mask]], reason, requested=dates(requested[at[mask]]), days=waited[mask])
+        flags.add(at[mask], reason, requested=dates(requested[at[mask]]), days=waited[mask])
     judged_returned = returned_rows(received)[at]
     never = ~came & back & judged_returned
-    flags.add(ids.iloc[at[never]], "returned_without_supplement", requested=dates(requested[at[never]]),
+    flags.add(at[never], "returned_without_supplement", requested=dates(requested[at[never]]),
               returned=dates(returned_day[never]))
 
     # Request rates: each officer against the others' by procedure, each procedure against its last year.
@@ -179,7 +178,7 @@ def check_supplements(received: pd.DataFrame, calendar: WorkCalendar, as_of, exc
         above = excess_by_group(officer, asked, procedure.codes, config)
         table.append(_table_rows(above, "rate_by_officer"))
         high = at[officer.member(at, above)]
-        flags.add(ids.iloc[high], "officer_rate_high", officer=officer.names_of(high),
+        flags.add(high, "officer_rate_high", officer=officer.names_of(high),
                   **_group_detail(above, officer.codes[high]))
     if not has_previous:
         missing_parts.append("no_previous_year")
@@ -187,7 +186,7 @@ def check_supplements(received: pd.DataFrame, calendar: WorkCalendar, as_of, exc
         above = _excess_over_last_year(procedure, asked, groups.previous_procedure, previous, config)
         table.append(_table_rows(above, "rate_by_procedure"))
         high = at[procedure.member(at, above)]
-        flags.add(ids.iloc[high], "procedure_rate_high", procedure_code=procedure.names_of(high),
+        flags.add(high, "procedure_rate_high", procedure_code=procedure.names_of(high),
                   **_group_detail(above, procedure.codes[high]))
 
     _repeated(received, excluded, config, flags)
@@ -203,7 +202,7 @@ def check_supplements(received: pd.DataFrame, calendar: WorkCalendar, as_of, exc
         "near_due_days": config["near_due_days"], "long_pause_days": config["long_pause_days"],
         "groups_above": len(table), "alpha": config["alpha"], "missing_parts": missing_parts,
         **{reason: int(counts.get(reason, 0)) for reason in REASON_KEYS},
-        "flagged_dossiers": int(flagged["dossier_id"].nunique()) if len(flagged) else 0,
+        "flagged_dossiers": flags.dossiers(),
     }
     return AnalyticsResult(TEST, CLAUSE, table=table, params=params, flagged=flagged, detail_fields=flags.fields)
 
@@ -404,8 +403,9 @@ def _of_year(excluded: pd.DataFrame | None, year: int | None) -> pd.DataFrame:
 
 def _supplement_before_request(excluded: pd.DataFrame, flags: Flags) -> None:
     rows = excluded[(excluded["reason"] == "supplement_before_request").fillna(False).to_numpy(bool)]
-    flags.add(rows["dossier_id"], "supplement_before_request", requested=dates(days(rows, "supplement_requested_at")),
-              supplied=dates(days(rows, "supplement_received_at")))
+    flags.add_ids(rows["dossier_id"], "supplement_before_request",
+                  requested=dates(days(rows, "supplement_requested_at")),
+                  supplied=dates(days(rows, "supplement_received_at")))
 
 
 def _repeated(received: pd.DataFrame, excluded: pd.DataFrame, config: dict, flags: Flags) -> None:
@@ -422,14 +422,14 @@ def _repeated(received: pd.DataFrame, excluded: pd.DataFrame, config: dict, flag
         counts = every.sort_values("day").groupby("dossier_id")["day"].agg(
             requests="size", dates=lambda d: "; ".join(pd.Series(d).dt.strftime("%d/%m/%Y")))
         counts = counts[counts["requests"] > 1].reset_index()
-        flags.add(counts["dossier_id"], "repeated_request_rows", requests=counts["requests"], dates=counts["dates"])
+        flags.add_ids(counts["dossier_id"], "repeated_request_rows", requests=counts["requests"], dates=counts["dates"])
     if "note" in received:
         noted = np.flatnonzero(received["note"].notna().to_numpy())
         codes, uniques = pd.factorize(received["note"].iloc[noted])
         pattern = re.compile("|".join(f"(?:{p})" for p in config["repeated_note_patterns"]))
         says = np.array([bool(pattern.search(fold(value))) for value in uniques] + [False])
         hit = noted[says[codes]]
-        flags.add(received["dossier_id"].iloc[hit], "repeated_request_note", note=received["note"].iloc[hit])
+        flags.add(hit, "repeated_request_note", note=received["note"].iloc[hit])
 
 
 def day_text(values) -> list[str]:
