@@ -94,6 +94,33 @@ def test_reading_codes_head_by_head_gives_what_one_match_per_code_gives(codes):
     pd.testing.assert_frame_equal(fast, slow)
 
 
+KEYS = st.lists(st.integers(0, 40), max_size=60).map(lambda keys: np.array(keys, dtype=np.int64))
+
+
+@settings(max_examples=200, deadline=None)
+@given(KEYS, st.integers(1, 1 << 20))
+def test_numberings_are_coded_in_order_of_first_appearance_as_pandas_codes_them(keys, spread):
+    """The table over the keys' range (``_first_seen_codes``), small and spread wide (the pandas path)."""
+    for given_keys in (keys, keys * spread):
+        codes, count = population._first_seen_codes(given_keys)
+        expected, uniques = pd.factorize(given_keys)
+        assert codes.tolist() == expected.tolist() and count == len(uniques)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 5), st.integers(0, 12)), max_size=60), st.booleans(), st.booleans())
+def test_codes_are_ordered_by_numbering_then_number_as_a_stable_sort_orders_them(pairs, in_order, wide):
+    """``_by_group_and_number``: its radix sorts (a log numbered in order, any log of 16-bit numbers) and
+    the plain stable sort of wide numbers give the same order."""
+    if in_order:
+        pairs = sorted(pairs, key=lambda pair: pair[1])
+    group = np.array([g for g, _ in pairs], dtype=np.int64)
+    seq = np.array([n for _, n in pairs], dtype=np.int64) * (1 << 17 if wide else 1)
+    codes, count = population._first_seen_codes(group)
+    order = population._by_group_and_number(codes, seq, count)
+    assert order.tolist() == np.argsort(codes * population._SEQ_LIMIT + seq, kind="stable").tolist()
+
+
 def test_the_fast_path_reads_the_portal_patterns_and_not_the_books():
     widths = [seq_width(rule.regex) for rule in population.load_settings().patterns]
     assert widths == [6, 6, None, None]

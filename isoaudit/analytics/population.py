@@ -31,7 +31,7 @@ missing dossier was also mishandled (8.5.1) is for the sample it points to.
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from importlib import resources
 
@@ -116,27 +116,26 @@ def population_check(log: pd.DataFrame, year: int, settings: Settings | None = N
     settings = settings or load_settings()
     year = int(year)
     log = log.reset_index(drop=True)
-    parsed = parse_codes(log["dossier_id"], settings)
-    received = pd.to_datetime(log["received_at"]).to_numpy().astype("datetime64[D]")
+    codes = read_codes(log["dossier_id"], settings)
+    received = _days(log["received_at"])
     first, after = np.datetime64(f"{year}-01-01", "D"), np.datetime64(f"{year + 1}-01-01", "D")
-    in_year = ((received >= first) & (received < after)) | (parsed["year"].to_numpy() == year)
+    in_year = ((received >= first) & (received < after)) | (codes.year == year)
     if not in_year.any():
         return AnalyticsResult(TEST, CLAUSE, missing="no_dossiers")
     if not in_year.all():
-        log, parsed = log[in_year].reset_index(drop=True), parsed[in_year].reset_index(drop=True)
-        received = received[in_year]
-    read = parsed["pattern"].cat.codes.to_numpy() >= 0
+        log, codes, received = log[in_year].reset_index(drop=True), codes.take(in_year), received[in_year]
+    read = codes.pattern >= 0
     share = float(read.mean())
     if read.sum() < settings.min_parsed or share < settings.min_parsed_share:
         return AnalyticsResult(TEST, CLAUSE, missing="too_few_parsed")
-    numbers = _numbers(parsed, read)
-    gaps, after, sparse = _gaps(parsed, numbers, year, settings)
+    numbers = _numbers(codes, read)
+    gaps, after, sparse = _gaps(codes, numbers, year, settings)
     duplicates = _duplicates(log, numbers, read)
-    moved = _moved(log, parsed, received, read)
-    flags = Flags()
+    moved = _moved(log, codes, received, read)
+    flags = Flags(log["dossier_id"])
     for found, reason in ((after, "after_gap"), (duplicates, "duplicate_code"), (moved, "moved_receipt")):
         if found:
-            flags.add(log["dossier_id"].iloc[found["positions"]], reason, **found["details"])
+            flags.add(found["positions"], reason, **found["details"])
     unparsed = log.loc[~read, "dossier_id"].astype(str)
     params = {
         "codes": int(len(log)), "parsed": int(read.sum()), "unparsed": int((~read).sum()),
@@ -146,16 +145,67 @@ def population_check(log: pd.DataFrame, year: int, settings: Settings | None = N
         "duplicates": int(len(duplicates.get("positions", ()))),
         "moved": int(len(moved.get("positions", ()))),
         "sparse_prefixes": ", ".join(sparse),
-        "patterns": ", ".join(settings.patterns[i].name for i in np.unique(parsed["pattern"].cat.codes[read])),
+        "patterns": ", ".join(codes.pattern_names[i]
+                              for i in np.flatnonzero(np.bincount(codes.pattern[read], minlength=1))),
     }
     return AnalyticsResult(TEST, CLAUSE, gaps, params, flags.frame(), detail_fields=flags.fields)
+
+
+@dataclass(frozen=True)
+class CodeReading:
+    """Each code read by the first pattern that matches it, as arrays: ``pattern`` (its index in the
+    settings, -1 when no pattern reads the code), ``prefix`` (index in ``prefix_names``; -1 when unread),
+    ``day`` (the day written in the code, datetime64[D], NaT unless day scope), ``year`` and ``seq`` (the
+    running number; both -1 when unread). ``pattern_names``, ``pattern_scopes``: of the settings' patterns."""
+
+    pattern: np.ndarray
+    prefix: np.ndarray
+    day: np.ndarray
+    year: np.ndarray
+    seq: np.ndarray
+    prefix_names: list[str]
+    pattern_names: list[str]
+    pattern_scopes: list[str]
+
+    @property
+    def day_scope(self) -> np.ndarray:
+        """Whether each code is numbered within a day (False when unread)."""
+        day_patterns = np.array([scope == "day" for scope in self.pattern_scopes] + [False])
+        return day_patterns[self.pattern]  # -1 (unread) takes the last: False
+
+    def take(self, rows: np.ndarray) -> CodeReading:
+        """The reading of ``rows`` only (positions or a boolean mask)."""
+        return replace(self, pattern=self.pattern[rows], prefix=self.prefix[rows], day=self.day[rows],
+                       year=self.year[rows], seq=self.seq[rows])
+
+    def frame(self, index: pd.Index) -> pd.DataFrame:
+        """As ``parse_codes`` gives it (``PARSED_COLUMNS``)."""
+        scopes = np.array([SCOPES.index(scope) for scope in self.pattern_scopes] + [-1], dtype=np.int64)
+        columns = {
+            "pattern": pd.Categorical.from_codes(self.pattern, categories=self.pattern_names),
+            "prefix": pd.Categorical.from_codes(self.prefix, categories=self.prefix_names),
+            "scope": pd.Categorical.from_codes(scopes[self.pattern], categories=list(SCOPES)),
+            "day": self.day.astype("datetime64[us]"),
+            "year": self.year,
+            "seq": self.seq,
+        }
+        parsed = pd.DataFrame(index=index)
+        for name, values in columns.items():  # one by one: a frame built from a dict copies same-typed columns
+            parsed[name] = values
+        return parsed
 
 
 def parse_codes(ids: pd.Series, settings: Settings | None = None) -> pd.DataFrame:
     """Each code read by the first pattern that matches it (``PARSED_COLUMNS``; <NA> for codes no pattern
     reads): the pattern's name, the numbering's prefix ('' when the pattern has none), its scope (these three
     categorical), the day written in the code (day scope), its year (-1 when unread) and the running number
-    (-1 when unread). Vectorised: RE2 in Arrow, the codes as written first, then trimmed and upper-cased."""
+    (-1 when unread). See ``read_codes``."""
+    return read_codes(ids, settings).frame(ids.index)
+
+
+def read_codes(ids: pd.Series, settings: Settings | None = None) -> CodeReading:
+    """Each code of ``ids`` read by the first pattern that matches it. Vectorised: RE2 in Arrow, the codes as
+    written first, then trimmed and upper-cased."""
     settings = settings or load_settings()
     n = len(ids)
     text = _arrow_text(ids)
@@ -199,20 +249,8 @@ def parse_codes(ids: pd.Series, settings: Settings | None = None) -> pd.DataFram
             keep = np.ones(len(left), dtype=bool)
             keep[np.flatnonzero(matched)[ok]] = False
             left, subset = left[keep], subset.filter(pa.array(keep))
-    names = [p.name for p in settings.patterns]
-    scopes = np.array([SCOPES.index(p.scope) for p in settings.patterns] + [-1], dtype=np.int64)
-    columns = {
-        "pattern": pd.Categorical.from_codes(pattern, categories=names),
-        "prefix": pd.Categorical.from_codes(prefix, categories=list(prefixes)),
-        "scope": pd.Categorical.from_codes(scopes[pattern], categories=list(SCOPES)),
-        "day": day.astype("datetime64[us]"),
-        "year": year,
-        "seq": seq,
-    }
-    parsed = pd.DataFrame(index=ids.index)
-    for name, values in columns.items():  # one by one: a frame built from a dict copies same-typed columns
-        parsed[name] = values
-    return parsed
+    return CodeReading(pattern, prefix, day, year, seq, list(prefixes), [p.name for p in settings.patterns],
+                       [p.scope for p in settings.patterns])
 
 
 def _match(text: pa.Array, rule: Pattern) -> tuple[np.ndarray, pa.StructArray, np.ndarray, np.ndarray]:
@@ -384,26 +422,54 @@ class _Numbers:
         return np.flatnonzero(np.r_[same, False] | np.r_[False, same])
 
 
-def _numbers(parsed: pd.DataFrame, read: np.ndarray) -> _Numbers:
+def _numbers(codes: CodeReading, read: np.ndarray) -> _Numbers:
     rows = np.flatnonzero(read)
-    prefix_count = len(parsed["prefix"].cat.categories) + 1
-    pattern = parsed["pattern"].cat.codes.to_numpy()[rows].astype(np.int64)
-    prefix = pattern * prefix_count + parsed["prefix"].cat.codes.to_numpy()[rows].astype(np.int64)
-    day_scope = _is_day_scope(parsed)[rows]
-    period = np.where(day_scope, parsed["day"].to_numpy()[rows].astype("datetime64[D]").astype(np.int64),
-                      parsed["year"].to_numpy()[rows])
-    group, firsts = pd.factorize(prefix * 1_000_000 + (period - period.min(initial=0)))
-    group = group.astype(np.int64)
-    seq = parsed["seq"].to_numpy()[rows]
-    # Logs come sorted by receipt, so the keys nearly are: a stable sort (timsort) runs through them fast.
-    order = np.argsort(group * _SEQ_LIMIT + seq, kind="stable")
+    prefix_count = len(codes.prefix_names) + 1
+    prefix = codes.pattern[rows] * prefix_count + codes.prefix[rows]
+    period = np.where(codes.day_scope[rows], codes.day[rows].astype(np.int64), codes.year[rows])
+    low = period.min(initial=0)
+    group, count = _first_seen_codes(prefix * (period.max(initial=0) - low + 1) + (period - low))
+    seq = codes.seq[rows]
+    order = _by_group_and_number(group, seq, count)
     rows, group, seq, prefix = rows[order], group[order], seq[order], prefix[order]
-    first = _first_positions(group, len(firsts))
+    first = _first_positions(group, count)
     prefix_codes, prefix_keys = pd.factorize(prefix[first])
-    patterns = list(parsed["pattern"].cat.categories)
-    names = list(parsed["prefix"].cat.categories) + [""]
-    prefix_names = [names[key % prefix_count] or patterns[key // prefix_count] for key in prefix_keys]
+    names = codes.prefix_names + [""]
+    prefix_names = [names[key % prefix_count] or codes.pattern_names[key // prefix_count] for key in prefix_keys]
     return _Numbers(rows, group, seq, rows[first], prefix_codes.astype(np.int64), prefix_names)
+
+
+def _first_seen_codes(keys: np.ndarray) -> tuple[np.ndarray, int]:
+    """Codes 0..k-1 of non-negative integer ``keys``, numbered in order of first appearance (as
+    ``pandas.factorize`` numbers them), and k. By a table over the keys' range when it is small (a log's
+    numberings: prefixes times days), which is several times faster than hashing half a million keys."""
+    if not len(keys):
+        return keys.astype(np.int64), 0
+    size = int(keys.max()) + 1
+    if size > 4 * len(keys) + 4096:
+        found, uniques = pd.factorize(keys)
+        return found.astype(np.int64), len(uniques)
+    first = np.full(size, len(keys), dtype=np.int64)
+    first[keys[::-1]] = np.arange(len(keys) - 1, -1, -1)  # the last write (the first appearance) stays
+    present = np.flatnonzero(first < len(keys))
+    rank = np.zeros(size, dtype=np.int64)
+    rank[present[np.argsort(first[present], kind="stable")]] = np.arange(len(present))
+    return rank[keys], len(present)
+
+
+def _by_group_and_number(group: np.ndarray, seq: np.ndarray, groups: int) -> np.ndarray:
+    """The order sorting the codes by numbering ``group`` then running number ``seq``, codes alike in both
+    kept in log order (a stable sort). Radix sorts of 16-bit keys where they fit: a log numbered as it was
+    received needs only the sort by numbering."""
+    if groups <= 1 << 16:
+        order = np.argsort(group.astype(np.uint16), kind="stable")  # numpy radix-sorts 16-bit keys
+        grouped, numbers = group[order], seq[order]
+        if not ((grouped[1:] == grouped[:-1]) & (numbers[1:] < numbers[:-1])).any():
+            return order
+        if len(seq) and 0 <= seq.min() and seq.max() < 1 << 16:
+            by_number = np.argsort(seq.astype(np.uint16), kind="stable")
+            return by_number[np.argsort(group[by_number].astype(np.uint16), kind="stable")]
+    return np.argsort(group * _SEQ_LIMIT + seq, kind="stable")
 
 
 def _first_positions(codes: np.ndarray, count: int) -> np.ndarray:
@@ -412,18 +478,24 @@ def _first_positions(codes: np.ndarray, count: int) -> np.ndarray:
     return positions
 
 
-def _is_day_scope(parsed: pd.DataFrame) -> np.ndarray:
-    return parsed["scope"].cat.codes.to_numpy() == SCOPES.index("day")
+def _days(values: pd.Series) -> np.ndarray:
+    """A date or datetime column as datetime64[D] (NaT when missing)."""
+    values = values if values.dtype.kind == "M" else pd.to_datetime(values)
+    return values.to_numpy().astype("datetime64[D]")
 
 
-def _names(parsed: pd.DataFrame, column: str, rows: np.ndarray) -> np.ndarray:
-    """The categorical ``column``'s values at ``rows`` ('' where none)."""
-    names = np.array(list(parsed[column].cat.categories) + [""], dtype=object)
-    codes = parsed[column].cat.codes.to_numpy()[rows]
-    return names[np.where(codes >= 0, codes, len(names) - 1)]
+def _prefixes(codes: CodeReading, rows: np.ndarray) -> np.ndarray:
+    """The prefix of the codes at ``rows`` ('' where none)."""
+    names = np.array(codes.prefix_names + [""], dtype=object)
+    return names[codes.prefix[rows]]  # -1 (unread) takes the last: ''
 
 
-def _gaps(parsed: pd.DataFrame, numbers: _Numbers, year: int, settings: Settings):
+def _scopes(codes: CodeReading, rows: np.ndarray) -> np.ndarray:
+    """The numbering scope ("day", "year") of the codes at ``rows`` ('' where unread)."""
+    return np.array(codes.pattern_scopes + [""], dtype=object)[codes.pattern[rows]]
+
+
+def _gaps(codes: CodeReading, numbers: _Numbers, year: int, settings: Settings):
     """The table of gaps of the numberings of ``year``, the rows after each gap with their details, and the
     prefixes not examined (too sparse to be the unit's own numbering)."""
     g, s = numbers.group, numbers.seq
@@ -441,7 +513,7 @@ def _gaps(parsed: pd.DataFrame, numbers: _Numbers, year: int, settings: Settings
     dense_prefix = density >= settings.min_density
     sparse = sorted(numbers.prefix_names[i] for i in np.flatnonzero(~dense_prefix))
     # The year a numbering belongs to: the day's year or the year written in the code.
-    examined = dense_prefix[numbers.group_prefix] & (parsed["year"].to_numpy()[numbers.group_rows] == year)
+    examined = dense_prefix[numbers.group_prefix] & (codes.year[numbers.group_rows] == year)
     same = np.r_[False, g[1:] == g[:-1]]
     gap_at = np.flatnonzero(same & (np.r_[0, np.diff(s)] > 1) & examined[g])
     if not len(gap_at):
@@ -452,22 +524,22 @@ def _gaps(parsed: pd.DataFrame, numbers: _Numbers, year: int, settings: Settings
     table = gaps.groupby("group", sort=False).agg(population_missing=("range", ", ".join),
                                                   population_count=("count", "sum")).reset_index()
     rows = numbers.group_rows[table["group"].to_numpy()]
-    table.insert(0, "population_prefix", _names(parsed, "prefix", rows))
-    table.insert(1, "population_scope", _names(parsed, "scope", rows))
-    table.insert(2, "population_period", _period_text(parsed, rows))
+    table.insert(0, "population_prefix", _prefixes(codes, rows))
+    table.insert(1, "population_scope", _scopes(codes, rows))
+    table.insert(2, "population_period", _period_text(codes, rows))
     table = table.drop(columns="group").astype({"population_count": int})
     table = table.sort_values(["population_prefix", "population_period"], kind="stable").reset_index(drop=True)
     after_rows = numbers.rows[gap_at]
-    details = {"prefix": _names(parsed, "prefix", after_rows), "period": _period_text(parsed, after_rows),
+    details = {"prefix": _prefixes(codes, after_rows), "period": _period_text(codes, after_rows),
                "missing": ranges.astype(object), "count": high - low + 1}
     return table[TABLE_COLUMNS], {"positions": after_rows, "details": details}, sparse
 
 
-def _period_text(parsed: pd.DataFrame, rows: np.ndarray) -> np.ndarray:
+def _period_text(codes: CodeReading, rows: np.ndarray) -> np.ndarray:
     """dd/mm/yyyy of a day numbering, yyyy of a year numbering."""
-    day = pd.Series(parsed["day"].to_numpy()[rows]).dt.strftime("%d/%m/%Y").to_numpy(dtype=object)
-    year = parsed["year"].to_numpy()[rows].astype(str)
-    return np.where(_is_day_scope(parsed)[rows], day, year).astype(object)
+    day = pd.Series(codes.day[rows]).dt.strftime("%d/%m/%Y").to_numpy(dtype=object)
+    year = codes.year[rows].astype(str)
+    return np.where(codes.day_scope[rows], day, year).astype(object)
 
 
 def _duplicates(log: pd.DataFrame, numbers: _Numbers, read: np.ndarray) -> dict:
@@ -488,25 +560,23 @@ def _duplicates(log: pd.DataFrame, numbers: _Numbers, read: np.ndarray) -> dict:
     return {"positions": rows, "details": {"count": counts, "received": stamps(received)}}
 
 
-def _moved(log: pd.DataFrame, parsed: pd.DataFrame, received: np.ndarray, read: np.ndarray) -> dict:
+def _moved(log: pd.DataFrame, codes: CodeReading, received: np.ndarray, read: np.ndarray) -> dict:
     """Rows whose code's day (day numbering) or year (year numbering) is not that of the receipt, nor of the
     online submission."""
-    submitted = pd.to_datetime(log["submitted_at"]).to_numpy().astype("datetime64[D]") if "submitted_at" in log \
+    submitted = _days(log["submitted_at"]) if "submitted_at" in log \
         else np.full(len(log), np.datetime64("NaT"), dtype="datetime64[D]")
-    day_scope = _is_day_scope(parsed)
-    code_day = parsed["day"].to_numpy().astype("datetime64[D]")
-    code_year = parsed["year"].to_numpy()
+    day_scope = codes.day_scope
     known = read & ~np.isnat(received)
-    day_moved = day_scope & (code_day != received) & (code_day != submitted)
+    day_moved = day_scope & (codes.day != received) & (codes.day != submitted)
     year_moved = np.zeros(len(log), dtype=bool)
     by_year = np.flatnonzero(read & ~day_scope)
-    year_moved[by_year] = ((code_year[by_year] != _years(received[by_year]))
-                           & (code_year[by_year] != _years(submitted[by_year])))
+    year_moved[by_year] = ((codes.year[by_year] != _years(received[by_year]))
+                           & (codes.year[by_year] != _years(submitted[by_year])))
     rows = np.flatnonzero(known & (day_moved | year_moved))
     if not len(rows):
         return {}
-    written = np.where(day_scope[rows], pd.Series(code_day[rows]).dt.strftime("%d/%m/%Y").to_numpy(dtype=object),
-                       code_year[rows].astype(str))
+    written = np.where(day_scope[rows], pd.Series(codes.day[rows]).dt.strftime("%d/%m/%Y").to_numpy(dtype=object),
+                       codes.year[rows].astype(str))
     moments = pd.to_datetime(log["received_at"]).to_numpy()[rows]
     return {"positions": rows, "details": {"code_date": written.astype(str).astype(object),
                                            "received": stamps(moments)}}
