@@ -7,11 +7,12 @@ import datetime as dt
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from isoaudit.analytics import population
+from isoaudit.analytics import code_heads, population
 from isoaudit.analytics.code_heads import seq_width
 from isoaudit.analytics.population import (
     COLUMN_KEYS,
@@ -92,6 +93,31 @@ def test_reading_codes_head_by_head_gives_what_one_match_per_code_gives(codes):
         patched.setattr(population, "seq_width", lambda regex: None)
         slow = parse_codes(codes)
     pd.testing.assert_frame_equal(fast, slow)
+
+
+UNIFORM = st.tuples(st.sampled_from(["000.00.14.H56", "H56.14", "ĐT.2", "X"]), st.integers(1, 6),
+                    st.lists(st.tuples(st.integers(0, 3), st.integers(0, 10 ** 6 - 1)), min_size=1, max_size=30),
+                    st.sampled_from([None, "", "A-12", "000.00.14.H56-250101-12345678", "X-250101-1x"]))
+
+
+@settings(max_examples=200, deadline=None)
+@given(UNIFORM)
+def test_codes_written_alike_are_read_as_a_table_as_the_general_way_reads_them(case):
+    """``uniform_codes`` against ``split_tails`` and ``distinct_heads``; an odd code sends the log to them."""
+    prefix, width, numbers, odd = case
+    codes = [f"{prefix}-25010{day}-{number % 10 ** width:0{width}d}" for day, number in numbers]
+    if odd is not None:
+        codes.append(odd)
+    text = pa.array(codes, type=pa.large_string())
+    fast = code_heads.uniform_codes(text, 6)
+    if odd is not None and (odd == "" or len(odd) != len(codes[0])):
+        assert fast is None
+    if fast is None:
+        return
+    digits, tails = code_heads.split_tails(text, 6)
+    heads, index = code_heads.distinct_heads(text, digits)
+    assert fast[0].tolist() == digits.tolist() and fast[1].tolist() == tails.tolist()
+    assert fast[2].equals(heads) and fast[3].tolist() == index.tolist()
 
 
 KEYS = st.lists(st.integers(0, 40), max_size=60).map(lambda keys: np.array(keys, dtype=np.int64))

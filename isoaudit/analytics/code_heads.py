@@ -8,6 +8,9 @@ same answer as matching every code: the number cannot hold a dash, so the dash b
 and the head's match (its prefix and date groups) does not depend on which digits follow. A log of a year
 has a few hundred distinct heads per numbering instead of a million codes; a code whose end is not a dash
 and 1..N digits cannot match such a pattern at all.
+
+Most exports write every code alike (one length, the last dash in one place): ``uniform_codes`` then reads
+the codes' bytes as a table, column by column, and ``split_tails``/``distinct_heads`` read the others.
 """
 from __future__ import annotations
 
@@ -29,6 +32,39 @@ def seq_width(regex: str) -> int | None:
     """N when ``regex`` ends with ``-(?P<seq>[0-9]{1,N})$`` (read head by head), else None."""
     found = _SEQ_AT_END.search(regex)
     return int(found.group(1)) if found else None
+
+
+def uniform_codes(text: pa.Array, width: int) -> tuple[np.ndarray, np.ndarray, pa.Array, np.ndarray] | None:
+    """``split_tails`` and ``distinct_heads`` at once for the usual export, where every code has the same
+    length and shape (``000.00.14.H56-250123-0003``): the codes' bytes are then a table, one row a code, and
+    the dash, the running numbers and the heads are columns of it. None when the codes are not so (a null,
+    another length, another place of the last dash): the general functions then read them."""
+    n = len(text)
+    if not n or text.null_count:
+        return None
+    offsets, data = utf8_buffers(text)
+    size = int(offsets[1] - offsets[0])
+    if int(offsets[-1] - offsets[0]) != n * size or not (np.diff(offsets) == size).all():
+        return None
+    table = data[offsets[0]:offsets[-1]].reshape(n, size)
+    first = bytes(table[0])
+    digits = size - 1 - first.rfind(b"-")
+    if not 1 <= digits <= min(width, size - 1) or not (table[:, size - digits - 1] == _DASH).all():
+        return None
+    tails = table[:, size - digits:] - np.uint8(_ZERO)  # wraps round below '0': one comparison tells a digit
+    if not (tails < 10).all():
+        return None
+    value = tails[:, 0].astype(np.int64)
+    for place in range(1, digits):
+        value *= 10
+        value += tails[:, place]
+    heads = np.ascontiguousarray(table[:, :size - digits - 1])
+    fixed = pa.FixedSizeBinaryArray.from_buffers(pa.binary(heads.shape[1]), n, [None, pa.py_buffer(heads)])
+    encoded = pc.dictionary_encode(fixed)
+    # The heads are whole characters (cut before an ASCII dash), so the bytes are valid text.
+    names = encoded.dictionary.cast(pa.binary()).cast(pa.large_string())
+    return (np.full(n, digits, dtype=np.int64), value, _with_stand_in(names),
+            encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64))
 
 
 def split_tails(text: pa.Array, width: int) -> tuple[np.ndarray, np.ndarray]:
@@ -78,8 +114,12 @@ def distinct_heads(text: pa.Array, digits: np.ndarray) -> tuple[pa.Array, np.nda
         heads = pc.dictionary_encode(pa.concat_arrays(parts))
         index = np.empty(len(rows), dtype=np.int64)
         index[np.concatenate(places)] = heads.indices.to_numpy(zero_copy_only=False)
+    return _with_stand_in(heads.dictionary), index
+
+
+def _with_stand_in(heads: pa.Array) -> pa.Array:
     stand_in = pa.scalar(STAND_IN, type=pa.large_string())
-    return pc.binary_join_element_wise(heads.dictionary, stand_in, pa.scalar("", type=pa.large_string())), index
+    return pc.binary_join_element_wise(heads, stand_in, pa.scalar("", type=pa.large_string()))
 
 
 def _heads(codes: pa.Array, width: int) -> pa.Array:

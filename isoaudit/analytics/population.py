@@ -40,7 +40,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from isoaudit.analytics.code_heads import distinct_heads, seq_width, split_tails
+from isoaudit.analytics.code_heads import distinct_heads, seq_width, split_tails, uniform_codes
 from isoaudit.analytics.result import AnalyticsResult, Flags, stamps
 from isoaudit.records.statistics_form import comparable_period
 from isoaudit.reported_statistics import reported_forms
@@ -259,8 +259,12 @@ def _match(text: pa.Array, rule: Pattern) -> tuple[np.ndarray, pa.StructArray, n
     else one match per code."""
     width = seq_width(rule.regex)
     if width is not None:
-        digits, tails = split_tails(text, width)
-        heads, index = distinct_heads(text, digits)
+        uniform = uniform_codes(text, width)
+        if uniform is not None:
+            digits, tails, heads, index = uniform
+        else:
+            digits, tails = split_tails(text, width)
+            heads, index = distinct_heads(text, digits)
         found = pc.extract_regex(heads, rule.regex)
         head_read = np.asarray(found.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
         tailed = np.flatnonzero(digits > 0)
