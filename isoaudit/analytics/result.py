@@ -131,14 +131,39 @@ class Flags:
         return int(seen.sum())
 
     def frame(self) -> pd.DataFrame:
+        """``FLAGGED_COLUMNS`` then each detail column, in the order the reasons were added; a detail column
+        is missing (NaN, NaT) on the rows of reasons that do not name it, as ``pandas.concat`` would leave it.
+        Built column by column: concatenating a frame per reason cost more than the test itself."""
         if not self._parts:
             return pd.DataFrame(columns=FLAGGED_COLUMNS)
-        parts = []
-        for rows, ids, reason, columns in self._parts:
-            ids = ids if ids is not None else self._ids.iloc[rows].reset_index(drop=True)
-            parts.append(pd.DataFrame({"dossier_id": ids.astype("str"),
-                                       "reason": np.full(len(ids), reason, dtype=object), **columns}))
-        return pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+        sizes = [len(rows) if ids is None else len(ids) for rows, ids, _, _ in self._parts]
+        if all(ids is None for _, ids, _, _ in self._parts):
+            ids = self._ids.iloc[np.concatenate([rows for rows, _, _, _ in self._parts])]
+        else:
+            ids = pd.concat([self._ids.iloc[rows] if ids is None else ids for rows, ids, _, _ in self._parts])
+        data = {"dossier_id": ids.astype("str").reset_index(drop=True),
+                "reason": np.repeat(np.array([reason for _, _, reason, _ in self._parts], dtype=object), sizes)}
+        names = list(dict.fromkeys(name for _, _, _, columns in self._parts for name in columns))
+        for name in names:
+            data[name] = _stacked([columns.get(name) for _, _, _, columns in self._parts], sizes)
+        return pd.DataFrame(data)
+
+
+def _stacked(parts: list, sizes: list[int]) -> np.ndarray:
+    """One detail column from each reason's values (None where a reason does not name it)."""
+    given = [np.asarray(values) for values in parts if values is not None]
+    if len(given) == len(parts):
+        return np.concatenate(given)
+    kinds = {values.dtype.kind for values in given}
+    if kinds == {"M"}:
+        missing = np.datetime64("NaT")
+        dtype = np.result_type(*given)
+    elif kinds <= set("iuf"):
+        missing, dtype = np.nan, np.float64
+    else:
+        missing, dtype = np.nan, object
+    return np.concatenate([np.asarray(values, dtype=dtype) if values is not None else
+                           np.full(size, missing, dtype=dtype) for values, size in zip(parts, sizes)])
 
 
 def reason_details(rows: pd.DataFrame, fields: dict, lang: str | None = None) -> list[dict]:
@@ -161,7 +186,8 @@ def reason_details(rows: pd.DataFrame, fields: dict, lang: str | None = None) ->
 def _column(values, kind: str):
     values = values.to_numpy() if isinstance(values, (pd.Series, pd.Index)) else values
     if kind in _FORMATS:
-        return pd.to_datetime(np.asarray(values)).to_numpy()
+        values = np.asarray(values)
+        return values if values.dtype.kind == "M" else pd.to_datetime(values).to_numpy()
     return values
 
 
