@@ -118,7 +118,9 @@ def calendar_anomalies(dossiers: pd.DataFrame, calendar: WorkCalendar, procedure
         return AnalyticsResult(TEST, CLAUSE, missing="no_dossiers")
     frame = dossiers.reset_index(drop=True)
     units = _column(frame, "unit_code")
-    channel = _lookup(_column(frame, "channel"), pd.Series({"counter": 1, "online": 2, "postal": 3}))
+    # 1 counter, 2 online, 3 postal, 0 none (or a channel the log names that isoaudit does not know).
+    channel = np.nan_to_num(_lookup(_column(frame, "channel"), pd.Series({"counter": 1.0, "online": 2.0,
+                                                                         "postal": 3.0})), nan=0).astype(np.int8)
     counter, online = channel == 1, channel == 2
     found, examined = {}, {}
     received = _moments(frame, "received_at")
@@ -146,7 +148,7 @@ def calendar_anomalies(dossiers: pd.DataFrame, calendar: WorkCalendar, procedure
                          columns=TABLE_COLUMNS)
     params = {"dossiers": int(len(frame)), "flagged": flags.dossiers(),
               "counter": int(counter.sum()), "online": int(online.sum()),
-              "no_channel": int(pd.isna(channel).sum()), "online_with_submission": online_rows,
+              "no_channel": int((channel == 0).sum()), "online_with_submission": online_rows,
               "after_change": change_rows, **counts,
               "opens": _hhmm(settings.opens), "closes": _hhmm(settings.closes), "grace_minutes": settings.grace,
               "online_receipt_working_days": settings.online_receipt_working_days,
@@ -334,7 +336,8 @@ def _moments(frame: pd.DataFrame, name: str) -> np.ndarray:
 
 
 def _minute_of_day(moment: np.ndarray) -> np.ndarray:
-    return (moment - moment.astype("datetime64[D]").astype("datetime64[m]")).astype(np.int64)
+    """Minutes since midnight of each datetime64[m] (meaningless where NaT: callers look at known moments)."""
+    return moment.astype(np.int64) % (24 * 60)
 
 
 def _minutes(text: str) -> int:
@@ -347,7 +350,7 @@ def _hhmm(minutes: int) -> str:
 
 
 def _lookup(codes: pd.Series, mapping: pd.Series) -> np.ndarray:
-    """``mapping``'s value for each of ``codes`` (NaT or None where none): each distinct code looked up once
+    """``mapping``'s value for each of ``codes`` (NaT, NaN or None where none): each distinct code looked up once
     (a log's procedure codes are a few dozen values over a million rows; Arrow encodes them fast)."""
     encoded = pa.array(codes, from_pandas=True)
     if isinstance(encoded, pa.ChunkedArray):
@@ -356,7 +359,8 @@ def _lookup(codes: pd.Series, mapping: pd.Series) -> np.ndarray:
         encoded = pc.dictionary_encode(encoded)
     uniques = pd.Index(encoded.dictionary.to_pylist(), dtype=object).astype(str)
     values = pd.Series(mapping.to_numpy(), index=mapping.index.astype(str)).reindex(uniques).to_numpy()
-    missing = np.array(["NaT"], dtype=values.dtype) if values.dtype.kind == "M" else np.array([None], dtype=object)
+    missing = np.array(["NaT"], dtype=values.dtype) if values.dtype.kind == "M" else \
+        np.array([np.nan]) if values.dtype.kind == "f" else np.array([None], dtype=object)
     positions = encoded.indices.fill_null(len(uniques)).to_numpy(zero_copy_only=False)
     return np.concatenate([values, missing])[positions]
 
