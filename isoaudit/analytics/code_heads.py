@@ -34,11 +34,12 @@ def seq_width(regex: str) -> int | None:
     return int(found.group(1)) if found else None
 
 
-def uniform_codes(text: pa.Array, width: int) -> tuple[np.ndarray, np.ndarray, pa.Array, np.ndarray] | None:
-    """``split_tails`` and ``distinct_heads`` at once for the usual export, where every code has the same
-    length and shape (``000.00.14.H56-250123-0003``): the codes' bytes are then a table, one row a code, and
-    the dash, the running numbers and the heads are columns of it. None when the codes are not so (a null,
-    another length, another place of the last dash): the general functions then read them."""
+def uniform_codes(text: pa.Array, width: int) -> tuple[int, np.ndarray, pa.Array, np.ndarray] | None:
+    """``split_tails`` and ``distinct_heads`` at once (the count of digits being the same for every code) for
+    the usual export, where every code has the same length and shape (``000.00.14.H56-250123-0003``): the
+    codes' bytes are then a table, one row a code, and the dash, the running numbers and the heads are columns
+    of it. None when the codes are not so (a null, another length, another place of the last dash): the
+    general functions then read them."""
     n = len(text)
     if not n or text.null_count:
         return None
@@ -63,8 +64,7 @@ def uniform_codes(text: pa.Array, width: int) -> tuple[np.ndarray, np.ndarray, p
     encoded = pc.dictionary_encode(fixed)
     # The heads are whole characters (cut before an ASCII dash), so the bytes are valid text.
     names = encoded.dictionary.cast(pa.binary()).cast(pa.large_string())
-    return (np.full(n, digits, dtype=np.int64), value, _with_stand_in(names),
-            encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64))
+    return digits, value, _with_stand_in(names), encoded.indices.to_numpy(zero_copy_only=False)
 
 
 def split_tails(text: pa.Array, width: int) -> tuple[np.ndarray, np.ndarray]:

@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass, replace
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from importlib import resources
 
 import numpy as np
@@ -153,30 +153,59 @@ def population_check(log: pd.DataFrame, year: int, settings: Settings | None = N
 
 @dataclass(frozen=True)
 class CodeReading:
-    """Each code read by the first pattern that matches it, as arrays: ``pattern`` (its index in the
-    settings, -1 when no pattern reads the code), ``prefix`` (index in ``prefix_names``; -1 when unread),
-    ``day`` (the day written in the code, datetime64[D], NaT unless day scope), ``year`` and ``seq`` (the
-    running number; both -1 when unread). ``pattern_names``, ``pattern_scopes``: of the settings' patterns."""
+    """Each code read by the first pattern that matches it, head by head. Per code: ``head``, its row in the
+    heads' arrays (-1 when no pattern reads it), and ``seq``, its running number (-1 when unread). Per head
+    (a code less its running number, or a whole code where a pattern reads codes one by one):
+    ``head_pattern`` (index in the settings' patterns), ``head_prefix`` (index in ``prefix_names``),
+    ``head_day`` (the day written in the code, datetime64[D], NaT unless day scope) and ``head_year``. A log
+    of a year has a few thousand heads for a million codes: what depends on the numbering only is computed
+    per head, and the per-code arrays (``pattern``, ``prefix``, ``day``, ``year``) are spread when asked."""
 
-    pattern: np.ndarray
-    prefix: np.ndarray
-    day: np.ndarray
-    year: np.ndarray
+    head: np.ndarray
     seq: np.ndarray
+    head_pattern: np.ndarray
+    head_prefix: np.ndarray
+    head_day: np.ndarray
+    head_year: np.ndarray
     prefix_names: list[str]
     pattern_names: list[str]
     pattern_scopes: list[str]
 
-    @property
+    def per_code(self, values: np.ndarray, missing, rows: np.ndarray | None = None) -> np.ndarray:
+        """A per-head array spread to the codes (to those at ``rows`` only, when given), ``missing`` for the
+        codes no pattern reads."""
+        heads = self.head if rows is None else self.head[rows]
+        return np.append(values, np.array([missing], dtype=values.dtype))[heads]  # -1 takes the last
+
+    @cached_property
+    def head_day_scope(self) -> np.ndarray:
+        """Whether each head's numbering runs within a day."""
+        return np.array([scope == "day" for scope in self.pattern_scopes], dtype=bool)[self.head_pattern]
+
+    @cached_property
+    def pattern(self) -> np.ndarray:
+        return self.per_code(self.head_pattern, -1)
+
+    @cached_property
+    def prefix(self) -> np.ndarray:
+        return self.per_code(self.head_prefix, -1)
+
+    @cached_property
+    def day(self) -> np.ndarray:
+        return self.per_code(self.head_day, np.datetime64("NaT"))
+
+    @cached_property
+    def year(self) -> np.ndarray:
+        return self.per_code(self.head_year, -1)
+
+    @cached_property
     def day_scope(self) -> np.ndarray:
         """Whether each code is numbered within a day (False when unread)."""
-        day_patterns = np.array([scope == "day" for scope in self.pattern_scopes] + [False])
-        return day_patterns[self.pattern]  # -1 (unread) takes the last: False
+        return self.per_code(self.head_day_scope, False)
 
     def take(self, rows: np.ndarray) -> CodeReading:
         """The reading of ``rows`` only (positions or a boolean mask)."""
-        return replace(self, pattern=self.pattern[rows], prefix=self.prefix[rows], day=self.day[rows],
-                       year=self.year[rows], seq=self.seq[rows])
+        return replace(self, head=self.head[rows], seq=self.seq[rows])
 
     def frame(self, index: pd.Index) -> pd.DataFrame:
         """As ``parse_codes`` gives it (``PARSED_COLUMNS``)."""
@@ -209,14 +238,12 @@ def read_codes(ids: pd.Series, settings: Settings | None = None) -> CodeReading:
     settings = settings or load_settings()
     n = len(ids)
     text = _arrow_text(ids)
-    pattern = np.full(n, -1, dtype=np.int64)
-    prefix = np.full(n, -1, dtype=np.int64)
-    day = np.full(n, np.datetime64("NaT"), dtype="datetime64[D]")
-    year = np.full(n, -1, dtype=np.int64)
-    seq = np.full(n, -1, dtype=np.int64)
+    head = seq = None  # made when the first pattern does not read every code
+    heads: list[tuple] = []  # per pattern that read codes: its heads' pattern, prefix, day and year
+    total = 0  # heads so far
     prefixes: dict[str, int] = {}
+    left = np.arange(n)
     for normalised in (False, True):
-        left = np.flatnonzero(pattern < 0)
         if not len(left):
             break
         subset = text if len(left) == n else text.take(pa.array(left))
@@ -228,28 +255,34 @@ def read_codes(ids: pd.Series, settings: Settings | None = None) -> CodeReading:
             matched, found, pick, numbers = _match(subset, rule)
             if not matched.any():
                 continue
-            rows = left[matched]
             names = {found.type.field(i).name for i in range(found.type.num_fields)}
-            # Each group read once per row of ``found`` (a distinct head, read head by head), then spread.
             if "date" in names:
                 days = _digit_dates(found.field("date"), rule.date_format or "%y%m%d")
-                years, ok = _years(days)[pick], ~np.isnat(days)[pick]
-                days = days[pick]
+                years, head_ok = _years(days), ~np.isnat(days)
             else:
-                years = pc.cast(found.field("year"), pa.int64()).to_numpy()[pick]
+                years = pc.cast(found.field("year"), pa.int64()).to_numpy()
                 years = np.where(years < 100, years + 2000, years)
-                days, ok = np.full(len(rows), np.datetime64("NaT"), dtype="datetime64[D]"), np.ones(len(rows), bool)
-            codes = _prefix_codes(found.field("prefix") if "prefix" in names else None, len(found), prefixes)[pick]
-            if len(rows) == n and ok.all():  # the usual log: every code read by the first pattern
-                pattern[:], prefix[:], day[:], year[:], seq[:] = number, codes, days, years, numbers
-                left = left[:0]
+                days = np.full(len(found), np.datetime64("NaT"), dtype="datetime64[D]")
+                head_ok = np.ones(len(found), dtype=bool)
+            prefix = _prefix_codes(found.field("prefix") if "prefix" in names else None, len(found), prefixes)
+            heads.append((np.full(len(found), number, dtype=np.int64), prefix, days, years))
+            if head is None and len(left) == n and len(pick) == n and head_ok.all():  # the usual log
+                head, seq, left = pick, numbers, left[:0]
                 break
-            pattern[rows[ok]], prefix[rows[ok]] = number, codes[ok]
-            day[rows[ok]], year[rows[ok]], seq[rows[ok]] = days[ok], years[ok], numbers[ok]
+            if head is None:
+                head, seq = np.full(n, -1, dtype=np.int64), np.full(n, -1, dtype=np.int64)
+            ok = head_ok[pick]
+            rows = left[matched][ok]
+            head[rows], seq[rows] = total + pick[ok], numbers[ok]
+            total += len(found)
             keep = np.ones(len(left), dtype=bool)
             keep[np.flatnonzero(matched)[ok]] = False
             left, subset = left[keep], subset.filter(pa.array(keep))
-    return CodeReading(pattern, prefix, day, year, seq, list(prefixes), [p.name for p in settings.patterns],
+    if head is None:
+        head, seq = np.full(n, -1, dtype=np.int64), np.full(n, -1, dtype=np.int64)
+    columns = [np.concatenate(parts) for parts in zip(*heads)] if heads else \
+        [np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, "datetime64[D]"), np.zeros(0, np.int64)]
+    return CodeReading(head, seq, *columns, list(prefixes), [p.name for p in settings.patterns],
                        [p.scope for p in settings.patterns])
 
 
@@ -261,16 +294,19 @@ def _match(text: pa.Array, rule: Pattern) -> tuple[np.ndarray, pa.StructArray, n
     if width is not None:
         uniform = uniform_codes(text, width)
         if uniform is not None:
-            digits, tails, heads, index = uniform
+            tails, heads, index = uniform[1:]
+            tailed = None  # every code
         else:
             digits, tails = split_tails(text, width)
             heads, index = distinct_heads(text, digits)
+            tailed = np.flatnonzero(digits > 0)
         found = pc.extract_regex(heads, rule.regex)
         head_read = np.asarray(found.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
-        tailed = np.flatnonzero(digits > 0)
+        if tailed is None and head_read.all():  # the usual log: every code read, each head its own row
+            return np.ones(len(text), dtype=bool), found, index, tails
         read = head_read[index]
         matched = np.zeros(len(text), dtype=bool)
-        matched[tailed[read]] = True
+        matched[read if tailed is None else tailed[read]] = True
         kept = np.full(len(head_read), -1, dtype=np.int64)
         kept[head_read] = np.arange(int(head_read.sum()))  # a read head's row among the read heads
         return matched, found.filter(pa.array(head_read)), kept[index[read]], tails[matched]
@@ -429,15 +465,18 @@ class _Numbers:
 def _numbers(codes: CodeReading, read: np.ndarray) -> _Numbers:
     rows = np.flatnonzero(read)
     prefix_count = len(codes.prefix_names) + 1
-    prefix = codes.pattern[rows] * prefix_count + codes.prefix[rows]
-    period = np.where(codes.day_scope[rows], codes.day[rows].astype(np.int64), codes.year[rows])
+    # Per head: its prefix (pattern and prefix) and period (day or year); a numbering is the two together.
+    head_prefix = codes.head_pattern * prefix_count + codes.head_prefix
+    period = np.where(codes.head_day_scope, codes.head_day.astype(np.int64), codes.head_year)
     low = period.min(initial=0)
-    group, count = _first_seen_codes(prefix * (period.max(initial=0) - low + 1) + (period - low))
+    head_key = head_prefix * (period.max(initial=0) - low + 1) + (period - low)
+    heads = codes.head[rows]
+    group, count = _first_seen_codes(head_key[heads])
     seq = codes.seq[rows]
     order = _by_group_and_number(group, seq, count)
-    rows, group, seq, prefix = rows[order], group[order], seq[order], prefix[order]
+    rows, group, seq, heads = rows[order], group[order], seq[order], heads[order]
     first = _first_positions(group, count)
-    prefix_codes, prefix_keys = pd.factorize(prefix[first])
+    prefix_codes, prefix_keys = pd.factorize(head_prefix[heads[first]])
     names = codes.prefix_names + [""]
     prefix_names = [names[key % prefix_count] or codes.pattern_names[key // prefix_count] for key in prefix_keys]
     return _Numbers(rows, group, seq, rows[first], prefix_codes.astype(np.int64), prefix_names)
@@ -491,12 +530,12 @@ def _days(values: pd.Series) -> np.ndarray:
 def _prefixes(codes: CodeReading, rows: np.ndarray) -> np.ndarray:
     """The prefix of the codes at ``rows`` ('' where none)."""
     names = np.array(codes.prefix_names + [""], dtype=object)
-    return names[codes.prefix[rows]]  # -1 (unread) takes the last: ''
+    return names[codes.per_code(codes.head_prefix, -1, rows)]  # -1 (unread) takes the last: ''
 
 
 def _scopes(codes: CodeReading, rows: np.ndarray) -> np.ndarray:
     """The numbering scope ("day", "year") of the codes at ``rows`` ('' where unread)."""
-    return np.array(codes.pattern_scopes + [""], dtype=object)[codes.pattern[rows]]
+    return np.array(codes.pattern_scopes + [""], dtype=object)[codes.per_code(codes.head_pattern, -1, rows)]
 
 
 def _gaps(codes: CodeReading, numbers: _Numbers, year: int, settings: Settings):
@@ -517,7 +556,7 @@ def _gaps(codes: CodeReading, numbers: _Numbers, year: int, settings: Settings):
     dense_prefix = density >= settings.min_density
     sparse = sorted(numbers.prefix_names[i] for i in np.flatnonzero(~dense_prefix))
     # The year a numbering belongs to: the day's year or the year written in the code.
-    examined = dense_prefix[numbers.group_prefix] & (codes.year[numbers.group_rows] == year)
+    examined = dense_prefix[numbers.group_prefix] & (codes.per_code(codes.head_year, -1, numbers.group_rows) == year)
     same = np.r_[False, g[1:] == g[:-1]]
     gap_at = np.flatnonzero(same & (np.r_[0, np.diff(s)] > 1) & examined[g])
     if not len(gap_at):
@@ -541,9 +580,9 @@ def _gaps(codes: CodeReading, numbers: _Numbers, year: int, settings: Settings):
 
 def _period_text(codes: CodeReading, rows: np.ndarray) -> np.ndarray:
     """dd/mm/yyyy of a day numbering, yyyy of a year numbering."""
-    day = pd.Series(codes.day[rows]).dt.strftime("%d/%m/%Y").to_numpy(dtype=object)
-    year = codes.year[rows].astype(str)
-    return np.where(codes.day_scope[rows], day, year).astype(object)
+    day = pd.Series(codes.per_code(codes.head_day, np.datetime64("NaT"), rows)).dt.strftime("%d/%m/%Y")
+    year = codes.per_code(codes.head_year, -1, rows).astype(str)
+    return np.where(codes.per_code(codes.head_day_scope, False, rows), day.to_numpy(dtype=object), year).astype(object)
 
 
 def _duplicates(log: pd.DataFrame, numbers: _Numbers, read: np.ndarray) -> dict:
