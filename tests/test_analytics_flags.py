@@ -19,6 +19,7 @@ def test_a_dossier_flagged_for_two_reasons_is_one_dossier():
     assert frame["reason"].tolist() == ["sunday", "sunday", "after_hours", "after_hours"]
     assert frame["day"].iloc[1] == pd.Timestamp("2025-01-12") and pd.isna(frame["day"].iloc[2])
     assert flags.dossiers() == 3
+    assert flags.counts() == {"sunday": 2, "after_hours": 2}
 
 
 def test_dossiers_outside_the_frame_are_counted_by_id():

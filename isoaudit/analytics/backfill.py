@@ -152,7 +152,7 @@ def check_backfill(received: pd.DataFrame, calendar: WorkCalendar, previous: pd.
     table = [t for t in table if len(t)]
     table = pd.concat(table, ignore_index=True) if table else pd.DataFrame(columns=[*TABLE_COLUMNS, "above"])
     table = table[table["above"].to_numpy(bool)].drop(columns="above").reset_index(drop=True)
-    counts = flagged["reason"].value_counts() if len(flagged) else pd.Series(dtype=int)
+    counts = flags.counts()
     params = {
         "received": len(received), "returned": int(returned.sum()), "on_appointment": int(on_appointment.sum()),
         "on_appointment_percent": round(100 * float(on_appointment.sum() / returned.sum()), 1),

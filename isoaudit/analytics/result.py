@@ -120,6 +120,13 @@ class Flags:
         """Whether no dossier was flagged yet."""
         return not self._parts
 
+    def counts(self) -> dict[str, int]:
+        """How many rows each reason flagged (reasons that flagged none left out)."""
+        counted: dict[str, int] = {}
+        for rows, ids, reason, _ in self._parts:
+            counted[reason] = counted.get(reason, 0) + len(rows if ids is None else ids)
+        return counted
+
     def dossiers(self) -> int:
         """How many distinct dossiers are flagged (a dossier flagged for two reasons counts once)."""
         if not self._parts:

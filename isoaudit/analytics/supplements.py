@@ -193,7 +193,7 @@ def check_supplements(received: pd.DataFrame, calendar: WorkCalendar, as_of, exc
     flagged = flags.frame()
     table = pd.concat(table, ignore_index=True) if table else pd.DataFrame(columns=[*TABLE_COLUMNS, "above"])
     table = table[table["above"].to_numpy(bool)].drop(columns="above").reset_index(drop=True)
-    counts = flagged["reason"].value_counts() if len(flagged) else pd.Series(dtype=int)
+    counts = flags.counts()
     params = {
         "received": len(received), "requests": int(asked.sum()),
         "request_percent": round(100 * float(asked.mean()), 1),
