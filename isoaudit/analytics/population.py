@@ -122,24 +122,26 @@ def population_check(log: pd.DataFrame, year: int, settings: Settings | None = N
     in_year = ((received >= first) & (received < after)) | (codes.year == year)
     if not in_year.any():
         return AnalyticsResult(TEST, CLAUSE, missing="no_dossiers")
+    kept = None  # the year's rows of the log, when not all: positions below are among the year's rows
     if not in_year.all():
-        log, codes, received = log[in_year].reset_index(drop=True), codes.take(in_year), received[in_year]
+        kept = np.flatnonzero(in_year)
+        codes, received = codes.take(kept), received[kept]
     read = codes.pattern >= 0
     share = float(read.mean())
     if read.sum() < settings.min_parsed or share < settings.min_parsed_share:
         return AnalyticsResult(TEST, CLAUSE, missing="too_few_parsed")
     numbers = _numbers(codes, read)
     gaps, after, sparse = _gaps(codes, numbers, year, settings)
-    duplicates = _duplicates(log, numbers, read)
-    moved = _moved(log, codes, received, read)
+    duplicates = _duplicates(log, kept, numbers, read)
+    moved = _moved(log, kept, codes, received, read)
     flags = Flags(log["dossier_id"])
     for found, reason in ((after, "after_gap"), (duplicates, "duplicate_code"), (moved, "moved_receipt")):
         if found:
-            flags.add(found["positions"], reason, **found["details"])
-    unparsed = log.loc[~read, "dossier_id"].astype(str)
+            flags.add(_in_log(kept, found["positions"]), reason, **found["details"])
+    unparsed = log["dossier_id"].iloc[_in_log(kept, np.flatnonzero(~read)[:settings.unparsed_examples])]
     params = {
-        "codes": int(len(log)), "parsed": int(read.sum()), "unparsed": int((~read).sum()),
-        "parsed_share": share, "unparsed_examples": ", ".join(unparsed.head(settings.unparsed_examples)),
+        "codes": int(len(read)), "parsed": int(read.sum()), "unparsed": int((~read).sum()),
+        "parsed_share": share, "unparsed_examples": ", ".join(unparsed.astype(str)),
         "gap_numbers": int(gaps["population_count"].sum()) if len(gaps) else 0,
         "gap_periods": int(len(gaps)), "gaps": int(len(after.get("positions", ()))),
         "duplicates": int(len(duplicates.get("positions", ()))),
@@ -585,33 +587,40 @@ def _period_text(codes: CodeReading, rows: np.ndarray) -> np.ndarray:
     return np.where(codes.per_code(codes.head_day_scope, False, rows), day.to_numpy(dtype=object), year).astype(object)
 
 
-def _duplicates(log: pd.DataFrame, numbers: _Numbers, read: np.ndarray) -> dict:
+def _in_log(kept: np.ndarray | None, positions: np.ndarray) -> np.ndarray:
+    """Positions among the year's rows as rows of the log (``kept``: the year's rows, None when all)."""
+    return positions if kept is None else kept[positions]
+
+
+def _duplicates(log: pd.DataFrame, kept: np.ndarray | None, numbers: _Numbers, read: np.ndarray) -> dict:
     """Every row whose code another row also has: read to the same number of the same numbering ("…-0003"
     and "…-003" too), or, for codes no pattern reads, the same code as written (trimmed, upper case)."""
     repeated = numbers.repeated
     rows = numbers.rows[repeated]
     unread = np.flatnonzero(~read)
     if len(unread):
-        text = log["dossier_id"].iloc[unread].astype(str).str.strip().str.upper()
+        text = log["dossier_id"].iloc[_in_log(kept, unread)].astype(str).str.strip().str.upper()
         rows = np.r_[rows, unread[text.duplicated(keep=False).to_numpy(bool)]]
     if not len(rows):
         return {}
     rows = np.sort(rows)
-    ids = log["dossier_id"].iloc[rows].astype(str).to_numpy()
+    ids = log["dossier_id"].iloc[_in_log(kept, rows)].astype(str).to_numpy()
     counts = pd.Series(ids).map(pd.Series(ids).value_counts()).to_numpy()
-    received = pd.to_datetime(log["received_at"]).to_numpy()[rows]
+    received = pd.to_datetime(log["received_at"].iloc[_in_log(kept, rows)]).to_numpy()
     return {"positions": rows, "details": {"count": counts, "received": stamps(received)}}
 
 
-def _moved(log: pd.DataFrame, codes: CodeReading, received: np.ndarray, read: np.ndarray) -> dict:
+def _moved(log: pd.DataFrame, kept: np.ndarray | None, codes: CodeReading, received: np.ndarray,
+           read: np.ndarray) -> dict:
     """Rows whose code's day (day numbering) or year (year numbering) is not that of the receipt, nor of the
     online submission."""
     submitted = _days(log["submitted_at"]) if "submitted_at" in log \
         else np.full(len(log), np.datetime64("NaT"), dtype="datetime64[D]")
+    submitted = submitted if kept is None else submitted[kept]
     day_scope = codes.day_scope
     known = read & ~np.isnat(received)
     day_moved = day_scope & (codes.day != received) & (codes.day != submitted)
-    year_moved = np.zeros(len(log), dtype=bool)
+    year_moved = np.zeros(len(received), dtype=bool)
     by_year = np.flatnonzero(read & ~day_scope)
     year_moved[by_year] = ((codes.year[by_year] != _years(received[by_year]))
                            & (codes.year[by_year] != _years(submitted[by_year])))
@@ -620,7 +629,7 @@ def _moved(log: pd.DataFrame, codes: CodeReading, received: np.ndarray, read: np
         return {}
     written = np.where(day_scope[rows], pd.Series(codes.day[rows]).dt.strftime("%d/%m/%Y").to_numpy(dtype=object),
                        codes.year[rows].astype(str))
-    moments = pd.to_datetime(log["received_at"]).to_numpy()[rows]
+    moments = pd.to_datetime(log["received_at"].iloc[_in_log(kept, rows)]).to_numpy()
     return {"positions": rows, "details": {"code_date": written.astype(str).astype(object),
                                            "received": stamps(moments)}}
 
