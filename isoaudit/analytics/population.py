@@ -494,9 +494,8 @@ def _first_seen_codes(keys: np.ndarray) -> tuple[np.ndarray, int]:
     if size > 4 * len(keys) + 4096:
         found, uniques = pd.factorize(keys)
         return found.astype(np.int64), len(uniques)
-    first = np.full(size, len(keys), dtype=np.int64)
-    first[keys[::-1]] = np.arange(len(keys) - 1, -1, -1)  # the last write (the first appearance) stays
-    present = np.flatnonzero(first < len(keys))
+    first = _first_positions(keys, size)
+    present = np.flatnonzero(first >= 0)
     rank = np.zeros(size, dtype=np.int64)
     rank[present[np.argsort(first[present], kind="stable")]] = np.arange(len(present))
     return rank[keys], len(present)
@@ -518,8 +517,9 @@ def _by_group_and_number(group: np.ndarray, seq: np.ndarray, groups: int) -> np.
 
 
 def _first_positions(codes: np.ndarray, count: int) -> np.ndarray:
+    """The first position of each code 0..count-1 in ``codes`` (-1 for a code absent)."""
     positions = np.full(count, -1, dtype=np.int64)
-    positions[codes[::-1]] = np.arange(len(codes))[::-1]
+    positions[codes[::-1]] = np.arange(len(codes))[::-1]  # the last write, the first appearance, stays
     return positions
 
 
