@@ -234,7 +234,7 @@ class _Days:
     working: np.ndarray  # bool per day of the span
     declared_off: np.ndarray  # bool per day: a national or user day off (weekends included)
     before: np.ndarray  # int64, one longer than the span: working days from ``base`` up to (excluding) a day
-    ordinals: np.ndarray  # int64: offsets from ``base`` of the working days, in order
+    ordinals: np.ndarray  # datetime64[D]: the working days, in order
 
     @classmethod
     def build(cls, country: str | None, first: int, last: int, decisions: Mapping[date, bool]) -> "_Days":
@@ -250,7 +250,7 @@ class _Days:
         working = np.is_busday(span, busdaycal=busdaycal) | np.isin(span, work_days)
         declared_off = np.isin(span, off_days)
         before = np.concatenate([[0], np.cumsum(working, dtype=np.int64)])
-        return cls(first, last, int(start.view(np.int64)), working, declared_off, before, np.flatnonzero(working))
+        return cls(first, last, int(start.view(np.int64)), working, declared_off, before, span[working])
 
     def is_working(self, days: np.ndarray) -> np.ndarray:
         return self._per_day(self.working, days)
@@ -268,18 +268,25 @@ class _Days:
         forward = steps > 0
         # The n-th working day after d (n >= 1) is the one with (working days <= d) + n - 1 before it; for
         # n <= 0 it has (working days < d) + n before it. Tables span the days asked about with a year to
-        # spare, so ``mode="clip"`` only ever moves NaT rows, put right below.
-        rank = self.before.take(days.view(np.int64) - self.base + forward, mode="clip") + (steps - forward)
-        result = (self.ordinals.take(rank, mode="clip") + self.base).view("datetime64[D]")
-        missing = np.isnat(days)
+        # spare, so ``mode="clip"`` only ever moves NaT rows, put right below. (In place: a million rows
+        # make every temporary array cost as much as the arithmetic.)
+        numbers = days.view(np.int64)
+        rank = numbers - self.base
+        rank += forward
+        rank = self.before.take(rank, mode="clip")
+        rank += steps
+        rank -= forward
+        result = self.ordinals.take(rank, mode="clip")
+        missing = numbers == _NAT
         if missing.any():
             result[missing] = np.datetime64("NaT")
         return result
 
     def _per_day(self, table: np.ndarray, days: np.ndarray) -> np.ndarray:
         """``table``'s value on each of ``days`` (False for NaT)."""
-        result = table.take(days.view(np.int64) - self.base, mode="clip")
-        missing = np.isnat(days)
+        numbers = days.view(np.int64)
+        result = table.take(numbers - self.base, mode="clip")
+        missing = numbers == _NAT
         if missing.any():
             result[missing] = False
         return result
@@ -375,9 +382,10 @@ def _present_range(days: np.ndarray) -> tuple[int, int] | None:
     numbers = days.view(np.int64)
     if numbers.size == 0:
         return None
-    # NaT is the smallest int64: one less wraps it round to the largest, out of the minimum's way.
-    first = int((numbers - 1).min()) + 1
-    last = int(numbers.max())
+    first, last = int(numbers.min()), int(numbers.max())
+    if first == _NAT and last != _NAT:
+        # NaT is the smallest int64: one less wraps it round to the largest, out of the minimum's way.
+        first = int((numbers - 1).min()) + 1
     return None if last == _NAT else (first, last)
 
 
