@@ -71,28 +71,29 @@ def to_datetime(cells, keep_time: bool = True) -> tuple[pd.Series, np.ndarray]:
         filled = _read_digits(cells, out)
         if filled is None:
             filled = np.zeros(len(cells), dtype=bool)
-        rest = np.flatnonzero(~filled)
+        # Empty cells ('' or null: most of a column of supplements or apologies) are neither read nor trimmed.
+        rest = np.flatnonzero(~filled & (_byte_lengths(cells) > 0))
         if len(rest):
             text = pc.utf8_trim_whitespace(cells if len(rest) == len(cells) else cells.take(pa.array(rest)))
             filled[rest] = pc.fill_null(pc.not_equal(text, ""), False).to_numpy(zero_copy_only=False)
             out[rest] = _from_text(text)
-        return _dated(_stamps(out), filled, keep_time)
+        return _dated(out, filled, keep_time)
     values = as_cells(cells)
     filled = pd.notna(values)
     kind = infer_dtype(values, skipna=True)
     if kind == "empty":
-        result = pd.Series(pd.NaT, index=range(len(values)), dtype="datetime64[us]")
+        result = np.full(len(values), _NAT)
     elif kind in ("datetime", "date", "datetime64"):
-        result = pd.Series(pd.to_datetime(values, errors="coerce")).astype("datetime64[us]")
+        result = pd.Series(pd.to_datetime(values, errors="coerce")).astype("datetime64[us]").to_numpy()
     elif kind == "string":
         text = pc.utf8_trim_whitespace(pa.array(values, type=pa.string(), from_pandas=True))
         filled &= pc.fill_null(pc.not_equal(text, ""), False).to_numpy(zero_copy_only=False)  # spaces: empty
-        result = _stamps(_from_text(text))
+        result = _from_text(text)
     elif kind in ("floating", "integer", "mixed-integer-float"):
-        result = _stamps(_from_number(values.astype(float)))
+        result = _from_number(values.astype(float))
     else:
         filled &= np.array([not (isinstance(v, str) and not v.strip()) for v in values], dtype=bool)
-        result = _stamps(_from_mixed(values))
+        result = _from_mixed(values)
     return _dated(result, filled, keep_time)
 
 
@@ -108,16 +109,16 @@ def _is_text(cells: pa.Array) -> bool:
     return pa.types.is_string(cells.type) or pa.types.is_large_string(cells.type)
 
 
-def _typed_dates(cells: pa.Array) -> tuple[pd.Series, np.ndarray]:
-    """(datetimes, filled) of an Arrow column of numbers (serials, as the "floating" cells below), timestamps (as
-    the date cells below) or nulls; null for an empty cell."""
+def _typed_dates(cells: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """(datetime64[us], filled) of an Arrow column of numbers (serials, as the "floating" cells below), timestamps
+    (as the date cells below) or nulls; null for an empty cell."""
     filled = cells.is_valid().to_numpy(zero_copy_only=False)
     if pa.types.is_floating(cells.type):
-        return _stamps(_from_number(cells.to_numpy(zero_copy_only=False))), filled
+        return _from_number(cells.to_numpy(zero_copy_only=False)), filled
     if pa.types.is_timestamp(cells.type):
         stamps = cells.cast(pa.timestamp("us")).to_numpy(zero_copy_only=False)
-        return _stamps(stamps), filled
-    return _stamps(np.full(len(cells), _NAT)), filled
+        return stamps.astype("datetime64[us]", copy=False), filled
+    return np.full(len(cells), _NAT), filled
 
 
 def _typed_text(cells: pa.Array) -> pa.Array:
@@ -128,14 +129,13 @@ def _typed_text(cells: pa.Array) -> pa.Array:
     return written.take(pc.index_in(cells, value_set=uniques))
 
 
-def _dated(result: pd.Series, filled: np.ndarray, keep_time: bool) -> tuple[pd.Series, np.ndarray]:
-    stamps = result.to_numpy()
+def _dated(stamps: np.ndarray, filled: np.ndarray, keep_time: bool) -> tuple[pd.Series, np.ndarray]:
+    """The converter's answer for datetime64[us] ``stamps`` read from the cells, ``filled`` where not empty."""
     missing = np.isnat(stamps)
     if not keep_time:  # midnight of the day, as Series.dt.normalize, in whole numbers
         micro = stamps.view(np.int64)
         stamps = np.where(missing, micro, micro - micro % 86_400_000_000).view("datetime64[us]")
-        result = _stamps(stamps)
-    return result, filled & missing
+    return _stamps(stamps), filled & missing
 
 
 def to_date(cells) -> tuple[pd.Series, np.ndarray]:
@@ -188,11 +188,11 @@ def _clean_text(text: pa.Array) -> pa.Array:
         if not pc.all(pc.string_is_ascii(text)).as_py() and pc.any(pc.match_substring_regex(text,
                                                                                              _MAYBE_NOT_NFC)).as_py():
             text = pc.utf8_normalize(text, "NFC")
-        text = pc.utf8_trim_whitespace(text)
+        text = _trimmed(text)
         if pc.any(pc.match_substring_regex(text, _SPACES_TO_FOLD)).as_py():
             text = pc.replace_substring_regex(text, r"\s+", " ")
     else:
-        text = pc.utf8_trim_whitespace(text)
+        text = _trimmed(text)
     empty = pc.equal(text, "")
     if not pc.any(empty).as_py():
         return text  # no copy made for nothing: a column of ids or names rarely has an empty cell
@@ -228,6 +228,36 @@ def _may_need_cleaning(text: pa.Array) -> bool:
 
 
 _OTHER_SPACES = np.array([9, 10, 12, 13], dtype=np.uint8)  # what \s holds besides the space: \t \n \f \r
+
+
+def _trimmed(text: pa.Array) -> pa.Array:
+    """``text`` without white space at either end of a cell (``utf8_trim_whitespace``), not copied when the first
+    and last bytes of the cells show there is none (as in nearly every column: ids, names, addresses)."""
+    return pc.utf8_trim_whitespace(text) if _may_need_trimming(text) else text
+
+
+def _may_need_trimming(text: pa.Array) -> bool:
+    """Whether some cell of ``text`` may begin or end with a character ``utf8_trim_whitespace`` removes: ASCII
+    white space and controls up to the space, or a letter whose UTF-8 starts with C2, E2, E3 (U+0080-U+00BF,
+    U+2000-U+3FFF) or with E1 outside the Vietnamese letters (E1 B8-BB); tests/test_csv_fast_paths.py checks every
+    character Arrow trims is among them. It may say yes for nothing: the cells are then trimmed."""
+    if not (pa.types.is_string(text.type) or pa.types.is_large_string(text.type)) or len(text) == 0:
+        return True
+    offsets, data = utf8_buffers(text)
+    filled = _byte_lengths(text, offsets) > 0
+    if not filled.any():
+        return False
+    starts, ends = offsets[:-1][filled], offsets[1:][filled]
+    last = len(data) - 1
+    first, second = data[starts], data[np.minimum(starts + 1, last)]
+    final, before, third = data[ends - 1], data[np.maximum(ends - 2, 0)], data[np.maximum(ends - 3, 0)]
+    # A lead byte C2 or E1-E3 two or three places from the end starts the cell's last letter (valid UTF-8 has
+    # only continuation bytes after a lead).
+    leading = (first <= 0x20) | (first == 0xC2) | (first == 0xE2) | (first == 0xE3) | \
+        ((first == 0xE1) & ((second < 0xB8) | (second > 0xBB)))
+    trailing = (final <= 0x20) | ((final >= 0x80) & ((before == 0xC2) | (third == 0xE2) | (third == 0xE3) | (
+        (third == 0xE1) & ((before < 0xB8) | (before > 0xBB)))))
+    return bool(leading.any() or trailing.any())
 
 
 def as_cells(cells) -> np.ndarray:
@@ -353,9 +383,7 @@ def _read_digits(text: pa.Array, out: np.ndarray) -> np.ndarray | None:
     offsets, data = utf8_buffers(text)
     if not len(data):
         return np.zeros(len(text), dtype=bool)
-    lengths = np.diff(offsets)
-    if text.null_count:
-        lengths[~text.is_valid().to_numpy(zero_copy_only=False)] = 0
+    lengths = _byte_lengths(text, offsets)
     read = np.zeros(len(text), dtype=bool)
     for length, form in _DIGIT_FORMS.items():
         places = np.flatnonzero(lengths == length)
@@ -385,6 +413,15 @@ def _read_digits(text: pa.Array, out: np.ndarray) -> np.ndarray | None:
         out[places] = _assemble(year, month, day, hour, minute, zero)
         read[places] = True
     return read
+
+
+def _byte_lengths(text: pa.Array, offsets: np.ndarray | None = None) -> np.ndarray:
+    """The UTF-8 length of each cell of a plain Arrow text column (0 for a null), from its offsets (``utf8_buffers``'
+    when already taken)."""
+    lengths = np.diff(utf8_buffers(text)[0] if offsets is None else offsets)
+    if text.null_count:
+        lengths[~text.is_valid().to_numpy(zero_copy_only=False)] = 0
+    return lengths
 
 
 def _read_fixed(pattern: str, layout: str, text: pa.Array, todo: np.ndarray, out: np.ndarray):
@@ -470,7 +507,7 @@ def _from_mixed(values: np.ndarray) -> np.ndarray:
     kinds = np.array([type(v) for v in values], dtype=object)
     is_dt = np.isin(kinds, [dt.datetime, dt.date, pd.Timestamp])
     is_num = np.isin(kinds, [float, int, np.float64, np.int64])
-    is_str = kinds == str
+    is_str = np.isin(kinds, [str])
     if is_dt.any():
         out[is_dt] = pd.to_datetime(values[is_dt].tolist(), errors="coerce").to_numpy(dtype="datetime64[us]")
     if is_num.any():
