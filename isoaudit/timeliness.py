@@ -44,7 +44,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from isoaudit.calendar import WorkCalendar
+from isoaudit.calendar import TABLE_YEARS, WorkCalendar
 
 STATUSES = ("early", "on_time", "late", "in_progress", "overdue")
 LATE_STATUSES = ("late", "overdue")
@@ -69,6 +69,9 @@ _DEFAULT_CUTOFF_MINUTES = 15 * 60  # DEFAULT_CUTOFF in minutes
 # cost several times the same integer operations. NaT is the smallest int64.
 _NAT = np.iinfo(np.int64).min
 _MINUTES_PER_DAY = 24 * 60
+# A receipt outside the calendar's years is a typing error, judged as no receipt (the calendar reads it as NaT).
+_FIRST_DAY = int(np.datetime64(f"{TABLE_YEARS[0]}-01-01", "D").view(np.int64))
+_AFTER_LAST_DAY = int(np.datetime64(f"{TABLE_YEARS[1] + 1}-01-01", "D").view(np.int64))
 _TICKS_PER_SECOND = {"s": 1, "ms": 10**3, "us": 10**6, "ns": 10**9}
 _SECONDS_PER = {"m": 60, "D": 24 * 60 * 60}
 
@@ -168,7 +171,8 @@ def _judge(rows: "_Rows", calendar: WorkCalendar, as_of: np.datetime64) -> dict[
     due = due_on_receipt(calendar, rows.received_day, rows.received_minute, rows.legal_days, rows.cutoff)
     supplement_days = np.zeros(len(due), dtype=np.int64)
     waiting = np.zeros(len(due), dtype=bool)
-    with_request = np.flatnonzero(rows.supplement_requested.view(np.int64) != _NAT)
+    # A request of a dossier with no due date (no receipt) moves nothing: the dossier is not judged.
+    with_request = np.flatnonzero((rows.supplement_requested.view(np.int64) != _NAT) & (due.view(np.int64) != _NAT))
     if with_request.size:
         asked = rows.subset(with_request)
         new_due, waits = _after_supplement(asked, due[with_request], calendar, as_of)
@@ -269,7 +273,8 @@ class _Rows:
         if state is not None:
             reason[:] = _set_aside_reasons()[state]
         reason[returned_day < received_day] = 3
-        reason[received_day.view(np.int64) == _NAT] = 2
+        day_number = received_day.view(np.int64)
+        reason[(day_number < _FIRST_DAY) | (day_number >= _AFTER_LAST_DAY)] = 2  # NaT is the smallest int64
         # A procedure's reason (0: unknown, 1: no legal days) is the catalogue's, looked up once per row.
         has_days = (legal >= 0).fillna(False).to_numpy(dtype=bool)
         by_procedure = np.append(np.where(has_days, -1, 1), 0).astype(np.int8)[lookup]

@@ -210,6 +210,19 @@ def test_dossiers_that_cannot_be_judged_are_kept_with_a_reason():
     assert frame["late_without_apology"].isna().tolist() == [True] * 5 + [False]
 
 
+def test_a_dossier_without_a_usable_receipt_is_not_judged_even_with_a_supplement_request():
+    """No receipt (a request for a supplement all the same), or a receipt typed in another century: not judged,
+    no traceback."""
+    frame = judged(
+        {"procedure_code": MARITAL, "received_at": None, "supplement_requested_at": "04/06/2025 09:00"},
+        {"procedure_code": MARITAL, "received_at": "02/06/1850 09:00", "returned_date": "04/06/2025"},
+        {"procedure_code": MARITAL, "received_at": "02/06/2025 09:00", "supplement_requested_at": "03/06/2025 09:00"},
+    )
+    assert frame["unassessable_reason"].tolist()[:2] == ["no_received_at", "no_received_at"]
+    assert frame["status"].isna().tolist() == [True, True, False]
+    assert frame["legal_due_date"].isna().tolist() == [True, True, False]
+
+
 def test_output_keeps_every_dossier_column_row_and_index():
     source = dossiers({"procedure_code": MARITAL, "received_at": "02/06/2025 09:00", "applicant": "Lê Văn Tám"},
                       {"procedure_code": BIRTH, "received_at": "03/06/2025 09:00"})
