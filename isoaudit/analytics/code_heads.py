@@ -59,8 +59,11 @@ def uniform_codes(text: pa.Array, width: int) -> tuple[int, np.ndarray, pa.Array
     for place in range(1, digits):
         value *= 10
         value += tails[:, place]
-    heads = np.ascontiguousarray(table[:, :size - digits - 1])
-    fixed = pa.FixedSizeBinaryArray.from_buffers(pa.binary(heads.shape[1]), n, [None, pa.py_buffer(heads)])
+    # Each head copied whole (as one item of its width): several times faster than byte by byte.
+    width_of_head = size - digits - 1
+    heads = np.ascontiguousarray(np.ndarray((n,), dtype=np.dtype((np.void, width_of_head)), buffer=table,
+                                            strides=(size,)))
+    fixed = pa.FixedSizeBinaryArray.from_buffers(pa.binary(width_of_head), n, [None, pa.py_buffer(heads)])
     encoded = pc.dictionary_encode(fixed)
     # The heads are whole characters (cut before an ASCII dash), so the bytes are valid text.
     names = encoded.dictionary.cast(pa.binary()).cast(pa.large_string())

@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 
 from isoaudit.i18n import format_number
 
@@ -149,16 +148,17 @@ class Flags:
             ids = self._ids.iloc[np.concatenate([rows for rows, _, _, _ in self._parts])]
         else:
             ids = pd.concat([self._ids.iloc[rows] if ids is None else ids for rows, ids, _, _ in self._parts])
-        reasons = [reason for _, _, reason, _ in self._parts]
-        # Text columns are made typed: pandas guessing the type of 200,000 Python strings costs 10 ms a column.
-        reason = pa.DictionaryArray.from_arrays(pa.array(np.repeat(np.arange(len(reasons)), sizes)),
-                                                pa.array(reasons)).dictionary_decode()
-        data = {"dossier_id": ids.astype("str").reset_index(drop=True), "reason": pd.array(reason, dtype="str")}
+        reasons = list(dict.fromkeys(reason for _, _, reason, _ in self._parts))
+        codes = np.repeat([reasons.index(reason) for _, _, reason, _ in self._parts], sizes).astype(np.int8)
+        # The reasons as categories and the text details as objects: pandas guessing the type of 200,000 Python
+        # strings (or writing out as many reasons) costs more than the test's own work on them.
+        data = {"dossier_id": ids.astype("str").reset_index(drop=True),
+                "reason": pd.Categorical.from_codes(codes, categories=reasons)}
         names = list(dict.fromkeys(name for _, _, _, columns in self._parts for name in columns))
         for name in names:
             values = _stacked([columns.get(name) for _, _, _, columns in self._parts], sizes)
-            data[name] = pd.Series(values, dtype=object) if values.dtype == object else values
-        return pd.DataFrame(data)
+            data[name] = pd.Series(values, dtype=object, copy=False) if values.dtype == object else values
+        return pd.DataFrame(data, copy=False)  # every array is this frame's own
 
 
 def _stacked(parts: list, sizes: list[int]) -> np.ndarray:
