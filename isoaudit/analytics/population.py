@@ -119,14 +119,14 @@ def population_check(log: pd.DataFrame, year: int, settings: Settings | None = N
     codes = read_codes(log["dossier_id"], settings)
     received = _days(log["received_at"])
     first, after = np.datetime64(f"{year}-01-01", "D"), np.datetime64(f"{year + 1}-01-01", "D")
-    in_year = ((received >= first) & (received < after)) | (codes.year == year)
+    in_year = ((received >= first) & (received < after)) | codes.per_code(codes.head_year == year, False)
     if not in_year.any():
         return AnalyticsResult(TEST, CLAUSE, missing="no_dossiers")
     kept = None  # the year's rows of the log, when not all: positions below are among the year's rows
     if not in_year.all():
         kept = np.flatnonzero(in_year)
         codes, received = codes.take(kept), received[kept]
-    read = codes.pattern >= 0
+    read = codes.head >= 0
     share = float(read.mean())
     if read.sum() < settings.min_parsed or share < settings.min_parsed_share:
         return AnalyticsResult(TEST, CLAUSE, missing="too_few_parsed")
@@ -147,8 +147,8 @@ def population_check(log: pd.DataFrame, year: int, settings: Settings | None = N
         "duplicates": int(len(duplicates.get("positions", ()))),
         "moved": int(len(moved.get("positions", ()))),
         "sparse_prefixes": ", ".join(sparse),
-        "patterns": ", ".join(codes.pattern_names[i]
-                              for i in np.flatnonzero(np.bincount(codes.pattern[read], minlength=1))),
+        "patterns": ", ".join(codes.pattern_names[i] for i in np.unique(codes.head_pattern[
+            np.bincount(codes.head[read], minlength=len(codes.head_pattern)) > 0])),  # of the heads read
     }
     return AnalyticsResult(TEST, CLAUSE, gaps, params, flags.frame(), detail_fields=flags.fields)
 
@@ -476,9 +476,9 @@ def _numbers(codes: CodeReading, read: np.ndarray) -> _Numbers:
     group, count = _first_seen_codes(head_key[heads])
     seq = codes.seq[rows]
     order = _by_group_and_number(group, seq, count)
-    rows, group, seq, heads = rows[order], group[order], seq[order], heads[order]
+    rows, group, seq = rows[order], group[order], seq[order]
     first = _first_positions(group, count)
-    prefix_codes, prefix_keys = pd.factorize(head_prefix[heads[first]])
+    prefix_codes, prefix_keys = pd.factorize(head_prefix[codes.head[rows[first]]])
     names = codes.prefix_names + [""]
     prefix_names = [names[key % prefix_count] or codes.pattern_names[key // prefix_count] for key in prefix_keys]
     return _Numbers(rows, group, seq, rows[first], prefix_codes.astype(np.int64), prefix_names)
