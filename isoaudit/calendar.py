@@ -151,12 +151,17 @@ class WorkCalendar:
     def is_reception_day(self, day):
         """Working days, and Saturdays that are not declared days off when the calendar receives on
         Saturday mornings. Scalar or Series in, same out."""
+        return self.day_kinds(day)[1]
+
+    def day_kinds(self, day):
+        """(``is_working_day``, ``is_reception_day``) of the same days, looked up in the day table once."""
         days, wrap = _days_in(day)
         table, (days,) = self._table_for(days)
-        result = table.is_working(days)
+        working = table.is_working(days)
+        reception = working.copy()
         if self.saturday_reception:
-            result |= (_weekday(days) == SATURDAY) & ~table.is_declared_off(days) & ~np.isnat(days)
-        return wrap.booleans(result)
+            reception |= (_weekday(days) == SATURDAY) & ~table.is_declared_off(days) & ~np.isnat(days)
+        return wrap.booleans(working), wrap.booleans(reception)
 
     def add_working_days(self, day, n):
         """The ``n``-th working day after ``day`` (n >= 1), ``day`` itself or the next working day (n = 0),

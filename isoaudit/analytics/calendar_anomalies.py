@@ -302,12 +302,10 @@ def _due_at_receipt(candidates: pd.DataFrame, catalogue: pd.DataFrame, calendar:
 # ---- helpers ----------------------------------------------------------------------------------------------
 def _day_kinds(days: np.ndarray, units: pd.Series, calendar: WorkCalendar) -> tuple[np.ndarray, np.ndarray]:
     """Working days and reception days (a working day, or a reception Saturday), each unit by its calendar."""
-    working = np.asarray(calendar.is_working_day(days), dtype=bool).copy()
-    reception = np.asarray(calendar.is_reception_day(days), dtype=bool).copy()
+    working, reception = (np.array(kind, dtype=bool) for kind in calendar.day_kinds(days))
     for unit_calendar, mask in calendar.unit_calendars(units.reset_index(drop=True)):
         if mask.any():
-            working[mask] = unit_calendar.is_working_day(days[mask])
-            reception[mask] = unit_calendar.is_reception_day(days[mask])
+            working[mask], reception[mask] = unit_calendar.day_kinds(days[mask])
     return working, reception
 
 
