@@ -35,7 +35,6 @@ from isoaudit.decisions import FINISHED, carried_decisions
 from isoaudit.errors import IsoauditError
 from isoaudit.findings import flag_findings
 from isoaudit.records.units import answering_level
-from isoaudit.records.units_in_time import ancestors
 from isoaudit.timeliness import assess
 from isoaudit.timeliness_summary import summarise
 
@@ -193,7 +192,7 @@ class UnitYear:
     (shared catalogue and calendar); ``calendar`` defaults to ``records_calendar(records)``."""
 
     def __init__(self, records, unit_code: str | None, year: int, as_of=None, calendar: WorkCalendar | None = None,
-                 _assessed: pd.DataFrame | None = None):
+                 _assessed: pd.DataFrame | None = None, _own=None):
         self.records = records
         self.unit_code = unit_code
         self.year = int(year)
@@ -202,6 +201,8 @@ class UnitYear:
         self.given_calendar = calendar
         if _assessed is not None:
             self.__dict__["assessed"] = _assessed
+        if _own is not None:  # another year of the same unit: its records, already restricted to it
+            self.__dict__["own"] = _own
 
     # ---- the data every figure reads ---------------------------------------------------------------------
     @cached_property
@@ -253,7 +254,7 @@ class UnitYear:
     @cached_property
     def _previous(self) -> "UnitYear":
         return UnitYear(self.records, self.unit_code, self.year - 1, self.as_of, self.given_calendar,
-                        _assessed=self.assessed)
+                        _assessed=self.assessed, _own=self.own)
 
     def in_period(self, dates: pd.Series) -> np.ndarray:
         day = dates.dt.normalize()
@@ -302,8 +303,7 @@ class UnitYear:
         own = self.own.decisions
         if self.unit_code is None:
             return own
-        inherited = [self.records.for_unit(key).decisions for key, _ in ancestors(self.records.units,
-                                                                                   self.unit_code)]
+        inherited = [self.records.for_unit(key).decisions for key, _ in self.records.ancestors(self.unit_code)]
         inherited = [frame for frame in inherited if len(frame)]
         return pd.concat([own, *inherited], ignore_index=True) if inherited else own
 
@@ -516,7 +516,7 @@ class UnitYear:
         if procedures.empty:
             return Figure("process_coverage", None, "catalogue", missing="no_catalogue")
         has = procedures["process_code"].notna()
-        used = procedures["procedure_code"].isin(set(self.received["procedure_code"].dropna()))
+        used = procedures["procedure_code"].isin(set(self.received["procedure_code"].dropna().unique()))
         return Figure("process_coverage", float(has.mean()), "catalogue", int(has.sum()), len(procedures),
                       items=_ids(procedures.loc[~has.to_numpy(bool), "procedure_code"]),
                       details={"used": int(used.sum()), "used_with_process": int((has & used).sum())})

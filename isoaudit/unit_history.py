@@ -10,28 +10,28 @@ from __future__ import annotations
 import pandas as pd
 
 from isoaudit.measures import UnitYear
-from isoaudit.records.units_in_time import ancestors, successors, written_code
+from isoaudit.records.units_in_time import successors, written_code
 
 HISTORY_FIGURES = ("received_count", "returned_count", "on_time_rate", "late_count", "overdue_count")
 HISTORY_COLUMNS = ["unit_code", "code", "unit_name", "generation", "valid_from", "valid_to", "shared_with", "year",
                    *HISTORY_FIGURES]
 
 
-def lineage(units: pd.DataFrame, unit_code: str) -> list[tuple[str, int]]:
-    """``unit_code`` (generation 0) and the units it was formed from, nearest first."""
-    return [(unit_code, 0), *ancestors(units, unit_code)]
+def lineage(records, unit_code: str) -> list[tuple[str, int]]:
+    """``unit_code`` (generation 0) and the units it was formed from, nearest first (``records``: ``Records``)."""
+    return [(unit_code, 0), *records.ancestors(unit_code)]
 
 
-def has_history(units: pd.DataFrame, unit_code: str) -> bool:
+def has_history(records, unit_code: str) -> bool:
     """Whether the unit was formed from others (a merger or a split)."""
-    return bool(ancestors(units, unit_code))
+    return bool(records.ancestors(unit_code))
 
 
 def area_previous_year(unit_year: UnitYear) -> UnitYear:
     """The year before ``unit_year``, judged on the same day, of the unit's area: for a commune formed by a
     merger, its own rows and its predecessors' together (the base of every comparison with the year before);
     else the unit's own year before."""
-    predecessors = [key for key, _ in ancestors(unit_year.records.units, unit_year.unit_code)] \
+    predecessors = [key for key, _ in unit_year.records.ancestors(unit_year.unit_code)] \
         if unit_year.unit_code is not None else []
     if not predecessors:
         return unit_year.previous()
@@ -46,18 +46,18 @@ def unit_history(records, unit_code: str, years, as_of=None, calendar=None) -> p
     years = sorted(int(y) for y in years)
     judged_on = None if as_of is None else pd.Timestamp(as_of)
     rows = []
-    for key, generation in lineage(records.units, unit_code):
+    for key, generation in lineage(records, unit_code):
         if key not in units.index:
             continue
         unit = units.loc[key]
         latest = UnitYear(records, key, years[-1], judged_on, calendar)
+        shared = [str(units.loc[s, "unit_name"]) for s in successors(records.units, key)
+                  if s != unit_code and s in units.index] if generation else []
         for year in years:
             unit_year = latest if year == years[-1] else UnitYear(records, key, year, latest.as_of, calendar,
-                                                                 _assessed=latest.assessed)
+                                                                 _assessed=latest.assessed, _own=latest.own)
             if unit_year.received.empty:
                 continue
-            shared = [str(units.loc[s, "unit_name"]) for s in successors(records.units, key)
-                      if s != unit_code and s in units.index] if generation else []
             rows.append({"unit_code": key, "code": written_code(key), "unit_name": unit["unit_name"],
                          "generation": generation, "valid_from": unit["valid_from"], "valid_to": unit["valid_to"],
                          "shared_with": ", ".join(shared), "year": year,

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from xml.sax.saxutils import escape as xml_escape
@@ -212,35 +213,56 @@ def _text_xml(text: str) -> str:
 def _fitting(shown, numeric: list[bool]) -> tuple[int, list]:
     """The table's font size (TABLE_PT, or down to SMALLEST_TABLE_PT for a wide table whose texts would
     otherwise be squeezed to a few letters a line) and its column widths at that size."""
+    columns = [_ColumnText.of(column, shown[column]) for column in shown.columns]  # measured once, for every size
     for size in range(TABLE_PT, SMALLEST_TABLE_PT - 1, -1):
-        widths, fits = _column_widths(shown, numeric, CHAR_CM * size / TABLE_PT)
+        widths, fits = _column_widths(columns, numeric, CHAR_CM * size / TABLE_PT)
         if fits:
             break
     return size, widths
 
 
-def _column_widths(shown, numeric: list[bool], char_cm: float = CHAR_CM) -> tuple[list, bool]:
+@dataclass
+class _ColumnText:
+    """What a column's width depends on, in average letters (``_letters``): its longest cell, word and header."""
+
+    longest: int  # characters of its longest cell
+    unbreakable: bool  # short cells without spaces, such as codes "PA-2025-08023-01"
+    cells: float  # letters of the widest cell
+    words: float  # letters of the widest word of its cells
+    header_words: float  # letters of the header's widest word
+    header: float  # letters of the whole header
+
+    @classmethod
+    def of(cls, column, values) -> "_ColumnText":
+        cells = values.astype(str).tolist()
+        longest = max((len(c) for c in cells), default=0)
+        return cls(longest=longest, unbreakable=longest <= 20 and not any(" " in c for c in cells),
+                   cells=_widest(cells), words=_widest(w for c in cells for w in c.split()),
+                   header_words=_widest(str(column).split()), header=_widest([str(column)]))
+
+
+def _widest(texts) -> float:
+    return max((_letters(t) for t in texts), default=0)
+
+
+def _column_widths(columns: list[_ColumnText], numeric: list[bool], char_cm: float = CHAR_CM) -> tuple[list, bool]:
     """Widths filling the text width, and whether every column got what it needs: numbers, dates and short
     codes get their longest cell (or header word), long texts share the rest in proportion to their length,
     each keeping at least its longest word and room for its longest text in ``TEXT_LINES`` lines (up to
     ``LEAST_TEXT_CM``) when the page allows: a name column does not wrap to eight lines beside wide dates."""
-    def need(texts) -> float:
-        return max((_letters(t) for t in texts), default=0) * char_cm + CELL_PADDING_CM
+    def need(letters: float) -> float:
+        return letters * char_cm + CELL_PADDING_CM
 
     fixed, weights, least = {}, {}, {}
-    for position, (column, number) in enumerate(zip(shown.columns, numeric)):
-        cells = shown[column].astype(str).tolist()
-        longest = max((len(c) for c in cells), default=0)
+    for position, (column, number) in enumerate(zip(columns, numeric)):
         # A header wraps, but to three lines at most: "Theo phần mềm (ngày hẹn trả)" not a word a line.
-        header = max(need(str(column).split()), (need([str(column)]) - CELL_PADDING_CM) / 3 + CELL_PADDING_CM)
-        unbreakable = longest <= 20 and not any(" " in c for c in cells)  # codes such as "PA-2025-08023-01"
-        if number or longest <= 12 or unbreakable:
-            fixed[position] = max(need(cells), header, MIN_COLUMN_CM)
+        header = max(need(column.header_words), (need(column.header) - CELL_PADDING_CM) / 3 + CELL_PADDING_CM)
+        if number or column.longest <= 12 or column.unbreakable:
+            fixed[position] = max(need(column.cells), header, MIN_COLUMN_CM)
         else:
-            words = [w for c in cells for w in c.split()]
-            weights[position] = min(longest, 60)
-            in_lines = min((need(cells) - CELL_PADDING_CM) / TEXT_LINES + CELL_PADDING_CM, LEAST_TEXT_CM)
-            least[position] = max(min(need(words), MIN_TEXT_CM), in_lines, header)
+            weights[position] = min(column.longest, 60)
+            in_lines = min((need(column.cells) - CELL_PADDING_CM) / TEXT_LINES + CELL_PADDING_CM, LEAST_TEXT_CM)
+            least[position] = max(min(need(column.words), MIN_TEXT_CM), in_lines, header)
     room = TEXT_WIDTH_CM - sum(fixed.values())
     spare = room - sum(least.values())
     widths = dict(fixed)
@@ -253,7 +275,7 @@ def _column_widths(shown, numeric: list[bool], char_cm: float = CHAR_CM) -> tupl
         share = max(room, floor * len(least)) / (sum(least.values()) or 1)
         widths.update({p: max(least[p] * share, floor) for p in least})
     scale = min(1.0, TEXT_WIDTH_CM / sum(widths.values()))
-    return [Cm(widths[p] * scale) for p in range(len(shown.columns))], spare >= 0 and scale == 1.0
+    return [Cm(widths[p] * scale) for p in range(len(columns))], spare >= 0 and scale == 1.0
 
 
 def _letters(text: str) -> float:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import pandas as pd
@@ -10,6 +11,7 @@ import pandas as pd
 from isoaudit.problems import Problem, has_errors, problems_frame
 from isoaudit.records.readers import unit_code_from_name
 from isoaudit.records.table import empty_frame
+from isoaudit.records.units_in_time import ancestors
 
 
 @dataclass
@@ -49,17 +51,20 @@ class Records:
         codes = set(unit_codes)
 
         def own(frame: pd.DataFrame) -> pd.DataFrame:
-            return frame[frame["unit_code"].isin(codes).fillna(False).to_numpy(bool)].reset_index(drop=True)
+            mine = frame["unit_code"].isin(codes).fillna(False).to_numpy(bool)
+            # Records read for one unit hold its rows only: they need no copying row by row.
+            return (frame if mine.all() else frame[mine]).reset_index(drop=True)
 
         files = set()
         for frame in (self.dossiers, self.objectives, self.surveys, self.feedback, self.decisions, self.findings,
                       self.statistics):
-            files |= set(own(frame)["source_file"])
+            files |= set(own(frame)["source_file"].unique())
         # A file that could not be read has no rows to say whose it is: its name does ("26734_2025.xlsx").
-        files |= {Path(f).name for f in self.files if unit_code_from_name(f) in codes}
+        files |= {name for code in codes for name in self._names_by_unit.get(code, ())}
         # Problems name a file of a subfolder by its path in the folder ("surveys/26734_2025.xlsx").
-        files |= {shown_path(f, self.folder) for f in self.files if Path(f).name in files}
-        return Records(
+        files |= {shown_path(f, self.folder) for name in files for f in self._files_by_name.get(name, ())}
+        shared = self._shared_files
+        records = Records(
             folder=self.folder,
             units=self.units,
             procedures=self.procedures,
@@ -72,11 +77,46 @@ class Records:
             calendar_days=self.calendar_days,
             excluded_dossiers=self.excluded_dossiers[self.excluded_dossiers["source_file"].isin(files)]
             .reset_index(drop=True),
-            problems=[p for p in self.problems if p.file in files or p.file in _shared_files(self)],
+            problems=[p for p in self.problems if p.file in files or p.file in shared],
             files=self.files,
             cached_digests=self.cached_digests,
             statistics=own(self.statistics),
         )
+        # The same folder, files and registry: what was worked out about them once serves every unit's copy.
+        records.__dict__.update({key: getattr(self, key) for key in _SHARED_WORK})
+        return records
+
+    def ancestors(self, key: str) -> list[tuple[str, int]]:
+        """``units_in_time.ancestors`` of the unit ``key`` in this registry: (key, generation), nearest first.
+        Worked out once per unit: a unit's reports ask for its lineage many times."""
+        if key not in self._lineages:
+            self._lineages[key] = ancestors(self.units, key)
+        return list(self._lineages[key])
+
+    @cached_property
+    def _lineages(self) -> dict[str, list[tuple[str, int]]]:
+        return {}
+
+    @cached_property
+    def _files_by_name(self) -> dict[str, list]:
+        """The input files by name (a province has a thousand: a unit's reports look them up many times)."""
+        by_name: dict[str, list] = {}
+        for f in self.files:
+            by_name.setdefault(Path(f).name, []).append(f)
+        return by_name
+
+    @cached_property
+    def _names_by_unit(self) -> dict[str | None, list[str]]:
+        """The input files' names by the unit code their name starts with (None: no code)."""
+        by_unit: dict[str | None, list[str]] = {}
+        for name in self._files_by_name:
+            by_unit.setdefault(unit_code_from_name(name), []).append(name)
+        return by_unit
+
+    @cached_property
+    def _shared_files(self) -> set[str]:
+        """The names of the files at the folder's top (registry, catalogue, calendar): every unit's."""
+        return {f.name for f in self.files if f.parent == self.folder}
 
     def file_digests(self) -> pd.DataFrame:
         """Each input file with its SHA-256, so a report can be reproduced from the same inputs. Hashed once:
@@ -87,6 +127,9 @@ class Records:
         return self.cached_digests
 
 
+_SHARED_WORK = ("_files_by_name", "_names_by_unit", "_shared_files", "_lineages")
+
+
 def shown_path(path, folder) -> str:
     """How problems and reports name the input file ``path`` of the records folder ``folder``: its path in the
     folder with "/" ("surveys/26734_2025.xlsx"; a file at the top is its name), so that two files of the same
@@ -95,10 +138,6 @@ def shown_path(path, folder) -> str:
         return Path(path).relative_to(folder).as_posix()
     except ValueError:
         return Path(path).name
-
-
-def _shared_files(records: Records) -> set[str]:
-    return {f.name for f in records.files if f.parent == records.folder}
 
 
 def _sha256(path: Path) -> str:

@@ -10,8 +10,6 @@ Periods are calendar years: the review of ``year`` looks at dossiers received fr
 """
 from __future__ import annotations
 
-from pathlib import Path
-
 import pandas as pd
 
 from isoaudit.calendar import WorkCalendar, records_calendar
@@ -66,7 +64,7 @@ def assemble_review(records, unit_code: str, year: int, lang: str = "vi", as_of=
         sections=sections,
         proposals=context.proposals,
         inputs=_input_digests(records, [context.own, *(records.for_unit(key) for key, generation
-                                                        in lineage(units, unit_code) if generation)]),
+                                                        in lineage(records, unit_code) if generation)]),
         parameters={"records": str(records.folder), "unit": unit_code, "year": year, "lang": lang,
                     "as_of": format_date(context.as_of, lang)},
         figures=_figures(context),
@@ -133,8 +131,8 @@ def _input_digests(records, owners) -> pd.DataFrame:
     for own in owners:
         for frame in (own.dossiers, own.objectives, own.surveys, own.feedback, own.decisions, own.findings,
                       own.excluded_dossiers, own.statistics):
-            own_files |= set(frame["source_file"].dropna().astype(str))
+            own_files |= set(frame["source_file"].dropna().astype(str).unique())
     names = digests["file"].astype(str).str.replace("\\", "/", regex=False)
     shared = ~names.str.contains("/", regex=False)
-    keep = digests[(shared | names.map(lambda n: Path(n).name).isin(own_files)).to_numpy(bool)]
+    keep = digests[(shared | names.str.rpartition("/")[2].isin(own_files)).to_numpy(bool)]  # by file name
     return keep.sort_values("file").reset_index(drop=True)

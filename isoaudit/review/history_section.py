@@ -3,7 +3,7 @@ the review looks for is still there (``isoaudit.unit_history``)."""
 from __future__ import annotations
 
 from isoaudit.i18n import format_date
-from isoaudit.records.units_in_time import ancestors, period_text
+from isoaudit.records.units_in_time import period_text
 from isoaudit.review.context import ReviewContext
 from isoaudit.review.pack import ReviewSection
 from isoaudit.review.tables import new_table
@@ -11,7 +11,7 @@ from isoaudit.unit_history import has_history, unit_history
 
 
 def formed_by_merger(context: ReviewContext) -> bool:
-    return has_history(context.records.units, str(context.unit["unit_code"]))
+    return has_history(context.records, str(context.unit["unit_code"]))
 
 
 def history_of_unit(context: ReviewContext, section: ReviewSection) -> None:
@@ -41,6 +41,6 @@ def history_of_unit(context: ReviewContext, section: ReviewSection) -> None:
 def _named_predecessors(context: ReviewContext) -> str:
     """The predecessors' names when none of them has dossiers in the two years shown."""
     units = context.records.units.set_index("unit_code")
-    keys = [key for key, _ in ancestors(context.records.units, str(context.unit["unit_code"])) if key in units.index]
+    keys = [key for key, _ in context.records.ancestors(str(context.unit["unit_code"])) if key in units.index]
     return ", ".join(str(units.loc[key, "unit_name"]) for key in keys)
 
