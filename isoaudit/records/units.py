@@ -50,10 +50,12 @@ def normalise_unit_codes(codes: pd.Series, registry_codes) -> pd.Series:
     Missing codes stay missing; the result is a string Series on ``codes``' index."""
     text = codes.astype("string").str.strip()
     registry = pd.Series(registry_codes, dtype="string").dropna()
-    by_digits = registry.groupby(_digits(registry)).agg(lambda same: same.iloc[0] if len(same) == 1 else pd.NA)
     # A column holds a handful of distinct codes: each is matched once.
     distinct = pd.Series(text.dropna().unique(), dtype="string")
     known = distinct.isin(set(registry))
+    if known.all():  # the usual column: every code written as the registry writes it
+        return text
+    by_digits = registry.groupby(_digits(registry)).agg(lambda same: same.iloc[0] if len(same) == 1 else pd.NA)
     matched = _digits(distinct).map(by_digits).astype("string")
     lookup = dict(zip(distinct, distinct.where(known, matched.fillna(distinct))))
     return text.map(lookup, na_action="ignore").astype("string")
