@@ -409,7 +409,8 @@ def _log_rows(dossiers: pd.DataFrame, excluded: pd.DataFrame) -> pd.DataFrame:
     if excluded is not None and len(excluded) and "dossier_id" in excluded:
         parts.append(excluded.reindex(columns=columns))
     log = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0].reset_index(drop=True)
-    log = log[log["dossier_id"].notna().to_numpy(bool)].reset_index(drop=True)
+    present = log["dossier_id"].notna().to_numpy(bool)
+    log = (log if present.all() else log[present]).reset_index(drop=True)
     for column in ("received_at", "submitted_at"):
         log[column] = pd.to_datetime(log[column]) if column in log else pd.NaT
     return log
