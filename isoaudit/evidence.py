@@ -58,16 +58,18 @@ ITEMS_SHOWN = 50
 
 
 def compute_evidence(records, year: int, unit_code: str | None = None, *, as_of=None,
-                     calendar: WorkCalendar | None = None) -> pd.DataFrame:
+                     calendar: WorkCalendar | None = None, unit_year: UnitYear | None = None) -> pd.DataFrame:
     """The automatic evidence of every key for one unit in audit ``year`` (columns ``EVIDENCE_COLUMNS``).
 
     ``records``: a ``Records`` (restricted to ``unit_code`` here when given); ``as_of``: the day the records
     are judged at (default: the end of ``year``, or today while the year runs); ``calendar``: working days
-    (default: ``isoaudit.calendar.records_calendar(records)``). Never raises for missing data: such a key
-    says ``no_data``.
+    (default: ``isoaudit.calendar.records_calendar(records)``); ``unit_year``: that unit's year already made
+    (``UnitYear(records, unit_code, year, as_of=audit_period(year, as_of)[1], calendar=calendar)``), so that
+    another use of it judges the dossiers once. Never raises for missing data: such a key says ``no_data``.
     """
     _, end = audit_period(year, as_of)
-    context = UnitYear(records, unit_code, int(year), as_of=end, calendar=calendar)
+    context = unit_year if unit_year is not None else UnitYear(records, unit_code, int(year), as_of=end,
+                                                               calendar=calendar)
     rows = []
     for key in evidence_keys()["key"]:
         compute = _KEYS.get(key)

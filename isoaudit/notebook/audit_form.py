@@ -94,10 +94,11 @@ def open_audit(records, unit: str | None = None, audit_id: str | None = None, ch
     if level is not None and not pd.isna(level):
         items = checklist_for_level(items, level)
     as_of = pd.Timestamp(as_of if as_of is not None else date.today()).normalize()
-    evidence = compute_evidence(records, year, unit, as_of=as_of)
+    # One judged year for the evidence and the log analytics (judging a year's dossiers is their costliest step).
+    unit_year = UnitYear(records, unit, year, as_of=audit_period(year, as_of)[1])
+    evidence = compute_evidence(records, year, unit, as_of=as_of, unit_year=unit_year)
     # What the log analytics flagged: one question per reason, answered like any other (accept or dismiss).
-    _, end = audit_period(year, as_of)
-    candidates, candidate_evidence = candidate_items(run_analytics(UnitYear(records, unit, year, as_of=end)), lang)
+    candidates, candidate_evidence = candidate_items(run_analytics(unit_year), lang)
     if len(candidates):
         items = pd.concat([items, candidates], ignore_index=True)
         evidence = pd.concat([evidence, candidate_evidence], ignore_index=True)
