@@ -200,3 +200,5 @@ def test_a_units_rows_are_row_groups_of_their_own_in_the_cache(province, tmp_pat
     for group in range(dossiers.num_row_groups):
         assert len(set(dossiers.read_row_group(group, columns=["unit_code"]).column(0).to_pylist())) == 1
     pd.testing.assert_frame_equal(load_cache(cache).dossiers, province.dossiers, check_dtype=False)
+    # The registry is read whole by every unit: one row group (hundreds took longer to read than its rows).
+    assert pq.ParquetFile(cache / "units.parquet").num_row_groups == 1

@@ -5,7 +5,9 @@ The district's records are read and validated once and handed to each unit's not
 (``batch_workers``), or on a Dask cluster; a unit whose records are broken or whose notebook fails gets an
 error result and the others complete. A unit's reports appear all at once
 in its folder (built beside it, then renamed), and a rerun skips units whose inputs, notebooks and
-parameters have not changed since their last successful run.
+parameters have not changed since their last successful run. A rerun reads again only the records files whose
+bytes changed (``records.table_cache``, in ``out/_cache/tables``), even with ``force``: what it keeps of a file
+is what reading the same bytes with the same isoaudit gives, and ``force`` is about the reports.
 """
 from __future__ import annotations
 
@@ -43,7 +45,7 @@ from isoaudit.outputs.rollup import write_rollup
 from isoaudit.problems import ERROR
 from isoaudit.records import load_records
 from isoaudit.records.cache import save_cache
-from isoaudit.records.model import shown_path
+from isoaudit.records.model import file_sha256, shown_path
 from isoaudit.records.readers import unit_code_from_name
 from isoaudit.records.units_in_time import predecessor_links, valid_units
 from isoaudit.safety import atomic_write, inside, safe_filename, user_path
@@ -53,6 +55,7 @@ WORST_PROCEDURES = 10  # on the district page
 UNIT_STATUSES = ("done", "unchanged", "failed")  # UnitResult.status
 UNIT_LEVELS = ("commune", "ward")  # a province (or, before 1/7/2025, a district) audits its communes and wards
 CACHE_DIR = "_cache"
+TABLES_DIR = "tables"  # inside CACHE_DIR: what each records file gave, for the next run
 PARTIAL_DIR = "_partial"
 LOG_DIR = "_logs"
 FINGERPRINT = ".fingerprint"
@@ -116,9 +119,13 @@ def run_batch(folder, out, *, jobs: int | None = None, units: list[str] | None =
     refuse_future_year(year)  # before any folder is made
     created = not out.exists()
     writable_folder(out)
+    tables = out / CACHE_DIR / TABLES_DIR
+    kept_reads = set(tables.glob("*")) if tables.is_dir() else set()
     try:
         return _run_batch(folder, out, jobs, units, year, lang, force, executor, scheduler, progress)
     except IsoauditError:  # nothing done (records unusable, a unit that does not exist): nothing left behind
+        for entry in set(tables.glob("*")) - kept_reads if tables.is_dir() else ():
+            entry.unlink(missing_ok=True)  # the files' reads kept by this run: the next run reads them again
         if created and not any(path.is_file() for path in out.rglob("*")):
             shutil.rmtree(out, ignore_errors=True)
         raise
@@ -137,7 +144,7 @@ def _run_batch(folder: Path, out: Path, jobs, units, year, lang, force, executor
     with _language_of_kernels(lang), \
             UnitRunner(run_unit, workers, out / LOG_DIR, executor, scheduler, eager, lost_unit) as runner:
         clock = _Phases()
-        records = load_records(folder, lang=lang)
+        records = load_records(folder, lang=lang, table_cache=inside(out, CACHE_DIR, TABLES_DIR))
         clock.done("read")
         year = year or default_year(records)
         selected = select_units(records, units, year)
@@ -320,8 +327,8 @@ def unit_fingerprint(records, unit_code: str, year: int, lang: str, inputs: Unit
     parts = digests[shared | mine].sort_values("file").to_records(index=False).tolist()
     audits = Path(records.folder) / "audits" / unit_code
     if audits.is_dir():
-        parts += [(str(p.relative_to(audits)), _sha256(p)) for p in sorted(audits.glob("*.xlsx"))]
-    parts += [(path.name, _sha256(path)) for path in (AUDIT_NOTEBOOK, REVIEW_NOTEBOOK)]
+        parts += [(str(p.relative_to(audits)), file_sha256(p)) for p in sorted(audits.glob("*.xlsx"))]
+    parts += [(path.name, file_sha256(path)) for path in (AUDIT_NOTEBOOK, REVIEW_NOTEBOOK)]
     payload = json.dumps({"inputs": parts, "year": year, "lang": lang, "version": __version__}, sort_keys=True,
                          default=str)
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
@@ -477,6 +484,3 @@ def _reason(error: BaseException, lang: str) -> str:
         return worded.message(lang)
     return label("batch.unexpected_error", lang, error=type(error).__name__)
 
-
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()

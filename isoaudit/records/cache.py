@@ -6,6 +6,8 @@ same ``Records`` back in a fraction of the time. ``load_records`` reads a cache 
 """
 from __future__ import annotations
 
+import datetime
+import decimal
 import json
 from dataclasses import asdict
 from pathlib import Path
@@ -25,7 +27,8 @@ MANIFEST = "manifest.json"
 FRAMES = ("units", "procedures", "dossiers", "objectives", "surveys", "feedback", "decisions", "findings",
           "excluded_dossiers", "calendar_days", "statistics")
 SHARED_FRAMES = ("units", "procedures", "calendar_days")  # read whole even for one unit
-FORMAT_VERSION = 3  # 2: dossiers carry log_status; 3: units in time, the agencies' reported statistics
+# 2: dossiers carry log_status; 3: units in time, the agencies' reported statistics; 4: problems' values keep their type
+FORMAT_VERSION = 4
 
 
 def is_cache(directory) -> bool:
@@ -38,13 +41,13 @@ def save_cache(records, directory) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
     for name in FRAMES:
         with atomic_write(directory / f"{name}.parquet") as handle:
-            _write_frame(getattr(records, name), handle)
+            _write_frame(getattr(records, name), handle, by_unit=name not in SHARED_FRAMES)
     manifest = {
         "format": FORMAT_VERSION,
         "folder": str(Path(records.folder).resolve()),
         "files": [str(Path(f).resolve()) for f in records.files],
         "digests": records.file_digests().to_dict("records"),
-        "problems": [_problem_json(p) for p in records.problems],
+        "problems": [problem_json(p) for p in records.problems],
     }
     with atomic_write(directory / MANIFEST, "w") as handle:
         json.dump(manifest, handle, ensure_ascii=False, indent=1)
@@ -64,18 +67,19 @@ def load_cache(directory, unit: str | None = None) -> Records:
             path = directory / f"{name}.parquet"
             frames[name] = pd.read_parquet(path, filters=[("unit_code", "in", keys)]) if keys else \
                 pd.read_parquet(path)
-    problems = [Problem(**p) for p in manifest["problems"]]
+    problems = [problem_from_json(p) for p in manifest["problems"]]
     records = Records(folder=Path(manifest["folder"]), problems=problems,
                       files=[Path(f) for f in manifest["files"]], **frames)
     records.cached_digests = pd.DataFrame(manifest["digests"], columns=["file", "sha256"])
     return records
 
 
-def _write_frame(frame: pd.DataFrame, handle) -> None:
-    """One Parquet file; a frame of many units' rows gets a row group per run of one unit's rows (records are
-    read file by file, so a unit's rows follow each other), so that a unit's notebook reading its rows
-    (``load_cache(unit=...)``) decodes those row groups only, not the province's million dossiers."""
-    runs = _unit_runs(frame)
+def _write_frame(frame: pd.DataFrame, handle, by_unit: bool = True) -> None:
+    """One Parquet file; a frame of many units' rows (``by_unit``) gets a row group per run of one unit's rows
+    (records are read file by file, so a unit's rows follow each other), so that a unit's notebook reading its
+    rows (``load_cache(unit=...)``) decodes those row groups only, not the province's million dossiers. A frame
+    read whole (the registry: a row a unit) is one row group: hundreds of them took longer to read than the rows."""
+    runs = _unit_runs(frame) if by_unit else None
     if runs is None:
         frame.to_parquet(handle, index=False)
         return
@@ -106,10 +110,66 @@ def _unit_keys(units: pd.DataFrame, unit) -> list[str] | None:
     return [key, *(k for k, _ in ancestors(units, key))]
 
 
-def _problem_json(problem: Problem) -> dict:
+def problem_json(problem: Problem, strict: bool = False) -> dict:
+    """``problem`` as JSON values that ``problem_from_json`` reads back as an equal problem, its value and
+    parameters of the same types: a date or a NumPy number is tagged with its type. A value of another type
+    becomes its text, or with ``strict`` raises ``TypeError`` (for a cache that must give back what it got)."""
+    if strict and not (all(type(getattr(problem, f)) is str for f in ("code", "file", "sheet", "column", "severity"))
+                       and (problem.row is None or type(problem.row) is int)):
+        raise TypeError(f"a problem's place of another type: {problem!r}")
     data = asdict(problem)
-    data["value"] = None if data["value"] is None else str(problem.value if not isinstance(problem.value, pd.Timestamp)
-                                                            else problem.value.isoformat())
-    data["params"] = {k: (v if isinstance(v, (str, int, float, bool)) or v is None else str(v))
-                      for k, v in problem.params.items()}
+    data["value"] = _json_value(problem.value, strict)
+    data["params"] = {k: _json_value(v, strict) for k, v in problem.params.items()}
     return data
+
+
+def problem_from_json(data: dict) -> Problem:
+    """The problem ``problem_json`` wrote (or a manifest of an older isoaudit wrote: values as text)."""
+    return Problem(**{**data, "value": _from_json(data.get("value")),
+                      "params": {k: _from_json(v) for k, v in data.get("params", {}).items()}})
+
+
+# Values JSON cannot hold, as {TYPE_TAG: name, "v": their text}: a cell that fails a check is often a date.
+TYPE_TAG = "$type"
+_TAGGED = {
+    "timestamp": (pd.Timestamp, lambda v: [v.isoformat(), None if v.tz is None else str(v.tz)],
+                  lambda v: pd.Timestamp(v[0]) if v[1] is None else pd.Timestamp(v[0]).tz_convert(v[1])),
+    "datetime": (datetime.datetime, lambda v: v.isoformat(), datetime.datetime.fromisoformat),
+    "date": (datetime.date, lambda v: v.isoformat(), datetime.date.fromisoformat),
+    "time": (datetime.time, lambda v: v.isoformat(), datetime.time.fromisoformat),
+    "timedelta": (pd.Timedelta, lambda v: v.isoformat(), pd.Timedelta),
+    "decimal": (decimal.Decimal, str, decimal.Decimal),
+}
+
+
+def _json_value(value, strict: bool):
+    if value is None or type(value) in (str, int, float, bool):
+        return value
+    if value is pd.NaT or value is pd.NA:
+        return {TYPE_TAG: "NaT" if value is pd.NaT else "NA"}
+    if isinstance(value, np.generic) and value.dtype.kind in "biufmM":  # a date or duration as its count of units
+        return {TYPE_TAG: "numpy", "dtype": value.dtype.str,
+                "v": int(value.view("int64")) if value.dtype.kind in "mM" else value.item()}
+    if type(value) in (list, tuple):
+        return {TYPE_TAG: type(value).__name__, "v": [_json_value(v, strict) for v in value]}
+    for name, (kind, write, _) in _TAGGED.items():  # by exact type: a Timestamp is a datetime, a datetime a date
+        if type(value) is kind or (name == "timestamp" and isinstance(value, kind)):
+            return {TYPE_TAG: name, "v": write(value)}
+    if strict:
+        raise TypeError(f"no JSON form kept for a {type(value).__name__}")
+    return str(value)
+
+
+def _from_json(value):
+    if not isinstance(value, dict):
+        return value
+    tag = value[TYPE_TAG]
+    if tag in ("NaT", "NA"):
+        return pd.NaT if tag == "NaT" else pd.NA
+    if tag == "numpy":
+        dtype = np.dtype(value["dtype"])
+        return np.array(value["v"], dtype="int64" if dtype.kind in "mM" else dtype).view(dtype)[()]
+    if tag in ("list", "tuple"):
+        items = [_from_json(v) for v in value["v"]]
+        return items if tag == "list" else tuple(items)
+    return _TAGGED[tag][2](value["v"])

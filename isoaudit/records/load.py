@@ -41,6 +41,7 @@ from isoaudit.records.grid import RECORD_SUFFIXES
 from isoaudit.records.model import Records, shown_path
 from isoaudit.records.readers import record_table
 from isoaudit.records.table import empty_frame
+from isoaudit.records.table_cache import FileRead, TableCache, reading_context
 from isoaudit.records.units import normalise_unit_codes
 from isoaudit.records.units_in_time import attribute, attribution_problems, keyed_registry, registry_problems
 from isoaudit.text import fold
@@ -61,10 +62,11 @@ FOLDERS = {
 OPTIONAL_FOLDERS = ("surveys", "feedback", "decisions", "findings", "statistics")  # reported as missing by the review
 
 
-def load_records(folder, lang: str = "vi", unit: str | None = None) -> Records:
+def load_records(folder, lang: str = "vi", unit: str | None = None, table_cache=None) -> Records:
     """Read a records folder. Never raises for bad content: every problem is in ``Records.problems``.
     ``unit``: a cache (``records.cache``) then gives only that unit's rows and its predecessors' (a folder of
-    spreadsheets is always read whole)."""
+    spreadsheets is always read whole). ``table_cache``: a folder where what each file of the subfolders gave is
+    kept (``records.table_cache``), so that a file whose bytes have not changed since is not read again."""
     folder = Path(folder)
     if not folder.is_dir():
         raise RecordsError("folder_is_a_file" if folder.exists() else "folder_not_found", folder=str(folder))
@@ -86,13 +88,16 @@ def load_records(folder, lang: str = "vi", unit: str | None = None) -> Records:
     problems += checked_units.problems
     units = keyed_registry(checked_units.kept)
     problems += registry_problems(units, unit_labels)
+    # Files' rows get their units from this registry: a read kept from another registry is not used.
+    tables = None if table_cache is None else TableCache(table_cache, reading_context(alias_file, units))
 
     catalogue, procedure_labels = _read_single(folder, "procedures", problems, files, alias_file)
     checked_procedures = validate.check_procedures(catalogue, procedure_labels)
     problems += checked_procedures.problems
     procedures = checked_procedures.kept
 
-    dossiers, dossier_labels, dossier_paths = _read_folder(folder, "dossiers", units, problems, files, alias_file)
+    dossiers, dossier_labels, dossier_paths = _read_folder(folder, "dossiers", units, problems, files, alias_file,
+                                                           tables)
     checked_from = len(problems)  # the problems of the rows checked below name their file as the frame does
     excluded = []
     if not procedures.empty:
@@ -114,22 +119,25 @@ def load_records(folder, lang: str = "vi", unit: str | None = None) -> Records:
                              calendar_path.name if calendar_path is not None else "calendar.csv")
 
     objectives, objective_labels, objective_paths = _read_folder(folder, "objectives", units, problems, files,
-                                                                 alias_file)
+                                                                 alias_file, tables)
     checked_objectives = validate.check_objectives(objectives, objective_labels)
     problems += _by_path(checked_objectives.problems, objective_paths)
 
     others = {}
     for kind in OPTIONAL_FOLDERS:
-        frame, labels, paths = _read_folder(folder, kind, units, problems, files, alias_file)
+        frame, labels, paths = _read_folder(folder, kind, units, problems, files, alias_file, tables)
         checked = validate.check_required(frame, kind, labels)
         problems += _by_path(checked.problems, paths)
         others[kind] = checked.kept
 
+    if tables is not None:
+        tables.close()
     excluded_frame = pd.concat([e for e in excluded if len(e)], ignore_index=True) if any(len(e) for e in excluded) \
         else empty_frame("dossiers").assign(reason=pd.Series([], dtype="string"))
     return Records(folder, units, procedures, checked_dossiers.kept, checked_objectives.kept, others["surveys"],
                    others["feedback"], others["decisions"], others["findings"], excluded_frame, calendar_days, problems,
-                   files, statistics=others["statistics"])
+                   files, statistics=others["statistics"],
+                   cached_digests=None if tables is None else tables.digests(folder, files))
 
 
 def find_single(folder: Path, kind: str) -> list[Path]:
@@ -157,10 +165,10 @@ def _read_single(folder, kind, problems, files, alias_file):
     return table.frame, {found[0].name: table.labels}
 
 
-def _read_folder(folder, kind, units, problems, files, alias_file):
+def _read_folder(folder, kind, units, problems, files, alias_file, tables: TableCache | None = None):
     """(the rows of ``kind``'s files, their header labels by file name, file name -> path in the folder).
     The problems of a file are appended naming it by its path in the records folder ("surveys/26734_2025.xlsx"):
-    files of different folders may have the same name."""
+    files of different folders may have the same name. ``tables``: where each file's read is kept between runs."""
     paths = find_folder_files(folder, kind)
     if not paths and kind not in OPTIONAL_FOLDERS:
         severity = ERROR if kind == "dossiers" else WARNING
@@ -170,19 +178,30 @@ def _read_folder(folder, kind, units, problems, files, alias_file):
     for path in paths:
         files.append(path)
         shown[path.name] = shown_path(path, folder)
-        table = record_table(path, kind, alias_file=alias_file)
-        found = list(_table_problems(table, alias_file))
-        labels[path.name] = table.labels
-        if table.usable:  # a column a figure needs, absent or empty, is said once per file
-            found += figure_gaps(table.frame, table.labels, path.name, kind)
-        if table.usable and not table.frame.empty:
-            frame = _attach_unit(table, path, units, found, kind)
-            if frame is not None:
-                frames.append(frame)
-        problems += _by_path(found, {path.name: shown[path.name]})
+        read = None if tables is None else tables.get(path, shown[path.name], kind)
+        if read is None:
+            read = _read_file(path, kind, units, alias_file)
+            if tables is not None:
+                tables.put(path, shown[path.name], kind, read)
+        labels[path.name] = read.labels
+        if read.frame is not None:
+            frames.append(read.frame)
+        problems += _by_path(read.problems, {path.name: shown[path.name]})
     if not frames:
         return empty_frame(kind), labels, shown
     return pd.concat(frames, ignore_index=True), labels, shown
+
+
+def _read_file(path: Path, kind: str, units: pd.DataFrame, alias_file: Path) -> FileRead:
+    """One file of a subfolder read as ``kind``, its rows given their units; its problems name it by its name."""
+    table = record_table(path, kind, alias_file=alias_file)
+    found = list(_table_problems(table, alias_file))
+    frame = None
+    if table.usable:  # a column a figure needs, absent or empty, is said once per file
+        found += figure_gaps(table.frame, table.labels, path.name, kind)
+    if table.usable and not table.frame.empty:
+        frame = _attach_unit(table, path, units, found, kind)
+    return FileRead(frame, table.labels, found)
 
 
 def _by_path(problems: list[Problem], paths: dict[str, str]) -> list[Problem]:

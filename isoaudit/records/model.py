@@ -122,7 +122,7 @@ class Records:
         """Each input file with its SHA-256, so a report can be reproduced from the same inputs. Hashed once:
         a batch asks for them for every unit."""
         if self.cached_digests is None:
-            rows = [{"file": str(f.relative_to(self.folder)), "sha256": _sha256(f)} for f in self.files]
+            rows = [{"file": str(f.relative_to(self.folder)), "sha256": file_sha256(f)} for f in self.files]
             self.cached_digests = pd.DataFrame(rows, columns=["file", "sha256"])
         return self.cached_digests
 
@@ -140,7 +140,8 @@ def shown_path(path, folder) -> str:
         return Path(path).name
 
 
-def _sha256(path: Path) -> str:
+def file_sha256(path: Path) -> str:
+    """The SHA-256 (hex) of a file's bytes, read in blocks."""
     digest = hashlib.sha256()
     with path.open("rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
