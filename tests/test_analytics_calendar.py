@@ -238,3 +238,13 @@ def test_receipt_day_off_moves_a_row_to_a_sunday(synthetic_log):
     moved = planted_frame[planted_frame["dossier_id"].isin(planted["receipt_day_off"])]
     assert (moved["received_at"].dt.day_of_week == 6).all()
     assert dt.date(2025, 1, 1) <= moved["received_at"].dt.date.iloc[0] <= dt.date(2025, 12, 31)
+
+
+def test_channels_are_coded_alike_from_arrow_text_and_from_python_objects():
+    """The Arrow path of the channel codes against the lookup it replaces for Arrow-backed text."""
+    from isoaudit.analytics.calendar_anomalies import _channel_codes
+
+    written = ["counter", "online", None, "postal", "Counter", " online", "bưu chính", "", "online"]
+    arrow = _channel_codes(pd.Series(written, dtype="string[pyarrow]"))
+    plain = _channel_codes(pd.Series(written, dtype=object))
+    assert arrow.tolist() == plain.tolist() == [1, 2, 0, 3, 0, 0, 0, 0, 2]

@@ -52,6 +52,7 @@ from isoaudit.timeliness import SATURDAY_RECEPTION_UNTIL, assess
 TEST = "calendar"
 CLAUSE = "8.5.1"
 SETTINGS_FILE = "analytics_calendar.toml"
+CHANNELS = ("counter", "online", "postal")  # the log's channels, codes 1, 2, 3 (0: none)
 REASONS = ("receipt_day_off", "receipt_outside_hours", "return_day_off", "return_outside_hours",
            "online_receipt_late", "online_receipt_moved", "appointment_old_time", "appointment_after_change")
 # The words of each reason (keys written out: the wording tests read them here).
@@ -118,9 +119,7 @@ def calendar_anomalies(dossiers: pd.DataFrame, calendar: WorkCalendar, procedure
         return AnalyticsResult(TEST, CLAUSE, missing="no_dossiers")
     frame = dossiers.reset_index(drop=True)
     units = _column(frame, "unit_code")
-    # 1 counter, 2 online, 3 postal, 0 none (or a channel the log names that isoaudit does not know).
-    channel = np.nan_to_num(_lookup(_column(frame, "channel"), pd.Series({"counter": 1.0, "online": 2.0,
-                                                                         "postal": 3.0})), nan=0).astype(np.int8)
+    channel = _channel_codes(_column(frame, "channel"))
     counter, online = channel == 1, channel == 2
     found, examined = {}, {}
     received = _moments(frame, "received_at")
@@ -345,6 +344,16 @@ def _minutes(text: str) -> int:
 
 def _hhmm(minutes: int) -> str:
     return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def _channel_codes(channel: pd.Series) -> np.ndarray:
+    """Each dossier's channel as 1 (counter), 2 (online), 3 (postal) or 0 (none, or one isoaudit does not know);
+    the log's text found by Arrow in one pass when it holds Arrow strings."""
+    if isinstance(channel.array, pd.arrays.ArrowStringArray):
+        found = pc.index_in(pa.array(channel.array), value_set=pa.array(CHANNELS))
+        return (pc.fill_null(found, -1).to_numpy(zero_copy_only=False) + 1).astype(np.int8)
+    mapping = pd.Series({name: float(code) for code, name in enumerate(CHANNELS, 1)})
+    return np.nan_to_num(_lookup(channel, mapping), nan=0).astype(np.int8)
 
 
 def _lookup(codes: pd.Series, mapping: pd.Series) -> np.ndarray:
