@@ -171,12 +171,14 @@ def _against_last_year(procedure: Groups, returned: np.ndarray, on_appointment: 
     at least ``min_group_dossiers`` returns in both years): one row, the unit."""
     size = len(procedure.names)
     kept = returned & (procedure.codes >= 0)
-    n = np.bincount(procedure.codes[kept], minlength=size).astype(float)
-    k = np.bincount(procedure.codes[kept], weights=on_appointment[kept], minlength=size)
+    codes = procedure.codes[kept]
+    n = np.bincount(codes, minlength=size).astype(float)
+    k = np.bincount(codes, weights=on_appointment[kept], minlength=size)
     returned_before = returned_rows(previous) & (into >= 0)
     hit_before = days(previous, "returned_date") == days(previous, "due_date")
-    n0 = np.bincount(into[returned_before], minlength=size).astype(float)
-    k0 = np.bincount(into[returned_before], weights=hit_before[returned_before], minlength=size)
+    codes_before = into[returned_before]
+    n0 = np.bincount(codes_before, minlength=size).astype(float)
+    k0 = np.bincount(codes_before, weights=hit_before[returned_before], minlength=size)
     both = (n >= config["min_group_dossiers"]) & (n0 >= config["min_group_dossiers"])
     if not both.any():
         return pd.DataFrame(columns=[*TABLE_COLUMNS, "above"])
@@ -200,8 +202,9 @@ def _batches(returned_day: np.ndarray, returned: np.ndarray, officer: Groups, on
     rows = np.flatnonzero(returned & (officer.codes >= 0) & ~np.isnat(returned_day))
     if not len(rows):
         return pd.DataFrame(columns=[*TABLE_COLUMNS, "above"])
-    first = returned_day[rows].min()
-    day = (returned_day[rows] - first).astype(np.int64)
+    returned_on = returned_day[rows]
+    first = returned_on.min()
+    day = (returned_on - first).astype(np.int64)
     width, officers = int(day.max()) + 1, len(officer.names)
     cell = officer.codes[rows] * width + day
     count = np.bincount(cell, minlength=officers * width)
@@ -213,7 +216,7 @@ def _batches(returned_day: np.ndarray, returned: np.ndarray, officer: Groups, on
     end = first + (width - 1 - grid[:, ::-1].argmax(axis=1))
     span = np.ones(officers)
     span[active] = calendar.working_days_between(start[active], end[active]) + 1
-    usual = np.bincount(officer.codes[rows], minlength=officers) / np.maximum(span, 1)
+    usual = count.reshape(officers, width).sum(axis=1) / np.maximum(span, 1)
     mu = np.repeat(usual, width)
     candidates = np.flatnonzero(count >= config["min_batch"])
     p_values = stats.poisson.sf(count[candidates] - 1, mu[candidates])

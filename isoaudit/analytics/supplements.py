@@ -325,12 +325,14 @@ def _excess_over_last_year(procedure: Groups, asked: np.ndarray, codes: np.ndarr
     ``min_group_dossiers``): a procedure that needs many supplements does every year."""
     size = len(procedure.names)
     kept = procedure.codes >= 0
-    n = np.bincount(procedure.codes[kept], minlength=size).astype(float)
-    k = np.bincount(procedure.codes[kept], weights=asked[kept], minlength=size)
+    kept_codes = procedure.codes[kept]
+    n = np.bincount(kept_codes, minlength=size).astype(float)
+    k = np.bincount(kept_codes, weights=asked[kept], minlength=size)
     seen = codes >= 0
     asked_before = ~np.isnat(days(previous, "supplement_requested_at"))
-    n0 = np.bincount(codes[seen], minlength=size).astype(float)
-    k0 = np.bincount(codes[seen], weights=asked_before[seen], minlength=size)
+    seen_codes = codes[seen]
+    n0 = np.bincount(seen_codes, minlength=size).astype(float)
+    k0 = np.bincount(seen_codes, weights=asked_before[seen], minlength=size)
     tested = (n >= config["min_group_dossiers"]) & (n0 >= config["min_group_dossiers"])
     # P(X >= k) for X ~ Hypergeometric(n + n0 dossiers, k + k0 requests, n drawn): Fisher's one-sided test.
     p_values = stats.hypergeom.sf(k - 1, n + n0, k + k0, n)
