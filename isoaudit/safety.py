@@ -85,10 +85,12 @@ def inside(out_dir: str | os.PathLike, *parts: str) -> Path:
 
 
 @contextmanager
-def atomic_write(path: str | os.PathLike, mode: str = "wb") -> Iterator:
+def atomic_write(path: str | os.PathLike, mode: str = "wb", durable: bool = True) -> Iterator:
     """Write to a temporary file beside ``path`` and move it into place only when the block succeeds.
 
-    An interrupted write leaves the previous file intact and no half-written file behind.
+    An interrupted write leaves the previous file intact and no half-written file behind. ``durable``: the
+    bytes are on the disk before the move (a power cut cannot leave an empty file); a cache whose reader checks
+    its entries can do without that wait.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -97,7 +99,8 @@ def atomic_write(path: str | os.PathLike, mode: str = "wb") -> Iterator:
         with os.fdopen(fd, mode, **({} if "b" in mode else {"encoding": "utf-8"})) as handle:
             yield handle
             handle.flush()
-            os.fsync(handle.fileno())
+            if durable:
+                os.fsync(handle.fileno())
         # mkstemp makes the file private (0600); give it the permissions any other new file would get.
         umask = os.umask(0)
         os.umask(umask)

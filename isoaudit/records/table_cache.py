@@ -30,7 +30,7 @@ from isoaudit.safety import atomic_write
 
 FORMAT_VERSION = 1
 SUFFIX = ".parquet"
-WRITERS = 4  # threads writing entries: a write mostly waits for the disk (fsync) while the next files are read
+WRITERS = 4  # threads writing entries while the next files are read
 PENDING = 16  # entries waiting to be written, at most: each holds a file's rows
 _METADATA = b"isoaudit.file_read"
 
@@ -120,7 +120,8 @@ class TableCache:
         try:
             table = _entry_table(read, key, self._exact)
             if table is not None:
-                with atomic_write(path) as handle:
+                # Not flushed to the disk: an entry a power cut spoilt is found damaged and the file read again.
+                with atomic_write(path, durable=False) as handle:
                     pq.write_table(table, handle, compression="lz4")
         except Exception:  # a read not kept costs the next run a few seconds, never this run its result
             pass
