@@ -15,3 +15,12 @@ def utf8_buffers(text: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     offsets = np.frombuffer(offsets, dtype=kind)[text.offset:text.offset + len(text) + 1].astype(np.int64)
     data = np.frombuffer(data, dtype=np.uint8) if data is not None else np.zeros(0, dtype=np.uint8)
     return offsets, data
+
+
+def byte_lengths(text: pa.Array, offsets: np.ndarray | None = None) -> np.ndarray:
+    """The UTF-8 length of each cell of ``text`` (0 for a null, whatever its slot holds), from its offsets
+    (``utf8_buffers``' when already taken)."""
+    lengths = np.diff(utf8_buffers(text)[0] if offsets is None else offsets)
+    if text.null_count:
+        lengths[~text.is_valid().to_numpy(zero_copy_only=False)] = 0
+    return lengths

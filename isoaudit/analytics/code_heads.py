@@ -20,7 +20,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from isoaudit.arrow_text import utf8_buffers
+from isoaudit.arrow_text import byte_lengths, utf8_buffers
 
 # The pattern's end that makes head-by-head reading exact (see the module doc); group 1: N.
 _SEQ_AT_END = re.compile(r"-\(\?P<seq>\[0-9\]\{1,([1-9])\}\)\$\Z")
@@ -76,10 +76,8 @@ def split_tails(text: pa.Array, width: int) -> tuple[np.ndarray, np.ndarray]:
     n = len(text)
     offsets, data = utf8_buffers(text)
     end = offsets[1:]
-    length = end - offsets[:-1]
-    valid = np.asarray(text.is_valid().to_numpy(zero_copy_only=False), dtype=bool) if text.null_count \
-        else np.ones(n, dtype=bool)
-    reading = valid.copy()  # still reading digits from the end
+    length = byte_lengths(text, offsets)
+    reading = length > 0  # still reading digits from the end
     digits = np.zeros(n, dtype=np.int64)
     value = np.zeros(n, dtype=np.int64)
     at = end - 1

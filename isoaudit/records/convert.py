@@ -23,7 +23,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from pandas.api.types import infer_dtype
 
-from isoaudit.arrow_text import utf8_buffers
+from isoaudit.arrow_text import byte_lengths, utf8_buffers
 from isoaudit.text import fold, fold_series
 
 EXCEL_EPOCH = np.datetime64("1899-12-30", "us")
@@ -72,7 +72,7 @@ def to_datetime(cells, keep_time: bool = True) -> tuple[pd.Series, np.ndarray]:
         if filled is None:
             filled = np.zeros(len(cells), dtype=bool)
         # Empty cells ('' or null: most of a column of supplements or apologies) are neither read nor trimmed.
-        rest = np.flatnonzero(~filled & (_byte_lengths(cells) > 0))
+        rest = np.flatnonzero(~filled & (byte_lengths(cells) > 0))
         if len(rest):
             text = pc.utf8_trim_whitespace(cells if len(rest) == len(cells) else cells.take(pa.array(rest)))
             filled[rest] = pc.fill_null(pc.not_equal(text, ""), False).to_numpy(zero_copy_only=False)
@@ -244,7 +244,7 @@ def _may_need_trimming(text: pa.Array) -> bool:
     if not (pa.types.is_string(text.type) or pa.types.is_large_string(text.type)) or len(text) == 0:
         return True
     offsets, data = utf8_buffers(text)
-    filled = _byte_lengths(text, offsets) > 0
+    filled = byte_lengths(text, offsets) > 0
     if not filled.any():
         return False
     starts, ends = offsets[:-1][filled], offsets[1:][filled]
@@ -383,7 +383,7 @@ def _read_digits(text: pa.Array, out: np.ndarray) -> np.ndarray | None:
     offsets, data = utf8_buffers(text)
     if not len(data):
         return np.zeros(len(text), dtype=bool)
-    lengths = _byte_lengths(text, offsets)
+    lengths = byte_lengths(text, offsets)
     read = np.zeros(len(text), dtype=bool)
     for length, form in _DIGIT_FORMS.items():
         places = np.flatnonzero(lengths == length)
@@ -413,15 +413,6 @@ def _read_digits(text: pa.Array, out: np.ndarray) -> np.ndarray | None:
         out[places] = _assemble(year, month, day, hour, minute, zero)
         read[places] = True
     return read
-
-
-def _byte_lengths(text: pa.Array, offsets: np.ndarray | None = None) -> np.ndarray:
-    """The UTF-8 length of each cell of a plain Arrow text column (0 for a null), from its offsets (``utf8_buffers``'
-    when already taken)."""
-    lengths = np.diff(utf8_buffers(text)[0] if offsets is None else offsets)
-    if text.null_count:
-        lengths[~text.is_valid().to_numpy(zero_copy_only=False)] = 0
-    return lengths
 
 
 def _read_fixed(pattern: str, layout: str, text: pa.Array, todo: np.ndarray, out: np.ndarray):
