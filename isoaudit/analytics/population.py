@@ -42,6 +42,7 @@ import pyarrow.compute as pc
 
 from isoaudit.analytics.code_heads import distinct_heads, seq_width, split_tails, uniform_codes
 from isoaudit.analytics.result import AnalyticsResult, Flags, stamps
+from isoaudit.analytics.supplements import days
 from isoaudit.records.statistics_form import comparable_period
 from isoaudit.reported_statistics import reported_forms
 
@@ -117,7 +118,7 @@ def population_check(log: pd.DataFrame, year: int, settings: Settings | None = N
     year = int(year)
     log = log.reset_index(drop=True)
     codes = read_codes(log["dossier_id"], settings)
-    received = _days(log["received_at"])
+    received = days(log, "received_at")
     first, after = np.datetime64(f"{year}-01-01", "D"), np.datetime64(f"{year + 1}-01-01", "D")
     in_year = ((received >= first) & (received < after)) | codes.per_code(codes.head_year == year, False)
     if not in_year.any():
@@ -524,12 +525,6 @@ def _first_positions(codes: np.ndarray, count: int) -> np.ndarray:
     return positions
 
 
-def _days(values: pd.Series) -> np.ndarray:
-    """A date or datetime column as datetime64[D] (NaT when missing)."""
-    values = values if values.dtype.kind == "M" else pd.to_datetime(values)
-    return values.to_numpy().astype("datetime64[D]")
-
-
 def _prefixes(codes: CodeReading, rows: np.ndarray) -> np.ndarray:
     """The prefix of the codes at ``rows`` ('' where none)."""
     names = np.array(codes.prefix_names + [""], dtype=object)
@@ -615,9 +610,7 @@ def _moved(log: pd.DataFrame, kept: np.ndarray | None, codes: CodeReading, recei
            read: np.ndarray) -> dict:
     """Rows whose code's day (day numbering) or year (year numbering) is not that of the receipt, nor of the
     online submission."""
-    submitted = _days(log["submitted_at"]) if "submitted_at" in log \
-        else np.full(len(log), np.datetime64("NaT"), dtype="datetime64[D]")
-    submitted = submitted if kept is None else submitted[kept]
+    submitted = days(log, "submitted_at", kept)  # NaT without the column
     day_scope = codes.day_scope
     known = read & ~np.isnat(received)
     day_moved = day_scope & (codes.day != received) & (codes.day != submitted)
