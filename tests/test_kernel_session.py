@@ -92,3 +92,49 @@ def test_a_forked_worker_leaving_never_shuts_down_its_parents_kernel(session, tm
     assert child.exitcode == 0
     assert execute_notebook(notebook, tmp_path / "out", {}, name="b.ipynb", session=session).ok
     assert session.manager.provisioner.pid == pid
+
+
+_FLAKY_KERNEL = """\
+import os, runpy, sys, time
+marker, behaviour, connection = sys.argv[1:4]
+if not os.path.exists(marker):  # the first start fails as a kernel whose port was taken does
+    open(marker, "w").close()
+    if behaviour == "hangs":
+        time.sleep(600)
+    sys.exit(1)
+sys.argv = ["ipykernel_launcher", "-f", connection, *sys.argv[4:]]
+runpy.run_module("ipykernel_launcher", run_name="__main__")
+"""
+
+
+@pytest.mark.parametrize("behaviour", ["dies", "hangs"])
+def test_a_kernel_that_fails_to_start_is_started_again(behaviour, tmp_path, monkeypatch):
+    import json
+    import sys
+
+    from isoaudit.batch import kernel_session
+
+    script = tmp_path / "flaky_kernel.py"
+    script.write_text(_FLAKY_KERNEL, encoding="utf-8")
+    spec = tmp_path / "jupyter" / "kernels" / "flaky"
+    spec.mkdir(parents=True)
+    argv = [sys.executable, str(script), str(tmp_path / "started-once"), behaviour, "{connection_file}"]
+    (spec / "kernel.json").write_text(json.dumps({"argv": argv, "display_name": "flaky", "language": "python"}))
+    monkeypatch.setenv("JUPYTER_PATH", str(tmp_path / "jupyter"))
+    monkeypatch.setattr(kernel_session, "KERNEL_START_TIMEOUT", 8)  # the hung kernel is given up after this
+    notebook = _notebook(tmp_path / "n.ipynb", "print(unit)")
+    with KernelSession("flaky", tmp_path / "kernel.log") as session:
+        run = execute_notebook(notebook, tmp_path / "out", {}, name="a.ipynb", session=session)
+        assert (tmp_path / "started-once").exists()  # the first kernel did fail
+        assert run.ok and _text(run.notebook, 1) == "08023\n"
+
+
+def test_the_kernel_talks_through_sockets_in_a_private_folder_removed_at_the_end(tmp_path):
+    notebook = _notebook(tmp_path / "n.ipynb", "print(unit)")
+    with KernelSession("python3") as session:
+        assert execute_notebook(notebook, tmp_path / "out", {}, name="a.ipynb", session=session).ok
+        folder = session._sockets
+        if os.name != "nt":
+            assert session.manager.transport == "ipc"  # no TCP port another process could take first
+        assert folder.is_dir()
+    assert not folder.exists()

@@ -15,7 +15,9 @@ import atexit
 import contextlib
 import multiprocessing.util
 import os
+import shutil
 import subprocess
+import tempfile
 import threading
 from pathlib import Path
 
@@ -42,25 +44,37 @@ class KernelSession:
         self.client = None  # one connection for every run: connecting costs a fifth of a second each time
         self._log_handle = None
         self._ready = False
+        self._sockets = None  # the private folder of the kernel's connection file and sockets
         self.pid = os.getpid()  # a forked child must not use its parent's kernel
 
     # ---- lifecycle ---------------------------------------------------------------------------------------
     def ensure_started(self, cwd: Path, wait: bool = True) -> None:
-        """Start the kernel (again, when the last one died); ``wait``: until it answers."""
+        """Start the kernel (again, when the last one died); ``wait``: until it answers. A kernel that dies or
+        never answers while starting (its port taken by another process between being chosen and bound: the
+        kernel then hangs) is replaced once before giving up."""
         from jupyter_core.utils import run_sync
 
-        if self.manager is not None and run_sync(self.manager.is_alive)():
-            if wait and not self._ready:
-                run_sync(self.client.wait_for_ready)(timeout=KERNEL_START_TIMEOUT)
-                self._ready = True
+        if self.manager is None or not run_sync(self.manager.is_alive)():
+            self.close()
+            self._start(cwd)
+        if not wait or self._ready:
             return
-        self.close()
+        try:
+            self._wait_until_ready()
+        except RuntimeError:
+            self.close(now=True)
+            self._start(cwd)
+            self._wait_until_ready()
+
+    def _start(self, cwd: Path) -> None:
         from jupyter_client.manager import AsyncKernelManager
+        from jupyter_core.utils import run_sync
 
         if self.log is not None:
             self._log_handle = open(self.log, "a", encoding="utf-8")  # noqa: SIM115 - lives with the kernel
+        self._sockets = Path(tempfile.mkdtemp(prefix="isoaudit-kernel-"))
         with kernel_available(self.kernel_name) as name:
-            self.manager = AsyncKernelManager(kernel_name=name)
+            self.manager = AsyncKernelManager(kernel_name=name, **_transport(self._sockets))
             run_sync(self.manager.start_kernel)(
                 cwd=str(cwd), stderr=self._log_handle or subprocess.DEVNULL,
                 extra_arguments=["--IPKernelApp.log_level=ERROR"])
@@ -68,9 +82,12 @@ class KernelSession:
         self.client = self.manager.client()
         self.client.start_channels()
         self._ready = False
-        if wait:
-            run_sync(self.client.wait_for_ready)(timeout=KERNEL_START_TIMEOUT)
-            self._ready = True
+
+    def _wait_until_ready(self) -> None:
+        from jupyter_core.utils import run_sync
+
+        run_sync(self.client.wait_for_ready)(timeout=KERNEL_START_TIMEOUT)
+        self._ready = True
 
     def warm(self, cwd: Path, code: str) -> None:
         """Start the kernel and have it run ``code`` (imports) without waiting: it gets ready while this
@@ -79,7 +96,8 @@ class KernelSession:
         # Queued until the kernel is listening; its reply is told apart from later ones by message id.
         self.client.execute(code, silent=True, store_history=False)
 
-    def close(self) -> None:
+    def close(self, now: bool = False) -> None:
+        """Shut the kernel down (``now``: kill it without asking, for one that does not answer)."""
         from jupyter_core.utils import run_sync
 
         manager, self.manager = self.manager, None
@@ -91,7 +109,10 @@ class KernelSession:
         if manager is not None:
             _cancel_leftover_tasks()
             with contextlib.suppress(RuntimeError, OSError, TimeoutError):  # already gone: nothing to shut down
-                run_sync(manager.shutdown_kernel)(now=False)
+                run_sync(manager.shutdown_kernel)(now=now)
+        if self._sockets is not None:
+            shutil.rmtree(self._sockets, ignore_errors=True)
+            self._sockets = None
         if self._log_handle is not None:
             self._log_handle.close()
             self._log_handle = None
@@ -115,6 +136,20 @@ class KernelSession:
         if reply["content"]["status"] != "ok":  # the kernel is unusable: the next run starts another
             self.close()
             raise RuntimeError(f"kernel reset failed: {reply['content'].get('evalue', '')}")
+
+
+def _transport(folder: Path) -> dict:
+    """How this process talks to its kernel: through Unix sockets in ``folder`` where there are any. Over TCP,
+    jupyter_client picks free ports and the kernel binds them a second later: a kernel of another worker (or
+    any program) may take one in between, and the kernel then hangs. Socket files in a private folder cannot
+    be taken. Windows, and a folder whose path is too long for a socket's name, keep TCP."""
+    connection_file = folder / "kernel.json"
+    if os.name == "nt" or len(str(folder / "kernel-ipc-99999")) > _SOCKET_PATH_LIMIT:
+        return {"connection_file": str(connection_file)}
+    return {"connection_file": str(connection_file), "transport": "ipc"}
+
+
+_SOCKET_PATH_LIMIT = 100  # bytes of a Unix socket's path: 104 on macOS, 108 on Linux, with the final NUL
 
 
 def _cancel_leftover_tasks() -> None:
