@@ -1,7 +1,8 @@
-"""The batch over a district: every unit's reports, a broken commune, reruns, the roll-up page, Dask."""
+"""The batch over a district: every unit's reports, a broken commune, reruns, the roll-up page.
+
+Dask: test_dask_cluster.py."""
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import signal
@@ -10,8 +11,8 @@ import sys
 import time
 from types import SimpleNamespace
 
-import pandas as pd
 import openpyxl
+import pandas as pd
 import pytest
 
 from isoaudit.batch.run import BatchResult, UnitResult, make_job, run_batch
@@ -68,6 +69,15 @@ def test_batch_makes_every_report_survives_a_broken_commune_and_skips_what_did_n
     assert [r.status for r in batch.results] == ["unchanged", "unchanged", "done"], batch.results[2].error
     assert not batch.failed and not (out / "_partial").exists()
 
+    # One unit run again on its own: the others stay on the district page as they were.
+    batch = run_batch(records, out, units=["08029"], force=True, progress=False)
+    assert [(r.unit_code, r.status) for r in batch.results] == \
+        [("08023", "unchanged"), ("08029", "done"), ("08035", "unchanged")]
+    assert "08023" in (out / "index.html").read_text(encoding="utf-8")
+    # Another language's reports are not mixed in.
+    batch = run_batch(records, out, units=["08029"], lang="en", progress=False)
+    assert [r.unit_code for r in batch.results] == ["08029"]
+
 
 def test_roll_up_escapes_markup_in_names_and_keeps_links_inside(tmp_path):
     evil = '<script>alert("x")</script>'
@@ -96,35 +106,17 @@ def test_roll_up_escapes_markup_in_names_and_keeps_links_inside(tmp_path):
     assert "Chưa đánh giá" not in failed_row
 
 
+@pytest.fixture(scope="module")
+def district_records(district):
+    return load_records(district)
+
+
 @pytest.mark.parametrize("name", ["../../etc", "/abs/path", "..", "Xã <b>A</b>/..\\b"])
-def test_unit_folders_stay_inside_the_output_folder(district, tmp_path, name):
-    records = load_records(district)
+def test_unit_folders_stay_inside_the_output_folder(district_records, tmp_path, name):
+    records = district_records
     unit = SimpleNamespace(unit_code=name, unit_name=name)
     job = make_job(records, unit, tmp_path, tmp_path / "_cache", 2025, "vi", False)
     assert tmp_path.resolve() in __import__("pathlib").Path(job.folder).resolve().parents
-
-
-@pytest.mark.slow
-def test_dask_local_cluster_runs_units(district, tmp_path):
-    distributed = pytest.importorskip("distributed")
-    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
-        batch = run_batch(district, tmp_path / "out", units=["08023"], executor="dask", scheduler=cluster.scheduler_address,
-                          progress=False)
-    assert [r.status for r in batch.results] == ["done"]
-    summary = json.loads((next((tmp_path / "out").glob("08023_*")) / "summary.json").read_text(encoding="utf-8"))
-    assert 0 < summary["on_time_rate"] <= 1
-
-
-@pytest.mark.slow
-def test_running_one_unit_again_keeps_the_others_on_the_district_page(district, tmp_path):
-    out = tmp_path / "out"
-    run_batch(district, out, units=["08023", "08029"], jobs=2, progress=False)
-    batch = run_batch(district, out, units=["08029"], force=True, progress=False)
-    assert [(r.unit_code, r.status) for r in batch.results] == [("08023", "unchanged"), ("08029", "done")]
-    assert "08023" in (out / "index.html").read_text(encoding="utf-8")
-    # Another year's or language's reports are not mixed in.
-    batch = run_batch(district, out, units=["08029"], lang="en", progress=False)
-    assert [r.unit_code for r in batch.results] == ["08029"]
 
 
 @pytest.mark.slow
