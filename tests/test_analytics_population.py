@@ -120,17 +120,33 @@ def test_codes_written_alike_are_read_as_a_table_as_the_general_way_reads_them(c
     assert fast[2].equals(heads) and fast[3].tolist() == index.tolist()
 
 
+def test_codes_of_other_lengths_adding_up_alike_are_not_read_as_a_table():
+    # 24 and 26 bytes where the others have 25: the bytes add up as for codes alike, and cut in rows of 25 they
+    # even look alike ("…-0020", "000.00.14.H56-…"), but the cells are not those rows.
+    codes = ["000.00.14.H56-250101-0001", "000.00.14.H56-250101-002", "0000.00.14.H56-250101-0003"]
+    assert code_heads.uniform_codes(pa.array(codes, type=pa.large_string()), 6) is None
+    # A long log's offsets are compared a block at a time: a cell ending a block is compared too.
+    offsets = np.arange(140_001, dtype=np.int64) * 25
+    assert code_heads._evenly_spaced(offsets, 25)
+    for cell in ((1 << 16) - 1, (1 << 17) - 1):
+        shorter = offsets.copy()
+        shorter[cell + 1:] -= 1
+        assert not code_heads._evenly_spaced(shorter, 25)
+
+
 KEYS = st.lists(st.integers(0, 40), max_size=60).map(lambda keys: np.array(keys, dtype=np.int64))
 
 
 @settings(max_examples=200, deadline=None)
-@given(KEYS, st.integers(1, 1 << 20))
-def test_numberings_are_coded_in_order_of_first_appearance_as_pandas_codes_them(keys, spread):
-    """The table over the keys' range (``_first_seen_codes``), small and spread wide (the pandas path)."""
-    for given_keys in (keys, keys * spread):
-        codes, count = population._first_seen_codes(given_keys)
-        expected, uniques = pd.factorize(given_keys)
-        assert codes.tolist() == expected.tolist() and count == len(uniques)
+@given(KEYS, st.lists(st.integers(-3, 3), min_size=1, max_size=8), st.integers(0, 7))
+def test_numberings_are_coded_in_order_of_first_appearance_as_pandas_codes_them(heads, head_keys, unused):
+    """``_head_groups``: numberings coded head by head (heads sharing a key, heads no code has) give the codes
+    ``pandas.factorize`` gives the codes' keys."""
+    head_key = np.array(head_keys + [99] * unused, dtype=np.int64)
+    heads = heads % len(head_keys)
+    codes, count = population._head_groups(heads, head_key)
+    expected, uniques = pd.factorize(head_key[heads])
+    assert codes.tolist() == expected.tolist() and count == len(uniques)
 
 
 @settings(max_examples=200, deadline=None)
@@ -142,9 +158,10 @@ def test_codes_are_ordered_by_numbering_then_number_as_a_stable_sort_orders_them
         pairs = sorted(pairs, key=lambda pair: pair[1])
     group = np.array([g for g, _ in pairs], dtype=np.int64)
     seq = np.array([n for _, n in pairs], dtype=np.int64) * (1 << 17 if wide else 1)
-    codes, count = population._first_seen_codes(group)
-    order = population._by_group_and_number(codes, seq, count)
+    codes, uniques = pd.factorize(group)
+    order, grouped, numbers = population._by_group_and_number(codes, seq, len(uniques))
     assert order.tolist() == np.argsort(codes * population._SEQ_LIMIT + seq, kind="stable").tolist()
+    assert grouped.tolist() == codes[order].tolist() and numbers.tolist() == seq[order].tolist()
 
 
 def test_the_fast_path_reads_the_portal_patterns_and_not_the_books():

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from isoaudit.analytics import supplements as test_module
-from isoaudit.analytics.supplements import excess_by_group, group_codes, supplements
+from isoaudit.analytics.supplements import Groups, excess_by_group, group_codes, supplements
 from isoaudit.calendar import WorkCalendar
 from isoaudit.i18n import LANGS, has_label, label
 from isoaudit.measures import UnitYear
@@ -265,6 +265,30 @@ def test_a_group_is_expected_the_other_groups_share_of_each_of_its_procedures():
     hits = np.r_[np.arange(100) < 50, np.arange(100) < 50, np.arange(100) < 5]
     table = excess_by_group(groups, hits, strata, CONFIG).set_index("group")
     assert table.loc["A", "expected"] == pytest.approx(50) and not table["above"].any()
+
+
+def test_dossiers_of_no_officer_or_no_procedure_count_among_the_others():
+    # Code -1 (no officer named, no procedure) is a group of its own, too small here to be tested, and a stratum
+    # of its own: as if spelled out as one.
+    codes = np.r_[np.zeros(60, dtype=np.int64), np.ones(200, dtype=np.int64), np.full(9, -1)]
+    strata = np.r_[np.zeros(100, dtype=np.int64), np.full(160, -1), np.ones(9, dtype=np.int64)]
+    hits = np.r_[np.arange(60) < 25, np.arange(200) < 24, np.arange(9) < 9]
+    found = excess_by_group(Groups(codes, np.array(["A", "B"], dtype=object)), hits, strata, CONFIG)
+    spelled = excess_by_group(Groups(np.where(codes < 0, 2, codes), np.array(["A", "B", "none"], dtype=object)),
+                              hits, np.where(strata < 0, 2, strata), CONFIG)
+    assert list(spelled["group"]) == ["A", "B"]  # "none" (9 dossiers) is below the minimum
+    pd.testing.assert_frame_equal(found, spelled)
+
+
+@pytest.mark.parametrize("dtype", ["string", "str"])
+def test_names_held_as_arrow_text_are_grouped_as_plain_text_is(dtype):
+    written = pd.Series([" Lan", "Minh", None, "", "Lan ", "  ", "Hoa", "Minh", "lan"], dtype=object)
+    arrow, plain = group_codes(written.astype(dtype)), group_codes(written)
+    assert arrow.codes.tolist() == plain.codes.tolist() == [0, 1, -1, -1, 0, -1, 2, 1, 3]
+    assert arrow.names.tolist() == plain.names.tolist() == ["Lan", "Minh", "Hoa", "lan"]
+    assert arrow.codes.dtype == plain.codes.dtype == np.int64
+    clean = group_codes(pd.Series(["Minh", "Lan", None, "Minh"], dtype=dtype))  # each name its own group
+    assert clean.codes.tolist() == [0, 1, -1, 0] and clean.names.tolist() == ["Minh", "Lan"]
 
 
 # ---- what the log lacks is missing, not zero ---------------------------------------------------------------------

@@ -106,7 +106,8 @@ def check_backfill(received: pd.DataFrame, calendar: WorkCalendar, previous: pd.
 
     ids = received["dossier_id"]
     returned_day, due = days(received, "returned_date"), days(received, "due_date")
-    on_appointment = returned & (returned_day == due)
+    same_day = returned_day == due
+    on_appointment = returned & same_day
     has_previous = previous is not None and not previous.empty
     if groups is None or (has_previous and groups.previous_procedure is None):
         groups = dossier_groups(received, previous)
@@ -136,7 +137,7 @@ def check_backfill(received: pd.DataFrame, calendar: WorkCalendar, previous: pd.
     no_apology = received["apology_date"].isna().to_numpy()
     beyond = received["appointment_beyond_legal"].to_numpy(dtype=bool, na_value=False) & no_apology
     late = (received["status"] == "late").to_numpy(dtype=bool, na_value=False)
-    hidden = np.flatnonzero(beyond & late & (returned_day == due))
+    hidden = np.flatnonzero(beyond & late & same_day)
     flags.add(hidden, "returned_on_appointment_late", due_date=dates(due[hidden]),
               legal_due_date=dates(days(received, "legal_due_date", hidden)),
               days_late=received["days_late"].iloc[hidden])
@@ -219,17 +220,19 @@ def _batches(returned_day: np.ndarray, returned: np.ndarray, officer: Groups, on
     usual = count.reshape(officers, width).sum(axis=1) / np.maximum(span, 1)
     mu = np.repeat(usual, width)
     candidates = np.flatnonzero(count >= config["min_batch"])
+    # Only officer-days batch_ratio times the usual can be above the limit: the Poisson tail is taken of those.
+    candidates = candidates[count[candidates] >= config["batch_ratio"] * mu[candidates]]
     p_values = stats.poisson.sf(count[candidates] - 1, mu[candidates])
     level = config["alpha"] / max(int((count > 0).sum()), 1)
-    above = candidates[(count[candidates] >= config["batch_ratio"] * mu[candidates]) & (p_values < level)]
+    unlikely = p_values < level
+    above = candidates[unlikely]
     who, when = np.divmod(above, width)
     table = pd.DataFrame({
         "backfill_check": "batch_by_officer_day", "backfill_group": officer.names[who],
         "backfill_day": day_text(first + when), "backfill_dossiers": count[above],
         "backfill_observed": on_day[above].astype(int), "backfill_expected": mu[above], "backfill_rate": np.nan,
         "backfill_expected_rate": np.nan,
-        "backfill_p_value": p_values[(count[candidates] >= config["batch_ratio"] * mu[candidates])
-                                     & (p_values < level)],
+        "backfill_p_value": p_values[unlikely],
         "above": True}, columns=[*TABLE_COLUMNS, "above"])
     marked = np.zeros(officers * width, dtype=bool)
     marked[above] = True

@@ -85,6 +85,7 @@ COLUMN_KEYS = {
     "calendar_examined": "analytics.col.calendar_examined",
 }
 _JUDGED_COLUMNS = ["dossier_id", "unit_code", "procedure_code", "received_at", "due_date"]
+_MINUTES_PER_DAY = 24 * 60
 
 
 @dataclass(frozen=True)
@@ -168,9 +169,10 @@ def load_settings() -> Settings:
 # ---- the checks -----------------------------------------------------------------------------------------
 def _office(moment: np.ndarray, rows: np.ndarray, units: pd.Series, calendar: WorkCalendar, settings: Settings):
     """Of ``rows``, the moments (datetime64[m]) on a day the counter is closed, and those outside its hours."""
-    day = moment.astype("datetime64[D]")
-    minute = _minute_of_day(moment)
-    working, reception = _day_kinds(np.where(rows, day, np.datetime64("NaT")), units, calendar)
+    # The day and the minute of the day in one division (a NaT's are garbage, and are not among ``rows``).
+    day, minute = np.divmod(moment.view(np.int64), _MINUTES_PER_DAY)
+    day = np.where(rows, day, np.iinfo(np.int64).min).view("datetime64[D]")  # int64's least is NaT
+    working, reception = _day_kinds(day, units, calendar)
     saturday = reception & ~working
     off = rows & ~working & ~saturday
     closes = np.where(saturday, SATURDAY_RECEPTION_UNTIL, settings.closes)
@@ -334,7 +336,7 @@ def _moments(frame: pd.DataFrame, name: str) -> np.ndarray:
 
 def _minute_of_day(moment: np.ndarray) -> np.ndarray:
     """Minutes since midnight of each datetime64[m] (meaningless where NaT: callers look at known moments)."""
-    return moment.astype(np.int64) % (24 * 60)
+    return moment.astype(np.int64) % _MINUTES_PER_DAY
 
 
 def _minutes(text: str) -> int:

@@ -118,15 +118,19 @@ def population_check(log: pd.DataFrame, year: int, settings: Settings | None = N
     year = int(year)
     log = log.reset_index(drop=True)
     codes = read_codes(log["dossier_id"], settings)
-    received = days(log, "received_at")
+    # The receipts compared as stamped (a stamp in the year is a day in it): only the year's are made days.
+    stamps = log["received_at"]
+    stamps = stamps.to_numpy() if isinstance(stamps.dtype, np.dtype) and stamps.dtype.kind == "M" else \
+        days(log, "received_at")
     first, after = np.datetime64(f"{year}-01-01", "D"), np.datetime64(f"{year + 1}-01-01", "D")
-    in_year = ((received >= first) & (received < after)) | codes.per_code(codes.head_year == year, False)
+    in_year = ((stamps >= first) & (stamps < after)) | codes.per_code(codes.head_year == year, False)
     if not in_year.any():
         return AnalyticsResult(TEST, CLAUSE, missing="no_dossiers")
     kept = None  # the year's rows of the log, when not all: positions below are among the year's rows
     if not in_year.all():
         kept = np.flatnonzero(in_year)
-        codes, received = codes.take(kept), received[kept]
+        codes = codes.take(kept)
+    received = days(log, "received_at", kept)
     read = codes.head >= 0
     share = float(read.mean())
     if read.sum() < settings.min_parsed or share < settings.min_parsed_share:
@@ -412,8 +416,12 @@ def _log_rows(dossiers: pd.DataFrame, excluded: pd.DataFrame) -> pd.DataFrame:
     log = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0].reset_index(drop=True)
     present = log["dossier_id"].notna().to_numpy(bool)
     log = (log if present.all() else log[present]).reset_index(drop=True)
+    if "received_at" not in log:
+        log["received_at"] = pd.NaT
+    # Dates already read as dates are kept as they are; without submissions, ``days`` reads every one as NaT.
     for column in ("received_at", "submitted_at"):
-        log[column] = pd.to_datetime(log[column]) if column in log else pd.NaT
+        if column in log and log[column].dtype.kind != "M":
+            log[column] = pd.to_datetime(log[column])
     return log
 
 
@@ -448,13 +456,14 @@ def _years(days: np.ndarray) -> np.ndarray:
 @dataclass(frozen=True)
 class _Numbers:
     """The read codes sorted by numbering (pattern, prefix, day or year) and running number: ``rows`` their
-    positions in the log, ``group`` their numbering's code, ``seq`` their number; ``group_rows`` a row of
-    each numbering, ``group_prefix`` each numbering's prefix (pattern and prefix) code, ``prefix_names``
-    the prefix of each such code."""
+    positions in the log, ``group`` their numbering's code, ``seq`` their number; ``group_starts`` where each
+    numbering's codes start in that order, ``group_rows`` a row of each numbering, ``group_prefix`` each
+    numbering's prefix (pattern and prefix) code, ``prefix_names`` the prefix of each such code."""
 
     rows: np.ndarray
     group: np.ndarray
     seq: np.ndarray
+    group_starts: np.ndarray
     group_rows: np.ndarray
     group_prefix: np.ndarray
     prefix_names: list[str]
@@ -474,48 +483,46 @@ def _numbers(codes: CodeReading, read: np.ndarray) -> _Numbers:
     period = np.where(codes.head_day_scope, codes.head_day.astype(np.int64), codes.head_year)
     low = period.min(initial=0)
     head_key = head_prefix * (period.max(initial=0) - low + 1) + (period - low)
-    heads = codes.head[rows]
-    group, count = _first_seen_codes(head_key[heads])
-    seq = codes.seq[rows]
-    order = _by_group_and_number(group, seq, count)
-    rows, group, seq = rows[order], group[order], seq[order]
-    first = _first_positions(group, count)
-    prefix_codes, prefix_keys = pd.factorize(head_prefix[codes.head[rows[first]]])
+    every = len(rows) == len(read)  # every code read (the usual log): ``rows`` is 0..n-1, nothing to take
+    group, count = _head_groups(codes.head if every else codes.head[rows], head_key)
+    order, group, seq = _by_group_and_number(group, codes.seq if every else codes.seq[rows], count)
+    rows = order if every else rows[order]
+    starts = np.searchsorted(group, np.arange(count))  # every numbering 0..count-1 has codes
+    prefix_codes, prefix_keys = pd.factorize(head_prefix[codes.head[rows[starts]]])
     names = codes.prefix_names + [""]
     prefix_names = [names[key % prefix_count] or codes.pattern_names[key // prefix_count] for key in prefix_keys]
-    return _Numbers(rows, group, seq, rows[first], prefix_codes.astype(np.int64), prefix_names)
+    return _Numbers(rows, group, seq, starts, rows[starts], prefix_codes.astype(np.int64), prefix_names)
 
 
-def _first_seen_codes(keys: np.ndarray) -> tuple[np.ndarray, int]:
-    """Codes 0..k-1 of non-negative integer ``keys``, numbered in order of first appearance (as
-    ``pandas.factorize`` numbers them), and k. By a table over the keys' range when it is small (a log's
-    numberings: prefixes times days), which is several times faster than hashing half a million keys."""
-    if not len(keys):
-        return keys.astype(np.int64), 0
-    size = int(keys.max()) + 1
-    if size > 4 * len(keys) + 4096:
-        found, uniques = pd.factorize(keys)
-        return found.astype(np.int64), len(uniques)
-    first = _first_positions(keys, size)
-    present = np.flatnonzero(first >= 0)
-    rank = np.zeros(size, dtype=np.int64)
-    rank[present[np.argsort(first[present], kind="stable")]] = np.arange(len(present))
-    return rank[keys], len(present)
+def _head_groups(heads: np.ndarray, head_key: np.ndarray) -> tuple[np.ndarray, int]:
+    """Each code's numbering (``heads``: its head; ``head_key``: each head's numbering key), coded 0..k-1 in
+    order of first appearance among the codes (as ``pandas.factorize(head_key[heads])`` codes them), and k.
+    Coded head by head: a year's log has a few thousand heads for half a million codes."""
+    first = _first_positions(heads, len(head_key))
+    seen = np.flatnonzero(first >= 0)
+    seen = seen[np.argsort(first[seen], kind="stable")]  # the heads in order of first appearance
+    found, uniques = pd.factorize(head_key[seen])
+    head_group = np.full(len(head_key), -1, dtype=np.int64)
+    head_group[seen] = found
+    return head_group[heads], len(uniques)
 
 
-def _by_group_and_number(group: np.ndarray, seq: np.ndarray, groups: int) -> np.ndarray:
+def _by_group_and_number(group: np.ndarray, seq: np.ndarray, groups: int
+                         ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The order sorting the codes by numbering ``group`` then running number ``seq``, codes alike in both
-    kept in log order (a stable sort). Radix sorts of 16-bit keys where they fit: a log numbered as it was
-    received needs only the sort by numbering."""
+    kept in log order (a stable sort), with ``group`` and ``seq`` in that order. Radix sorts of 16-bit keys
+    where they fit: a log numbered as it was received needs only the sort by numbering."""
     if groups <= 1 << 16:
         order = np.argsort(group.astype(np.uint16), kind="stable")  # numpy radix-sorts 16-bit keys
         grouped, numbers = group[order], seq[order]
         if not ((grouped[1:] == grouped[:-1]) & (numbers[1:] < numbers[:-1])).any():
-            return order
+            return order, grouped, numbers
         if len(seq) and 0 <= seq.min() and seq.max() < 1 << 16:
             by_number = np.argsort(seq.astype(np.uint16), kind="stable")
-            return by_number[np.argsort(group[by_number].astype(np.uint16), kind="stable")]
-    return np.argsort(group * _SEQ_LIMIT + seq, kind="stable")
+            order = by_number[np.argsort(group[by_number].astype(np.uint16), kind="stable")]
+            return order, group[order], seq[order]
+    order = np.argsort(group * _SEQ_LIMIT + seq, kind="stable")
+    return order, group[order], seq[order]
 
 
 def _first_positions(codes: np.ndarray, count: int) -> np.ndarray:
@@ -542,12 +549,12 @@ def _gaps(codes: CodeReading, numbers: _Numbers, year: int, settings: Settings):
     g, s = numbers.group, numbers.seq
     count = len(numbers.group_rows)
     # Per numbering: its span (highest - lowest + 1) and distinct numbers; per prefix: how full its spans are.
-    first = np.full(count, np.iinfo(np.int64).max)
-    last = np.full(count, -1)
-    np.minimum.at(first, g, s)
-    np.maximum.at(last, g, s)
-    new_number = np.r_[True, (np.diff(g) != 0) | (np.diff(s) != 0)]
-    distinct = np.bincount(g[new_number], minlength=count)
+    # The codes are sorted by numbering then number: a numbering's lowest is its first code, its highest its last.
+    ends = np.append(numbers.group_starts[1:], len(s))[:count]  # where each numbering's codes end
+    first, last = s[numbers.group_starts], s[ends - 1]
+    same = np.r_[False, g[1:] == g[:-1]]
+    step = np.r_[0, np.diff(s)]
+    distinct = np.bincount(g[~same | (step != 0)], minlength=count)
     prefixes = len(numbers.prefix_names)
     density = np.bincount(numbers.group_prefix, weights=distinct, minlength=prefixes) / np.maximum(
         np.bincount(numbers.group_prefix, weights=last - first + 1, minlength=prefixes), 1)
@@ -555,8 +562,7 @@ def _gaps(codes: CodeReading, numbers: _Numbers, year: int, settings: Settings):
     sparse = sorted(numbers.prefix_names[i] for i in np.flatnonzero(~dense_prefix))
     # The year a numbering belongs to: the day's year or the year written in the code.
     examined = dense_prefix[numbers.group_prefix] & (codes.per_code(codes.head_year, -1, numbers.group_rows) == year)
-    same = np.r_[False, g[1:] == g[:-1]]
-    gap_at = np.flatnonzero(same & (np.r_[0, np.diff(s)] > 1) & examined[g])
+    gap_at = np.flatnonzero(same & (step > 1) & examined[g])
     if not len(gap_at):
         return pd.DataFrame(columns=TABLE_COLUMNS), {}, sparse
     low, high = s[gap_at - 1] + 1, s[gap_at] - 1

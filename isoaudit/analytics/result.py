@@ -144,8 +144,8 @@ class Flags:
         if not self._parts:
             return pd.DataFrame(columns=FLAGGED_COLUMNS)
         sizes = [len(rows) if ids is None else len(ids) for rows, ids, _, _ in self._parts]
-        if all(ids is None for _, ids, _, _ in self._parts):
-            ids = self._ids.iloc[np.concatenate([rows for rows, _, _, _ in self._parts])]
+        if all(ids is None for _, ids, _, _ in self._parts):  # taken from the array: no index to take along
+            ids = pd.Series(self._ids.array.take(np.concatenate([rows for rows, _, _, _ in self._parts])))
         else:
             ids = pd.concat([self._ids.iloc[rows] if ids is None else ids for rows, ids, _, _ in self._parts])
         reasons = list(dict.fromkeys(reason for _, _, reason, _ in self._parts))

@@ -37,6 +37,8 @@ from importlib import resources
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from scipy import stats
 
 from isoaudit.analytics.result import AnalyticsResult, Flags, dates
@@ -132,14 +134,14 @@ def check_supplements(received: pd.DataFrame, calendar: WorkCalendar, as_of, exc
     excluded = _of_year(excluded, year)
     flags = Flags(received["dossier_id"])
     _supplement_before_request(excluded, flags)
-    requested = days(received, "supplement_requested_at")
-    supplied = days(received, "supplement_received_at")
-    if np.isnat(requested).all() and np.isnat(supplied).all() and flags.empty:
+    asked = dated(received, "supplement_requested_at")
+    if not asked.any() and not dated(received, "supplement_received_at").any() and flags.empty:
         return AnalyticsResult(TEST, CLAUSE, missing="no_supplement_data")
 
-    asked = ~np.isnat(requested)
-    at = np.flatnonzero(asked)  # the requests: every array below named *_at is of these rows
-    due_before, days_left, waited = _timing(received, at, requested[at], supplied[at], calendar,
+    at = np.flatnonzero(asked)  # the requests: requested, supplied and every array below named *_at are of these
+    requested = days(received, "supplement_requested_at", at)
+    supplied = days(received, "supplement_received_at", at)
+    due_before, days_left, waited = _timing(received, at, requested, supplied, calendar,
                                             np.datetime64(pd.Timestamp(as_of).date(), "D"))
     has_previous = previous is not None and not previous.empty
     if groups is None or (has_previous and groups.previous_procedure is None):
@@ -157,20 +159,20 @@ def check_supplements(received: pd.DataFrame, calendar: WorkCalendar, as_of, exc
         table.append(_table_rows(above, "near_due_by_officer"))
         high = officer.member(at, above) & near_due & eligible
         flags.add(at[high], "request_near_due", officer=officer.names_of(at[high]),
-                  requested=dates(requested[at[high]]), legal_due_date=dates(due_before[high]),
+                  requested=dates(requested[high]), legal_due_date=dates(due_before[high]),
                   days_left=days_left[high])
     after_due = days_left < 0
-    flags.add(at[after_due], "request_after_due", requested=dates(requested[at[after_due]]),
+    flags.add(at[after_due], "request_after_due", requested=dates(requested[after_due]),
               legal_due_date=dates(due_before[after_due]), days=-days_left[after_due])
     long = waited > config["long_pause_days"]
-    came = ~np.isnat(supplied[at])
+    came = ~np.isnat(supplied)
     returned_day = days(received, "returned_date", at)
     back = ~np.isnat(returned_day)
     for reason, mask in (("long_pause", long & came), ("still_waiting", long & ~came & ~back)):
-        flags.add(at[mask], reason, requested=dates(requested[at[mask]]), days=waited[mask])
+        flags.add(at[mask], reason, requested=dates(requested[mask]), days=waited[mask])
     judged_returned = returned_rows(received)[at]
     never = ~came & back & judged_returned
-    flags.add(at[never], "returned_without_supplement", requested=dates(requested[at[never]]),
+    flags.add(at[never], "returned_without_supplement", requested=dates(requested[never]),
               returned=dates(returned_day[never]))
 
     # Request rates: each officer against the others' by procedure, each procedure against its last year.
@@ -230,12 +232,22 @@ class Groups:
 
 
 def group_codes(values: pd.Series) -> Groups:
-    """The groups of ``values`` (one factorisation; names trimmed, a blank name is no group)."""
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    names = np.array([str(u).strip() for u in uniques], dtype=object)
-    named, recoded = pd.factorize(pd.Series(names).mask(names == ""), use_na_sentinel=True)
-    lookup = np.append(named, -1)  # code -1 stays -1
-    return Groups(lookup[codes].astype(np.int64), np.asarray(recoded, dtype=object))
+    """The groups of ``values`` (one factorisation; names trimmed, a blank name is no group), numbered in order
+    of first appearance."""
+    if isinstance(values.array, pd.arrays.ArrowStringArray):
+        # Arrow's own encoding, without pandas' wrapping of it: a year's officers are half a million strings.
+        encoded = pc.dictionary_encode(pa.array(values.array))
+        codes = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False)
+        uniques = encoded.dictionary.to_pylist()
+    else:
+        codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    named: dict[str, int] = {}  # trimmed name -> group
+    lookup = np.array([named.setdefault(name, len(named)) if name else -1
+                       for name in (str(u).strip() for u in uniques)] + [-1], dtype=np.int64)  # code -1 stays -1
+    names = np.array(list(named), dtype=object)
+    if len(named) == len(uniques):  # no name blank, none the same as another once trimmed: the codes are the groups
+        return Groups(codes.astype(np.int64, copy=False), names)
+    return Groups(lookup[codes], names)
 
 
 def officer_groups(received: pd.DataFrame) -> Groups | None:
@@ -283,9 +295,15 @@ def excess_by_group(groups: Groups, hits: np.ndarray, strata: np.ndarray, config
     p_value below that level, and at least ``min_excess`` hits and ``min_ratio`` times the expected."""
     size = len(groups.names)
     width = size + 1  # the last column: dossiers of no group
-    stratum = np.where(strata < 0, strata.max(initial=-1) + 1, strata)
-    cell = stratum * width + np.where(groups.codes < 0, size, groups.codes)
-    cells = (int(stratum.max(initial=0)) + 1) * width
+    # Recoded only when some dossier has no stratum or no group (a pass or two fewer over half a million rows).
+    stratum, last = strata, int(strata.max(initial=-1))
+    if strata.min(initial=0) < 0:  # dossiers of no stratum: a stratum of their own, after the others
+        last += 1
+        stratum = np.where(strata < 0, last, strata)
+    column = groups.codes if groups.codes.min(initial=0) >= 0 else np.where(groups.codes < 0, size, groups.codes)
+    cell = np.multiply(stratum, width, dtype=np.int64)
+    cell += column
+    cells = (max(last, 0) + 1) * width
     n_cell = np.bincount(cell, minlength=cells).reshape(-1, width)
     k_cell = np.bincount(cell, weights=hits, minlength=cells).reshape(-1, width)
     n_stratum, k_stratum = n_cell.sum(axis=1, keepdims=True), k_cell.sum(axis=1, keepdims=True)
@@ -324,15 +342,12 @@ def _excess_over_last_year(procedure: Groups, asked: np.ndarray, codes: np.ndarr
     procedures as ``DossierGroups.previous_procedure``; one-sided Fisher exact test, both years at least
     ``min_group_dossiers``): a procedure that needs many supplements does every year."""
     size = len(procedure.names)
-    kept = procedure.codes >= 0
-    kept_codes = procedure.codes[kept]
+    kept_codes, kept_asked = _grouped(procedure.codes, asked)
     n = np.bincount(kept_codes, minlength=size).astype(float)
-    k = np.bincount(kept_codes, weights=asked[kept], minlength=size)
-    seen = codes >= 0
-    asked_before = ~np.isnat(days(previous, "supplement_requested_at"))
-    seen_codes = codes[seen]
+    k = np.bincount(kept_codes, weights=kept_asked, minlength=size)
+    seen_codes, seen_asked = _grouped(codes, dated(previous, "supplement_requested_at"))
     n0 = np.bincount(seen_codes, minlength=size).astype(float)
-    k0 = np.bincount(seen_codes, weights=asked_before[seen], minlength=size)
+    k0 = np.bincount(seen_codes, weights=seen_asked, minlength=size)
     tested = (n >= config["min_group_dossiers"]) & (n0 >= config["min_group_dossiers"])
     # P(X >= k) for X ~ Hypergeometric(n + n0 dossiers, k + k0 requests, n drawn): Fisher's one-sided test.
     p_values = stats.hypergeom.sf(k - 1, n + n0, k + k0, n)
@@ -341,9 +356,18 @@ def _excess_over_last_year(procedure: Groups, asked: np.ndarray, codes: np.ndarr
                         p_values=p_values)
 
 
+def _grouped(codes: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``codes`` and ``values`` of the dossiers in a group (code >= 0); as given when all are."""
+    if codes.min(initial=0) >= 0:
+        return codes, values
+    kept = codes >= 0
+    return codes[kept], values[kept]
+
+
 def _table_rows(groups: pd.DataFrame, check: str) -> pd.DataFrame:
-    renamed = groups.rename(columns={c: f"supplements_{c}" for c in GROUP_COLUMNS if c not in ("above", "code")})
-    return renamed.assign(supplements_check=check)[[*TABLE_COLUMNS, "above"]]
+    rows = groups.drop(columns="code").rename(columns=lambda c: c if c == "above" else f"supplements_{c}")
+    rows.insert(0, "supplements_check", check)  # now [*TABLE_COLUMNS, "above"]
+    return rows
 
 
 def _group_detail(groups: pd.DataFrame, codes: np.ndarray) -> dict:
@@ -384,6 +408,17 @@ def days(frame: pd.DataFrame, column: str, rows: np.ndarray | None = None) -> np
         values = pd.to_datetime(values, errors="coerce")
     values = values.to_numpy()
     return (values if rows is None else values[rows]).astype("datetime64[D]")
+
+
+def dated(frame: pd.DataFrame, column: str) -> np.ndarray:
+    """Whether each row has a date in ``column`` (``days`` not NaT; False when absent), without converting
+    the dates to days."""
+    if column not in frame:
+        return np.zeros(len(frame), dtype=bool)
+    values = frame[column]
+    if values.dtype.kind != "M":
+        values = pd.to_datetime(values, errors="coerce")
+    return values.notna().to_numpy()
 
 
 def returned_rows(frame: pd.DataFrame) -> np.ndarray:
