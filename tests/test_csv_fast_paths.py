@@ -1,15 +1,31 @@
-"""The shortcuts the converters take on a CSV's Arrow columns give what the plain way gives: cells not trimmed
-when their first and last bytes show nothing to trim, empty date cells not read at all."""
+"""The shortcuts the CSV reader takes give what the plain way gives: cells not trimmed when their first and last
+bytes show nothing to trim, empty date cells not read at all, columns not cleaned when their bytes show no need, and
+a body cut into pieces that threads parse apart read as the row-by-row reader reads the whole file."""
 from __future__ import annotations
+
+from itertools import chain, repeat
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from isoaudit.records.convert import _may_need_trimming, _trimmed, to_date, to_datetime, to_text
+import isoaudit.records.table as table_module
+from isoaudit.records import fast_body, read_dossier_log
+from isoaudit.records.convert import (
+    _MAY_NEED_CLEANING,
+    _may_need_cleaning,
+    _may_need_trimming,
+    _trimmed,
+    to_date,
+    to_datetime,
+    to_text,
+)
+from isoaudit.records.fast_body import Unusable, csv_body
+from isoaudit.records.grid import open_grid
 
 
 def _trimmed_by_arrow() -> list[str]:
@@ -73,3 +89,92 @@ def test_a_csv_column_of_text_reads_as_its_python_cells_do(cells):
     got, _ = to_text(pa.array(cells, type=pa.string()))
     want, _ = to_text(list(cells))
     pd.testing.assert_series_equal(got, want)
+
+
+HEADER = "Số biên nhận,Mã đơn vị,Mã thủ tục,Thời gian tiếp nhận,Hạn giải quyết,Ghi chú"
+
+
+def _read_fast_and_slow(path):
+    """(frame, problems) of ``read_dossier_log`` on ``path`` as it is read, then by the row-by-row reader alone."""
+    fast_problems, slow_problems = [], []
+    fast = read_dossier_log(path, problems=fast_problems)
+    original = table_module.csv_body
+    table_module.csv_body = lambda *args: None
+    try:
+        slow = read_dossier_log(path, problems=slow_problems)
+    finally:
+        table_module.csv_body = original
+    return (fast, fast_problems), (slow, slow_problems)
+
+
+def _body_pieces(path) -> int | None:
+    """How many pieces the fast reader read the body of ``path`` (one header line) in; None when it gave up."""
+    grid = open_grid(path)
+    list(zip(range(2), grid.rows))
+    try:
+        return sum(1 for _ in csv_body(grid, 1))
+    except Unusable:
+        return None
+
+
+@pytest.fixture
+def line_by_line(monkeypatch):
+    """The fast reader cuts the body after every line: each line a piece, parsed apart by the threads."""
+    monkeypatch.setattr(fast_body, "_sizes", lambda: repeat(1))
+
+
+def test_a_body_cut_into_pieces_reads_as_the_row_by_row_reader_reads_it(tmp_path, line_by_line):
+    rows = [f'H25-{i:04d},08011,1.00{i % 7},0{i % 9 + 1}/03/2025 08:30,1{i % 9}/03/2025,'
+            + ('"Thôn Đông, xã Thái Bình"' if i % 4 == 0 else "không rõ" if i % 11 == 0 else "") for i in range(60)]
+    rows[17] = rows[17].replace("/03/2025 08:30", "/13/2025 08:30")  # an unreadable date, said where
+    path = tmp_path / "26734_2025.csv"
+    path.write_bytes(("\r\n".join([HEADER, *rows]) + "\r\n").encode("utf-8-sig"))
+    (fast, fast_problems), (slow, slow_problems) = _read_fast_and_slow(path)
+    assert _body_pieces(path) == 60
+    pd.testing.assert_frame_equal(fast, slow)
+    assert fast_problems == slow_problems and [p.row for p in fast_problems] == [19]
+
+
+def test_a_quoted_cell_over_a_cut_is_left_to_the_row_by_row_reader(tmp_path, monkeypatch):
+    # The note's second line has as many commas as a record: cut after its first line, each piece alone reads as
+    # whole records, one a line. Only the quote still open at the cut tells.
+    first = "H25-0001,08011,1.001,05/03/2025 08:30,10/03/2025,"
+    note = '"Bổ sung giấy tờ\nlần 2, ngày 06/03, tại, bộ phận, một cửa, xã Thái Bình"'
+    lines = [HEADER, first, f"H25-0002,08011,1.001,05/03/2025 09:00,10/03/2025,{note}",
+             "H25-0003,08011,1.001,05/03/2025 10:00,10/03/2025,"]
+    path = tmp_path / "26734_2025.csv"
+    path.write_bytes(("\r\n".join(lines) + "\r\n").encode("utf-8"))
+    # The first piece: the first record and the note's first line; then a piece a line.
+    monkeypatch.setattr(fast_body, "_sizes", lambda: chain([len(first.encode()) + 2], repeat(1)))
+    (fast, fast_problems), (slow, slow_problems) = _read_fast_and_slow(path)
+    assert _body_pieces(path) is None
+    pd.testing.assert_frame_equal(fast, slow)
+    assert fast_problems == slow_problems
+    assert fast["note"].tolist()[1] == "Bổ sung giấy tờ lần 2, ngày 06/03, tại, bộ phận, một cửa, xã Thái Bình"
+    assert len(fast) == 3
+
+
+def test_no_cut_before_a_line_starting_with_a_bom_that_arrow_would_drop(tmp_path, line_by_line):
+    # Two exports joined byte for byte: the second one's BOM starts a line of the body, and stays in its first cell.
+    rows = [f"H25-{i:04d},08011,1.001,05/03/2025 08:30,10/03/2025," for i in range(6)]
+    path = tmp_path / "26734_2025.csv"
+    path.write_bytes(("\r\n".join([HEADER, *rows[:3]]) + "\r\n").encode("utf-8-sig")
+                     + ("\r\n".join(rows[3:]) + "\r\n").encode("utf-8-sig"))
+    (fast, fast_problems), (slow, slow_problems) = _read_fast_and_slow(path)
+    assert _body_pieces(path) == 5  # the line after the BOM is read with the one before it
+    pd.testing.assert_frame_equal(fast, slow)
+    assert fast_problems == slow_problems and fast["dossier_id"].iat[3] == "\ufeffH25-0003"
+
+
+# Letters either side of what NFC_LETTERS lets through (U+024F|U+0250, U+1EFF|U+1F00), a combining accent, spaces.
+NEAR_NFC_EDGES = st.sampled_from(["a", " ", "  ", "\t", "ạ", "ễ", "Ư", "đ", "ɏ", "ɐ", "ʀ", "Ḁ", "ỹ", "ἀ", "\u0301",
+                                  "e\u0301", "中", "😀", "\xa0", "\r\n"])
+
+
+@given(st.lists(st.one_of(st.none(), st.lists(NEAR_NFC_EDGES, max_size=5).map("".join)), max_size=10),
+       st.integers(0, 3), st.booleans())
+@settings(max_examples=500, deadline=None)
+def test_a_column_is_only_left_uncleaned_when_no_cell_needs_it(cells, start, large):
+    array = pa.array(cells, type=pa.large_string() if large else pa.string()).slice(min(start, len(cells)))
+    if not _may_need_cleaning(array):
+        assert not pc.any(pc.match_substring_regex(array, _MAY_NEED_CLEANING)).as_py()

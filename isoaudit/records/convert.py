@@ -65,6 +65,8 @@ def to_datetime(cells, keep_time: bool = True) -> tuple[pd.Series, np.ndarray]:
             cells = cells.combine_chunks()
         if not _is_text(cells):  # an xlsx column of one type (``fast_xlsx``): numbers, dates or nothing
             return _dated(*_typed_dates(cells), keep_time)
+        if cells.null_count == len(cells):  # a column the file does not have, or of nothing: nothing to read
+            return _dated(np.full(len(cells), _NAT), np.zeros(len(cells), dtype=bool), keep_time)
         # The forms nearly every export writes are read from the cells as they are (they have no spaces to trim);
         # only the others are trimmed and read by ``_from_text``.
         out = np.full(len(cells), _NAT)
@@ -151,8 +153,11 @@ def to_text(cells) -> tuple[pd.Series, np.ndarray]:
         # A block at a time, in the large strings pandas keeps, so that no whole copy of a column is made on the
         # way; '' needs no turning into None first: cleaned, it is None.
         blocks = cells.chunks if isinstance(cells, pa.ChunkedArray) else [cells]
-        head = cells[:1000].to_pylist()
-        if len(head) and len(set(head)) < 0.5 * len(head):  # a column that repeats: each value cleaned once
+        head = cells[:1000]
+        if cells.null_count == len(cells):  # a column the file does not have: nothing to clean
+            pieces = [block.cast(pa.large_string()) for block in blocks]
+        elif pc.count_distinct(head, mode="all").as_py() < 0.5 * len(head):
+            # A column that repeats (procedure names, channels, officers): each value cleaned once.
             uniques = pc.unique(cells)
             cleaned = _clean_text(uniques)
             if cleaned.null_count == uniques.null_count and pc.all(pc.equal(cleaned, uniques)).as_py() is not False:
@@ -218,12 +223,14 @@ def _may_need_cleaning(text: pa.Array) -> bool:
     if not (data >= 0x80).any():
         return False  # ASCII is NFC
     # UTF-8 of the letters NFC_LETTERS allows: one byte (ASCII), two bytes led by C2-C8, or C9 and 80-8F
-    # (U+0080-U+024F), or E1 then B8-BB (U+1E00-U+1EFF). Any other lead byte is some other letter.
-    leads = np.flatnonzero(data >= 0xC0)
-    lead = data[leads]
-    if ((lead > 0xC9) & (lead != 0xE1)).any():
+    # (U+0080-U+024F), or E1 then B8-BB (U+1E00-U+1EFF). Any other lead byte is some other letter. Each lead is
+    # compared with the byte after it over the whole column at once (no index of the leads: Vietnamese has many);
+    # a byte above C9 can only be a lead.
+    if ((data > 0xC9) & (data != 0xE1)).any():
         return True
-    after = data[np.minimum(leads + 1, len(data) - 1)]
+    if data[-1] in (0xC9, 0xE1):
+        return True  # a lead cut off at the end (not in valid UTF-8): some other letter
+    lead, after = data[:-1], data[1:]
     return bool(((lead == 0xC9) & (after >= 0x90)).any() or ((lead == 0xE1) & ((after < 0xB8) | (after > 0xBB))).any())
 
 

@@ -8,11 +8,12 @@ which also says what is wrong with such a file. The fast reader is used only whe
 
 - the text is UTF-8 (with or without a BOM): legacy encodings are normalised line by line and UTF-16 decoded by
   Python; bytes that are not UTF-8 are replaced by Python but refused by Arrow;
-- no empty character (NUL): the slow path removes them and says in which cells (those of the body are found as
-  its lines are counted, by the reading thread after its last block);
+- no empty character (NUL): the slow path removes them and says in which cells;
 - lines end with LF or CRLF, never a lone CR;
 - every record of the body is one line (Arrow's rows counted against the body's LFs): a quoted cell over line
-  breaks is a note or damage that only the slow path checks (``formats_csv._check_quotes``);
+  breaks is a note or damage that only the slow path checks (``formats_csv._check_quotes``). So the body is cut
+  after any LF into pieces that threads parse apart: a piece whose rows are its lines, its last quote closed,
+  is read as the whole file would be;
 - no cell is longer than Python's csv reader takes (``csv.field_size_limit``);
 - every record has the same number of cells: Arrow refuses ragged rows (the slow path pads short ones), and an
   empty line in a table of several columns. An empty line is read as a blank row by both readers.
@@ -22,17 +23,26 @@ them (tests/test_fast_reading.py holds such files).
 """
 from __future__ import annotations
 
+import codecs
 import csv
-import queue
-import threading
+from collections import deque
+from concurrent.futures import ThreadPoolExecutor
+from itertools import chain, islice, repeat
+from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pv
 
 from isoaudit.records.formats_text import UTF8, UTF8_BOM
 
-_BLOCK = 1 << 24  # the file is read 16 MB at a time; each block of rows is converted before the next is read
+_BLOCK = 1 << 23  # the body is parsed 8 MB at a time, a piece a thread, each converted by the caller in turn:
+# larger pieces cost less to convert (per piece, not per row, the converters' calls) but the pieces held at once
+# (``_AHEAD``, read in other threads and freed by the caller) keep more memory: 16 MB took a 1M-row log to 1 GB.
+_WORKERS = 2  # threads parsing pieces, beside the caller converting them: two keep pace with the caller
+_AHEAD = 2  # pieces read or parsed ahead of the one converted
+_BOM = codecs.BOM_UTF8
 
 
 class Unusable(Exception):
@@ -43,8 +53,8 @@ def csv_body(grid, records_before: int):
     """The records after the first ``records_before`` (of the csv reader, after the skipped "sep=" line) of the
     text file of ``grid``, as an iterator of blocks of rows, each a dict of text columns by their 0-based place;
     None when the fast reader may not be used (see the module's docstring). The iterator raises ``Unusable`` when
-    a block, or the count of the rows against the lines at the end, shows the file is such a one after all. The
-    file is streamed, never held whole beside its columns."""
+    a piece of the body (its rows against its lines, its cells) shows the file is such a one after all. The file
+    is streamed, never held whole beside its columns."""
     source = getattr(grid, "text_source", None)
     if source is None or len(grid.record_lines) < records_before:
         return None
@@ -62,79 +72,95 @@ def csv_body(grid, records_before: int):
 
 
 def _blocks(path, start: int, width: int, delimiter: str):
-    limit, rows, counted = csv.field_size_limit(), 0, []
+    """The body from byte ``start`` in pieces cut after a LF, each read and parsed by a pool of threads (Arrow
+    parses without holding the GIL) while the caller converts the one before; the pieces come in order, never
+    more than ``_AHEAD`` of them read ahead."""
+    cuts = _cuts(path, start)
+    workers = ThreadPoolExecutor(_WORKERS, thread_name_prefix="isoaudit-csv-reader")
+    pending = deque()
     try:
-        with pa.input_stream(str(path)) as stream:
-            stream.read(start)
-            reader = pv.open_csv(
-                stream,
-                read_options=pv.ReadOptions(autogenerate_column_names=True, block_size=_BLOCK, use_threads=False),
-                parse_options=pv.ParseOptions(delimiter=delimiter, quote_char='"', double_quote=True,
-                                              escape_char=False, newlines_in_values=True, ignore_empty_lines=False),
-                # Every column as text: codes keep their zeros, dates are read by ``convert`` as the slow path does.
-                convert_options=pv.ConvertOptions(column_types={f"f{i}": pa.string() for i in range(width)},
-                                                  strings_can_be_null=False, quoted_strings_can_be_null=False,
-                                                  null_values=[]),
-            )
-            # The lines and empty characters of the body are counted by the reading thread once it has read the
-            # last batch, while the last ones are converted here.
-            for batch in _ahead(reader, lambda: counted.append(_count(path, start))):
-                if any(column.type != pa.string() for column in batch.columns):
-                    raise Unusable  # the first line split otherwise by Python than by Arrow: not all typed as text
-                if any((pc.max(pc.binary_length(column)).as_py() or 0) > limit for column in batch.columns):
-                    raise Unusable  # a cell longer than Python's csv reads: the slow path says the file is damaged
-                rows += batch.num_rows
-                yield dict(enumerate(batch.columns))
+        for piece in islice(cuts, _AHEAD):
+            pending.append(workers.submit(_piece, path, *piece, width, delimiter))
+        while pending:
+            columns = pending.popleft().result()
+            piece = next(cuts, None)
+            if piece is not None:
+                pending.append(workers.submit(_piece, path, *piece, width, delimiter))
+            yield dict(enumerate(columns))
+    finally:  # stopped early (Unusable, or the caller's own error): the pieces not begun are not read
+        workers.shutdown(wait=False, cancel_futures=True)
+        cuts.close()
+
+
+def _cuts(path, start: int):
+    """(first byte, end byte, whether it is the last piece) of the pieces of ``path`` from byte ``start``: each
+    ends just after the first LF from its nominal size on (``_sizes``; the last at the end of the file)."""
+    size = Path(path).stat().st_size
+    with open(path, "rb") as handle:
+        for nominal in _sizes():
+            if start >= size:
+                return
+            end = _after_lf(handle, start + nominal, size)
+            yield start, end, end >= size
+            start = end
+
+
+def _sizes():
+    """The nominal sizes of the pieces in turn (bytes): smaller first, as the caller waits for the first alone."""
+    return chain((_BLOCK // 4, _BLOCK // 2), repeat(_BLOCK))
+
+
+def _after_lf(handle, offset: int, size: int) -> int:
+    """The byte offset just after the first LF at or after ``offset`` that is not followed by a BOM (the file's end
+    when there is none): Arrow drops a BOM that starts what it parses, a line of two files joined keeps it."""
+    while offset < size:
+        handle.seek(offset)
+        window = handle.read(1 << 16)
+        found = window.find(b"\n")
+        if found < 0:
+            offset += len(window)
+            continue
+        offset += found + 1
+        handle.seek(offset)
+        if handle.read(len(_BOM)) != _BOM:
+            return offset
+    return size
+
+
+def _piece(path, start: int, end: int, last: bool, width: int, delimiter: str) -> list:
+    """The text columns of the records between bytes ``start`` and ``end`` of ``path`` (a LF just before ``end``
+    but in the last piece); ``Unusable`` when they show the file is one the fast reader may not read."""
+    with pa.OSFile(str(path)) as handle:  # in Arrow's memory pool, as the parsed columns: reused piece after piece
+        data = handle.read_at(end - start, start)
+    as_bytes = np.frombuffer(data, dtype=np.uint8)  # never empty: a piece ends after a byte of the body
+    if as_bytes.min() == 0:
+        raise Unusable  # an empty character: the slow path removes it and says in which cell
+    lines = int(np.count_nonzero(as_bytes == 10)) + int(as_bytes[-1] != 10)  # the last one may have no LF
+    try:
+        table = pv.read_csv(
+            pa.BufferReader(data),
+            read_options=pv.ReadOptions(autogenerate_column_names=True, block_size=len(data) + 1, use_threads=False),
+            parse_options=pv.ParseOptions(delimiter=delimiter, quote_char='"', double_quote=True, escape_char=False,
+                                          newlines_in_values=True, ignore_empty_lines=False),
+            # Every column as text: codes keep their zeros, dates are read by ``convert`` as the slow path does.
+            convert_options=pv.ConvertOptions(column_types={f"f{i}": pa.string() for i in range(width)},
+                                              strings_can_be_null=False, quoted_strings_can_be_null=False,
+                                              null_values=[]),
+        )
     except (pa.ArrowInvalid, pa.ArrowTypeError, UnicodeDecodeError):
         raise Unusable from None  # ragged rows, bytes that are not UTF-8
-    lines, nul = counted[0]
-    if nul:
-        raise Unusable  # an empty character: the slow path removes it and says in which cell
-    if rows != lines:
+    del data, as_bytes
+    if table.num_rows != lines:
         raise Unusable  # a quoted cell over line breaks, or a lone CR ending a line
-
-
-def _ahead(reader, then):
-    """The batches of ``reader``, the next one read by a thread while the caller converts this one (Arrow parses
-    without holding the GIL, so reading and converting share the machine's cores); the thread calls ``then``
-    after the last one, before the caller is told there are no more. The thread is stopped when the caller stops
-    early."""
-    handoff, stop = queue.Queue(maxsize=1), threading.Event()
-
-    def read():
-        try:
-            for batch in reader:
-                while not stop.is_set():
-                    try:
-                        handoff.put((batch, None), timeout=0.1)
-                        break
-                    except queue.Full:
-                        continue
-                if stop.is_set():
-                    return
-            then()
-            handoff.put((None, None))
-        except Exception as exc:  # handed to the caller, raised there
-            handoff.put((None, exc))
-
-    thread = threading.Thread(target=read, name="isoaudit-csv-reader", daemon=True)
-    thread.start()
-    try:
-        while True:
-            batch, error = handoff.get()
-            if error is not None:
-                raise error
-            if batch is None:
-                return
-            yield batch
-    finally:
-        stop.set()
-        while thread.is_alive():  # free a put waiting on a full queue, then let the thread end
-            try:
-                handoff.get_nowait()
-            except queue.Empty:
-                pass
-            thread.join(timeout=0.05)
+    if table.num_columns != width or any(column.type != pa.string() for column in table.columns):
+        raise Unusable  # the first line split otherwise by Python than by Arrow
+    limit = csv.field_size_limit()
+    columns = [column.chunk(0) if column.num_chunks == 1 else column.combine_chunks() for column in table.columns]
+    if any((pc.max(pc.binary_length(column)).as_py() or 0) > limit for column in columns):
+        raise Unusable  # a cell longer than Python's csv reads: the slow path says the file is damaged
+    if not last and any("\n" in column[-1].as_py() for column in columns):
+        raise Unusable  # a quote still open at the cut: a quoted cell over line breaks, read on in the next piece
+    return columns
 
 
 def _head(path, head_lines: int) -> tuple[int, bytes, bool] | None:
@@ -157,19 +183,6 @@ def _head(path, head_lines: int) -> tuple[int, bytes, bool] | None:
         return None  # the head's lines end with a lone CR: the body does not start where LFs say
     end = head.find(b"\n", start)
     return start, head[start:end if end >= 0 else len(head)], len(head) > start
-
-
-def _count(path, start: int) -> tuple[int, bool]:
-    """(the lines of ``path`` after byte ``start``, the last one counted without its LF, whether an empty
-    character is among them), read in blocks."""
-    lines, nul, last, size = 0, False, b"", 0
-    with open(path, "rb") as handle:
-        handle.seek(start)
-        while block := handle.read(_BLOCK):
-            nul = nul or b"\x00" in block
-            lines += block.count(b"\n")
-            last, size = block[-1:], size + len(block)
-    return lines + (1 if size and last != b"\n" else 0), nul
 
 
 def _offset_after_lines(data: bytes, count: int) -> int | None:
