@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import multiprocessing
 import shutil
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 import numpy as np
@@ -14,6 +17,7 @@ import pytest
 
 import isoaudit.records.load as load
 from isoaudit.batch import run
+from isoaudit.errors import IsoauditError
 from isoaudit.problems import Problem
 from isoaudit.records import load_records
 from isoaudit.records.cache import problem_from_json, problem_json
@@ -150,6 +154,34 @@ def test_a_damaged_or_foreign_entry_is_ignored_and_the_file_read_again(folder, t
     assert len(reads) == 2
 
 
+def test_files_read_in_worker_processes_give_exactly_the_fresh_records(folder, tmp_path, reads):
+    fresh = load_records(folder)
+    reads.clear()
+    with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("fork")) as pool:
+        got = load_records(folder, table_cache=tmp_path / "tables", read_in=pool)
+    assert reads == ["units.xlsx", "procedures.xlsx"]  # every file of the subfolders was read in the workers
+    assert_same_records(got, fresh)
+    pd.testing.assert_frame_equal(got.file_digests(), fresh.file_digests())
+    assert any(p.file == "dossiers/08020_hong.xlsx" and p.severity == "error" for p in got.problems)
+
+
+class _LostWorkers:
+    """A pool whose workers die before answering (killed, out of memory)."""
+
+    def submit(self, *args, **kwargs) -> Future:
+        future = Future()
+        future.set_exception(BrokenProcessPool("a worker died"))
+        return future
+
+
+def test_files_whose_worker_died_are_read_by_the_process_itself(folder, tmp_path, reads):
+    fresh = load_records(folder)
+    reads.clear()
+    got = load_records(folder, table_cache=tmp_path / "tables", read_in=_LostWorkers())
+    assert len(reads) == len(PICKED) - 1 + 1  # not the calendar (its own reader), and the damaged log
+    assert_same_records(got, fresh)
+
+
 def test_a_file_written_to_while_it_is_read_is_not_kept(folder, tmp_path, monkeypatch):
     log = folder / "dossiers/08014_phuong_tan_thinh_2025.csv"
     before = log.read_bytes()
@@ -238,3 +270,17 @@ def test_the_batch_keeps_the_reads_in_its_cache_folder(tmp_path, monkeypatch):
     with pytest.raises(Stop):
         run.run_batch(tmp_path / "records", tmp_path / "out", units=["08011"], progress=False)
     assert Path(asked["table_cache"]) == (tmp_path / "out" / "_cache" / "tables").resolve()
+    assert asked["read_in"] is None  # a run of named units starts no worker before it knows they exist
+
+
+def test_a_batch_that_did_nothing_leaves_no_reads_its_workers_kept(folder, tmp_path, monkeypatch):
+    def refused(records, codes, year=None):  # after the reading: a batch stopped by what the records say
+        assert len(records.dossiers)
+        raise IsoauditError("batch.unknown_units", units="08099")
+
+    monkeypatch.setattr(run, "select_units", refused)
+    out = tmp_path / "out"
+    with pytest.raises(IsoauditError):
+        run.run_batch(folder, out, jobs=2, progress=False)  # a first run: its workers read the files
+    tables = out / "_cache" / "tables"
+    assert not (tables.is_dir() and any(tables.iterdir()))  # what the workers kept goes with the run

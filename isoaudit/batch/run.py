@@ -45,6 +45,7 @@ from isoaudit.outputs.rollup import write_rollup
 from isoaudit.problems import ERROR
 from isoaudit.records import load_records
 from isoaudit.records.cache import save_cache
+from isoaudit.records.memory import release_freed_memory
 from isoaudit.records.model import file_sha256, shown_path
 from isoaudit.records.readers import unit_code_from_name
 from isoaudit.records.units_in_time import predecessor_links, valid_units
@@ -144,7 +145,9 @@ def _run_batch(folder: Path, out: Path, jobs, units, year, lang, force, executor
     with _language_of_kernels(lang), \
             UnitRunner(run_unit, workers, out / LOG_DIR, executor, scheduler, eager, lost_unit) as runner:
         clock = _Phases()
-        records = load_records(folder, lang=lang, table_cache=inside(out, CACHE_DIR, TABLES_DIR))
+        # The workers read the files while they wait for units; this process takes the reads as they come.
+        records = load_records(folder, lang=lang, table_cache=inside(out, CACHE_DIR, TABLES_DIR),
+                               read_in=runner.readers)
         clock.done("read")
         year = year or default_year(records)
         selected = select_units(records, units, year)
@@ -165,10 +168,11 @@ def _run_batch(folder: Path, out: Path, jobs, units, year, lang, force, executor
             # back from the cache, in seconds, for the roll-up.
             del records, inputs, selected, sizes
             gc.collect()
+            release_freed_memory()
         results += runner.run(pending, progress and bool(pending), lang)
-        if pending:
-            records = load_records(cache, lang=lang)
         clock.done("units")
+    if pending:  # once the workers and their kernels are gone: the tree's memory is this process's alone
+        records = load_records(cache, lang=lang)
     shutil.rmtree(out / PARTIAL_DIR, ignore_errors=True)  # every unit's staging folder was moved or removed
     with contextlib.suppress(OSError):
         (out / LOG_DIR).rmdir()  # only when no unit failed and no kernel had anything to say

@@ -1,9 +1,10 @@
 """Where a batch's units run: this process, a pool of worker processes, or a Dask cluster.
 
 On a batch that will run units (a first run, or ``--force``) the local workers start before the district's
-records are read: each starts its kernel and has it import what the notebooks need while the main process
-reads, so the first unit does not wait for them. A worker keeps its kernel for every unit it is given and
-shuts it down when it leaves. On one job the units run in this process, with a kernel warmed the same way.
+records are read: each starts its kernel and has it import what the notebooks need, so the first unit does not
+wait for them, then reads records files for the main process (``UnitRunner.readers``). A worker keeps its kernel
+for every unit it is given and shuts it down when it leaves. On one job the units run in this process, with a
+kernel warmed the same way.
 """
 from __future__ import annotations
 
@@ -25,8 +26,9 @@ _SCHEDULER_ADDRESS = re.compile(r"^(?:(?:tcp|tls|ws|wss|ucx)://)?(?:\[[0-9a-fA-F
 SCHEDULER_TIMEOUT = 10  # seconds to reach a Dask scheduler; one on the agency's network answers in far less
 
 # What the audit and review notebooks import; a notebook importing something else only waits a little longer.
-WARM_IMPORTS = ("import isoaudit.records, isoaudit.notebook.audit_form, isoaudit.outputs.audit_report, isoaudit.review.assemble, "
-                "isoaudit.outputs.review_files, isoaudit.outputs.review_html, isoaudit.outputs.review_docx")
+WARM_IMPORTS = ("import isoaudit.records, isoaudit.notebook.audit_form, isoaudit.outputs.audit_report, "
+                "isoaudit.review.assemble, isoaudit.outputs.review_files, isoaudit.outputs.review_html, "
+                "isoaudit.outputs.review_docx")
 
 
 def unit_session(log_dir: Path):
@@ -95,6 +97,12 @@ class UnitRunner:
                                             initargs=(str(self.log_dir),))
             self.pool.submit(int)  # launches every worker now (fork): their warm-up overlaps the reading
 
+    @property
+    def readers(self):
+        """The local worker processes while they are idle before the first unit (None when there are none yet, or
+        the units run here or on Dask): a batch reads its records files in them (``load_records(read_in=...)``)."""
+        return self.pool
+
     def __exit__(self, *exc) -> None:
         if self.client is not None:
             with contextlib.suppress(Exception):  # a scheduler gone meanwhile: nothing left to close
@@ -111,6 +119,10 @@ class UnitRunner:
 
         if jobs and not self.started:
             self._start(min(self.workers, len(jobs)))
+        if self.pool is not None and getattr(self.pool, "_broken", False):
+            # A worker died reading the records (out of memory on a huge file, killed): the units get new ones.
+            self.pool.shutdown(wait=True, cancel_futures=True)
+            self._start(self.workers)
         bar = tqdm(total=len(jobs), disable=not progress, unit=label("batch.unit_word", lang), ncols=80)
         results = []
         try:

@@ -83,10 +83,11 @@ def _write_frame(frame: pd.DataFrame, handle, by_unit: bool = True) -> None:
     if runs is None:
         frame.to_parquet(handle, index=False)
         return
-    table = pa.Table.from_pandas(frame, preserve_index=False)
-    with pq.ParquetWriter(handle, table.schema) as writer:
+    # A run of rows at a time: a province's million dossiers are not copied whole into Arrow beside their frame.
+    schema = pa.Schema.from_pandas(frame, preserve_index=False)
+    with pq.ParquetWriter(handle, schema) as writer:
         for start, stop in runs:
-            writer.write_table(table.slice(start, stop - start))
+            writer.write_table(pa.Table.from_pandas(frame.iloc[start:stop], schema=schema, preserve_index=False))
 
 
 def _unit_runs(frame: pd.DataFrame) -> list[tuple[int, int]] | None:

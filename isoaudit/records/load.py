@@ -24,6 +24,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 
 from isoaudit.errors import RecordsError
 from isoaudit.problems import ERROR, WARNING, Problem
@@ -38,6 +39,7 @@ from isoaudit.records.calendar_file import (
 )
 from isoaudit.records.coverage import figure_gaps
 from isoaudit.records.grid import RECORD_SUFFIXES
+from isoaudit.records.memory import release_freed_memory
 from isoaudit.records.model import Records, shown_path
 from isoaudit.records.readers import record_table
 from isoaudit.records.table import empty_frame
@@ -62,11 +64,13 @@ FOLDERS = {
 OPTIONAL_FOLDERS = ("surveys", "feedback", "decisions", "findings", "statistics")  # reported as missing by the review
 
 
-def load_records(folder, lang: str = "vi", unit: str | None = None, table_cache=None) -> Records:
+def load_records(folder, lang: str = "vi", unit: str | None = None, table_cache=None, read_in=None) -> Records:
     """Read a records folder. Never raises for bad content: every problem is in ``Records.problems``.
     ``unit``: a cache (``records.cache``) then gives only that unit's rows and its predecessors' (a folder of
     spreadsheets is always read whole). ``table_cache``: a folder where what each file of the subfolders gave is
-    kept (``records.table_cache``), so that a file whose bytes have not changed since is not read again."""
+    kept (``records.table_cache``), so that a file whose bytes have not changed since is not read again.
+    ``read_in``: with ``table_cache``, a pool of processes (``concurrent.futures``) that read the subfolders'
+    files into it, side by side, while this process takes their reads as they come (a batch's idle workers)."""
     folder = Path(folder)
     if not folder.is_dir():
         raise RecordsError("folder_is_a_file" if folder.exists() else "folder_not_found", folder=str(folder))
@@ -90,16 +94,26 @@ def load_records(folder, lang: str = "vi", unit: str | None = None, table_cache=
     problems += registry_problems(units, unit_labels)
     # Files' rows get their units from this registry: a read kept from another registry is not used.
     tables = None if table_cache is None else TableCache(table_cache, reading_context(alias_file, units))
+    reading = _FilesReadElsewhere(read_in, folder, tables, units, alias_file) if read_in and tables else None
+    try:
+        return _load_folder(folder, problems, files, units, alias_file, calendar_path, calendar_days, tables,
+                            reading)
+    finally:
+        if reading is not None:
+            reading.cancel()  # a read nobody will take (this one failed): not worth a worker's time
 
+
+def _load_folder(folder, problems, files, units, alias_file, calendar_path, calendar_days, tables, reading):
+    """``load_records`` once the registry, calendar and file cache are there: the catalogue, the subfolders."""
     catalogue, procedure_labels = _read_single(folder, "procedures", problems, files, alias_file)
     checked_procedures = validate.check_procedures(catalogue, procedure_labels)
     problems += checked_procedures.problems
     procedures = checked_procedures.kept
 
     dossiers, dossier_labels, dossier_paths = _read_folder(folder, "dossiers", units, problems, files, alias_file,
-                                                           tables)
+                                                           tables, reading)
     checked_from = len(problems)  # the problems of the rows checked below name their file as the frame does
-    excluded = []
+    excluded, matched = [], None
     if not procedures.empty:
         # Dossiers are matched to the catalogue as written: a procedure set aside for its implausible time
         # (reported as an error) is still the procedure they name; they stay, not assessable for timeliness.
@@ -111,6 +125,7 @@ def load_records(folder, lang: str = "vi", unit: str | None = None, table_cache=
     unreadable = {(Path(p.file).name, p.row, p.params.get("canonical")) for p in problems
                   if p.code.startswith("unreadable")}
     checked_dossiers = validate.check_dossiers(dossiers, unreadable, dossier_labels)
+    del dossiers, matched  # the rows before their checks: a province's million not held twice while the rest is read
     problems += checked_dossiers.problems
     problems[checked_from:] = _by_path(problems[checked_from:], dossier_paths)
     excluded.append(checked_dossiers.excluded)
@@ -119,13 +134,13 @@ def load_records(folder, lang: str = "vi", unit: str | None = None, table_cache=
                              calendar_path.name if calendar_path is not None else "calendar.csv")
 
     objectives, objective_labels, objective_paths = _read_folder(folder, "objectives", units, problems, files,
-                                                                 alias_file, tables)
+                                                                 alias_file, tables, reading)
     checked_objectives = validate.check_objectives(objectives, objective_labels)
     problems += _by_path(checked_objectives.problems, objective_paths)
 
     others = {}
     for kind in OPTIONAL_FOLDERS:
-        frame, labels, paths = _read_folder(folder, kind, units, problems, files, alias_file, tables)
+        frame, labels, paths = _read_folder(folder, kind, units, problems, files, alias_file, tables, reading)
         checked = validate.check_required(frame, kind, labels)
         problems += _by_path(checked.problems, paths)
         others[kind] = checked.kept
@@ -165,10 +180,12 @@ def _read_single(folder, kind, problems, files, alias_file):
     return table.frame, {found[0].name: table.labels}
 
 
-def _read_folder(folder, kind, units, problems, files, alias_file, tables: TableCache | None = None):
+def _read_folder(folder, kind, units, problems, files, alias_file, tables: TableCache | None = None,
+                 reading: _FilesReadElsewhere | None = None):
     """(the rows of ``kind``'s files, their header labels by file name, file name -> path in the folder).
     The problems of a file are appended naming it by its path in the records folder ("surveys/26734_2025.xlsx"):
-    files of different folders may have the same name. ``tables``: where each file's read is kept between runs."""
+    files of different folders may have the same name. ``tables``: where each file's read is kept between runs;
+    ``reading``: the files other processes are reading into it (each waited for before its entry is asked for)."""
     paths = find_folder_files(folder, kind)
     if not paths and kind not in OPTIONAL_FOLDERS:
         severity = ERROR if kind == "dossiers" else WARNING
@@ -178,7 +195,9 @@ def _read_folder(folder, kind, units, problems, files, alias_file, tables: Table
     for path in paths:
         files.append(path)
         shown[path.name] = shown_path(path, folder)
-        read = None if tables is None else tables.get(path, shown[path.name], kind)
+        if reading is not None:
+            reading.wait(path)
+        read = None if tables is None else tables.get(path, shown[path.name], kind, as_arrow=True)
         if read is None:
             read = _read_file(path, kind, units, alias_file)
             if tables is not None:
@@ -189,7 +208,16 @@ def _read_folder(folder, kind, units, problems, files, alias_file, tables: Table
         problems += _by_path(read.problems, {path.name: shown[path.name]})
     if not frames:
         return empty_frame(kind), labels, shown
-    return pd.concat(frames, ignore_index=True), labels, shown
+    return _joined(frames), labels, shown
+
+
+def _joined(frames: list) -> pd.DataFrame:
+    """The rows of ``frames`` (frames read, Arrow tables of kept reads) one after the other. Kept reads of one
+    schema are joined as Arrow and converted once: faster than a province's logs converted one by one and then
+    copied into one frame, and the same frame."""
+    if all(isinstance(f, pa.Table) for f in frames) and all(f.schema.equals(frames[0].schema) for f in frames):
+        return pa.concat_tables(frames).to_pandas()
+    return pd.concat([f.to_pandas() if isinstance(f, pa.Table) else f for f in frames], ignore_index=True)
 
 
 def _read_file(path: Path, kind: str, units: pd.DataFrame, alias_file: Path) -> FileRead:
@@ -202,6 +230,43 @@ def _read_file(path: Path, kind: str, units: pd.DataFrame, alias_file: Path) -> 
     if table.usable and not table.frame.empty:
         frame = _attach_unit(table, path, units, found, kind)
     return FileRead(frame, table.labels, found)
+
+
+class _FilesReadElsewhere:
+    """Every file of the subfolders given to ``pool``'s processes to read into ``tables`` at once, in the order
+    ``load_records`` takes them (dossier logs first: their checks run while the other files are read)."""
+
+    def __init__(self, pool, folder: Path, tables: TableCache, units: pd.DataFrame, alias_file: Path):
+        self.tables = tables
+        kinds = ("dossiers", "objectives", *OPTIONAL_FOLDERS)
+        self.futures = {path: pool.submit(_keep_read, tables.directory, tables.context, path, shown_path(path, folder),
+                                          kind, units, alias_file)
+                        for kind in kinds for path in find_folder_files(folder, kind)}
+
+    def wait(self, path: Path) -> None:
+        """Until ``path``'s entry is written (or its reader gave up: then this process reads it)."""
+        future = self.futures.pop(path, None)
+        try:
+            hashed = None if future is None else future.result()
+        except Exception:  # noqa: BLE001 - a worker lost, a read that failed there: this process reads the file
+            return
+        if hashed is not None:
+            self.tables.hashed_elsewhere(path, *hashed)
+
+    def cancel(self) -> None:
+        for future in self.futures.values():
+            future.cancel()
+
+
+def _keep_read(directory: Path, context: str, path: Path, shown: str, kind: str, units: pd.DataFrame,
+               alias_file: Path):
+    """In a worker process: ``path``'s read as ``kind`` kept in the file cache ``directory`` (``TableCache.keep``).
+    What the read took is handed back to the system: the worker runs units next, beside its kernel."""
+    try:
+        return TableCache(directory, context).keep(path, shown, kind,
+                                                   lambda: _read_file(path, kind, units, alias_file))
+    finally:
+        release_freed_memory()
 
 
 def _by_path(problems: list[Problem], paths: dict[str, str]) -> list[Problem]:
