@@ -23,6 +23,7 @@ edition.
 """
 from __future__ import annotations
 
+import hashlib
 import tomllib
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -67,6 +68,21 @@ def load_checklist(path=None, lang: str = "vi", sheet=None) -> pd.DataFrame:
     """
     check_lang(lang)
     path = Path(path) if path is not None else BUNDLED
+    try:
+        content = hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return _read_checklist(path, lang, sheet)  # _open_grid says why it cannot be read
+    # A batch worker opens the same checklist for every unit: parsed once while its bytes are the same.
+    frame = _kept_checklist(str(path.absolute()), content, lang, sheet)
+    return frame.copy(deep=False)  # copy-on-write: a caller's change never reaches the kept frame
+
+
+@lru_cache(maxsize=8)
+def _kept_checklist(path: str, content: str, lang: str, sheet) -> pd.DataFrame:
+    return _read_checklist(Path(path), lang, sheet)
+
+
+def _read_checklist(path: Path, lang: str, sheet) -> pd.DataFrame:
     try:
         grid = _open_grid(path, sheet)
         rows = list(grid.rows)

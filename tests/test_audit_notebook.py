@@ -50,3 +50,37 @@ def test_papermill_run_renders_the_recorded_audit_and_writes_nothing(tmp_path):
     assert "DGNB-2025-8.5.1-01" in html and "Lặp lại (DG2024-8.5.1-01)" in html
     assert "4. Bằng chứng tự động từ hồ sơ" in html
     assert not [o for o in outputs if "application/vnd.jupyter.widget-view+json" in o.get("data", {})]
+
+
+def test_the_checklist_is_parsed_once_and_again_when_its_file_changes(tmp_path):
+    from isoaudit.checklist import BUNDLED, load_checklist
+
+    path = tmp_path / "checklist.csv"
+    path.write_bytes(BUNDLED.read_bytes())
+    first = load_checklist(path)
+    first.loc[0, "question"] = "đã sửa trong bộ nhớ"  # a caller's change stays its own
+    assert load_checklist(path).loc[0, "question"] != "đã sửa trong bộ nhớ"
+    # An edit of the same length, saved at once: the file's bytes tell it apart, not its size or time.
+    question = load_checklist(path).loc[0, "question_vi"]
+    path.write_bytes(path.read_bytes().replace(question.encode(), question[::-1].encode(), 1))
+    assert load_checklist(path).loc[0, "question_vi"] == question[::-1]
+
+
+def test_a_batch_reads_the_unit_audit_file_once_for_its_check_and_its_progress(tmp_path, monkeypatch):
+    from isoaudit.batch import unit_reports
+    from isoaudit.records import load_records
+
+    (tmp_path / "district").mkdir()
+    folder = write_records(tmp_path / "district")
+    form = open_audit(folder, UNIT, "DGNB-2025", as_of=dt.date(2025, 12, 31), auditor="Lê Thị Bình")
+    form.answer("4.1-01", result="conforms")
+    records = load_records(folder)
+    reads = []
+    read = unit_reports.load_audit_for
+    monkeypatch.setattr(unit_reports, "load_audit_for", lambda *args: reads.append(args) or read(*args))
+    unit_reports.check_audit_file(records, folder, UNIT, 2025)  # before the notebooks run
+    assert unit_reports.audit_progress(records, folder, UNIT, 2025)["audit_answered"] == 1
+    assert len(reads) == 1
+    form.answer("8.5.1-01", result="minor")  # saved: the file changed, its progress too
+    assert unit_reports.audit_progress(records, folder, UNIT, 2025)["audit_answered"] == 2
+    assert len(reads) == 2

@@ -103,9 +103,21 @@ def check_audit_file(records, audit_dir, unit_code: str, year: int) -> AuditReco
     path = audit_path(audit_dir, unit_code, _audit_id(year))
     if not path.is_file():
         return None
+    stat = path.stat()
     name = records.units.set_index("unit_code")["unit_name"].get(unit_code)
     expected = AuditPlan(_audit_id(year), unit_code, name if isinstance(name, str) else "", year)
-    return load_audit_for(path, expected, records.units["unit_code"])
+    # A batch checks the file before the unit's notebooks run and again for its progress: read it once.
+    key = (str(path), stat.st_mtime_ns, stat.st_size, stat.st_ino, expected,
+           tuple(records.units["unit_code"].astype(str)))
+    last = _last_check[0]  # one read: a Dask worker's threads check their units side by side
+    if last is not None and last[0] == key:
+        return last[1]
+    record = load_audit_for(path, expected, records.units["unit_code"])
+    _last_check[0] = (key, record)
+    return record
+
+
+_last_check: list = [None]  # (key, record) of check_audit_file's last file read
 
 
 def audit_progress(records, audit_dir, unit_code: str, year: int) -> dict:

@@ -38,8 +38,9 @@ from isoaudit.findings import (
     merge_register,
 )
 from isoaudit.i18n import check_lang, label, message
-from isoaudit.measures import UnitYear, latest_year
+from isoaudit.measures import latest_year
 from isoaudit.notebook.records_folder import find_records_folder
+from isoaudit.notebook.unit_records import judged_year
 from isoaudit.records import load_records
 from isoaudit.records.units import default_unit, known_unit_code
 from isoaudit.text import clean
@@ -95,7 +96,7 @@ def open_audit(records, unit: str | None = None, audit_id: str | None = None, ch
         items = checklist_for_level(items, level)
     as_of = pd.Timestamp(as_of if as_of is not None else date.today()).normalize()
     # One judged year for the evidence and the log analytics (judging a year's dossiers is their costliest step).
-    unit_year = UnitYear(records, unit, year, as_of=audit_period(year, as_of)[1])
+    unit_year = judged_year(records, unit, year, audit_period(year, as_of)[1])
     evidence = compute_evidence(records, year, unit, as_of=as_of, unit_year=unit_year)
     # What the log analytics flagged: one question per reason, answered like any other (accept or dismiss).
     candidates, candidate_evidence = candidate_items(run_analytics(unit_year), lang)

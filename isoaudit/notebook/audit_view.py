@@ -49,12 +49,12 @@ def audit_screen(records, unit=None, audit_id=None, checklist=None, year=None, *
     units in a dropdown; choosing one opens that unit's audit. ``screen.form`` is the form shown."""
     from isoaudit.notebook.audit_form import open_audit
     from isoaudit.notebook.records_folder import find_records_folder
-    from isoaudit.records import load_records
+    from isoaudit.notebook.unit_records import read_records
 
     if not hasattr(records, "dossiers"):  # read once: every unit chosen afterwards is opened from it
         # A batch (no one at the keyboard, one unit) reads only that unit's rows of its records cache.
         only = clean(unit) if not interactive and unit is not None and clean(unit) else None
-        records = load_records(find_records_folder(records), options.get("lang", "vi"), unit=only)
+        records = read_records(find_records_folder(records), options.get("lang", "vi"), unit=only)
     choose = interactive and not clean(unit)
     if choose:
         remembered = settings.remembered_unit(records.folder)

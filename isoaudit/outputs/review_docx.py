@@ -167,11 +167,12 @@ def _table(document, review_table) -> None:
     at a time through python-docx took longer than the rest of the report."""
     shown = review_table.display()
     numeric = review_table.numeric()
+    texts = [shown.iloc[:, p].astype(str).tolist() for p in range(shown.shape[1])]  # each column's cells, once
     # A column with nothing in it only takes width from the others on a portrait page (the web page keeps it).
-    filled = [position for position, column in enumerate(shown.columns) if shown[column].astype(str).str.len().any()]
-    if filled and len(filled) < len(shown.columns):
-        shown, numeric = shown.iloc[:, filled], [numeric[p] for p in filled]
-    size, column_widths = _fitting(shown, numeric)
+    filled = [position for position, cells in enumerate(texts) if any(cells)]
+    if filled and len(filled) < len(texts):
+        shown, numeric, texts = shown.iloc[:, filled], [numeric[p] for p in filled], [texts[p] for p in filled]
+    size, column_widths = _fitting(list(zip(shown.columns, texts)), numeric)
     widths = [round(width.twips) for width in column_widths]
     grid = "".join(f'<w:gridCol w:w="{w}"/>' for w in widths)
     header = "".join(_cell_xml(text, w, bold=True, align="center", size=size - 1, fill=HEADER_FILL)
@@ -210,10 +211,11 @@ def _text_xml(text: str) -> str:
     return "<w:br/>".join(lines)
 
 
-def _fitting(shown, numeric: list[bool]) -> tuple[int, list]:
+def _fitting(texts: list[tuple[str, list[str]]], numeric: list[bool]) -> tuple[int, list]:
     """The table's font size (TABLE_PT, or down to SMALLEST_TABLE_PT for a wide table whose texts would
-    otherwise be squeezed to a few letters a line) and its column widths at that size."""
-    columns = [_ColumnText.of(column, shown[column]) for column in shown.columns]  # measured once, for every size
+    otherwise be squeezed to a few letters a line) and its column widths at that size. ``texts``: each shown
+    column's header and cells."""
+    columns = [_ColumnText.of(column, cells) for column, cells in texts]  # measured once, for every size
     for size in range(TABLE_PT, SMALLEST_TABLE_PT - 1, -1):
         widths, fits = _column_widths(columns, numeric, CHAR_CM * size / TABLE_PT)
         if fits:
@@ -233,8 +235,7 @@ class _ColumnText:
     header: float  # letters of the whole header
 
     @classmethod
-    def of(cls, column, values) -> "_ColumnText":
-        cells = values.astype(str).tolist()
+    def of(cls, column, cells: list[str]) -> "_ColumnText":
         longest = max((len(c) for c in cells), default=0)
         return cls(longest=longest, unbreakable=longest <= 20 and not any(" " in c for c in cells),
                    cells=_widest(cells), words=_widest(w for c in cells for w in c.split()),

@@ -15,7 +15,7 @@ import pandas as pd
 from isoaudit.calendar import WorkCalendar, records_calendar
 from isoaudit.errors import RecordsError
 from isoaudit.i18n import check_lang, format_date
-from isoaudit.measures import default_as_of
+from isoaudit.measures import UnitYear, default_as_of
 from isoaudit.records.units import known_unit_code
 from isoaudit.reported_statistics import reported_summary
 from isoaudit.review.context import ReviewContext
@@ -33,11 +33,13 @@ __all__ = ["SECTION_KEYS", "ReviewChart", "ReviewPack", "ReviewSection", "Review
 
 
 def assemble_review(records, unit_code: str, year: int, lang: str = "vi", as_of=None,
-                    calendar: WorkCalendar | None = None) -> ReviewPack:
+                    calendar: WorkCalendar | None = None, unit_year: UnitYear | None = None) -> ReviewPack:
     """The review pack of ``unit_code`` for ``year`` from a whole records folder (``load_records``).
 
     ``as_of`` (default: the end of ``year``, or today if earlier) judges dossiers not yet returned, actions
-    and decisions past their deadline. ``calendar`` defaults to ``records_calendar(records)``.
+    and decisions past their deadline. ``calendar`` defaults to ``records_calendar(records)``. ``unit_year``:
+    that unit's year already judged (``UnitYear(records, unit_code, year, as_of)``, e.g. by the audit's
+    evidence), so that it is judged once; one of another unit, year or day is not used.
     """
     check_lang(lang)
     unit_code = known_unit_code(records, unit_code)  # papermill may pass "02266" as the number 2266
@@ -46,9 +48,13 @@ def assemble_review(records, unit_code: str, year: int, lang: str = "vi", as_of=
     if match.empty:
         raise RecordsError("review.unknown_unit", unit=unit_code,
                            units=", ".join(units["unit_code"].dropna().astype(str).tolist()[:40]))
-    year = int(year)
-    context = ReviewContext(records, records.for_unit(unit_code), match.iloc[0], year, lang,
-                       default_as_of(year, as_of), calendar or records_calendar(records))
+    year, as_of = int(year), default_as_of(year, as_of)
+    if unit_year is not None and (unit_year.records is not records or
+                                  (unit_year.unit_code, unit_year.year, unit_year.as_of) != (unit_code, year, as_of)):
+        unit_year = None  # another unit's, year's or day's figures would be this review's
+    calendar = calendar or (unit_year.calendar if unit_year is not None else records_calendar(records))
+    context = ReviewContext(records, records.for_unit(unit_code), match.iloc[0], year, lang, as_of, calendar,
+                            unit_year)
     context.proposals = opportunities(context)  # input (f) shows them; the chair's workbook lists them
     sections = [builder(context) for builder in BUILDERS]
     _number(sections)

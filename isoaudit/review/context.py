@@ -21,12 +21,14 @@ DEFAULT_ON_TIME_TARGET = 0.98  # used to pick the worst procedures when the unit
 class ReviewContext:
     """What every section reads: the unit's records and its figures (``measures.UnitYear``), computed once."""
 
-    def __init__(self, records, own, unit, year, lang, as_of, calendar):
+    def __init__(self, records, own, unit, year, lang, as_of, calendar, unit_year: UnitYear | None = None):
         self.records, self.own, self.unit, self.year, self.lang = records, own, unit, year, lang
         self.as_of, self.calendar = as_of, calendar
         self.start, self.end = pd.Timestamp(year, 1, 1), pd.Timestamp(year, 12, 31)
         self.previous_start = pd.Timestamp(year - 1, 1, 1)
-        self.unit_year = UnitYear(records, unit["unit_code"], year, as_of, calendar)
+        if unit_year is None:
+            unit_year = UnitYear(records, unit["unit_code"], year, as_of, calendar)
+        self.unit_year = unit_year
         # The year before of a commune formed by a merger is its area's: its own rows and its predecessors'.
         self.previous_year = area_previous_year(self.unit_year)
         self.proposals: pd.DataFrame | None = None  # the improvement opportunities, set by assemble_review
