@@ -30,6 +30,11 @@ _RESET = ("import os as _os\n_os.chdir({cwd!r})\nget_ipython().reset(new_session
           "import gc as _gc\n_gc.freeze()\n")
 
 
+# A batch's cells are not anyone's history: IPython would write each one to its SQLite file (shared by every kernel
+# of the machine: a lock to wait for under load), at a tenth of a small cell's time.
+_NO_HISTORY = ["--HistoryManager.hist_file=:memory:"]
+
+
 class KernelSession:
     """A kernel started on first use and reused by every notebook run in it (``execute_notebook(...,
     session=)``, which calls ``prepare`` first); ``close`` shuts it down.
@@ -77,7 +82,7 @@ class KernelSession:
             self.manager = AsyncKernelManager(kernel_name=name, **_transport(self._sockets))
             run_sync(self.manager.start_kernel)(
                 cwd=str(cwd), stderr=self._log_handle or subprocess.DEVNULL,
-                extra_arguments=["--IPKernelApp.log_level=ERROR"])
+                extra_arguments=["--IPKernelApp.log_level=ERROR", *_NO_HISTORY])
         _track(self)
         self.client = self.manager.client()
         self.client.start_channels()
