@@ -306,10 +306,12 @@ def _attach_unit(table, path, units, problems, kind):
         value = frame["unit_code"].dropna().iloc[0] if frame["unit_code"].notna().any() else ""
         problems.append(Problem("unknown_unit_file", file=path.name, severity=ERROR, column=column, value=value))
         return None
-    for row in frame.loc[unknown].itertuples():
-        problems.append(Problem("unknown_unit", file=path.name, row=int(row.source_row), column=column,
-                                value=row.unit_code))
-    attributed = attribute(frame.loc[~unknown].reset_index(drop=True), units, kind)
+    if unknown.any():
+        for row in frame.loc[unknown].itertuples():
+            problems.append(Problem("unknown_unit", file=path.name, row=int(row.source_row), column=column,
+                                    value=row.unit_code))
+        frame = frame.loc[~unknown].reset_index(drop=True)
+    attributed = attribute(frame, units, kind)
     problems += attribution_problems(attributed, units, kind, path.name, table.labels)
     return attributed.frame.loc[~attributed.unplaced].drop(columns="source_code", errors="ignore") \
         .reset_index(drop=True)
