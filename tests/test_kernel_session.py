@@ -137,4 +137,28 @@ def test_the_kernel_talks_through_sockets_in_a_private_folder_removed_at_the_end
         if os.name != "nt":
             assert session.manager.transport == "ipc"  # no TCP port another process could take first
         assert folder.is_dir()
+        assert (folder / "kernel.pid").read_text() == str(session.manager.provisioner.pid)
     assert not folder.exists()
+
+
+def test_folders_of_kernels_gone_without_closing_are_removed_at_the_next_start(tmp_path, monkeypatch):
+    import subprocess
+    import sys
+    import tempfile
+
+    from isoaudit.batch import kernel_session
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])  # its number: a kernel that is gone
+    dead.wait()
+    left = {"isoaudit-kernel-dead": dead.pid, "isoaudit-kernel-alive": os.getpid(), "isoaudit-kernel-new": None,
+            "someone-elses": dead.pid}
+    for name, pid in left.items():
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "kernel-ipc-1").write_text("")
+        if pid is not None:
+            (tmp_path / name / "kernel.pid").write_text(str(pid))
+    kernel_session._remove_left_folders()
+    # Only the folder whose kernel is gone; one being made (no number yet) and others' folders stay.
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["isoaudit-kernel-alive", "isoaudit-kernel-new",
+                                                          "someone-elses"]

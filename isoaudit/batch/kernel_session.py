@@ -77,12 +77,14 @@ class KernelSession:
 
         if self.log is not None:
             self._log_handle = open(self.log, "a", encoding="utf-8")  # noqa: SIM115 - lives with the kernel
-        self._sockets = Path(tempfile.mkdtemp(prefix="isoaudit-kernel-"))
+        _remove_left_folders()
+        self._sockets = Path(tempfile.mkdtemp(prefix=_FOLDER_PREFIX))
         with kernel_available(self.kernel_name) as name:
             self.manager = AsyncKernelManager(kernel_name=name, **_transport(self._sockets))
             run_sync(self.manager.start_kernel)(
                 cwd=str(cwd), stderr=self._log_handle or subprocess.DEVNULL,
                 extra_arguments=["--IPKernelApp.log_level=ERROR", *_NO_HISTORY])
+        (self._sockets / _OWNER).write_text(str(self.manager.provisioner.pid), encoding="ascii")
         _track(self)
         self.client = self.manager.client()
         self.client.start_channels()
@@ -152,6 +154,34 @@ def _transport(folder: Path) -> dict:
     if os.name == "nt" or len(str(folder / "kernel-ipc-99999")) > _SOCKET_PATH_LIMIT:
         return {"connection_file": str(connection_file)}
     return {"connection_file": str(connection_file), "transport": "ipc"}
+
+
+_FOLDER_PREFIX = "isoaudit-kernel-"
+_OWNER = "kernel.pid"  # the kernel process a folder serves
+
+
+def _remove_left_folders() -> None:
+    """The folders of kernels that are gone without their process closing them (a worker killed, a batch
+    stopped hard): each says which kernel it served; one whose kernel is not running is removed."""
+    if os.name == "nt":
+        return  # no signal 0 there to ask whether a process runs (os.kill would end it)
+    for folder in Path(tempfile.gettempdir()).glob(_FOLDER_PREFIX + "*"):
+        try:
+            pid = int((folder / _OWNER).read_text(encoding="ascii"))
+        except (OSError, ValueError):
+            continue  # being made right now by another session, or not ours to judge
+        if not _process_running(pid):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _process_running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # PermissionError: another user's process of that number
+        return True
+    return True
 
 
 _SOCKET_PATH_LIMIT = 100  # bytes of a Unix socket's path: 104 on macOS, 108 on Linux, with the final NUL
