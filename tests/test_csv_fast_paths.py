@@ -13,8 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import isoaudit.records.table as table_module
-from isoaudit.records import fast_body, read_dossier_log
+from isoaudit.records import fast_body
 from isoaudit.records.convert import (
     _MAY_NEED_CLEANING,
     _may_need_cleaning,
@@ -26,6 +25,7 @@ from isoaudit.records.convert import (
 )
 from isoaudit.records.fast_body import Unusable, csv_body
 from isoaudit.records.grid import open_grid
+from tests.test_fast_reading import both as read_both_ways
 
 
 def _trimmed_by_arrow() -> list[str]:
@@ -94,19 +94,6 @@ def test_a_csv_column_of_text_reads_as_its_python_cells_do(cells):
 HEADER = "Số biên nhận,Mã đơn vị,Mã thủ tục,Thời gian tiếp nhận,Hạn giải quyết,Ghi chú"
 
 
-def _read_fast_and_slow(path):
-    """(frame, problems) of ``read_dossier_log`` on ``path`` as it is read, then by the row-by-row reader alone."""
-    fast_problems, slow_problems = [], []
-    fast = read_dossier_log(path, problems=fast_problems)
-    original = table_module.csv_body
-    table_module.csv_body = lambda *args: None
-    try:
-        slow = read_dossier_log(path, problems=slow_problems)
-    finally:
-        table_module.csv_body = original
-    return (fast, fast_problems), (slow, slow_problems)
-
-
 def _body_pieces(path) -> int | None:
     """How many pieces the fast reader read the body of ``path`` (one header line) in; None when it gave up."""
     grid = open_grid(path)
@@ -129,7 +116,7 @@ def test_a_body_cut_into_pieces_reads_as_the_row_by_row_reader_reads_it(tmp_path
     rows[17] = rows[17].replace("/03/2025 08:30", "/13/2025 08:30")  # an unreadable date, said where
     path = tmp_path / "26734_2025.csv"
     path.write_bytes(("\r\n".join([HEADER, *rows]) + "\r\n").encode("utf-8-sig"))
-    (fast, fast_problems), (slow, slow_problems) = _read_fast_and_slow(path)
+    (fast, fast_problems), (slow, slow_problems) = read_both_ways(path)
     assert _body_pieces(path) == 60
     pd.testing.assert_frame_equal(fast, slow)
     assert fast_problems == slow_problems and [p.row for p in fast_problems] == [19]
@@ -146,7 +133,7 @@ def test_a_quoted_cell_over_a_cut_is_left_to_the_row_by_row_reader(tmp_path, mon
     path.write_bytes(("\r\n".join(lines) + "\r\n").encode("utf-8"))
     # The first piece: the first record and the note's first line; then a piece a line.
     monkeypatch.setattr(fast_body, "_sizes", lambda: chain([len(first.encode()) + 2], repeat(1)))
-    (fast, fast_problems), (slow, slow_problems) = _read_fast_and_slow(path)
+    (fast, fast_problems), (slow, slow_problems) = read_both_ways(path)
     assert _body_pieces(path) is None
     pd.testing.assert_frame_equal(fast, slow)
     assert fast_problems == slow_problems
@@ -160,7 +147,7 @@ def test_no_cut_before_a_line_starting_with_a_bom_that_arrow_would_drop(tmp_path
     path = tmp_path / "26734_2025.csv"
     path.write_bytes(("\r\n".join([HEADER, *rows[:3]]) + "\r\n").encode("utf-8-sig")
                      + ("\r\n".join(rows[3:]) + "\r\n").encode("utf-8-sig"))
-    (fast, fast_problems), (slow, slow_problems) = _read_fast_and_slow(path)
+    (fast, fast_problems), (slow, slow_problems) = read_both_ways(path)
     assert _body_pieces(path) == 5  # the line after the BOM is read with the one before it
     pd.testing.assert_frame_equal(fast, slow)
     assert fast_problems == slow_problems and fast["dossier_id"].iat[3] == "\ufeffH25-0003"
