@@ -357,3 +357,19 @@ def test_plants_read_back_from_an_agency_file_are_found(tmp_path):
     result = check_population(UnitYear(write_folder(tmp_path, rows), UNIT, 2025))
     for reason in PLANTED_REASONS:
         assert sorted(set(flagged(result, reason))) == sorted(planted[reason]), reason
+
+
+def test_codes_with_a_day_no_calendar_has_are_numbered_apart_without_overflow():
+    """A code's day may be impossible (32/01): such codes form a numbering of their own, and the numberings'
+    keys are made without the integer overflow NaT's day number caused."""
+    import warnings
+
+    impossible = pd.DataFrame({"dossier_id": ["000.00.14.H56-250132-0001", "000.00.14.H56-250132-0002",
+                                              "000.00.14.H56-250230-0001", "000.00.14.H56-250230-0001"],
+                               "received_at": pd.to_datetime(["2025-02-01 08:00"] * 4)})
+    log = pd.concat([clean_log(), impossible], ignore_index=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        result = population_check(log, 2025)
+    assert flagged(result, "duplicate_code") == ["000.00.14.H56-250230-0001"] * 2
+    assert set(result.flagged["reason"]) == {"duplicate_code"}  # no gap, no other numbering disturbed

@@ -481,6 +481,9 @@ def _numbers(codes: CodeReading, read: np.ndarray) -> _Numbers:
     # Per head: its prefix (pattern and prefix) and period (day or year); a numbering is the two together.
     head_prefix = codes.head_pattern * prefix_count + codes.head_prefix
     period = np.where(codes.head_day_scope, codes.head_day.astype(np.int64), codes.head_year)
+    impossible = codes.head_day_scope & np.isnat(codes.head_day)  # a day no calendar has, written in the code
+    if impossible.any():  # one period of their own, just below the others (NaT's int64 is the least: overflow)
+        period[impossible] = period[~impossible].min(initial=0) - 1
     low = period.min(initial=0)
     head_key = head_prefix * (period.max(initial=0) - low + 1) + (period - low)
     every = len(rows) == len(read)  # every code read (the usual log): ``rows`` is 0..n-1, nothing to take
