@@ -108,12 +108,9 @@ class TableCache:
         """Keep ``read`` (written in the background; ``read`` must not change after). A read that Parquet and JSON
         would not give back exactly (a column of Python objects) or that cannot be written (a full disk) is not
         kept: that file will be read again."""
-        key = self._key(path, shown, kind)
+        key = self._accepted(path, shown, kind)
         if key is None:
             return
-        self._used.add(key)
-        if not self._unchanged(Path(path)):
-            return  # what was read may not be what was hashed
         if self._writer is None:
             self._writer = ThreadPoolExecutor(WRITERS, thread_name_prefix="isoaudit-table-cache")
         self._pending = [f for f in self._pending if not f.done()]
@@ -127,9 +124,20 @@ class TableCache:
         with its size and time when hashed, for that process's ``hashed_elsewhere``; None for a file that cannot
         be hashed. A read ``put`` does not keep leaves no entry: the other process then reads the file itself."""
         if not self.has(path, shown, kind):
-            self.put(path, shown, kind, read())
-            self.flush()
+            made = read()
+            key = self._accepted(path, shown, kind)
+            if key is not None:  # written here and now: the other process asks for it next
+                self._write(self.directory / (key + SUFFIX), key, made)
         return self._digests.get(Path(path))
+
+    def _accepted(self, path, shown: str, kind: str) -> str | None:
+        """The entry key under which a read of ``path`` just made may be kept; None when it may not (the file
+        cannot be hashed, or changed while it was read: what was read may not be what was hashed)."""
+        key = self._key(path, shown, kind)
+        if key is None:
+            return None
+        self._used.add(key)
+        return key if self._unchanged(Path(path)) else None
 
     def flush(self) -> None:
         """Wait for the entries being written."""
