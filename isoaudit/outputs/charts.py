@@ -13,8 +13,10 @@ from __future__ import annotations
 import io
 
 import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
+from PIL import Image
 
 WIDTH_INCHES = 6.4  # fits an A4 page between margins at print size, and a phone screen scaled down
 HEIGHT_INCHES = 3.2
@@ -84,7 +86,18 @@ def chart_png(chart, dpi: int = DPI, with_title: bool = False) -> bytes:
     """The chart as PNG bytes (for the notebook, the Word document and tests), rendered once per chart."""
     key = (dpi, with_title)
     if key not in chart.rendered:
-        buffer = io.BytesIO()
-        chart_figure(chart, with_title).savefig(buffer, format="png", dpi=dpi)
-        chart.rendered[key] = buffer.getvalue()
+        chart.rendered[key] = _png(chart_figure(chart, with_title), dpi)
     return chart.rendered[key]
+
+
+def _png(figure: Figure, dpi: int) -> bytes:
+    """``figure`` drawn at ``dpi`` and written as an RGB PNG. On its white background there is nothing to be
+    transparent, and a lighter compression than savefig's: PNG writing was a third of a chart's cost, for a few
+    per cent more bytes (a province's batch draws five charts for each of its 150 units)."""
+    figure.set_dpi(dpi)
+    canvas = FigureCanvasAgg(figure)
+    canvas.draw()
+    pixels = np.asarray(canvas.buffer_rgba())[..., :3]
+    buffer = io.BytesIO()
+    Image.fromarray(pixels).save(buffer, format="png", compress_level=3, dpi=(dpi, dpi))
+    return buffer.getvalue()
