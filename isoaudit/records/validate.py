@@ -123,12 +123,7 @@ def check_dossiers(dossiers: pd.DataFrame, unreadable: set, labels: dict | None 
              "supplement_requested_at"),
         flag("new_due_before_due", (dossiers["new_due_date"] < dossiers["due_date"]).fillna(False), "new_due_date"),
     ]
-    first = _apply(dossiers, rules, labels)
-    # Duplicates are judged among usable rows: a row excluded for its dates does not hide a later good one.
-    duplicates = exclude("duplicate_id", _later_duplicates(first.kept, ["unit_code", "dossier_id"]), "dossier_id")
-    second = _apply(first.kept, [duplicates], labels)
-    excluded = pd.concat([first.excluded, second.excluded], ignore_index=True)
-    return Checked(second.kept, excluded, first.problems + second.problems)
+    return _then_duplicates(dossiers, rules, ["unit_code", "dossier_id"], "dossier_id", labels)
 
 
 # The columns that identify one record of a kind within a unit; a kind without one has no duplicates check.
@@ -140,14 +135,11 @@ def check_required(frame: pd.DataFrame, kind: str, labels: dict | None = None) -
     values are reported as the plausibility table says."""
     rules = [*(exclude("missing_value", frame[c].isna(), c) for c in schema.required(kind)),
              *implausible_values(frame, kind)]
-    first = _apply(frame, rules, labels)
     ids = ID_COLUMNS.get(kind)
     if not ids:
-        return first
+        return _apply(frame, rules, labels)
     keys = (["unit_code"] if "unit_code" in frame else []) + ids
-    second = _apply(first.kept, [exclude("duplicate_id", _later_duplicates(first.kept, keys), ids[-1])], labels)
-    return Checked(second.kept, pd.concat([first.excluded, second.excluded], ignore_index=True),
-                   first.problems + second.problems)
+    return _then_duplicates(frame, rules, keys, ids[-1], labels)
 
 
 def match_procedures(dossiers: pd.DataFrame, procedures: pd.DataFrame, labels: dict | None = None) -> Checked:
@@ -178,8 +170,34 @@ def match_procedures(dossiers: pd.DataFrame, procedures: pd.DataFrame, labels: d
     return Checked(_rows_kept(dossiers, unknown), excluded, problems)
 
 
+def _then_duplicates(frame: pd.DataFrame, rules, keys: list[str], column: str, labels: dict | None) -> Checked:
+    """``rules`` applied, then the rows they kept that repeat the ``keys`` of an earlier kept row set aside as
+    duplicates (said in ``column``): a row excluded for its dates does not hide a later good one. The rows kept
+    are taken once, at the end: a province's million dossiers copied at each step were its records' peak."""
+    first, reason, problems = _judged(frame, rules, labels)
+    usable = np.flatnonzero(~first)
+    later = np.zeros(len(frame), dtype=bool)
+    later[usable[_later_duplicates(frame[keys].take(usable) if first.any() else frame[keys], keys)]] = True
+    second, repeated_reason, repeated = _judged(frame, [exclude("duplicate_id", later, column)], labels)
+    excluded = pd.concat([_rows_excluded(frame, first, reason), _rows_excluded(frame, second, repeated_reason)],
+                         ignore_index=True)
+    return Checked(_rows_kept(frame, first | second), excluded, problems + repeated)
+
+
 def _apply(frame: pd.DataFrame, rules, labels: dict | None) -> Checked:
     """``labels`` maps file name -> {canonical column: header as written in that file}."""
+    excluded, reason, problems = _judged(frame, rules, labels)
+    return Checked(_rows_kept(frame, excluded), _rows_excluded(frame, excluded, reason), problems)
+
+
+def _rows_excluded(frame: pd.DataFrame, excluded: np.ndarray, reason: pd.Series) -> pd.DataFrame:
+    """The rows ``excluded``, numbered from 0, with their ``reason``."""
+    return frame.loc[excluded].assign(reason=reason[excluded]).reset_index(drop=True)
+
+
+def _judged(frame: pd.DataFrame, rules, labels: dict | None) -> tuple[np.ndarray, pd.Series, list[Problem]]:
+    """Which rows of ``frame`` the ``rules`` exclude, the first reason of each, and the problems of every rule.
+    ``labels`` maps file name -> {canonical column: header as written in that file}."""
     labels = labels or {}
     problems: list[Problem] = []
     excluded = np.zeros(len(frame), dtype=bool)
@@ -198,9 +216,7 @@ def _apply(frame: pd.DataFrame, rules, labels: dict | None) -> Checked:
         if exclude:
             reason = reason.mask(mask & reason.isna().to_numpy(), code)
             excluded |= mask
-    kept = _rows_kept(frame, excluded)
-    dropped = frame.loc[excluded].assign(reason=reason[excluded]).reset_index(drop=True)
-    return Checked(kept, dropped, problems)
+    return excluded, reason, problems
 
 
 def _rows_kept(frame: pd.DataFrame, dropped: np.ndarray) -> pd.DataFrame:
