@@ -131,16 +131,28 @@ def rate_text(rate: float, lang: str = "vi") -> str:
 
 
 def _first_size(cdf, alpha: float, limit: int, confidence, tolerable, expected, required: bool = True):
-    """The first n in 1..limit with cdf(n) <= alpha, evaluating whole blocks of candidates at once."""
-    for start in range(1, limit + 1, _CHUNK):
-        candidates = np.arange(start, min(start + _CHUNK, limit + 1))
+    """The first n in 1..limit with cdf(n) <= alpha, evaluating whole blocks of candidates at once: small blocks
+    first, as most sizes are tens of dossiers (a province's audit programme asks for hundreds of sizes)."""
+    start = 1
+    for size in _block_sizes():
+        if start > limit:
+            break
+        candidates = np.arange(start, min(start + size, limit + 1))
         hits = np.flatnonzero(cdf(candidates) <= alpha)
         if hits.size:
             return int(candidates[hits[0]])
+        start += size
     if required:
         raise IsoauditError("sampling.size_too_large", limit=limit, confidence=f"{confidence:.2%}",
                             tolerable=f"{tolerable:.2%}", expected=f"{expected:.2%}")
     return None
+
+
+def _block_sizes():
+    """Candidate sizes tried at once, in turn: 64, 256, 1,024, then ``_CHUNK`` each time."""
+    yield from (64, 256, 1_024)
+    while True:
+        yield _CHUNK
 
 
 def _check_rates(confidence: float, tolerable_rate: float, expected_rate: float) -> None:
