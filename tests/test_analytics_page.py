@@ -104,3 +104,14 @@ def test_the_province_page_says_which_units_reported_statistics_and_how_they_com
     assert "2 chỉ tiêu khác phần mềm: báo cáo 89,5 %, phần mềm 87,7 %" in text
     row = text[text.index("(08032)"):]
     assert "không có biểu báo cáo" in row[:row.index("</tr>")]
+
+
+def test_a_large_province_names_only_the_points_below_the_warning_limit():
+    from isoaudit.outputs.analytics_page import NAMED_POINTS, _named_points
+
+    bands = ["below_alarm", "below_warning", "above_warning", "within"] + ["within"] * NAMED_POINTS
+    points = pd.DataFrame({"unit_code": [f"{8000 + i:05d}" for i in range(len(bands))],
+                           "band": pd.array(bands, dtype="string")})
+    assert list(_named_points(points)["unit_code"]) == ["08000", "08001"]
+    small = points.head(NAMED_POINTS)
+    assert list(_named_points(small)["unit_code"]) == list(small["unit_code"])  # a small province: every point

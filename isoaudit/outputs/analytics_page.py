@@ -26,6 +26,8 @@ TEST_KEYS = {
     "supplements": "batch.analytics.test.supplements",
     "backfill": "batch.analytics.test.backfill",
 }
+NAMED_POINTS = 40  # up to this many communes, the funnel names every point
+
 BAND_KEYS = {
     "below_alarm": "batch.analytics.band.below_alarm",
     "below_warning": "batch.analytics.band.below_warning",
@@ -147,9 +149,10 @@ def _funnel_png(table: pd.DataFrame, lang: str) -> str:
     alarm = points["band"].isin(["below_alarm", "below_warning"]).to_numpy(bool)
     axes.scatter(points["returned"].astype(float), points["rate"].astype(float), c=["#b23b3b" if a else "#1f5f99"
                                                                                      for a in alarm], zorder=3)
-    for row in points.itertuples():
-        axes.annotate(str(row.unit_code), (float(row.returned), float(row.rate)), textcoords="offset points",
-                      xytext=(4, 4), fontsize=8)
+    for row in _named_points(points).itertuples():
+        code = axes.annotate(str(row.unit_code), (float(row.returned), float(row.rate)), textcoords="offset points",
+                             xytext=(4, 4), fontsize=8)
+        code.set_in_layout(False)  # the layout places the axes and legend; a code by its point may touch the edge
     axes.set_xscale("log")
     axes.set_xlabel(label("batch.analytics.chart.volume", lang))
     axes.set_ylabel(label("batch.analytics.chart.rate", lang))
@@ -160,6 +163,14 @@ def _funnel_png(table: pd.DataFrame, lang: str) -> str:
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png")
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def _named_points(points: pd.DataFrame) -> pd.DataFrame:
+    """The points whose commune code is written beside them: all of a small province's; of a larger one, those
+    below the warning limit, drawn red (150 codes overlap into a blot, and the table below names every commune)."""
+    if len(points) <= NAMED_POINTS:
+        return points
+    return points[points["band"].isin(["below_alarm", "below_warning"]).to_numpy(bool)]
 
 
 def _percent(value, lang: str, no_data: str) -> str:
