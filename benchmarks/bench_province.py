@@ -14,13 +14,16 @@ against the cold floor (papermill executing an empty notebook with the same kern
 notebooks), the speed-up of 2 jobs over 1, and a rerun after one commune's dossier log changed (only that
 commune should be redone). Last, every figure against its goal in the issue.
 
-The runs read a copy of the cached province made of hard links, in which the changed log is a new file: the
-cache itself is never modified. ``--skip-one-job`` leaves out the 1-job run (20+ minutes at full size): the
-cost per unit is then the 2-job run's core time per unit, and no speed-up is printed.
+Each batch runs in a process of its own, started afresh as a user's ``isoaudit batch`` is: its workers are forked
+from a process that holds only that batch, and its memory is measured alone (the benchmark's own process, which
+ran the floor, is left out). The runs read a copy of the cached province made of hard links, in which the changed
+log is a new file: the cache itself is never modified. ``--skip-one-job`` leaves out the 1-job run (20+ minutes at
+full size): the cost per unit is then the 2-job run's core time per unit, and no speed-up is printed.
 """
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import os
 import shutil
 import tempfile
@@ -72,11 +75,11 @@ def main() -> None:
         print(f"floor: two empty notebooks, cold kernel      {floor:7.2f} s", flush=True)
         runs = {}
         for n in jobs:
-            runs[n] = measured(lambda n=n: run_batch(folder, work / f"out{n}", jobs=n, force=True, progress=False), n)
+            runs[n] = measured(folder, work / f"out{n}", n, force=True)
             report(runs[n])
         last = max(jobs)
         changed = change_one_log(folder)
-        rerun = measured(lambda: run_batch(folder, work / f"out{last}", jobs=last, progress=False), last)
+        rerun = measured(folder, work / f"out{last}", last, force=False)
         print(f"rerun after {changed} changed:", flush=True)
         report(rerun)
     summary(runs, rerun, floor)
@@ -106,37 +109,65 @@ def cold_floor(work: Path) -> float:
     return 2 * min(_timed(lambda: execute_notebook(empty, work / "floor", {})) for _ in range(3))
 
 
-def measured(work, jobs: int) -> Run:
-    """Run ``work`` (a batch) while sampling the memory of this process and all its descendants."""
+def measured(folder: Path, out: Path, jobs: int, force: bool) -> Run:
+    """A batch of ``folder`` into ``out`` run in a new process (spawned: nothing of this one in it), while the
+    memory of that process and all its descendants is sampled."""
     run = Run(jobs)
+    context = multiprocessing.get_context("spawn")
+    receiving, sending = context.Pipe(duplex=False)
+    batch = context.Process(target=_batch_in_process, args=(folder, out, jobs, force, sending))
     stop = threading.Event()
-    sampler = threading.Thread(target=_sample_tree, args=(run, stop), daemon=True)
-    sampler.start()
     started = time.perf_counter()
+    batch.start()
+    sending.close()  # the batch process's end is then seen here: a batch that died is an error, not a wait
+    sampler = threading.Thread(target=_sample_tree, args=(run, batch.pid, stop), daemon=True)
+    sampler.start()
     try:
-        batch = work()
-    finally:
+        outcome = receiving.recv()  # sent just before the process ends: its wall time counts its start and imports
         run.wall = time.perf_counter() - started
+        batch.join()
+    finally:
         stop.set()
         sampler.join()
-    run.phases = batch.phases
-    for result in batch.results:
-        run.statuses[result.status] = run.statuses.get(result.status, 0) + 1
-        if result.status == "done":
-            run.unit_seconds.append(result.seconds)
+    if isinstance(outcome, BaseException):
+        raise outcome
+    run.phases, statuses, run.unit_seconds = outcome
+    for status in statuses:
+        run.statuses[status] = run.statuses.get(status, 0) + 1
     return run
 
 
-def _sample_tree(run: Run, stop: threading.Event) -> None:
-    """Peak RSS by process (named by its role) and of the whole tree at one instant, until ``stop``; every
-    ``PSS_EVERY`` samples the tree's PSS too (reading it walks every mapping: too slow for each sample)."""
-    main = psutil.Process()
+def _batch_in_process(folder: Path, out: Path, jobs: int, force: bool, sending) -> None:
+    """In the batch's own process: ``run_batch`` as the command line runs it; its steps, units' statuses and the
+    seconds of the units done go back through ``sending`` (or the error that stopped it)."""
+    try:
+        batch = run_batch(folder, out, jobs=jobs, force=force, progress=False)
+        sending.send((batch.phases, [r.status for r in batch.results],
+                      [r.seconds for r in batch.results if r.status == "done"]))
+    except BaseException as error:  # noqa: BLE001 - said by the benchmark's process, which then stops
+        sending.send(error)
+    finally:
+        sending.close()
+
+
+def _sample_tree(run: Run, pid: int, stop: threading.Event) -> None:
+    """Peak RSS by process (named by its role) of the batch process ``pid`` and its descendants, and of that whole
+    tree at one instant, until ``stop``; every ``PSS_EVERY`` samples the tree's PSS too (reading it walks every
+    mapping: too slow for each sample)."""
+    try:
+        main = psutil.Process(pid)
+    except psutil.Error:  # it ended already
+        return
     count = 0
     while not stop.wait(SAMPLE_SECONDS):
         total = pss = 0
         with_pss = count % PSS_EVERY == 0
         count += 1
-        for process in [main, *main.children(recursive=True)]:
+        try:
+            tree = [main, *main.children(recursive=True)]
+        except psutil.Error:  # the batch process ended
+            break
+        for process in tree:
             try:
                 rss = process.memory_info().rss
                 role = "main" if process.pid == main.pid else f"{_role(process)} {process.pid}"
