@@ -217,6 +217,25 @@ def test_web_page_without_code_readable_on_a_phone(review_pack, tmp_path):
     assert "Bảng 1. " in page and "Biểu đồ 1. " in page
 
 
+def test_the_page_export_does_not_parse_the_page_again_and_every_chart_has_its_alt_text(review_pack, tmp_path,
+                                                                                          monkeypatch):
+    import re
+
+    import nbconvert.exporters.html
+
+    def refused(*args, **kwargs):
+        raise AssertionError("the exported page was parsed again")
+
+    # nbconvert's own pass would give a chart without alt text a generic one: ours carry their captions.
+    monkeypatch.setattr(nbconvert.exporters.html, "BeautifulSoup", refused)
+    page = export_notebook_page(_executed_notebook(review_pack, tmp_path / "run.ipynb"), tmp_path / "review.html",
+                                page_title(review_pack), review_pack.lang, review_pack.inputs,
+                                review_pack.parameters).read_text(encoding="utf-8")
+    images = re.findall(r"<img [^>]*>", page)
+    assert len(images) == sum(len(s.charts) for s in review_pack.sections) > 0
+    assert all(re.search(r'alt="Biểu đồ \d+\. [^"]+"', image) for image in images)
+
+
 def test_records_folder_found_from_a_notebook_folder(tmp_path):
     (tmp_path / "sample_records").mkdir()
     notebook_dir = tmp_path / "notebooks" / "management_review"
