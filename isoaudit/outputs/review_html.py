@@ -112,7 +112,8 @@ def _page_exporter_class():
         """``HTMLExporter`` without the pass that parses the whole page again with BeautifulSoup (in Python: two
         thirds of a review page's export, a batch exports two pages a unit) to give images without one a generic
         alt text and make JupyterLab-styled cells focusable. Our charts carry their own alt text and the basic
-        template has no such cells: the pass changed nothing but the page's whitespace."""
+        template has no such cells: the pass changed nothing but the page's whitespace. Nor is the notebook validated
+        again after each preprocessor."""
 
         def from_notebook_node(self, nb, resources=None, **kw):
             # HTMLExporter.from_notebook_node up to its BeautifulSoup pass (nbconvert 7.16 and later).
@@ -124,6 +125,10 @@ def _page_exporter_class():
             self.register_filter("highlight_code", highlight_code)
             self.register_filter("filter_data_type", data_types)
             return TemplateExporter.from_notebook_node(self, nb, resources, **kw)
+
+        def _validate_preprocessor(self, nbc, preprocessor):
+            """Not done: nbconvert validates the whole notebook after each of its dozen preprocessors, which only
+            remove or restyle parts of a notebook papermill wrote and nbformat read (and validated) just before."""
 
     return PageExporter
 
