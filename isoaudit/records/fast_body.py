@@ -1,13 +1,14 @@
 """The body of a delimited-text table read column-wise into Arrow (pyarrow's CSV reader), below a header that
 ``header.find_header`` found on the first rows as the slow path reads them.
 
-``csv_body`` gives the body's cells as blocks of rows in Arrow text columns ('' for an empty cell), or None when the
-file is one the fast reader could read differently from Python's ``csv`` module; what only shows part way (a ragged
-row, a quoted cell over lines) raises ``Unusable`` from the blocks. The caller then goes on with the slow path,
-which also says what is wrong with such a file. The fast reader is used only when it must give the same cells:
+``csv_body`` gives the body's cells as blocks of rows in Arrow text columns ('' for an empty cell), or what the
+caller's ``convert`` makes of each in the thread that parsed it, or None when the file is one the fast reader could
+read differently from Python's ``csv`` module; what only shows part way (a ragged row, a quoted cell over lines)
+raises ``Unusable`` from the blocks. The caller then goes on with the slow path, which also says what is wrong with
+such a file. The fast reader is used only when it must give the same cells:
 
 - the text is UTF-8 (with or without a BOM): legacy encodings are normalised line by line and UTF-16 decoded by
-  Python; bytes that are not UTF-8 are replaced by Python but refused by Arrow;
+  Python; bytes that are not UTF-8 are replaced by Python, so a piece holding any is refused (``_is_utf8``);
 - no empty character (NUL): the slow path removes them and says in which cells;
 - lines end with LF or CRLF, never a lone CR;
 - every record of the body is one line (Arrow's rows counted against the body's LFs): a quoted cell over line
@@ -26,7 +27,7 @@ from __future__ import annotations
 import codecs
 import csv
 from collections import deque
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from itertools import chain, islice, repeat
 from pathlib import Path
 
@@ -37,11 +38,12 @@ import pyarrow.csv as pv
 
 from isoaudit.records.formats_text import UTF8, UTF8_BOM
 
-_BLOCK = 1 << 23  # the body is parsed 8 MB at a time, a piece a thread, each converted by the caller in turn:
-# larger pieces cost less to convert (per piece, not per row, the converters' calls) but the pieces held at once
-# (``_AHEAD``, read in other threads and freed by the caller) keep more memory: 16 MB took a 1M-row log to 1 GB.
-_WORKERS = 2  # threads parsing pieces, beside the caller converting them: two keep pace with the caller
-_AHEAD = 2  # pieces read or parsed ahead of the one converted
+_BLOCK = 1 << 24  # the body is parsed 16 MB at a time, a piece a thread, each converted in that thread: larger
+# pieces cost less to convert (about 7 ms a piece, whatever its size, go to the converters' calls: 8 MB pieces of
+# a 1M-row log took 0.75-0.95 s to convert, 16 MB ones 0.55-0.7 s) but the pieces held at once (``_AHEAD``, and those the
+# threads work on) keep more memory: bench_read's 1M-row log peaked at 0.87-0.95 GB (its frame alone 0.7).
+_WORKERS = 2  # threads parsing and converting pieces, a core each on a two-core machine; the caller joins them
+_AHEAD = 2  # pieces read, parsed or converted ahead of the one the caller takes
 _BOM = codecs.BOM_UTF8
 
 
@@ -49,12 +51,13 @@ class Unusable(Exception):
     """The body turned out, part way, to be one the fast reader may not read (see the module's docstring)."""
 
 
-def csv_body(grid, records_before: int):
+def csv_body(grid, records_before: int, convert=None):
     """The records after the first ``records_before`` (of the csv reader, after the skipped "sep=" line) of the
-    text file of ``grid``, as an iterator of blocks of rows, each a dict of text columns by their 0-based place;
-    None when the fast reader may not be used (see the module's docstring). The iterator raises ``Unusable`` when
-    a piece of the body (its rows against its lines, its cells) shows the file is such a one after all. The file
-    is streamed, never held whole beside its columns."""
+    text file of ``grid``, as an iterator of blocks of rows, each a dict of text columns by their 0-based place
+    (or ``convert(block, rows_before)`` of it, run in the thread that parsed it; ``rows_before``: the body's rows
+    in the blocks before it); None when the fast reader may not be used (see the module's docstring). The iterator
+    raises ``Unusable`` when a piece of the body (its rows against its lines, its cells) shows the file is such a
+    one after all. The file is streamed, never held whole beside its columns."""
     source = getattr(grid, "text_source", None)
     if source is None or len(grid.record_lines) < records_before:
         return None
@@ -68,28 +71,55 @@ def csv_body(grid, records_before: int):
     if not more:
         return iter(())
     width = len(next(csv.reader([first.decode("utf-8", errors="replace").rstrip("\r")], delimiter=delimiter), []))
-    return _blocks(grid.path, start, width, delimiter)
+    return _blocks(grid.path, start, width, delimiter, convert)
 
 
-def _blocks(path, start: int, width: int, delimiter: str):
-    """The body from byte ``start`` in pieces cut after a LF, each read and parsed by a pool of threads (Arrow
-    parses without holding the GIL) while the caller converts the one before; the pieces come in order, never
-    more than ``_AHEAD`` of them read ahead."""
+def _blocks(path, start: int, width: int, delimiter: str, convert=None):
+    """The body from byte ``start`` in pieces cut after a LF, each read, parsed and converted by a pool of threads
+    (Arrow and most of the converters' work run without holding the GIL); the pieces come in order, never more
+    than ``_AHEAD`` of them read ahead of the one the caller takes."""
     cuts = _cuts(path, start)
     workers = ThreadPoolExecutor(_WORKERS, thread_name_prefix="isoaudit-csv-reader")
     pending = deque()
+    rows_before = Future()
+    rows_before.set_result(0)
+
+    def submit(piece):
+        nonlocal rows_before
+        rows_after = Future()
+        pending.append(workers.submit(_converted_piece, path, piece, width, delimiter, rows_before, rows_after,
+                                      convert))
+        rows_before = rows_after
+
     try:
         for piece in islice(cuts, _AHEAD):
-            pending.append(workers.submit(_piece, path, *piece, width, delimiter))
+            submit(piece)
         while pending:
-            columns = pending.popleft().result()
+            block = pending.popleft().result()
             piece = next(cuts, None)
             if piece is not None:
-                pending.append(workers.submit(_piece, path, *piece, width, delimiter))
-            yield dict(enumerate(columns))
+                submit(piece)
+            yield block
     finally:  # stopped early (Unusable, or the caller's own error): the pieces not begun are not read
         workers.shutdown(wait=False, cancel_futures=True)
         cuts.close()
+
+
+def _converted_piece(path, piece: tuple, width: int, delimiter: str, rows_before: Future, rows_after: Future,
+                     convert):
+    """The block of ``piece`` (``_cuts``), or ``convert(block, rows_before)`` of it. ``rows_before`` is set by
+    the piece before, as soon as it is parsed; this piece sets ``rows_after`` for the next one. A piece begins
+    after the one before it (the pool takes them in order), so the waiting ends."""
+    try:
+        columns = _piece(path, *piece, width, delimiter)
+        before = rows_before.result()  # raises the Unusable of a piece before: the caller stops at that one
+        rows_after.set_result(before + len(columns[0]))
+    except BaseException as exc:
+        rows_after.set_exception(exc)
+        raise
+    block = dict(enumerate(columns))
+    del columns
+    return block if convert is None else convert(block, before)
 
 
 def _cuts(path, start: int):
@@ -136,6 +166,8 @@ def _piece(path, start: int, end: int, last: bool, width: int, delimiter: str) -
     if as_bytes.min() == 0:
         raise Unusable  # an empty character: the slow path removes it and says in which cell
     lines = int(np.count_nonzero(as_bytes == 10)) + int(as_bytes[-1] != 10)  # the last one may have no LF
+    if not _is_utf8(data):
+        raise Unusable  # bytes that are not UTF-8: Python replaces them, Arrow would refuse them
     try:
         table = pv.read_csv(
             pa.BufferReader(data),
@@ -145,10 +177,10 @@ def _piece(path, start: int, end: int, last: bool, width: int, delimiter: str) -
             # Every column as text: codes keep their zeros, dates are read by ``convert`` as the slow path does.
             convert_options=pv.ConvertOptions(column_types={f"f{i}": pa.string() for i in range(width)},
                                               strings_can_be_null=False, quoted_strings_can_be_null=False,
-                                              null_values=[]),
+                                              null_values=[], check_utf8=False),  # checked whole above
         )
-    except (pa.ArrowInvalid, pa.ArrowTypeError, UnicodeDecodeError):
-        raise Unusable from None  # ragged rows, bytes that are not UTF-8
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        raise Unusable from None  # ragged rows
     del data, as_bytes
     if table.num_rows != lines:
         raise Unusable  # a quoted cell over line breaks, or a lone CR ending a line
@@ -161,6 +193,19 @@ def _piece(path, start: int, end: int, last: bool, width: int, delimiter: str) -
     if not last and any("\n" in column[-1].as_py() for column in columns):
         raise Unusable  # a quote still open at the cut: a quoted cell over line breaks, read on in the next piece
     return columns
+
+
+def _is_utf8(data: bytes) -> bool:
+    """Whether ``data`` is valid UTF-8, checked at once as one Arrow binary cell cast to text. As a delimiter, a
+    quote and a line end are ASCII, that holds exactly when every cell of it is, and checking the cells one by one
+    in Arrow's CSV reader costs about three times as much."""
+    whole = pa.Array.from_buffers(pa.large_binary(), 1, [None, pa.py_buffer(np.array([0, len(data)], np.int64)),
+                                                         pa.py_buffer(data)])
+    try:
+        whole.cast(pa.large_string())
+    except pa.ArrowInvalid:
+        return False
+    return True
 
 
 def _head(path, head_lines: int) -> tuple[int, bytes, bool] | None:

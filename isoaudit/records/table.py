@@ -1,15 +1,16 @@
 """Reading one record table (units, procedures, dossiers, objectives) from one file into canonical columns.
 
 The header is looked for in the first rows of the sheet as Python cells (``header``). The body of a UTF-8 CSV is then
-read into Arrow columns and converted a column of a block of rows at a time (``fast_body``: which files it takes);
-so is an xlsx sheet's, by fastexcel, its first rows read apart for the header (``fast_xlsx``: which sheets). Every
-other body (ods, xls, HTML, SpreadsheetML, other text, what the fast readers leave) is converted from Python cells
-in chunks, so that a million-row dossier log never sits in memory whole as Python cells. Both give the same frame
-and problems.
+read into Arrow columns and converted a column of a block of rows at a time, in the threads that parse the blocks
+(``fast_body``: which files it takes); so is an xlsx sheet's, by fastexcel, its first rows read apart for the header
+(``fast_xlsx``: which sheets), its blocks converted in turn. Every other body (ods, xls, HTML, SpreadsheetML, other
+text, what the fast readers leave) is converted from Python cells in chunks, so that a million-row dossier log never
+sits in memory whole as Python cells. Both give the same frame and problems.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import partial
 from itertools import chain, islice
 from operator import itemgetter
 from pathlib import Path
@@ -105,6 +106,8 @@ def _read(path: Path, kind: str, sheet, aliases, problems: list, fast: bool) -> 
         return Table(kind, empty_frame(kind), problems, header.title_lines, header.labels, grid.sheet, name)
 
     first_row_number = grid.first_row + header.first_data_index
+    convert = partial(_convert_block, first_row=first_row_number, kind=kind, header=header, file_name=name,
+                      sheet=grid.sheet)
     if fast:
         # A totals row near the end: the body is read up to it (the footer below mixes text into number and date
         # columns, which fastexcel cannot type); the slow path stops there too.
@@ -115,15 +118,14 @@ def _read(path: Path, kind: str, sheet, aliases, problems: list, fast: bool) -> 
         sample = [cells for number, cells in last if first_row_number <= number < (end or number + 1)]
         if fast_xlsx.mixed(sample, typed):
             return None  # a column of several types seen already: fastexcel would refuse it after a whole parse
-        body = fast_xlsx.body(grid.path, grid.sheet, header.first_data_index, grid.head_first_column,
-                              None if end is None else end - first_row_number, typed)
-        as_text = frozenset(range(fast_xlsx.MAX_COLUMNS)) - typed
+        blocks = fast_xlsx.body(grid.path, grid.sheet, header.first_data_index, grid.head_first_column,
+                                None if end is None else end - first_row_number, typed)
+        body = _converted_in_turn(blocks, partial(convert, as_text=frozenset(range(fast_xlsx.MAX_COLUMNS)) - typed))
     else:
-        body = csv_body(grid, header.first_data_index) if grid.format == "csv" else None
-        as_text = frozenset()  # a CSV's cells are all text as written
+        # A CSV's cells are all text as written; its blocks are converted in the threads that parse them.
+        body = csv_body(grid, header.first_data_index, _keeping_errors(convert)) if grid.format == "csv" else None
     # Read column-wise into Arrow; the chunks below are the slow path (fast_body says when, and why).
-    frame = None if body is None else _convert_body(body, first_row_number, kind, header, name, grid.sheet, problems,
-                                                    as_text)
+    frame = None if body is None else _join_body(body, kind, problems)
     if frame is not None:
         frame["source_file"] = pd.Series(name, index=frame.index, dtype="string")
         return Table(kind, frame[schema.columns(kind)], problems, header.title_lines, header.labels, grid.sheet,
@@ -293,37 +295,85 @@ def _convert_chunk(chunk, first_row, kind, header, file_name, sheet, problems):
     return columns, end_at is not None
 
 
-def _convert_body(body, first_row: int, kind, header, file_name, sheet, problems,
-                  as_text: frozenset = frozenset()) -> pd.DataFrame | None:
-    """Typed columns for a body read into Arrow a block of rows at a time (``fast_body``), as ``_convert_chunk``
-    types the chunks of the slow path, its problems appended in the same order (chunk by chunk, column by column);
-    None, nothing appended, when the body turns out to be one for the slow path."""
-    pieces, found, start, ended = [], [], 0, False
+def _join_body(body, kind: str, problems: list) -> pd.DataFrame | None:
+    """The frame of a body read into Arrow and converted a block of rows at a time (``_convert_block``), its
+    problems appended in the slow path's order (chunk by chunk, column by column); None, nothing appended, when the
+    body turns out to be one for the slow path. The blocks after one that ends the table are read on to the end
+    only for the fast readers' checks, as the slow path stops reading there."""
+    pieces, found, ended = [], [], False
     try:
         for block in body:
             if ended:
-                continue  # read on to the end only for fast_body's checks, as the slow path stops reading here
-            count = len(block[0]) if block else 0
-            empty = pa.array([""], pa.string()).take(pa.array(np.zeros(count, dtype=np.int64)))
-            raw = {name: block.get(index, empty) for name, index in header.positions.items()}
-            numbers = np.arange(first_row + start, first_row + start + count)
-            blank = np.logical_and.reduce([_empty(values) for values in raw.values()])
-            end_at = _end_marker_in_body(block, raw, kind, count, as_text)
-            block.clear()  # the columns no canonical column reads
-            if end_at is not None:
-                blank[end_at:] = True
-            keep = ~blank
-            chunk_of = ((start + np.arange(count)) // CHUNK_ROWS)[keep]
-            in_block = []
-            pieces.append(_typed_columns(raw, keep, numbers[keep], kind, header, file_name, sheet, in_block))
-            found += [(chunk_of[index], order, problem) for index, order, problem in in_block]
-            start += count
-            ended = end_at is not None
+                continue
+            if isinstance(block, Exception):
+                raise block  # a conversion that failed (``_keeping_errors``) in a block the table holds
+            pieces.append(block.columns)
+            found += block.found
+            ended = block.ended
     except Unusable:
         return None
     found.sort(key=lambda item: (item[0], item[1]))
     problems += [problem for _, _, problem in found]
     return _join_chunks(pieces) if pieces else empty_frame(kind)
+
+
+@dataclass
+class _ConvertedBlock:
+    """The typed columns of a block of rows read into Arrow, each unreadable cell's (slow path chunk, column's
+    place in the kind, problem), and whether the table ends in it (a totals row)."""
+
+    columns: dict
+    found: list
+    rows: int
+    ended: bool
+
+
+def _convert_block(block: dict, rows_before: int, first_row: int, kind, header, file_name, sheet,
+                   as_text: frozenset = frozenset()) -> _ConvertedBlock:
+    """A block of the body read into Arrow (text columns by place) typed as ``_convert_chunk`` types the chunks
+    of the slow path; ``rows_before``: the body's rows before it, ``first_row``: the body's first row number."""
+    count = len(block[0]) if block else 0
+    empty = None if all(index in block for index in header.positions.values()) else \
+        pa.array([""], pa.string()).take(pa.array(np.zeros(count, dtype=np.int64)))
+    raw = {name: block.get(index, empty) for name, index in header.positions.items()}
+    numbers = np.arange(first_row + rows_before, first_row + rows_before + count)
+    blank = _empty_in_all(raw.values())
+    end_at = _end_marker_in_body(block, raw, kind, count, as_text)
+    block.clear()  # the columns no canonical column reads
+    if end_at is not None:
+        blank[end_at:] = True
+    keep = ~blank
+    chunk_of = ((rows_before + np.arange(count)) // CHUNK_ROWS)[keep]
+    in_block = []
+    columns = _typed_columns(raw, keep, numbers[keep], kind, header, file_name, sheet, in_block)
+    found = [(chunk_of[index], order, problem) for index, order, problem in in_block]
+    return _ConvertedBlock(columns, found, count, end_at is not None)
+
+
+def _converted_in_turn(blocks, convert):
+    """``convert(block, rows_before)`` of each block in turn, up to the one that ends the table; the blocks after
+    it are read on unconverted (None) for the fast reader's checks."""
+    rows_before, ended = 0, False
+    for block in blocks:
+        if ended:
+            yield None
+            continue
+        converted = convert(block, rows_before)
+        rows_before += converted.rows
+        ended = converted.ended
+        yield converted
+
+
+def _keeping_errors(convert):
+    """``convert`` giving back the error it raises rather than raising it: the reading threads convert the blocks
+    after the one that ends the table too, which the slow path never reads, so only ``_join_body`` knows whether
+    the error counts."""
+    def converting(block, rows_before):
+        try:
+            return convert(block, rows_before)
+        except Exception as exc:  # noqa: BLE001 - raised by ``_join_body`` if the block is one the table holds
+            return exc
+    return converting
 
 
 _ARROW_KINDS = ("text", "date", "datetime")  # the converters that read Arrow text; others get Python cells
@@ -376,6 +426,18 @@ def _empty(values: pa.Array) -> np.ndarray:
     if pa.types.is_string(values.type) or pa.types.is_large_string(values.type):
         return pc.fill_null(pc.equal(values, ""), True).to_numpy(zero_copy_only=False)
     return pc.is_null(values).to_numpy(zero_copy_only=False)
+
+
+def _empty_in_all(columns) -> np.ndarray:
+    """Which rows are empty in every one of ``columns`` (read into Arrow): a column is looked at only while some
+    row is empty in all those before it, and nearly every row has its first (a log's dossier number)."""
+    columns = iter(columns)
+    blank = np.array(_empty(next(columns)))  # a copy of its own: the caller writes to it
+    for values in columns:
+        if not blank.any():
+            break
+        blank &= _empty(values)
+    return blank
 
 
 def _python_cells(values: pa.Array) -> np.ndarray:
