@@ -40,8 +40,8 @@ from isoaudit.records.formats_text import UTF8, UTF8_BOM
 
 _BLOCK = 1 << 24  # the body is parsed 16 MB at a time, a piece a thread, each converted in that thread: larger
 # pieces cost less to convert (about 7 ms a piece, whatever its size, go to the converters' calls: 8 MB pieces of
-# a 1M-row log took 0.75-0.95 s to convert, 16 MB ones 0.55-0.7 s) but the pieces held at once (``_AHEAD``, and those the
-# threads work on) keep more memory: bench_read's 1M-row log peaked at 0.87-0.95 GB (its frame alone 0.7).
+# a 1M-row log took 0.75-0.95 s to convert, 16 MB ones 0.55-0.7 s) but the pieces held at once (``_AHEAD``, and
+# those the threads work on) keep more memory: bench_read's 1M-row log peaked at 0.87-0.95 GB (its frame 0.7).
 _WORKERS = 2  # threads parsing and converting pieces, a core each on a two-core machine; the caller joins them
 _AHEAD = 2  # pieces read, parsed or converted ahead of the one the caller takes
 _BOM = codecs.BOM_UTF8
