@@ -32,7 +32,7 @@ import difflib
 import io
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from importlib import resources
 from pathlib import Path
@@ -49,6 +49,7 @@ UNUSED = "unused"  # recognised record data without a canonical column: left out
 MARKERS = (SKIP, UNUSED)
 DEFAULT_PRIORITY = 50
 MAPPING_PRIORITY = 1000  # the caller said so for this very file
+MEANINGS_KEPT = 4096  # cells an alias table remembers the meaning of: a province's headers, a few files' heads
 FIELDS = ("kind", "column", "alias", "parent", "priority")  # the header of an alias file
 REQUIRED_FIELDS = FIELDS[:3]
 _ALL_COLUMNS = frozenset(c.name for columns in schema.KINDS.values() for c in columns) | set(MARKERS)
@@ -75,6 +76,7 @@ class Aliases:
 
     meanings: Mapping[tuple[str, str], Meaning]  # (folded parent or "", folded header) -> meaning
     parents: frozenset[str] = frozenset()  # folded parents some alias depends on
+    _known: dict = field(default_factory=dict, init=False, repr=False, compare=False)  # cell -> meaning
 
     @classmethod
     def plain(cls, table: Mapping[str, str]) -> Aliases:
@@ -83,6 +85,22 @@ class Aliases:
 
     def meaning(self, header, parent="") -> Meaning | None:
         """The meaning of the header cell ``header`` written under ``parent`` (a merged header, or "")."""
+        # Remembered: every file of a province shows the same header texts, and a head's cells are looked at
+        # once a row and again with the rows around it. Keyed by type too: 1 and 1.0 fold differently.
+        key = (type(header), header, type(parent), parent)
+        try:
+            return self._known[key]
+        except KeyError:
+            pass
+        except TypeError:  # a cell that cannot be a key
+            return self._meaning(header, parent)
+        found = self._meaning(header, parent)
+        if len(self._known) >= MEANINGS_KEPT:
+            self._known.clear()
+        self._known[key] = found
+        return found
+
+    def _meaning(self, header, parent) -> Meaning | None:
         variants = _variants(header)
         anywhere = self._first("", variants)
         if anywhere is not None and anywhere.priority >= MAPPING_PRIORITY:
@@ -93,12 +111,24 @@ class Aliases:
                 return found
         found = anywhere
         if found is None and not parent:  # a two-row header flattened into one cell: "Trả kết quả - Ngày nhận"
-            for under in self.parents:
+            for under in self._parents_heading(variants):
                 rest = [v[len(under) + 1:] for v in variants if v.startswith(under + " ")]
                 found = self._first(under, rest) if rest else None
                 if found is not None:
                     break
         return found
+
+    def _parents_heading(self, variants: tuple[str, ...]) -> list[str]:
+        """The parents some variant starts with (then a space), in the order of ``parents``: found by the
+        variants' word prefixes, not by trying every parent on every body cell of a head."""
+        prefixes = set()
+        for variant in variants:
+            space = variant.find(" ")
+            while space > 0:
+                prefixes.add(variant[:space])
+                space = variant.find(" ", space + 1)
+        heading = prefixes & self.parents
+        return [p for p in self.parents if p in heading] if len(heading) > 1 else list(heading)
 
     def _first(self, parent: str, variants: Iterable[str]) -> Meaning | None:
         for key in variants:
@@ -122,11 +152,26 @@ class AliasFile:
 
 def alias_table(kind: str, extra_file: str | Path | None = None, mapping: dict | None = None) -> Aliases:
     """The header meanings for ``kind``: the caller's ``mapping`` ({header as in the file: canonical column}),
-    then the records folder's ``column_aliases.csv`` (``extra_file``), then the bundled table."""
+    then the records folder's ``column_aliases.csv`` (``extra_file``), then the bundled table. The same table
+    (and what it learnt of the cells it was asked about) for each version of the alias file."""
+    version = None if extra_file is None else _file_version(Path(extra_file))
+    try:
+        return _alias_table(kind, version, tuple((mapping or {}).items()))
+    except TypeError:  # a mapping that cannot key a cache
+        return _made_alias_table(kind, version, mapping)
+
+
+@lru_cache(maxsize=32)  # a few kinds, for a version or two of a folder's alias file
+def _alias_table(kind: str, version: tuple | None, mapping: tuple) -> Aliases:
+    return _made_alias_table(kind, version, dict(mapping))
+
+
+def _made_alias_table(kind: str, version: tuple | None, mapping: dict | None) -> Aliases:
+    """``alias_table`` for the alias file's ``version`` (``_file_version``)."""
     known = {c.name for c in schema.KINDS.get(kind, ())} | set(MARKERS)
     sources = [[("", fold(header), column, MAPPING_PRIORITY) for header, column in (mapping or {}).items()]]
-    if extra_file is not None:
-        sources.append(read_alias_file(extra_file).rows.get(kind, ()))
+    if version:  # a folder's alias file that is there
+        sources.append(_read_alias_file(*version).rows.get(kind, ()))
     sources.append(_bundled().get(kind, ()))
     meanings: dict[tuple[str, str], Meaning] = {}
     for rows in sources:
@@ -144,14 +189,19 @@ def alias_table(kind: str, extra_file: str | Path | None = None, mapping: dict |
 def read_alias_file(path: str | Path) -> AliasFile:
     """A folder's alias file (see the module docstring); nothing for a path that is not a file. Read once for
     each version of the file (its modification time and size), however many kinds and files ask for it."""
-    path = Path(path)
+    version = _file_version(Path(path))
+    return _read_alias_file(*version) if version else AliasFile({})
+
+
+def _file_version(path: Path) -> tuple:
+    """(resolved path, modification time, size) of the file ``path``; () when it is not a file."""
     try:
         stat = path.stat()
     except OSError:
-        return AliasFile({})
+        return ()
     if not path.is_file():
-        return AliasFile({})
-    return _read_alias_file(str(path.resolve()), stat.st_mtime_ns, stat.st_size)
+        return ()
+    return str(path.resolve()), stat.st_mtime_ns, stat.st_size
 
 
 def alias_file_problems(path: str | Path | None) -> tuple[Problem, ...]:
@@ -287,7 +337,10 @@ def _variants(text) -> tuple[str, ...]:
     """Folded forms a header may match by: as written, without a part in parentheses, without numbering."""
     key = fold(text)
     variants = [key] if key else []
-    for other in (fold(_PARENTHESES.sub(" ", str(text))), _NUMBERING.sub("", key).strip()):
+    bare = _PARENTHESES.sub(" ", str(text))
+    # The same text (nothing in parentheses) folds the same: a body cell of a head is not folded twice.
+    without_parentheses = key if isinstance(text, str) and bare == text else fold(bare)
+    for other in (without_parentheses, _NUMBERING.sub("", key).strip()):
         if other and other not in variants:
             variants.append(other)
     return tuple(variants)

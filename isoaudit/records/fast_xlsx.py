@@ -33,6 +33,7 @@ import re
 import zipfile
 import zlib
 from datetime import date, datetime
+from functools import lru_cache
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -50,6 +51,7 @@ logging.getLogger("fastexcel.types.dtype").setLevel(logging.ERROR)
 
 _BLOCK = 1 << 22  # the sheet's XML is inflated 4 MB at a time
 MAX_COLUMNS = 16_384  # Excel's
+FEW_COLUMNS = 256  # as many as a record sheet has, and many more
 _ROWS_PER_BLOCK = 1 << 18  # the body is converted this many rows at a time (memory, not speed)
 TAIL_BYTES = 1 << 18  # the last rows of a sheet read apart: a totals row and signatures take far less
 _ROW = re.compile(rb"<(\w+:)?row\b([^>]*)>")
@@ -266,12 +268,23 @@ def body(path, sheet: str, skip: int, first_column: int, rows: int | None, typed
         offsets.add(column.absolute_index - column.index)
         return True
 
+    def load(columns: int):
+        offsets.clear()
+        return fastexcel.read_excel(str(path)).load_sheet(sheet, header_row=None, skip_rows=skip, n_rows=rows,
+                                                           eager=True, use_columns=every_column,
+                                                           dtypes=_read_as_text(frozenset(typed), columns),
+                                                           dtype_coercion="strict", schema_sample_rows=None)
+
     try:
-        # A column no canonical column reads serves only to find the table's end: of any types, read as text.
-        as_text = {index: "string" for index in range(MAX_COLUMNS) if index not in typed}
-        batch = fastexcel.read_excel(str(path)).load_sheet(sheet, header_row=None, skip_rows=skip, n_rows=rows,
-                                                            eager=True, use_columns=every_column, dtypes=as_text,
-                                                            dtype_coercion="strict", schema_sample_rows=None)
+        # fastexcel takes a millisecond to be told the types of Excel's 16,384 columns: it is told those of the
+        # first FEW_COLUMNS, and a sheet wider than that (or a read refused) is read again told them all.
+        try:
+            batch = load(FEW_COLUMNS)
+            narrow = batch.num_columns + max(offsets, default=0) <= FEW_COLUMNS
+        except Exception:  # noqa: BLE001 - said by the read told every column's type
+            narrow = False
+        if not narrow:
+            batch = load(MAX_COLUMNS)
     except Exception:  # strict coercion refused a mixed column, or fastexcel cannot read what calamine reads
         raise Unusable from None
     if batch.num_columns and offsets != {first_column}:
@@ -279,6 +292,13 @@ def body(path, sheet: str, skip: int, first_column: int, rows: int | None, typed
     arrays = [_usable(column) for column in batch.columns]
     for start in range(0, batch.num_rows, _ROWS_PER_BLOCK):
         yield {index: array.slice(start, _ROWS_PER_BLOCK) for index, array in enumerate(arrays)}
+
+
+@lru_cache(maxsize=32)  # a few sets of typed columns: each kind's layouts
+def _read_as_text(typed: frozenset[int], columns: int) -> dict[int, str]:
+    """fastexcel's dtypes for the first ``columns`` columns not at the places ``typed``: a column no canonical
+    column reads serves only to find the table's end, of any types, read as text."""
+    return {index: "string" for index in range(columns) if index not in typed}
 
 
 def _usable(array: pa.Array) -> pa.Array:

@@ -17,6 +17,7 @@ naming the file, and the sheet when known; nothing here interprets the cells.
 from __future__ import annotations
 
 import re
+import threading
 import zipfile
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
@@ -78,7 +79,7 @@ class Grid:
 def open_grid(path: str | Path, sheet: str | int | None = None) -> Grid:
     """Open ``path``: its default sheet (the first visible one), or the sheet
     named ``sheet``, or the ``sheet``-th (0-based, in the workbook's order, as ``sheet_names(path, True)``)."""
-    return _open_book(Path(path)).grid(sheet)
+    return _listed_or_opened(Path(path)).grid(sheet)
 
 
 def may_open_head(path: Path) -> bool:
@@ -95,7 +96,7 @@ def open_head(path: str | Path, sheet: str | int | None, rows: int) -> Grid | No
     if not may_open_head(path):
         return None
     try:
-        book = _open_book(path)
+        book = _listed_or_opened(path)
         if not isinstance(book, _CalamineBook) or book.package is None or book.format not in ("xlsx", "xlsm"):
             return None
         name = book._resolve(sheet)
@@ -115,8 +116,33 @@ def sheet_names(path: str | Path, hidden: bool = False) -> list[str]:
     """The names ``open_grid`` accepts for ``path``, in the workbook's order: the visible sheets, or with
     ``hidden`` every sheet. An HTML page is one sheet, "Trang web", its tables alone hidden sheets "Bảng 1",
     "Bảng 2"...; a CSV has one sheet, ""."""
+    identity = _identity(Path(path))  # before opening: a file changed while it is opened is opened again
     book = _open_book(Path(path))
+    _listed.book = (identity, book)
     return list(book.names) if hidden else [name for name in book.names if name not in book.hidden]
+
+
+def _listed_or_opened(path: Path) -> _Book:
+    """The book ``sheet_names`` opened last in this thread, when it is ``path``'s and the file has not changed
+    since: a table is looked for on the sheets just listed, and opening a workbook (or sniffing a CSV) twice a
+    file cost a province's read a second. Taken by the next opening in the thread whatever its path (for a
+    table, the very next call), so that no workbook stays open after its read. Else ``path`` opened."""
+    listed, _listed.book = getattr(_listed, "book", None), None
+    if listed is not None and listed[0] is not None and listed[0] == _identity(path):
+        return listed[1]
+    return _open_book(path)
+
+
+def _identity(path: Path) -> tuple | None:
+    """``path``'s file as it is now (its place, size, time and inode); None when it cannot be told."""
+    try:
+        status = path.stat()
+    except OSError:
+        return None
+    return str(path), status.st_size, status.st_mtime_ns, status.st_ino
+
+
+_listed = threading.local()  # .book: (``_identity``, the book) of the last ``sheet_names`` of this thread
 
 
 def open_grids(path: str | Path) -> Iterator[Grid]:

@@ -44,7 +44,7 @@ from isoaudit.records.model import Records, shown_path
 from isoaudit.records.readers import record_table
 from isoaudit.records.table import empty_frame
 from isoaudit.records.table_cache import FileRead, TableCache, reading_context
-from isoaudit.records.units import normalise_unit_codes
+from isoaudit.records.units import in_registry, normalise_unit_codes
 from isoaudit.records.units_in_time import attribute, attribution_problems, keyed_registry, registry_problems
 from isoaudit.text import fold
 
@@ -297,10 +297,9 @@ def _attach_unit(table, path, units, problems, kind):
         by_title = _unit_from_titles(titles, units)
         if by_title is not None:
             frame["unit_code"] = frame["unit_code"].fillna(by_title)
-    known_units = set(units["unit_code"].dropna())
-    if not known_units:
+    if not units["unit_code"].notna().any():
         return frame
-    unknown = ~frame["unit_code"].isin(known_units)
+    unknown = ~in_registry(frame["unit_code"], units["unit_code"])
     column = table.labels.get("unit_code", "unit_code")
     if unknown.all():
         value = frame["unit_code"].dropna().iloc[0] if frame["unit_code"].notna().any() else ""
@@ -313,6 +312,8 @@ def _attach_unit(table, path, units, problems, kind):
         frame = frame.loc[~unknown].reset_index(drop=True)
     attributed = attribute(frame, units, kind)
     problems += attribution_problems(attributed, units, kind, path.name, table.labels)
+    if not attributed.unplaced.any() and "source_code" not in attributed.frame:
+        return attributed.frame.reset_index(drop=True)
     return attributed.frame.loc[~attributed.unplaced].drop(columns="source_code", errors="ignore") \
         .reset_index(drop=True)
 

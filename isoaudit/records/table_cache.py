@@ -57,7 +57,6 @@ class TableCache:
         self._used: set[str] = set()
         self._writer: ThreadPoolExecutor | None = None
         self._pending: list[Future] = []
-        self._exact: dict[tuple, bool] = {}  # frame columns and types -> whether Parquet gives them back as they are
 
     def digest(self, path) -> str:
         """The SHA-256 of ``path``'s bytes (hashed once)."""
@@ -158,11 +157,15 @@ class TableCache:
 
     def _write(self, path: Path, key: str, read: FileRead) -> None:
         try:
-            table = _entry_table(read, key, self._exact)
+            table = _entry_table(read, key)
             if table is not None:
+                # Encoded in memory and written at once (not through a Python file's many small writes); plain,
+                # without statistics: an entry is read whole, and a log's texts are mostly distinct anyway.
+                encoded = pa.BufferOutputStream()
+                pq.write_table(table, encoded, compression="lz4", use_dictionary=False, write_statistics=False)
                 # Not flushed to the disk: an entry a power cut spoilt is found damaged and the file read again.
                 with atomic_write(path, durable=False) as handle:
-                    pq.write_table(table, handle, compression="lz4")
+                    handle.write(encoded.getvalue())
         except Exception:  # a read not kept costs the next run a few seconds, never this run its result
             pass
 
@@ -211,22 +214,40 @@ def _stamp(path: Path) -> tuple[int, int]:
     return status.st_size, status.st_mtime_ns
 
 
-def _entry_table(read: FileRead, key: str, exact: dict[tuple, bool]) -> pa.Table | None:
-    """The Parquet table of an entry, or None when its rows would not come back exactly (``exact``: what
-    ``_kept_exactly`` said of each set of columns and types already seen)."""
+def _entry_table(read: FileRead, key: str) -> pa.Table | None:
+    """The Parquet table of an entry, or None when its rows would not come back exactly."""
     meta = {"format": FORMAT_VERSION, "key": key, "rows": None if read.frame is None else len(read.frame),
             "labels": read.labels, "problems": [problem_json(p, strict=True) for p in read.problems]}
     if json.loads(json.dumps(read.labels)) != read.labels:  # a header that is not text
         return None
-    table = pa.table({}) if read.frame is None else pa.Table.from_pandas(read.frame, preserve_index=False)
-    if read.frame is not None:
-        columns = tuple(zip(read.frame.columns, read.frame.dtypes))
-        if columns not in exact:
-            exact[columns] = _kept_exactly(read.frame, table)
-        if not exact[columns]:
-            return None
+    # One thread: a batch's workers each read their own files, and threads for a file's columns cost more CPU.
+    table = pa.table({}) if read.frame is None else pa.Table.from_pandas(read.frame, preserve_index=False,
+                                                                          nthreads=1)
+    if read.frame is not None and not _types_kept_exactly(read.frame, table):
+        return None
     return table.replace_schema_metadata({**(table.schema.metadata or {}),
                                           _METADATA: json.dumps(meta, ensure_ascii=False).encode("utf-8")})
+
+
+def _types_kept_exactly(frame: pd.DataFrame, table: pa.Table) -> bool:
+    """``_kept_exactly``, said once for each set of columns and types: a province's files of one kind share
+    one, and a batch's worker makes a ``TableCache`` for each file it reads."""
+    columns = tuple(zip(frame.columns, frame.dtypes))
+    try:
+        return _EXACT[columns]
+    except KeyError:
+        pass
+    except TypeError:  # a column name or type that cannot key a dict
+        return _kept_exactly(frame, table)
+    exact = _kept_exactly(frame, table)
+    if len(_EXACT) >= EXACT_KEPT:
+        _EXACT.clear()
+    _EXACT[columns] = exact
+    return exact
+
+
+EXACT_KEPT = 256  # sets of columns and types remembered: a few per kind of record
+_EXACT: dict[tuple, bool] = {}  # frame columns and types -> whether Parquet gives them back as they are
 
 
 def _kept_exactly(frame: pd.DataFrame, table: pa.Table) -> bool:

@@ -52,13 +52,22 @@ def normalise_unit_codes(codes: pd.Series, registry_codes) -> pd.Series:
     registry = pd.Series(registry_codes, dtype="string").dropna()
     # A column holds a handful of distinct codes: each is matched once.
     distinct = pd.Series(text.dropna().unique(), dtype="string")
-    known = distinct.isin(set(registry))
+    known = in_registry(distinct, registry)
     if known.all():  # the usual column: every code written as the registry writes it
         return text
     by_digits = registry.groupby(_digits(registry)).agg(lambda same: same.iloc[0] if len(same) == 1 else pd.NA)
     matched = _digits(distinct).map(by_digits).astype("string")
     lookup = dict(zip(distinct, distinct.where(known, matched.fillna(distinct))))
     return text.map(lookup, na_action="ignore").astype("string")
+
+
+def in_registry(codes: pd.Series, registry_codes: pd.Series) -> pd.Series:
+    """Whether each of the string Series ``codes`` is one of ``registry_codes`` as written (a missing code is
+    not). The registry is searched for the few codes a column holds: ``isin`` over a registry's hundreds of
+    codes would first turn each into a Python object, file after file."""
+    present = [code for code in codes.unique() if not pd.isna(code)]
+    found = set(registry_codes.to_numpy(dtype=object)[registry_codes.isin(present).to_numpy(bool)])
+    return codes.notna() if len(found) == len(present) else codes.isin(found)
 
 
 def _digits(codes: pd.Series) -> pd.Series:

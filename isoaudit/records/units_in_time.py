@@ -10,6 +10,7 @@ guessing: a date no unit of that code covers is said, and the row is not counted
 """
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 
 import numpy as np
@@ -168,16 +169,17 @@ class Attributed:
 def attribute(frame: pd.DataFrame, units: pd.DataFrame, kind: str) -> Attributed:
     """Each row of ``frame`` (codes as the registry writes them, or keys) given the key of the unit its code
     named on its date (``DATED_BY[kind]``). A row without a date goes to the latest unit of its code."""
-    frame = frame.copy()
+    frame = frame.copy(deep=False)  # copy-on-write: the caller's frame keeps its columns
     outside = np.zeros(len(frame), dtype=bool)
     unplaced = np.zeros(len(frame), dtype=bool)
     if frame.empty or units.empty or kind not in DATED_BY:
         return Attributed(frame, outside, unplaced)
-    codes = frame["unit_code"].astype("string").map(written_code, na_action="ignore")
+    codes = _written_codes(frame["unit_code"].astype("string"))
     dated = _dated_codes(units)
     # Only the codes this file names: a commune's file names one, a province's registry holds hundreds.
     named = [code for code in codes.dropna().unique() if code in dated]
     keys = frame["unit_code"].astype("string").to_numpy(dtype=object)
+    changed = False
     if named:
         first, last = _row_periods(frame, *DATED_BY[kind])
     for code in named:
@@ -196,36 +198,63 @@ def attribute(frame: pd.DataFrame, units: pd.DataFrame, kind: str) -> Attributed
         else:
             own[~placed] = None
             unplaced[np.flatnonzero(mine)[~placed]] = True
+        changed = changed or not np.array_equal(own, keys[mine])
         keys[mine] = own
     if unplaced.any():  # said with the code as written: the key is gone
         frame["source_code"] = codes
-    frame["unit_code"] = pd.array(keys, dtype="string")
+    if changed or frame["unit_code"].dtype != pd.array([], dtype="string").dtype:  # most rows keep their code
+        frame["unit_code"] = pd.array(keys, dtype="string")
     return Attributed(frame, outside, unplaced)
+
+
+def _written_codes(keys: pd.Series) -> pd.Series:
+    """``written_code`` of each key of a string Series; the Series itself when no key has a date (a file's
+    column holds a code or two: they are looked at, not its thousands of rows)."""
+    if all(KEY_SEPARATOR not in key for key in keys.dropna().unique()):
+        return keys
+    return keys.map(written_code, na_action="ignore")
 
 
 def _dated_codes(units: pd.DataFrame) -> dict:
     """Each code that needs a date to tell its unit (written by several units, or by one with a period): its
     units' starts, ends and keys, in order of start. Made once per registry: a province's 1,200 files each
     asked for it, a millisecond or five each time."""
-    key = pd.util.hash_pandas_object(units[["unit_code", "valid_from", "valid_to"]], index=True).to_numpy().tobytes()
-    found = _DATED_CODES.get(key)
-    if found is None:
-        registry = units.assign(code=units["unit_code"].astype("string").map(written_code))
-        start, end = _bounds(registry)
-        dated = registry[(registry["code"].duplicated(keep=False) | registry["valid_from"].notna()
-                          | registry["valid_to"].notna()).to_numpy(bool)]
-        found = {}
-        for code, rows in dated.groupby("code", sort=False):
-            order = start[rows.index].sort_values().index
-            found[code] = (start[order].to_numpy(), end[order].to_numpy(),
-                           np.asarray(registry.loc[order, "unit_code"].astype(str), dtype=object))
+    # Found by comparing the registry with those seen (a batch's workers get a copy of it with each file).
+    with _DATED_CODES_LOCK:
+        for kept, found in _DATED_CODES:
+            if _same_dates(units, kept):
+                return found
+    registry = units.assign(code=units["unit_code"].astype("string").map(written_code))
+    start, end = _bounds(registry)
+    dated = registry[(registry["code"].duplicated(keep=False) | registry["valid_from"].notna()
+                      | registry["valid_to"].notna()).to_numpy(bool)]
+    found = {}
+    for code, rows in dated.groupby("code", sort=False):
+        order = start[rows.index].sort_values().index
+        found[code] = (start[order].to_numpy(), end[order].to_numpy(),
+                       np.asarray(registry.loc[order, "unit_code"].astype(str), dtype=object))
+    kept = (units.index.copy(), {c: units[c].copy() for c in _DATED_COLUMNS})
+    with _DATED_CODES_LOCK:
         if len(_DATED_CODES) >= 4:  # a batch has one registry; tests and notebooks a few
             _DATED_CODES.clear()
-        _DATED_CODES[key] = found
+        _DATED_CODES.append((kept, found))
     return found
 
 
-_DATED_CODES: dict = {}  # registry fingerprint -> _dated_codes
+def _same_dates(units: pd.DataFrame, kept: tuple) -> bool:
+    """Whether ``units`` has the index, codes and dates ``kept`` (a copy of them when ``_dated_codes`` was
+    made for a registry): a few comparisons of arrays, not a hash of the whole registry."""
+    index, columns = kept
+    try:
+        return units.index.equals(index) and type(units.index) is type(index) and all(
+            units[c].array.equals(column.array) for c, column in columns.items())
+    except (KeyError, TypeError, ValueError):
+        return False
+
+
+_DATED_COLUMNS = ("unit_code", "valid_from", "valid_to")
+_DATED_CODES: list = []  # (a copy of a registry's index and _DATED_COLUMNS, its _dated_codes)
+_DATED_CODES_LOCK = threading.Lock()  # Dask workers attribute files in threads
 
 
 def attribution_problems(attributed: Attributed, units: pd.DataFrame, kind: str, file: str,
@@ -244,9 +273,10 @@ def attribution_problems(attributed: Attributed, units: pd.DataFrame, kind: str,
                                     column=column, value=rows[date_column].iloc[0],
                                     params={"count": len(rows), "unit": written_code(key),
                                             "name": str(unit["unit_name"]), "period": period_text(unit)}))
-    written = units["unit_code"].astype("string").map(written_code)
     codes = frame["source_code"] if "source_code" in frame else None
-    for index in np.flatnonzero(attributed.unplaced):
+    unplaced = np.flatnonzero(attributed.unplaced)
+    written = units["unit_code"].astype("string").map(written_code) if len(unplaced) else None
+    for index in unplaced:
         row = frame.iloc[index]
         code = str(codes.iloc[index]) if codes is not None else ""
         named = units[(written == code).to_numpy(bool)]
@@ -272,13 +302,30 @@ def period_text(unit, lang: str = "vi") -> str:
 def _row_periods(frame: pd.DataFrame, by: str, column: str) -> tuple[np.ndarray, np.ndarray]:
     """The first and last day of each row's date (its day, or its year); unknown: all time."""
     if by == "year":
-        years = pd.to_numeric(frame[column], errors="coerce")
-        first = pd.to_datetime(years.astype("Int64").astype("string") + "-01-01", errors="coerce")
-        last = pd.to_datetime(years.astype("Int64").astype("string") + "-12-31", errors="coerce")
+        years = pd.to_numeric(frame[column], errors="coerce").astype("Int64")
+        found = _year_periods(years)
+        if found is not None:
+            return found
+        first = pd.to_datetime(years.astype("string") + "-01-01", errors="coerce")
+        last = pd.to_datetime(years.astype("string") + "-12-31", errors="coerce")
     else:
         first = last = pd.to_datetime(frame[column], errors="coerce").dt.normalize()
     return (first.fillna(_FIRST).to_numpy(dtype="datetime64[ns]"),
             last.fillna(_LAST).to_numpy(dtype="datetime64[ns]"))
+
+
+def _year_periods(years: pd.Series) -> tuple[np.ndarray, np.ndarray] | None:
+    """``_row_periods`` of whole years counted as numbers, not parsed from text; None when a year is one a
+    nanosecond date cannot hold (or one text would have written otherwise): then the text is parsed."""
+    missing = years.isna().to_numpy(bool)
+    counted = years.to_numpy(dtype="int64", na_value=2000)
+    if not ((counted >= 1678) & (counted <= 2261)).all():
+        return None
+    since = counted - 1970
+    first = since.astype("datetime64[Y]").astype("datetime64[ns]")
+    last = ((since + 1).astype("datetime64[Y]").astype("datetime64[D]") - 1).astype("datetime64[ns]")
+    first[missing], last[missing] = np.datetime64(_FIRST, "ns"), np.datetime64(_LAST, "ns")
+    return first, last
 
 
 def _bounds(units: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
