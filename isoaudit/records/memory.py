@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+from functools import cache
 
 import pyarrow as pa
 
@@ -16,5 +17,15 @@ def release_freed_memory() -> None:
     """Have Arrow's pool and C's heap return their free pages to the system (a millisecond; objects in reference
     cycles are freed by ``gc.collect()`` first, which takes far longer in a process that imported much)."""
     pa.default_memory_pool().release_unused()
-    with contextlib.suppress(OSError, AttributeError):  # glibc only: another C library keeps what it keeps
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
+
+
+@cache
+def _malloc_trim():
+    """glibc's ``malloc_trim``, looked up once (half a millisecond each time: a batch worker frees memory after
+    each of a province's thousand files); None with another C library, which keeps what it keeps."""
+    with contextlib.suppress(OSError, AttributeError):
+        return ctypes.CDLL("libc.so.6").malloc_trim
+    return None
