@@ -17,7 +17,7 @@ from isoaudit import schema
 from isoaudit.problems import ERROR, WARNING, Problem
 from isoaudit.records.plausibility import implausible
 from isoaudit.records.units_in_time import overlapping_rows
-from isoaudit.text import fold, fold_series
+from isoaudit.text import fold, fold_series, text_of_each_distinct
 
 
 class Rule(NamedTuple):
@@ -153,7 +153,7 @@ def match_procedures(dossiers: pd.DataFrame, procedures: pd.DataFrame, labels: d
     codes_by_name = dict(zip(fold_series(by_code["procedure_name"]), by_code["procedure_code"]))
     code = dossiers["procedure_code"]
     known = code.isin(names.index)
-    from_name = _each_distinct(dossiers["procedure_name"], lambda name: codes_by_name.get(fold(name)))
+    from_name = text_of_each_distinct(dossiers["procedure_name"], lambda name: codes_by_name.get(fold(name)))
     resolved = code.where(known, from_name)
     named = code.notna() | dossiers["procedure_name"].notna()
     unknown = (resolved.isna() & named).to_numpy()
@@ -165,18 +165,9 @@ def match_procedures(dossiers: pd.DataFrame, procedures: pd.DataFrame, labels: d
                                 column=labels.get(row.source_file, {}).get(column, column),
                                 value=getattr(row, column)))
     dossiers["procedure_code"] = resolved.fillna(code)
-    dossiers["procedure_name"] = _each_distinct(resolved, names.to_dict().get).fillna(dossiers["procedure_name"])
+    dossiers["procedure_name"] = text_of_each_distinct(resolved, names.to_dict().get).fillna(dossiers["procedure_name"])
     excluded = dossiers.loc[unknown].assign(reason="unknown_procedure").reset_index(drop=True)
     return Checked(_rows_kept(dossiers, unknown), excluded, problems)
-
-
-def _each_distinct(values: pd.Series, function) -> pd.Series:
-    """``function`` of each value of ``values`` as a string Series (None and missing values: missing), called once
-    per distinct value: a province's million dossiers name a few dozen procedures, and a column of their folded
-    names beside the names was a tenth of the records' peak memory."""
-    codes, distinct = pd.factorize(values)
-    results = np.array([function(value) for value in distinct] + [None], dtype=object)  # code -1: missing
-    return pd.Series(results[codes], index=values.index, dtype="string")
 
 
 def _then_duplicates(frame: pd.DataFrame, rules, keys: list[str], column: str, labels: dict | None) -> Checked:
