@@ -80,6 +80,7 @@ def registry_problems(units: pd.DataFrame, labels: dict) -> list[Problem]:
                                 column=headers.get("valid_to", "valid_to"), value=row.valid_to,
                                 params={"start": format_date(row.valid_from, "vi"),
                                         "unit": written_code(row.unit_code)}))
+    named_on = _NamedOn(units)
     for row in units[units["predecessors"].notna()].itertuples():
         column = headers.get("predecessors", "predecessors")
         if pd.isna(row.valid_from):
@@ -88,7 +89,7 @@ def registry_problems(units: pd.DataFrame, labels: dict) -> list[Problem]:
                                     params={"date_column": headers.get("valid_from", "valid_from")}))
             continue
         for code in split_codes(row.predecessors):
-            if unit_on(units, code, row.valid_from - pd.Timedelta(days=1)) is None:
+            if named_on(code, row.valid_from - pd.Timedelta(days=1)) is None:
                 problems.append(Problem("unknown_predecessor", file=file, row=_row(row), column=column,
                                         value=code, params={"day": format_date(row.valid_from - pd.Timedelta(days=1),
                                                                                "vi")}))
@@ -104,12 +105,24 @@ def split_codes(text) -> list[str]:
 
 def unit_on(units: pd.DataFrame, code: str, day) -> str | None:
     """The key of the unit ``code`` named on ``day``, or None."""
-    written = units["unit_code"].astype("string").map(written_code)
-    code = _digits_as_written(set(written.dropna()), code)
-    rows = units[(written == code).to_numpy(bool)]
-    start, end = _bounds(rows)
-    covering = rows[((start <= day) & (day <= end)).to_numpy(bool)]
-    return str(covering["unit_code"].iloc[0]) if len(covering) else None
+    return _NamedOn(units)(code, day)
+
+
+class _NamedOn:
+    """``unit_on`` for one registry, its codes as written and its periods worked out once: a province's registry
+    names a hundred predecessors, each looked up on its day."""
+
+    def __init__(self, units: pd.DataFrame):
+        self.keys = units["unit_code"]
+        self.written = units["unit_code"].astype("string").map(written_code)
+        self.written_once = set(self.written.dropna())
+        self.start, self.end = _bounds(units)
+
+    def __call__(self, code: str, day) -> str | None:
+        code = _digits_as_written(self.written_once, code)
+        covering = (self.written == code).to_numpy(bool) & ((self.start <= day) & (day <= self.end)).to_numpy(bool)
+        first = np.flatnonzero(covering)
+        return str(self.keys.iloc[first[0]]) if len(first) else None
 
 
 def predecessor_links(units: pd.DataFrame) -> pd.DataFrame:
