@@ -9,7 +9,8 @@ from __future__ import annotations
 import datetime
 import decimal
 import json
-from dataclasses import asdict
+from dataclasses import asdict, dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -59,19 +60,55 @@ def load_cache(directory, unit: str | None = None) -> Records:
     catalogue and calendar whole): a unit's notebooks then read a fixed share of a province, whatever its
     size (issue #19). Problems stay whole: ``Records.for_unit`` picks a unit's."""
     directory = Path(directory)
-    manifest = json.loads((directory / MANIFEST).read_text(encoding="utf-8"))
-    frames = {name: pd.read_parquet(directory / f"{name}.parquet") for name in SHARED_FRAMES}
-    keys = _unit_keys(frames["units"], unit) if unit is not None and str(unit).strip() else None
+    shared = _shared_part(directory / MANIFEST, _version(directory / MANIFEST))
+    frames = {name: frame.copy(deep=False) for name, frame in shared.frames.items()}  # the caller's own
+    keys = shared.unit_keys(unit) if unit is not None and str(unit).strip() else None
     for name in FRAMES:
         if name not in frames:
             path = directory / f"{name}.parquet"
             frames[name] = pd.read_parquet(path, filters=[("unit_code", "in", keys)]) if keys else \
                 pd.read_parquet(path)
-    problems = [problem_from_json(p) for p in manifest["problems"]]
-    records = Records(folder=Path(manifest["folder"]), problems=problems,
-                      files=[Path(f) for f in manifest["files"]], **frames)
-    records.cached_digests = pd.DataFrame(manifest["digests"], columns=["file", "sha256"])
+    records = Records(folder=shared.folder, problems=list(shared.problems), files=list(shared.files), **frames)
+    records.cached_digests = shared.digests.copy(deep=False)
     return records
+
+
+@dataclass
+class _SharedPart:
+    """What every read of one version of a cache gives alike: its manifest (folder, files, digests, problems) and
+    the frames read whole (registry, catalogue, calendar). Read once per process: a batch's worker and kernel
+    read a unit's rows from the same cache for each of their units, and the manifest names every file and
+    problem of the province."""
+
+    folder: Path
+    files: list
+    digests: pd.DataFrame
+    problems: list
+    frames: dict
+    _keys: dict = field(default_factory=dict)
+
+    def unit_keys(self, unit) -> list[str] | None:
+        """``_unit_keys`` of ``unit`` in this cache's registry, worked out once per unit as typed."""
+        unit = str(unit).strip()
+        if unit not in self._keys:
+            self._keys[unit] = _unit_keys(self.frames["units"], unit)
+        return self._keys[unit]
+
+
+def _version(manifest: Path) -> tuple:
+    """The manifest file as it is now: written last, and anew, by every ``save_cache``."""
+    status = manifest.stat()
+    return status.st_size, status.st_mtime_ns, status.st_ino
+
+
+@lru_cache(maxsize=4)  # a batch reads one cache; a test or a notebook a few
+def _shared_part(manifest_path: Path, version: tuple) -> _SharedPart:
+    directory = manifest_path.parent
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    return _SharedPart(folder=Path(manifest["folder"]), files=[Path(f) for f in manifest["files"]],
+                       digests=pd.DataFrame(manifest["digests"], columns=["file", "sha256"]),
+                       problems=[problem_from_json(p) for p in manifest["problems"]],
+                       frames={name: pd.read_parquet(directory / f"{name}.parquet") for name in SHARED_FRAMES})
 
 
 def _write_frame(frame: pd.DataFrame, handle, by_unit: bool = True) -> None:
