@@ -127,11 +127,11 @@ def test_codes_of_other_lengths_adding_up_alike_are_not_read_as_a_table():
     assert code_heads.uniform_codes(pa.array(codes, type=pa.large_string()), 6) is None
     # A long log's offsets are compared a block at a time: a cell ending a block is compared too.
     offsets = np.arange(140_001, dtype=np.int64) * 25
-    assert code_heads._evenly_spaced(offsets, 25)
+    assert code_heads.evenly_spaced(offsets, 25)
     for cell in ((1 << 16) - 1, (1 << 17) - 1):
         shorter = offsets.copy()
         shorter[cell + 1:] -= 1
-        assert not code_heads._evenly_spaced(shorter, 25)
+        assert not code_heads.evenly_spaced(shorter, 25)
 
 
 KEYS = st.lists(st.integers(0, 40), max_size=60).map(lambda keys: np.array(keys, dtype=np.int64))

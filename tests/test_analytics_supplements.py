@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
+from scipy import stats
 
 from isoaudit.analytics import supplements as test_module
 from isoaudit.analytics.supplements import Groups, excess_by_group, group_codes, supplements
@@ -289,6 +291,62 @@ def test_names_held_as_arrow_text_are_grouped_as_plain_text_is(dtype):
     assert arrow.codes.dtype == plain.codes.dtype == np.int64
     clean = group_codes(pd.Series(["Minh", "Lan", None, "Minh"], dtype=dtype))  # each name its own group
     assert clean.codes.tolist() == [0, 1, -1, 0] and clean.names.tolist() == ["Minh", "Lan"]
+
+
+@pytest.mark.parametrize("cells", [
+    ["1.000123", "2.000815", "1.000123", "1.004873"],  # one width of 8 bytes: read as integers
+    ["00111-3", "00140-1", "00111-3", "00140-2", "00111-3"],  # 7 bytes
+    ["Mai", "Hà", "Mai", "Tú"],  # 3 bytes each, accented letters among them
+    ["Mai", "Hà", "Hà "],  # one padded: another width, text
+    ["A", "B", "A"],
+    ["Lan ", " Lan", "Lan "],  # padded alike: one group once trimmed
+    ["Minh", "Lan", "Minh"],  # 4 and 3 bytes: text
+    ["2.000815.000.00.00.H56", "2.000815.000.00.00.H56"],  # 22 bytes: text
+])
+def test_texts_of_one_short_width_are_grouped_as_any_text_is(cells):
+    """Equal widths of at most 8 bytes are hashed as integers (``_as_integers``): the same groups, numbered
+    alike, with the same names, as text of other widths gets."""
+    arrow = group_codes(pd.Series(cells, dtype="string[pyarrow]"))
+    plain = group_codes(pd.Series(cells, dtype=object))
+    assert arrow.codes.tolist() == plain.codes.tolist() and arrow.names.tolist() == plain.names.tolist()
+    packed = test_module._as_integers(pa.array(cells, type=pa.large_string()))
+    widths = {len(cell.encode()) for cell in cells}
+    assert (packed is not None) == (len(widths) == 1 and widths <= set(range(1, 9)))
+
+
+
+@pytest.mark.parametrize("ratio", [1.0, 1.5])
+@pytest.mark.parametrize("seed", range(6))
+def test_procedures_above_last_year_are_those_a_test_of_every_procedure_finds(seed, ratio):
+    """Fisher's test is run only on the procedures far enough above last year's rate to be above the limit at
+    all (``_excess_over_last_year``): the procedures above, and their figures, are those of the test run on
+    every procedure."""
+    rng = np.random.default_rng(seed)
+    size, rows = 40, 6000
+    rate_before = rng.uniform(0.001, 0.3, size)  # some procedures with a request or two a year: small counts
+    rate_now = np.minimum(rate_before * np.where(rng.random(size) < 0.3, rng.uniform(1.0, 8.0, size), 1.0), 1)
+    codes, codes_before = rng.integers(-1, size, rows), rng.integers(-1, size, rows)
+    asked = rng.random(rows) < np.append(rate_now, 0.1)[codes]
+    asked_before = rng.random(rows) < np.append(rate_before, 0.1)[codes_before]
+    previous = pd.DataFrame({"supplement_requested_at": pd.to_datetime(
+        np.where(asked_before, "2024-03-01", None))})
+    procedure = Groups(codes, np.array([f"1.{i:06d}" for i in range(size)], dtype=object))
+    # An alpha above every p-value: ``min_excess`` and ``min_ratio`` alone decide, at their very edges too.
+    config = {**test_module.settings(), "alpha": 1e6, "min_excess": 2, "min_ratio": ratio}
+    found = test_module._excess_over_last_year(procedure, asked, codes_before, previous, config)
+
+    kept, kept_before = codes >= 0, codes_before >= 0
+    n = np.bincount(codes[kept], minlength=size).astype(float)
+    k = np.bincount(codes[kept], weights=asked[kept], minlength=size)
+    n0 = np.bincount(codes_before[kept_before], minlength=size).astype(float)
+    k0 = np.bincount(codes_before[kept_before], weights=asked_before[kept_before], minlength=size)
+    tested = (n >= config["min_group_dossiers"]) & (n0 >= config["min_group_dossiers"])
+    every = test_module.excess_frame(procedure.names, n, k, n * k0 / np.maximum(n0, 1), tested, config,
+                                     ratio=config["min_ratio"], p_values=stats.hypergeom.sf(k - 1, n + n0, k + k0, n))
+    above = every[every["above"].to_numpy(bool)].reset_index(drop=True)
+    assert len(above)  # the case has procedures above the limit
+    pd.testing.assert_frame_equal(found[found["above"].to_numpy(bool)].reset_index(drop=True), above,
+                                  check_exact=True)
 
 
 # ---- what the log lacks is missing, not zero ---------------------------------------------------------------------

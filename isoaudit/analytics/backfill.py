@@ -36,6 +36,7 @@ from isoaudit.analytics.supplements import (
     dossier_groups,
     excess_by_group,
     excess_frame,
+    group_detail,
     previous_year,
     returned_rows,
     settings,
@@ -122,11 +123,8 @@ def check_backfill(received: pd.DataFrame, calendar: WorkCalendar, previous: pd.
         above["above"] &= (above["rate"] - above["expected_rate"] >= config["min_share_increase"]).to_numpy()
         table.append(_table_rows(above, "on_appointment_by_officer"))
         high = back[officer.member(back, above) & hits]
-        rates = above.set_index("code")
         flags.add(high, "officer_on_appointment", officer=officer.names_of(high),
-                  due_date=dates(due[high]),
-                  rate_percent=(100 * rates["rate"]).round(1).reindex(officer.codes[high]),
-                  expected_percent=(100 * rates["expected_rate"]).round(1).reindex(officer.codes[high]))
+                  due_date=dates(due[high]), **group_detail(above, officer.codes[high]))
         table.append(_batches(returned_day, returned, officer, on_appointment, calendar, config, flags))
     if not has_previous:
         missing_parts.append("no_previous_year")

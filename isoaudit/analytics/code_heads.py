@@ -45,7 +45,7 @@ def uniform_codes(text: pa.Array, width: int) -> tuple[int, np.ndarray, pa.Array
         return None
     offsets, data = utf8_buffers(text)
     size = int(offsets[1] - offsets[0])
-    if int(offsets[-1] - offsets[0]) != n * size or not _evenly_spaced(offsets, size):
+    if int(offsets[-1] - offsets[0]) != n * size or not evenly_spaced(offsets, size):
         return None
     table = data[offsets[0]:offsets[-1]].reshape(n, size)
     first = bytes(table[0])
@@ -71,7 +71,7 @@ def uniform_codes(text: pa.Array, width: int) -> tuple[int, np.ndarray, pa.Array
     return digits, value, _with_stand_in(names), encoded.indices.to_numpy(zero_copy_only=False)
 
 
-def _evenly_spaced(offsets: np.ndarray, size: int) -> bool:
+def evenly_spaced(offsets: np.ndarray, size: int) -> bool:
     """Whether each of ``offsets`` is ``size`` after the one before. A block at a time: the differences of a
     million offsets at once would be an array of 8 MB made and dropped."""
     block = 1 << 16

@@ -135,25 +135,26 @@ def population_check(log: pd.DataFrame, year: int, settings: Settings | None = N
     share = float(read.mean())
     if read.sum() < settings.min_parsed or share < settings.min_parsed_share:
         return AnalyticsResult(TEST, CLAUSE, missing="too_few_parsed")
-    numbers = _numbers(codes, read)
+    unread = np.flatnonzero(~read)  # none in the usual log
+    numbers = _numbers(codes, read, every=not len(unread))
     gaps, after, sparse = _gaps(codes, numbers, year, settings)
-    duplicates = _duplicates(log, kept, numbers, read)
+    duplicates = _duplicates(log, kept, numbers, unread)
     moved = _moved(log, kept, codes, received, read)
     flags = Flags(log["dossier_id"])
     for found, reason in ((after, "after_gap"), (duplicates, "duplicate_code"), (moved, "moved_receipt")):
         if found:
             flags.add(_in_log(kept, found["positions"]), reason, **found["details"])
-    unparsed = log["dossier_id"].iloc[_in_log(kept, np.flatnonzero(~read)[:settings.unparsed_examples])]
+    unparsed = log["dossier_id"].iloc[_in_log(kept, unread[:settings.unparsed_examples])]
+    heads_read = np.bincount(codes.head[read] if len(unread) else codes.head, minlength=len(codes.head_pattern)) > 0
     params = {
-        "codes": int(len(read)), "parsed": int(read.sum()), "unparsed": int((~read).sum()),
+        "codes": int(len(read)), "parsed": int(len(read) - len(unread)), "unparsed": int(len(unread)),
         "parsed_share": share, "unparsed_examples": ", ".join(unparsed.astype(str)),
         "gap_numbers": int(gaps["population_count"].sum()) if len(gaps) else 0,
         "gap_periods": int(len(gaps)), "gaps": int(len(after.get("positions", ()))),
         "duplicates": int(len(duplicates.get("positions", ()))),
         "moved": int(len(moved.get("positions", ()))),
         "sparse_prefixes": ", ".join(sparse),
-        "patterns": ", ".join(codes.pattern_names[i] for i in np.unique(codes.head_pattern[
-            np.bincount(codes.head[read], minlength=len(codes.head_pattern)) > 0])),  # of the heads read
+        "patterns": ", ".join(codes.pattern_names[i] for i in np.unique(codes.head_pattern[heads_read])),
     }
     return AnalyticsResult(TEST, CLAUSE, gaps, params, flags.frame(), detail_fields=flags.fields)
 
@@ -249,15 +250,16 @@ def read_codes(ids: pd.Series, settings: Settings | None = None) -> CodeReading:
     heads: list[tuple] = []  # per pattern that read codes: its heads' pattern, prefix, day and year
     total = 0  # heads so far
     prefixes: dict[str, int] = {}
-    left = np.arange(n)
+    left = None  # the positions of the codes not read yet; None while that is every code (the usual log is
+    # read at once by the first pattern, and needs no array of a million positions)
     for normalised in (False, True):
-        if not len(left):
+        if left is not None and not len(left):
             break
-        subset = text if len(left) == n else text.take(pa.array(left))
+        subset = text if left is None or len(left) == n else text.take(pa.array(left))
         if normalised:
             subset = pc.utf8_upper(pc.utf8_trim_whitespace(subset))
         for number, rule in enumerate(settings.patterns):
-            if not len(left):
+            if left is not None and not len(left):
                 break
             matched, found, pick, numbers = _match(subset, rule)
             if not matched.any():
@@ -273,11 +275,12 @@ def read_codes(ids: pd.Series, settings: Settings | None = None) -> CodeReading:
                 head_ok = np.ones(len(found), dtype=bool)
             prefix = _prefix_codes(found.field("prefix") if "prefix" in names else None, len(found), prefixes)
             heads.append((np.full(len(found), number, dtype=np.int64), prefix, days, years))
-            if head is None and len(left) == n and len(pick) == n and head_ok.all():  # the usual log
-                head, seq, left = pick, numbers, left[:0]
+            if head is None and len(pick) == n and head_ok.all():  # the usual log: every code read at once
+                head, seq, left = pick, numbers, np.zeros(0, dtype=np.int64)
                 break
             if head is None:
                 head, seq = np.full(n, -1, dtype=np.int64), np.full(n, -1, dtype=np.int64)
+                left = np.arange(n)
             ok = head_ok[pick]
             rows = left[matched][ok]
             head[rows], seq[rows] = total + pick[ok], numbers[ok]
@@ -475,8 +478,10 @@ class _Numbers:
         return np.flatnonzero(np.r_[same, False] | np.r_[False, same])
 
 
-def _numbers(codes: CodeReading, read: np.ndarray) -> _Numbers:
-    rows = np.flatnonzero(read)
+def _numbers(codes: CodeReading, read: np.ndarray, every: bool) -> _Numbers:
+    """The read codes (``read``) in their numberings; ``every``: whether every code is read (the usual log: no
+    positions to take the read ones by)."""
+    rows = None if every else np.flatnonzero(read)
     prefix_count = len(codes.prefix_names) + 1
     # Per head: its prefix (pattern and prefix) and period (day or year); a numbering is the two together.
     head_prefix = codes.head_pattern * prefix_count + codes.head_prefix
@@ -486,7 +491,6 @@ def _numbers(codes: CodeReading, read: np.ndarray) -> _Numbers:
         period[impossible] = period[~impossible].min(initial=0) - 1
     low = period.min(initial=0)
     head_key = head_prefix * (period.max(initial=0) - low + 1) + (period - low)
-    every = len(rows) == len(read)  # every code read (the usual log): ``rows`` is 0..n-1, nothing to take
     group, count = _head_groups(codes.head if every else codes.head[rows], head_key)
     order, group, seq = _by_group_and_number(group, codes.seq if every else codes.seq[rows], count)
     rows = order if every else rows[order]
@@ -597,12 +601,12 @@ def _in_log(kept: np.ndarray | None, positions: np.ndarray) -> np.ndarray:
     return positions if kept is None else kept[positions]
 
 
-def _duplicates(log: pd.DataFrame, kept: np.ndarray | None, numbers: _Numbers, read: np.ndarray) -> dict:
+def _duplicates(log: pd.DataFrame, kept: np.ndarray | None, numbers: _Numbers, unread: np.ndarray) -> dict:
     """Every row whose code another row also has: read to the same number of the same numbering ("…-0003"
-    and "…-003" too), or, for codes no pattern reads, the same code as written (trimmed, upper case)."""
+    and "…-003" too), or, for codes no pattern reads (at ``unread``), the same code as written (trimmed, upper
+    case)."""
     repeated = numbers.repeated
     rows = numbers.rows[repeated]
-    unread = np.flatnonzero(~read)
     if len(unread):
         text = log["dossier_id"].iloc[_in_log(kept, unread)].astype(str).str.strip().str.upper()
         rows = np.r_[rows, unread[text.duplicated(keep=False).to_numpy(bool)]]
@@ -619,15 +623,19 @@ def _moved(log: pd.DataFrame, kept: np.ndarray | None, codes: CodeReading, recei
            read: np.ndarray) -> dict:
     """Rows whose code's day (day numbering) or year (year numbering) is not that of the receipt, nor of the
     online submission."""
-    submitted = days(log, "submitted_at", kept)  # NaT without the column
+    # Without the column every submission is missing (NaT, unlike any day): the receipt alone is compared.
+    submitted = days(log, "submitted_at", kept) if "submitted_at" in log else None
     day_scope = codes.day_scope
     known = read & ~np.isnat(received)
-    day_moved = day_scope & (codes.day != received) & (codes.day != submitted)
-    year_moved = np.zeros(len(received), dtype=bool)
+    moved = day_scope & (codes.day != received)
+    if submitted is not None:
+        moved &= codes.day != submitted
     by_year = np.flatnonzero(read & ~day_scope)
-    year_moved[by_year] = ((codes.year[by_year] != _years(received[by_year]))
-                           & (codes.year[by_year] != _years(submitted[by_year])))
-    rows = np.flatnonzero(known & (day_moved | year_moved))
+    if len(by_year):
+        sent = submitted[by_year] if submitted is not None else np.full(len(by_year), np.datetime64("NaT"), "M8[D]")
+        moved[by_year] = ((codes.year[by_year] != _years(received[by_year]))
+                          & (codes.year[by_year] != _years(sent)))
+    rows = np.flatnonzero(known & moved)
     if not len(rows):
         return {}
     written = np.where(day_scope[rows], pd.Series(codes.day[rows]).dt.strftime("%d/%m/%Y").to_numpy(dtype=object),
