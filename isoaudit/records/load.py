@@ -124,8 +124,8 @@ def _load_folder(folder, problems, files, units, alias_file, calendar_path, cale
     # As the frame names the file (source_file: its bare name) to match the rows.
     unreadable = {(Path(p.file).name, p.row, p.params.get("canonical")) for p in problems
                   if p.code.startswith("unreadable")}
-    checked_dossiers = validate.check_dossiers(dossiers, unreadable, dossier_labels)
-    del dossiers, matched  # the rows before their checks: a province's million not held twice while the rest is read
+    checked_dossiers = validate.check_dossiers(dossiers, unreadable, dossier_labels, moving=True)
+    del dossiers, matched  # the rows before their checks (emptied): a province's million are not held twice
     problems += checked_dossiers.problems
     problems[checked_from:] = _by_path(problems[checked_from:], dossier_paths)
     excluded.append(checked_dossiers.excluded)

@@ -96,8 +96,12 @@ def check_objectives(objectives: pd.DataFrame, labels: dict | None = None) -> Ch
     return _apply(objectives, rules, labels)
 
 
-def check_dossiers(dossiers: pd.DataFrame, unreadable: set, labels: dict | None = None) -> Checked:
-    """``unreadable`` holds (file, row, column) of cells already reported as unreadable, not to repeat them."""
+def check_dossiers(dossiers: pd.DataFrame, unreadable: set, labels: dict | None = None, *,
+                   moving: bool = False) -> Checked:
+    """``unreadable`` holds (file, row, column) of cells already reported as unreadable, not to repeat them.
+    ``moving``: when rows are set aside, the kept ones are moved out of ``dossiers`` a column at a time, leaving it
+    without columns (``_rows_kept``), for a caller that lets it go: a province's million dossiers held twice
+    were the records' peak memory."""
     received = dossiers["received_at"].dt.normalize()
     returned = dossiers["returned_date"].dt.normalize()
     requested = dossiers["supplement_requested_at"]
@@ -123,7 +127,7 @@ def check_dossiers(dossiers: pd.DataFrame, unreadable: set, labels: dict | None 
              "supplement_requested_at"),
         flag("new_due_before_due", (dossiers["new_due_date"] < dossiers["due_date"]).fillna(False), "new_due_date"),
     ]
-    return _then_duplicates(dossiers, rules, ["unit_code", "dossier_id"], "dossier_id", labels)
+    return _then_duplicates(dossiers, rules, ["unit_code", "dossier_id"], "dossier_id", labels, moving)
 
 
 # The columns that identify one record of a kind within a unit; a kind without one has no duplicates check.
@@ -170,7 +174,8 @@ def match_procedures(dossiers: pd.DataFrame, procedures: pd.DataFrame, labels: d
     return Checked(_rows_kept(dossiers, unknown), excluded, problems)
 
 
-def _then_duplicates(frame: pd.DataFrame, rules, keys: list[str], column: str, labels: dict | None) -> Checked:
+def _then_duplicates(frame: pd.DataFrame, rules, keys: list[str], column: str, labels: dict | None,
+                     moving: bool = False) -> Checked:
     """``rules`` applied, then the rows they kept that repeat the ``keys`` of an earlier kept row set aside as
     duplicates (said in ``column``): a row excluded for its dates does not hide a later good one. The rows kept
     are taken once, at the end: a province's million dossiers copied at each step were its records' peak."""
@@ -181,7 +186,7 @@ def _then_duplicates(frame: pd.DataFrame, rules, keys: list[str], column: str, l
     second, repeated_reason, repeated = _judged(frame, [exclude("duplicate_id", later, column)], labels)
     excluded = pd.concat([_rows_excluded(frame, first, reason), _rows_excluded(frame, second, repeated_reason)],
                          ignore_index=True)
-    return Checked(_rows_kept(frame, first | second), excluded, problems + repeated)
+    return Checked(_rows_kept(frame, first | second, moving), excluded, problems + repeated)
 
 
 def _apply(frame: pd.DataFrame, rules, labels: dict | None) -> Checked:
@@ -219,10 +224,22 @@ def _judged(frame: pd.DataFrame, rules, labels: dict | None) -> tuple[np.ndarray
     return excluded, reason, problems
 
 
-def _rows_kept(frame: pd.DataFrame, dropped: np.ndarray) -> pd.DataFrame:
+def _rows_kept(frame: pd.DataFrame, dropped: np.ndarray, moving: bool = False) -> pd.DataFrame:
     """The rows of ``frame`` not ``dropped``, numbered from 0. Not a copy when none is dropped (the usual case):
-    a province's million dossiers were copied whole at each of three checks, the records' peak memory."""
-    return (frame.loc[~dropped] if dropped.any() else frame).reset_index(drop=True)
+    a province's million dossiers were copied whole at each of three checks, the records' peak memory.
+    ``moving``: each column taken is removed from ``frame`` at once, so that the frame's memory is let go as
+    its copy is made, not after (the caller must not need ``frame`` again)."""
+    if not dropped.any():
+        return frame.reset_index(drop=True)
+    if not moving:
+        return frame.loc[~dropped].reset_index(drop=True)
+    positions = np.flatnonzero(~dropped)
+    names = frame.columns
+    taken = {}
+    for name in list(names):
+        taken[name] = frame[name].take(positions).reset_index(drop=True)
+        del frame[name]
+    return pd.DataFrame(taken, columns=names)
 
 
 def _later_duplicates(frame: pd.DataFrame, keys: list[str]) -> np.ndarray:
