@@ -26,6 +26,7 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from isoaudit import __version__
@@ -288,6 +289,16 @@ class UnitInputs:
 
     files: dict[str, set[str]]
     links: pd.DataFrame
+    _file_keys: tuple = (None, None)  # (the digests frame, ``file_keys`` of it)
+
+    def file_keys(self, digests: pd.DataFrame) -> tuple[list[str], list[str], np.ndarray]:
+        """Each input file of ``digests`` as a path with "/", its bare name, and whether it is shared (at the
+        folder's top: registry, catalogue, calendar); worked out once for all units: a province has 1,200 files."""
+        if self._file_keys[0] is not digests:
+            written = [f.replace("\\", "/") for f in digests["file"]]
+            bare = [Path(f).name for f in digests["file"]]
+            self._file_keys = (digests, (written, bare, np.array(["/" not in f for f in written], dtype=bool)))
+        return self._file_keys[1]
 
     def of(self, key: str) -> set[str]:
         """The files of ``key`` and of the units it was formed from, and theirs (``unit_history.lineage``):
@@ -323,11 +334,12 @@ def unit_fingerprint(records, unit_code: str, year: int, lang: str, inputs: Unit
     """A digest of everything a unit's reports depend on: its input files and the shared ones (registry,
     catalogue, calendar), its saved audits, the notebooks, the parameters and the isoaudit version.
     ``inputs``: ``unit_inputs(records)`` (computed here when not given)."""
-    names = (unit_inputs(records) if inputs is None else inputs).of(unit_code)
+    inputs = unit_inputs(records) if inputs is None else inputs
+    names = inputs.of(unit_code)
     digests = records.file_digests()
-    shared = digests["file"].map(lambda f: "/" not in f.replace("\\", "/"))
+    written, bare, shared = inputs.file_keys(digests)
     # Rows name their file bare; problems name it by its path in the records folder ("dossiers/x.xlsx").
-    mine = digests["file"].map(lambda f: f.replace("\\", "/") in names or Path(f).name in names)
+    mine = np.fromiter((w in names or b in names for w, b in zip(written, bare)), dtype=bool, count=len(written))
     parts = digests[shared | mine].sort_values("file").to_records(index=False).tolist()
     audits = Path(records.folder) / "audits" / unit_code
     if audits.is_dir():
