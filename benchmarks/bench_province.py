@@ -115,7 +115,9 @@ def measured(folder: Path, out: Path, jobs: int, force: bool) -> Run:
     run = Run(jobs)
     context = multiprocessing.get_context("spawn")
     receiving, sending = context.Pipe(duplex=False)
-    batch = context.Process(target=_batch_in_process, args=(folder, out, jobs, force, sending))
+    # The batch's own workers start as a user's would: this Python's default way (fork on Linux), not spawn.
+    batch = context.Process(target=_batch_in_process,
+                            args=(folder, out, jobs, force, sending, multiprocessing.get_start_method()))
     stop = threading.Event()
     started = time.perf_counter()
     batch.start()
@@ -137,9 +139,11 @@ def measured(folder: Path, out: Path, jobs: int, force: bool) -> Run:
     return run
 
 
-def _batch_in_process(folder: Path, out: Path, jobs: int, force: bool, sending) -> None:
-    """In the batch's own process: ``run_batch`` as the command line runs it; its steps, units' statuses and the
-    seconds of the units done go back through ``sending`` (or the error that stopped it)."""
+def _batch_in_process(folder: Path, out: Path, jobs: int, force: bool, sending, start_method: str) -> None:
+    """In the batch's own process: ``run_batch`` as the command line runs it, its workers started by
+    ``start_method`` (a spawned process would spawn them); its steps, units' statuses and the seconds of the
+    units done go back through ``sending`` (or the error that stopped it)."""
+    multiprocessing.set_start_method(start_method, force=True)
     try:
         batch = run_batch(folder, out, jobs=jobs, force=force, progress=False)
         sending.send((batch.phases, [r.status for r in batch.results],
