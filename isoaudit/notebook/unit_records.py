@@ -13,7 +13,7 @@ from pathlib import Path
 
 from isoaudit.measures import UnitYear, default_as_of
 from isoaudit.records import load_records
-from isoaudit.records.cache import MANIFEST
+from isoaudit.records.cache import cache_version
 from isoaudit.records.units import known_unit_code
 from isoaudit.review import assemble_review as assemble_pack
 
@@ -71,7 +71,7 @@ def _cache_key(folder, unit) -> tuple | None:
     if unit is None or not str(unit).strip():
         return None
     try:
-        manifest = (Path(folder) / MANIFEST).stat()
+        version = cache_version(folder)
     except OSError:  # not a cache (or not there: load_records says so)
         return None
-    return str(Path(folder).resolve()), manifest.st_mtime_ns, manifest.st_size, manifest.st_ino, str(unit).strip()
+    return str(Path(folder).resolve()), version, str(unit).strip()

@@ -60,7 +60,7 @@ def load_cache(directory, unit: str | None = None) -> Records:
     catalogue and calendar whole): a unit's notebooks then read a fixed share of a province, whatever its
     size (issue #19). Problems stay whole: ``Records.for_unit`` picks a unit's."""
     directory = Path(directory)
-    shared = _shared_part(directory / MANIFEST, _version(directory / MANIFEST))
+    shared = _shared_part(directory / MANIFEST, cache_version(directory))
     frames = {name: frame.copy(deep=False) for name, frame in shared.frames.items()}  # the caller's own
     keys = shared.unit_keys(unit) if unit is not None and str(unit).strip() else None
     for name in FRAMES:
@@ -95,9 +95,10 @@ class _SharedPart:
         return self._keys[unit]
 
 
-def _version(manifest: Path) -> tuple:
-    """The manifest file as it is now: written last, and anew, by every ``save_cache``."""
-    status = manifest.stat()
+def cache_version(directory) -> tuple:
+    """Which writing of the cache ``directory`` is there now: its manifest's size, time and inode (``save_cache``
+    writes the manifest last, and anew). Raises ``OSError`` when there is no manifest."""
+    status = (Path(directory) / MANIFEST).stat()
     return status.st_size, status.st_mtime_ns, status.st_ino
 
 
