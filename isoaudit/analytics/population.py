@@ -632,9 +632,10 @@ def _moved(log: pd.DataFrame, kept: np.ndarray | None, codes: CodeReading, recei
         moved &= codes.day != submitted
     by_year = np.flatnonzero(read & ~day_scope)
     if len(by_year):
-        sent = submitted[by_year] if submitted is not None else np.full(len(by_year), np.datetime64("NaT"), "M8[D]")
-        moved[by_year] = ((codes.year[by_year] != _years(received[by_year]))
-                          & (codes.year[by_year] != _years(sent)))
+        year = codes.year[by_year]
+        moved[by_year] = year != _years(received[by_year])
+        if submitted is not None:
+            moved[by_year] &= year != _years(submitted[by_year])
     rows = np.flatnonzero(known & moved)
     if not len(rows):
         return {}

@@ -312,10 +312,10 @@ def _attach_unit(table, path, units, problems, kind):
         frame = frame.loc[~unknown].reset_index(drop=True)
     attributed = attribute(frame, units, kind)
     problems += attribution_problems(attributed, units, kind, path.name, table.labels)
-    if not attributed.unplaced.any() and "source_code" not in attributed.frame:
+    # ``attribute`` adds ``source_code`` only beside unplaced rows; the usual file has none: nothing to take.
+    if not attributed.unplaced.any():
         return attributed.frame.reset_index(drop=True)
-    return attributed.frame.loc[~attributed.unplaced].drop(columns="source_code", errors="ignore") \
-        .reset_index(drop=True)
+    return attributed.frame.loc[~attributed.unplaced].drop(columns="source_code").reset_index(drop=True)
 
 
 def _unit_from_titles(titles: list[str], units: pd.DataFrame) -> str | None:
