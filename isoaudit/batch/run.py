@@ -163,30 +163,43 @@ def _run_batch(folder: Path, out: Path, jobs, units, year, lang, force, executor
         # Biggest units first: a long unit started last would leave the other workers idle at the end.
         sizes = records.dossiers["unit_code"].value_counts()
         pending.sort(key=lambda job: -int(sizes.get(job.unit_code, 0)))
+        rollup = _RollupInputs.of(records, year)
         if pending:
             # The units read their rows from the cache: the province's records are let go while they run
-            # (a province of a million dossiers is 1.5 GB beside each worker's and kernel's share), and read
-            # back from the cache, in seconds, for the roll-up.
+            # (a province of a million dossiers is over a gigabyte beside each worker's and kernel's share).
             del records, inputs, selected, sizes
             gc.collect()
             release_freed_memory()
         results += runner.run(pending, progress and bool(pending), lang)
         clock.done("units")
-    if pending:  # once the workers and their kernels are gone: the tree's memory is this process's alone
-        records = load_records(cache, lang=lang)
     shutil.rmtree(out / PARTIAL_DIR, ignore_errors=True)  # every unit's staging folder was moved or removed
     with contextlib.suppress(OSError):
         (out / LOG_DIR).rmdir()  # only when no unit failed and no kernel had anything to say
-    results += _earlier_results(records, out, year, lang, {job.unit_code for job in jobs_list})
-    order = {code: i for i, code in enumerate(records.units["unit_code"])}
+    results += _earlier_results(rollup.units, out, year, lang, {job.unit_code for job in jobs_list})
+    order = {code: i for i, code in enumerate(rollup.units["unit_code"])}
     results.sort(key=lambda r: order.get(r.unit_code, len(order)))
-    batch = BatchResult(out, year, results, area=area_name(records, select_units(records, None, year)))
-    worst = worst_procedures(UnitYear(records, None, year).received, WORST_PROCEDURES)
-    batch.analytics = write_analytics_page(batch, records.findings, lang)
-    batch.index = write_rollup(batch, worst, lang)
+    batch = BatchResult(out, year, results, area=rollup.area)
+    batch.analytics = write_analytics_page(batch, rollup.findings, lang)
+    batch.index = write_rollup(batch, rollup.worst, lang)
     clock.done("rollup")
     batch.phases = clock.seconds
     return batch
+
+
+@dataclass
+class _RollupInputs:
+    """What the province's pages take from its records, worked out before the units run: the records are let go
+    while they do, and reading a province's million dossiers back only for these took longer than the pages."""
+
+    units: pd.DataFrame  # the registry
+    findings: pd.DataFrame
+    area: str
+    worst: pd.DataFrame  # ``worst_procedures`` of the whole province's year
+
+    @classmethod
+    def of(cls, records, year: int) -> _RollupInputs:
+        return cls(records.units, records.findings, area_name(records.units, select_units(records, None, year)),
+                   worst_procedures(UnitYear(records, None, year).received, WORST_PROCEDURES))
 
 
 class _Phases:
@@ -223,11 +236,11 @@ def lost_unit(job: UnitJob, error: BaseException) -> UnitResult:
                       error=label("batch.worker_lost", job.lang, error=_reason(error, job.lang)))
 
 
-def _earlier_results(records, out: Path, year: int, lang: str, ran: set) -> list[UnitResult]:
-    """The last successful results of the district's other units in ``out``, for the same year and language:
-    running a few units again must not drop the rest from the district page."""
+def _earlier_results(units: pd.DataFrame, out: Path, year: int, lang: str, ran: set) -> list[UnitResult]:
+    """The last successful results of the district's other units (``units``: the registry) in ``out``, for the
+    same year and language: running a few units again must not drop the rest from the district page."""
     earlier = []
-    for unit in select_units(records, None, year).itertuples():
+    for unit in communes_of(units, year).itertuples():
         if unit.unit_code in ran:
             continue
         previous = _previous_run(unit_folder(out, unit))
@@ -251,18 +264,24 @@ def select_units(records, codes: list[str] | None, year: int | None = None) -> p
         if unknown:
             raise IsoauditError("batch.unknown_units", units=", ".join(unknown))
         return units.set_index("unit_code").loc[wanted].reset_index()
-    communes = units["level"].isin(UNIT_LEVELS).fillna(False).to_numpy(bool)
+    return communes_of(units, year)
+
+
+def communes_of(registry: pd.DataFrame, year: int | None = None) -> pd.DataFrame:
+    """The registry's communes and wards that are units at the end of ``year`` (or today, while it runs)."""
+    communes = registry["level"].isin(UNIT_LEVELS).fillna(False).to_numpy(bool)
     if year is not None:
-        communes = communes & valid_units(units, default_as_of(year))
-    return units[communes].reset_index(drop=True)
+        communes = communes & valid_units(registry, default_as_of(year))
+    return registry[communes].reset_index(drop=True)
 
 
-def area_name(records, units: pd.DataFrame) -> str:
-    """The name of the unit most of ``units`` belong to (their province, or district before 1/7/2025), or ""."""
+def area_name(registry: pd.DataFrame, units: pd.DataFrame) -> str:
+    """The name of the unit most of ``units`` belong to (their province, or district before 1/7/2025) in the
+    ``registry``, or ""."""
     parents = units["parent_code"].dropna().astype(str)
     if parents.empty:
         return ""
-    names = records.units.loc[records.units["unit_code"].astype(str) == parents.mode().iloc[0], "unit_name"]
+    names = registry.loc[registry["unit_code"].astype(str) == parents.mode().iloc[0], "unit_name"]
     return str(names.iloc[0]) if len(names) else ""
 
 
