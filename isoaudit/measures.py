@@ -226,9 +226,12 @@ class UnitYear:
     def assessed(self) -> pd.DataFrame:
         """The unit's dossiers received in this year or the one before, judged by ``timeliness.assess`` as
         of ``as_of`` (returns after ``as_of`` count as not yet made)."""
+        return self._judged_from(pd.Timestamp(self.year - 1, 1, 1))
+
+    def _judged_from(self, first: pd.Timestamp) -> pd.DataFrame:
+        """The unit's dossiers received from ``first`` to the end of this year, judged as of ``as_of``."""
         dossiers = self.own.dossiers
         received = dossiers["received_at"]
-        first = pd.Timestamp(self.year - 1, 1, 1)
         keep = ((received >= first) & (received < self.end + pd.Timedelta(days=1))).fillna(False).to_numpy(bool)
         judged = judge_as_of(dossiers[keep].reset_index(drop=True), self.records.procedures, self.calendar,
                              self.as_of)
@@ -240,6 +243,13 @@ class UnitYear:
     def received(self) -> pd.DataFrame:
         """Dossiers received in the period, judged."""
         return self.assessed[(self.assessed["received_year"] == self.year).to_numpy(bool)]
+
+    def received_alone(self) -> pd.DataFrame:
+        """The same rows as ``received``, judging this year's dossiers only (``assessed`` judges the year before
+        too, for the comparisons): for a caller that makes none, such as a province's roll-up of a million."""
+        if "assessed" in self.__dict__:
+            return self.received
+        return self._judged_from(self.start)
 
     @cached_property
     def returned(self) -> pd.DataFrame:

@@ -38,6 +38,17 @@ def test_dossier_figures_and_their_scope(records):
     assert year.previous().value("received_count") == 1  # D7, judged on the same day
 
 
+def test_the_year_judged_alone_gives_the_rows_of_the_two_years_judged(sample_records):
+    """A province's roll-up judges only the year's dossiers (``received_alone``): the same rows and verdicts as
+    ``received``, cut from the two years judged for the comparisons; once those are judged, they are used."""
+    whole = UnitYear(sample_records, None, 2025).received.reset_index(drop=True)
+    year = UnitYear(sample_records, None, 2025)
+    alone = year.received_alone()
+    assert len(alone) > 1000 and not alone["received_at"].dt.year.ne(2025).any()
+    pd.testing.assert_frame_equal(alone, whole)
+    assert year.assessed is not None and year.received_alone() is year.received
+
+
 def test_a_return_after_the_day_judged_has_not_happened_yet(records):
     """D2 was returned on 13/01/2025: judged on 10/01/2025 it is still open, and overdue (due 09/01)."""
     early = UnitYear(records, UNIT, 2025, as_of=dt.date(2025, 1, 10))

@@ -199,7 +199,7 @@ class _RollupInputs:
     @classmethod
     def of(cls, records, year: int) -> _RollupInputs:
         return cls(records.units, records.findings, area_name(records.units, select_units(records, None, year)),
-                   worst_procedures(UnitYear(records, None, year).received, WORST_PROCEDURES))
+                   worst_procedures(UnitYear(records, None, year).received_alone(), WORST_PROCEDURES))
 
 
 class _Phases:
