@@ -103,8 +103,8 @@ class BatchResult:
     index: Path | None = None
     area: str = ""  # the province (or district) the units belong to, named on the roll-up
     analytics: Path | None = None  # the province's analytics page, linked from the roll-up
-    # Seconds spent in each step of the run (read, cache, fingerprints, units, rollup): where a slow batch
-    # spends its time, for benchmarks and whoever runs a province.
+    # Seconds spent in each step of the run (read, rollup_figures, cache, fingerprints, units, rollup): where a
+    # slow batch spends its time, for benchmarks and whoever runs a province.
     phases: dict = field(default_factory=dict)
 
     @property
@@ -152,6 +152,10 @@ def _run_batch(folder: Path, out: Path, jobs, units, year, lang, force, executor
         clock.done("read")
         year = year or default_year(records)
         selected = select_units(records, units, year)
+        rollup = _RollupInputs.of(records, year)
+        clock.done("rollup_figures")
+        if eager:
+            runner.warm_kernels()  # while this process writes the cache and works out what to run
         cache = save_cache(records, out / CACHE_DIR)
         clock.done("cache")
         inputs = unit_inputs(records)
@@ -163,7 +167,6 @@ def _run_batch(folder: Path, out: Path, jobs, units, year, lang, force, executor
         # Biggest units first: a long unit started last would leave the other workers idle at the end.
         sizes = records.dossiers["unit_code"].value_counts()
         pending.sort(key=lambda job: -int(sizes.get(job.unit_code, 0)))
-        rollup = _RollupInputs.of(records, year)
         if pending:
             # The units read their rows from the cache: the province's records are let go while they run
             # (a province of a million dossiers is over a gigabyte beside each worker's and kernel's share).

@@ -1,10 +1,12 @@
 """Where a batch's units run: this process, a pool of worker processes, or a Dask cluster.
 
 On a batch that will run units (a first run, or ``--force``) the local workers start before the district's
-records are read: each starts its kernel and has it import what the notebooks need, so the first unit does not
-wait for them, then reads records files for the main process (``UnitRunner.readers``). A worker keeps its kernel
-for every unit it is given and shuts it down when it leaves. On one job the units run in this process, with a
-kernel warmed the same way.
+records are read, import what they run, and read records files for the main process (``UnitRunner.readers``).
+Once the records are read, each starts its kernel and has it import what the notebooks need
+(``UnitRunner.warm_kernels``), while the main process writes the records cache: the first unit does not wait for
+them, and the kernels take no memory while the main process holds the province's records. A worker keeps its
+kernel for every unit it is given and shuts it down when it leaves. On one job the units run in this process, with
+a kernel warmed while the records are read (the tree is this process and that kernel alone).
 """
 from __future__ import annotations
 
@@ -36,29 +38,29 @@ def unit_session(log_dir: Path):
     return worker_session(KERNEL_NAME, Path(log_dir) / f"kernel-{os.getpid()}.log")
 
 
-def warm_worker(log_dir: str, imports: bool = True) -> None:
-    """Start this worker's kernel on its imports, then (``imports``) import what the worker itself runs.
-    Never raises: a warm-up that fails leaves the first unit to start the kernel and report what is wrong."""
+def warm_kernel(log_dir: str) -> None:
+    """Start this process's kernel on its imports, without waiting for them. Never raises: a warm-up that fails
+    leaves the first unit to start the kernel and report what is wrong."""
     try:
         Path(log_dir).mkdir(parents=True, exist_ok=True)
         unit_session(Path(log_dir)).warm(Path.cwd(), WARM_IMPORTS)
-        if imports:
-            # Imported here on purpose: loading them now, while the main process reads the records, is the
-            # warm-up's whole point.
-            import papermill  # noqa: F401
-
-            from isoaudit.outputs.review_html import page_exporter
-
-            page_exporter()
     except Exception:  # noqa: BLE001 - see the docstring
         return
 
 
-def _start_pool_worker(log_dir: str) -> None:
+def _start_pool_worker() -> None:
     """A pool worker leaves Ctrl-C to the main process, which stops the batch: the units being run end, no new
-    one starts, and the worker exits cleanly, shutting its kernel down."""
+    one starts, and the worker exits cleanly, shutting its kernel down. It imports what it runs for a unit now,
+    while the main process reads the records: the warm-up's whole point."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    warm_worker(log_dir)
+    try:
+        import papermill  # noqa: F401
+
+        from isoaudit.outputs.review_html import page_exporter
+
+        page_exporter()
+    except Exception:  # noqa: BLE001 - the first unit imports them again and says what is wrong
+        return
 
 
 class UnitRunner:
@@ -78,6 +80,7 @@ class UnitRunner:
         self.pool = None
         self.client = None
         self.started = False
+        self.kernels_warmed = False
 
     def __enter__(self) -> UnitRunner:
         if self.executor == "dask":
@@ -91,11 +94,22 @@ class UnitRunner:
         if self.executor == "dask":
             return
         if workers == 1:
-            warm_worker(str(self.log_dir), imports=False)  # this process imports what it needs as it goes
+            warm_kernel(str(self.log_dir))  # this process imports what it needs as it goes
+            self.kernels_warmed = True
         else:
-            self.pool = ProcessPoolExecutor(max_workers=workers, initializer=_start_pool_worker,
-                                            initargs=(str(self.log_dir),))
+            self.pool = ProcessPoolExecutor(max_workers=workers, initializer=_start_pool_worker)
             self.pool.submit(int)  # launches every worker now (fork): their warm-up overlaps the reading
+
+    def warm_kernels(self) -> None:
+        """Have each local worker start its kernel on the notebooks' imports (once). Called when the records are
+        read, while this process writes the cache; ``run`` calls it otherwise. A task per worker: idle workers
+        take one each (one that took two has its kernel started once, and the other's starts with its first
+        unit)."""
+        if self.pool is None or self.kernels_warmed:
+            return
+        self.kernels_warmed = True
+        for _ in range(self.workers):
+            self.pool.submit(warm_kernel, str(self.log_dir))
 
     @property
     def readers(self):
@@ -122,7 +136,10 @@ class UnitRunner:
         if self.pool is not None and getattr(self.pool, "_broken", False):
             # A worker died reading the records (out of memory on a huge file, killed): the units get new ones.
             self.pool.shutdown(wait=True, cancel_futures=True)
+            self.kernels_warmed = False
             self._start(self.workers)
+        if jobs:
+            self.warm_kernels()
         bar = tqdm(total=len(jobs), disable=not progress, unit=label("batch.unit_word", lang), ncols=80)
         results = []
         try:
