@@ -1,6 +1,7 @@
 """A district records folder read as a whole: layout, unit attribution, catalogue matching, validation."""
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import pandas as pd
@@ -129,6 +130,32 @@ def test_columnar_cache_gives_back_the_same_records(district, tmp_path):
     assert again.problems[0].message("vi") == records.problems[0].message("vi")
     pd.testing.assert_frame_equal(again.file_digests(), records.file_digests())
     assert again.for_unit("02266").dossiers["dossier_id"].tolist() == ["TB-1", "TB-2"]
+
+
+def test_a_units_rows_from_the_cache_are_those_a_filtered_read_gives(sample_records, tmp_path):
+    """``load_cache(unit=...)`` decodes only the row groups that may hold the unit: every frame of every unit equals
+    what reading the whole file with a filter on its unit gives, also where units' rows are interleaved (one row
+    group of several units: then filtered) and for a unit with no rows."""
+    from isoaudit.records.cache import FRAMES, SHARED_FRAMES, _shared_part, cache_version, save_cache
+
+    records = sample_records
+    shuffled = records.dossiers.sample(frac=1.0, random_state=7).reset_index(drop=True)  # interleaved units
+    for name, frames in (("by_unit", {}), ("interleaved", {"dossiers": shuffled})):
+        cache = save_cache(dataclasses.replace(records, **frames), tmp_path / name)
+        shared = _shared_part(cache / "manifest.json", cache_version(cache))
+        compared = 0
+        for unit in records.units["unit_code"].astype(str):
+            keys = shared.unit_keys(unit)
+            one = load_records(cache, unit=unit)
+            for frame in (f for f in FRAMES if f not in SHARED_FRAMES):
+                expected = pd.read_parquet(cache / f"{frame}.parquet", filters=[("unit_code", "in", keys)])
+                pd.testing.assert_frame_equal(getattr(one, frame), expected, check_exact=True)
+                compared += len(expected)
+        assert compared > len(records.dossiers)
+    merged = shared.unit_keys("08029")  # the commune and the units it was formed from
+    assert len(merged) > 1
+    assert len(load_records(tmp_path / "by_unit", unit="08029").dossiers) == \
+        int(records.dossiers["unit_code"].isin(merged).sum())
 
 
 def test_decisions_of_one_year_are_not_duplicates_but_a_repeated_id_is(district):

@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from isoaudit.problems import Problem
@@ -66,8 +67,7 @@ def load_cache(directory, unit: str | None = None) -> Records:
     for name in FRAMES:
         if name not in frames:
             path = directory / f"{name}.parquet"
-            frames[name] = pd.read_parquet(path, filters=[("unit_code", "in", keys)]) if keys else \
-                pd.read_parquet(path)
+            frames[name] = shared.unit_rows(path, keys) if keys else pd.read_parquet(path)
     records = Records(folder=shared.folder, problems=list(shared.problems), files=list(shared.files), **frames)
     records.cached_digests = shared.digests.copy(deep=False)
     return records
@@ -87,12 +87,29 @@ class _SharedPart:
     frames: dict
     _keys: dict = field(default_factory=dict)
 
+    _groups: dict = field(default_factory=dict)
+
     def unit_keys(self, unit) -> list[str] | None:
         """``_unit_keys`` of ``unit`` in this cache's registry, worked out once per unit as typed."""
         unit = str(unit).strip()
         if unit not in self._keys:
             self._keys[unit] = _unit_keys(self.frames["units"], unit)
         return self._keys[unit]
+
+    def unit_rows(self, path: Path, keys: list[str]) -> pd.DataFrame:
+        """The rows of the units ``keys`` in the frame file ``path``, as ``pd.read_parquet`` with a filter on
+        ``unit_code`` gives them: only the row groups that may hold them are decoded (each group's first and last
+        unit read once per process: a filtered read worked them out anew, a third of a unit's read), and rows of
+        other units in a group of several are left out."""
+        if path not in self._groups:
+            metadata = pq.read_metadata(path)
+            self._groups[path] = (metadata, _unit_bounds(metadata))
+        metadata, bounds = self._groups[path]
+        wanted = [i for i, (low, high) in enumerate(bounds) if low is None or any(low <= k <= high for k in keys)]
+        table = pq.ParquetFile(path, metadata=metadata).read_row_groups(wanted, use_pandas_metadata=True)
+        if any(bounds[i][0] is None or bounds[i][0] != bounds[i][1] for i in wanted):
+            table = table.filter(pc.is_in(table["unit_code"], value_set=pa.array(keys, table["unit_code"].type)))
+        return table.to_pandas()
 
 
 def cache_version(directory) -> tuple:
@@ -139,6 +156,21 @@ def _unit_runs(frame: pd.DataFrame) -> list[tuple[int, int]] | None:
     if len(starts) < 2 or len(starts) > 2 * (codes.max() + 1) + 10:
         return None
     return list(zip(starts.tolist(), np.r_[starts[1:], len(frame)].tolist()))
+
+
+def _unit_bounds(metadata: pq.FileMetaData) -> list[tuple[str | None, str | None]]:
+    """Each row group's smallest and largest ``unit_code``; (None, None) where the file does not say (no such column,
+    no statistics, only blanks): such a group is read and filtered."""
+    names = metadata.schema.names
+    if "unit_code" not in names:
+        return [(None, None)] * metadata.num_row_groups
+    column = names.index("unit_code")
+    bounds = []
+    for group in range(metadata.num_row_groups):
+        statistics = metadata.row_group(group).column(column).statistics
+        known = statistics is not None and statistics.has_min_max
+        bounds.append((statistics.min, statistics.max) if known else (None, None))
+    return bounds
 
 
 def _unit_keys(units: pd.DataFrame, unit) -> list[str] | None:
