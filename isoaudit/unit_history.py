@@ -39,9 +39,12 @@ def area_previous_year(unit_year: UnitYear) -> UnitYear:
                     unit_year.as_of, unit_year.given_calendar)
 
 
-def unit_history(records, unit_code: str, years, as_of=None, calendar=None) -> pd.DataFrame:
+def unit_history(records, unit_code: str, years, as_of=None, calendar=None,
+                 judged: UnitYear | None = None) -> pd.DataFrame:
     """One row per unit of the lineage and year of ``years`` with dossiers received (``HISTORY_COLUMNS``;
-    figures missing as <NA>, never 0). Judged as of ``as_of`` (default: the end of the latest year)."""
+    figures missing as <NA>, never 0). Judged as of ``as_of`` (default: the end of the latest year).
+    ``judged``: the unit's latest year already judged on that day under ``calendar`` (a review's), used for the
+    unit's own rows instead of judging them again; one of another unit, year, day or calendar is not used."""
     units = records.units.set_index("unit_code")
     years = sorted(int(y) for y in years)
     judged_on = None if as_of is None else pd.Timestamp(as_of)
@@ -51,6 +54,10 @@ def unit_history(records, unit_code: str, years, as_of=None, calendar=None) -> p
             continue
         unit = units.loc[key]
         latest = UnitYear(records, key, years[-1], judged_on, calendar)
+        if generation == 0 and judged is not None and judged.records is records and \
+                (judged.unit_code, judged.year, judged.as_of) == (key, latest.year, latest.as_of) and \
+                (calendar is None or judged.calendar is calendar):
+            latest = judged
         shared = [str(units.loc[s, "unit_name"]) for s in successors(records.units, key)
                   if s != unit_code and s in units.index] if generation else []
         for year in years:

@@ -155,6 +155,18 @@ def test_a_merged_unit_shows_its_predecessors_years_beside_its_own(province):
     assert rows[("Phường Tân Thịnh", 2025)].received_count == 2  # B1, and B2 kept with a warning
 
 
+def test_a_units_history_takes_its_own_year_already_judged_and_no_other(province):
+    """The review's judged year serves the unit's own rows of its history (they are not judged again); one of
+    another day is not used. Either way the history is the same."""
+    alone = unit_history(province, "08011", (2024, 2025))
+    judged = UnitYear(province, "08011", 2025)
+    pd.testing.assert_frame_equal(unit_history(province, "08011", (2024, 2025), judged=judged), alone)
+    assert "assessed" in judged.__dict__  # its judging is the one the history used
+    other_day = UnitYear(province, "08011", 2025, as_of="30/09/2025")
+    unit_history(province, "08011", (2024, 2025), judged=other_day)
+    assert "assessed" not in other_day.__dict__
+
+
 def test_the_review_of_a_merged_unit_says_when_and_from_what_it_was_formed(province):
     section = next(s for s in assemble_review(province, "08011", 2025).sections if s.key == "c3")
     text = " ".join(section.sentences)

@@ -18,7 +18,7 @@ def history_of_unit(context: ReviewContext, section: ReviewSection) -> None:
     """The sentence saying when the unit was formed and from which units, and the table of their years."""
     records, unit = context.records, context.unit
     history = unit_history(records, str(unit["unit_code"]), (context.year - 1, context.year), context.as_of,
-                           context.calendar)
+                           context.calendar, judged=context.unit_year)
     formed = history.loc[history["generation"] > 0]
     names = ", ".join(dict.fromkeys(formed["unit_name"].astype(str))) or _named_predecessors(context)
     section.sentences.append(context.t("text.formed_from", date=format_date(unit["valid_from"], context.lang),
