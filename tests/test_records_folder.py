@@ -152,6 +152,8 @@ def test_a_units_rows_from_the_cache_are_those_a_filtered_read_gives(sample_reco
                 pd.testing.assert_frame_equal(getattr(one, frame), expected, check_exact=True)
                 compared += len(expected)
         assert compared > len(records.dossiers)
+    first, second = load_records(tmp_path / "by_unit", unit="08011"), load_records(tmp_path / "by_unit", unit="08029")
+    assert second._names_by_unit is first._names_by_unit  # what was worked out about the files, once per cache
     merged = shared.unit_keys("08029")  # the commune and the units it was formed from
     assert len(merged) > 1
     assert len(load_records(tmp_path / "by_unit", unit="08029").dossiers) == \

@@ -70,6 +70,9 @@ def load_cache(directory, unit: str | None = None) -> Records:
             frames[name] = shared.unit_rows(path, keys) if keys else pd.read_parquet(path)
     records = Records(folder=shared.folder, problems=list(shared.problems), files=list(shared.files), **frames)
     records.cached_digests = shared.digests.copy(deep=False)
+    if shared.work is None:  # the same folder, files and registry for every read of this cache
+        shared.work = records.shared_work()
+    records.take_work(shared.work)
     return records
 
 
@@ -88,6 +91,7 @@ class _SharedPart:
     _keys: dict = field(default_factory=dict)
 
     _groups: dict = field(default_factory=dict)
+    work: dict | None = None  # ``Records.shared_work`` of the first read
 
     def unit_keys(self, unit) -> list[str] | None:
         """``_unit_keys`` of ``unit`` in this cache's registry, worked out once per unit as typed."""

@@ -83,8 +83,17 @@ class Records:
             statistics=own(self.statistics),
         )
         # The same folder, files and registry: what was worked out about them once serves every unit's copy.
-        records.__dict__.update({key: getattr(self, key) for key in _SHARED_WORK})
+        records.take_work(self.shared_work())
         return records
+
+    def shared_work(self) -> dict:
+        """What was worked out once about the folder, its files and its registry (worked out now if not yet), for
+        another ``Records`` of the same ones to take over (``take_work``): a unit's copy, another read of a cache."""
+        return {key: getattr(self, key) for key in _SHARED_WORK}
+
+    def take_work(self, work: dict) -> None:
+        """Take over ``shared_work`` of a ``Records`` of the same folder, files and registry."""
+        self.__dict__.update(work)
 
     def ancestors(self, key: str) -> list[tuple[str, int]]:
         """``units_in_time.ancestors`` of the unit ``key`` in this registry: (key, generation), nearest first.
