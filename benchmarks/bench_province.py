@@ -78,13 +78,14 @@ def main() -> None:
         floor = cold_floor(work)
         print(f"floor: two empty notebooks, cold kernel      {floor:7.2f} s", flush=True)
         every: dict[int, list[Run]] = {n: [] for n in jobs}
-        for _ in range(args.rounds):  # the numbers of jobs in turn: a slow spell of the machine hits each alike
+        for round_ in range(args.rounds):  # the numbers of jobs in turn: a slow spell of the machine hits each alike
             for n in jobs:
-                every[n].append(measured(folder, work / f"out{n}", n, force=True))
+                # A new output folder each time: a run into an earlier one would take its files' reads from there.
+                every[n].append(measured(folder, work / f"out{n}-{round_}", n, force=True))
                 report(every[n][-1])
         last = max(jobs)
         changed = change_one_log(folder)
-        rerun = measured(folder, work / f"out{last}", last, force=False)
+        rerun = measured(folder, work / f"out{last}-{args.rounds - 1}", last, force=False)
         print(f"rerun after {changed} changed:", flush=True)
         report(rerun)
     summary({n: fastest(runs) for n, runs in every.items()}, rerun, floor,
