@@ -81,6 +81,7 @@ class UnitRunner:
         self.client = None
         self.started = False
         self.kernels_warmed = False
+        self.pool_size = 0  # the local worker processes started
 
     def __enter__(self) -> UnitRunner:
         if self.executor == "dask":
@@ -98,6 +99,7 @@ class UnitRunner:
             self.kernels_warmed = True
         else:
             self.pool = ProcessPoolExecutor(max_workers=workers, initializer=_start_pool_worker)
+            self.pool_size = workers
             self.pool.submit(int)  # launches every worker now (fork): their warm-up overlaps the reading
 
     def warm_kernels(self) -> None:
@@ -108,7 +110,7 @@ class UnitRunner:
         if self.pool is None or self.kernels_warmed:
             return
         self.kernels_warmed = True
-        for _ in range(self.workers):
+        for _ in range(self.pool_size):
             self.pool.submit(warm_kernel, str(self.log_dir))
 
     @property
