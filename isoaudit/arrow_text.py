@@ -24,3 +24,23 @@ def byte_lengths(text: pa.Array, offsets: np.ndarray | None = None) -> np.ndarra
     if text.null_count:
         lengths[~text.is_valid().to_numpy(zero_copy_only=False)] = 0
     return lengths
+
+
+def fixed_width_cells(text: pa.Array) -> np.ndarray | None:
+    """The cells of ``text`` as a table of bytes (uint8, a row a cell) when none is null and every cell has the
+    same UTF-8 length (at least 1): the usual export writes its codes so. None otherwise."""
+    n = len(text)
+    if not n or text.null_count:
+        return None
+    offsets, data = utf8_buffers(text)
+    width = int(offsets[1] - offsets[0])
+    if not width or int(offsets[-1] - offsets[0]) != n * width or not evenly_spaced(offsets, width):
+        return None
+    return data[offsets[0]:offsets[-1]].reshape(n, width)
+
+
+def evenly_spaced(offsets: np.ndarray, size: int) -> bool:
+    """Whether each of ``offsets`` is ``size`` after the one before. A block at a time: the differences of a
+    million offsets at once would be an array of 8 MB made and dropped."""
+    block = 1 << 16
+    return all((np.diff(offsets[start:start + block + 1]) == size).all() for start in range(0, len(offsets), block))

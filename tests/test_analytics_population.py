@@ -12,6 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from isoaudit import arrow_text
 from isoaudit.analytics import code_heads, population
 from isoaudit.analytics.code_heads import seq_width
 from isoaudit.analytics.population import (
@@ -127,11 +128,11 @@ def test_codes_of_other_lengths_adding_up_alike_are_not_read_as_a_table():
     assert code_heads.uniform_codes(pa.array(codes, type=pa.large_string()), 6) is None
     # A long log's offsets are compared a block at a time: a cell ending a block is compared too.
     offsets = np.arange(140_001, dtype=np.int64) * 25
-    assert code_heads.evenly_spaced(offsets, 25)
+    assert arrow_text.evenly_spaced(offsets, 25)
     for cell in ((1 << 16) - 1, (1 << 17) - 1):
         shorter = offsets.copy()
         shorter[cell + 1:] -= 1
-        assert not code_heads.evenly_spaced(shorter, 25)
+        assert not arrow_text.evenly_spaced(shorter, 25)
 
 
 KEYS = st.lists(st.integers(0, 40), max_size=60).map(lambda keys: np.array(keys, dtype=np.int64))

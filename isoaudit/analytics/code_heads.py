@@ -20,7 +20,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from isoaudit.arrow_text import byte_lengths, utf8_buffers
+from isoaudit.arrow_text import byte_lengths, fixed_width_cells, utf8_buffers
 
 # The pattern's end that makes head-by-head reading exact (see the module doc); group 1: N.
 _SEQ_AT_END = re.compile(r"-\(\?P<seq>\[0-9\]\{1,([1-9])\}\)\$\Z")
@@ -40,14 +40,10 @@ def uniform_codes(text: pa.Array, width: int) -> tuple[int, np.ndarray, pa.Array
     codes' bytes are then a table, one row a code, and the dash, the running numbers and the heads are columns
     of it. None when the codes are not so (a null, another length, another place of the last dash): the
     general functions then read them."""
-    n = len(text)
-    if not n or text.null_count:
+    table = fixed_width_cells(text)
+    if table is None:
         return None
-    offsets, data = utf8_buffers(text)
-    size = int(offsets[1] - offsets[0])
-    if int(offsets[-1] - offsets[0]) != n * size or not evenly_spaced(offsets, size):
-        return None
-    table = data[offsets[0]:offsets[-1]].reshape(n, size)
+    n, size = table.shape
     first = bytes(table[0])
     digits = size - 1 - first.rfind(b"-")
     if not 1 <= digits <= min(width, size - 1) or not (table[:, size - digits - 1] == _DASH).all():
@@ -69,13 +65,6 @@ def uniform_codes(text: pa.Array, width: int) -> tuple[int, np.ndarray, pa.Array
     # The heads are whole characters (cut before an ASCII dash), so the bytes are valid text.
     names = encoded.dictionary.cast(pa.binary()).cast(pa.large_string())
     return digits, value, _with_stand_in(names), encoded.indices.to_numpy(zero_copy_only=False)
-
-
-def evenly_spaced(offsets: np.ndarray, size: int) -> bool:
-    """Whether each of ``offsets`` is ``size`` after the one before. A block at a time: the differences of a
-    million offsets at once would be an array of 8 MB made and dropped."""
-    block = 1 << 16
-    return all((np.diff(offsets[start:start + block + 1]) == size).all() for start in range(0, len(offsets), block))
 
 
 def split_tails(text: pa.Array, width: int) -> tuple[np.ndarray, np.ndarray]:
