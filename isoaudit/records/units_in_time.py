@@ -103,18 +103,13 @@ def split_codes(text) -> list[str]:
     return [code.strip() for code in str(text).replace(",", ";").replace("\n", ";").split(";") if code.strip()]
 
 
-def unit_on(units: pd.DataFrame, code: str, day) -> str | None:
-    """The key of the unit ``code`` named on ``day``, or None."""
-    return _NamedOn(units)(code, day)
-
-
 class _NamedOn:
-    """``unit_on`` for one registry, its codes as written and its periods worked out once: a province's registry
-    names a hundred predecessors, each looked up on its day."""
+    """The key of the unit a code named on a day (None when none did) in one registry, its codes as written and its
+    periods worked out once: a province's registry names a hundred predecessors, each looked up on its day."""
 
     def __init__(self, units: pd.DataFrame):
         self.keys = units["unit_code"]
-        self.written = units["unit_code"].astype("string").map(written_code)
+        self.written = registry_codes(units)
         self.written_once = set(self.written.dropna())
         self.start, self.end = _bounds(units)
 
@@ -130,13 +125,14 @@ def predecessor_links(units: pd.DataFrame) -> pd.DataFrame:
     from on ``date`` (the successor's first day). Predecessors the registry does not name are left out
     (``registry_problems`` says so). One join over the registry: the reports ask for a unit's lineage often."""
     formed = units[(units["predecessors"].notna() & units["valid_from"].notna()).to_numpy(bool)]
-    written = set(units["unit_code"].astype("string").dropna().map(written_code))  # once, not once per code
+    codes = registry_codes(units)
+    written = set(codes.dropna())  # once, not once per code
     wanted = pd.DataFrame([(str(u.unit_code), _digits_as_written(written, code), u.valid_from)
                            for u in formed.itertuples() for code in split_codes(u.predecessors)],
                           columns=["successor", "code", "date"])
     start, end = _bounds(units)
     registry = pd.DataFrame({"predecessor": units["unit_code"].astype(str).to_numpy(),
-                             "code": units["unit_code"].astype("string").map(written_code).to_numpy(),
+                             "code": codes.to_numpy(),
                              "start": start.to_numpy(), "end": end.to_numpy()})
     joined = wanted.merge(registry, on="code")
     day = pd.to_datetime(joined["date"]) - pd.Timedelta(days=1)
@@ -220,6 +216,11 @@ def attribute(frame: pd.DataFrame, units: pd.DataFrame, kind: str) -> Attributed
     return Attributed(frame, outside, unplaced)
 
 
+def registry_codes(units: pd.DataFrame) -> pd.Series:
+    """Each unit of the registry ``units`` by its code as written (``written_code`` of its key)."""
+    return _written_codes(units["unit_code"].astype("string"))
+
+
 def _written_codes(keys: pd.Series) -> pd.Series:
     """``written_code`` of each key of a string Series; the Series itself when no key has a date (a file's
     column holds a code or two: they are looked at, not its thousands of rows)."""
@@ -237,7 +238,7 @@ def _dated_codes(units: pd.DataFrame) -> dict:
         for kept, found in _DATED_CODES:
             if _same_dates(units, kept):
                 return found
-    registry = units.assign(code=units["unit_code"].astype("string").map(written_code))
+    registry = units.assign(code=registry_codes(units))
     start, end = _bounds(registry)
     dated = registry[(registry["code"].duplicated(keep=False) | registry["valid_from"].notna()
                       | registry["valid_to"].notna()).to_numpy(bool)]
@@ -288,7 +289,7 @@ def attribution_problems(attributed: Attributed, units: pd.DataFrame, kind: str,
                                             "name": str(unit["unit_name"]), "period": period_text(unit)}))
     codes = frame["source_code"] if "source_code" in frame else None
     unplaced = np.flatnonzero(attributed.unplaced)
-    written = units["unit_code"].astype("string").map(written_code) if len(unplaced) else None
+    written = registry_codes(units) if len(unplaced) else None
     for index in unplaced:
         row = frame.iloc[index]
         code = str(codes.iloc[index]) if codes is not None else ""
