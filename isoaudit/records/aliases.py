@@ -41,6 +41,7 @@ from isoaudit import schema
 from isoaudit.errors import RecordsError
 from isoaudit.problems import ERROR, Problem
 from isoaudit.records.grid import open_grid
+from isoaudit.records.memo import remembered
 from isoaudit.text import clean, fold
 
 ALIAS_FILE = "column_aliases.csv"
@@ -87,18 +88,8 @@ class Aliases:
         """The meaning of the header cell ``header`` written under ``parent`` (a merged header, or "")."""
         # Remembered: every file of a province shows the same header texts, and a head's cells are looked at
         # once a row and again with the rows around it. Keyed by type too: 1 and 1.0 fold differently.
-        key = (type(header), header, type(parent), parent)
-        try:
-            return self._known[key]
-        except KeyError:
-            pass
-        except TypeError:  # a cell that cannot be a key
-            return self._meaning(header, parent)
-        found = self._meaning(header, parent)
-        if len(self._known) >= MEANINGS_KEPT:
-            self._known.clear()
-        self._known[key] = found
-        return found
+        return remembered(self._known, (type(header), header, type(parent), parent),
+                          lambda: self._meaning(header, parent), MEANINGS_KEPT)
 
     def _meaning(self, header, parent) -> Meaning | None:
         variants = _variants(header)

@@ -26,6 +26,7 @@ import pyarrow.parquet as pq
 
 from isoaudit.problems import Problem
 from isoaudit.records.cache import problem_from_json, problem_json
+from isoaudit.records.memo import remembered
 from isoaudit.records.model import file_sha256
 from isoaudit.safety import atomic_write
 
@@ -232,18 +233,8 @@ def _entry_table(read: FileRead, key: str) -> pa.Table | None:
 def _types_kept_exactly(frame: pd.DataFrame, table: pa.Table) -> bool:
     """``_kept_exactly``, said once for each set of columns and types: a province's files of one kind share
     one, and a batch's worker makes a ``TableCache`` for each file it reads."""
-    columns = tuple(zip(frame.columns, frame.dtypes))
-    try:
-        return _EXACT[columns]
-    except KeyError:
-        pass
-    except TypeError:  # a column name or type that cannot key a dict
-        return _kept_exactly(frame, table)
-    exact = _kept_exactly(frame, table)
-    if len(_EXACT) >= EXACT_KEPT:
-        _EXACT.clear()
-    _EXACT[columns] = exact
-    return exact
+    return remembered(_EXACT, tuple(zip(frame.columns, frame.dtypes)), lambda: _kept_exactly(frame, table),
+                      EXACT_KEPT)
 
 
 EXACT_KEPT = 256  # sets of columns and types remembered: a few per kind of record
