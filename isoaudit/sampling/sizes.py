@@ -17,7 +17,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
 
 from isoaudit.errors import IsoauditError
 from isoaudit.i18n import format_percent, label
@@ -26,6 +25,14 @@ MAX_SAMPLE_SIZE = 100_000  # beyond this a "sample" is no longer practical: the 
 OUTCOMES = ("reliable", "not_reliable", "insufficient", "no_items")
 _CHUNK = 4_096  # candidate sample sizes evaluated at once
 _EPS = 1e-9  # rates typed as decimals (0.07 * 100 = 7.000000000000001) must not round up a whole deviation
+
+
+def _stats():
+    """scipy.stats, imported when a size or a limit is first worked out: importing it costs 60 MB, and a
+    province's batch imports this module in a process (and its reader processes) that may never sample."""
+    from scipy import stats
+
+    return stats
 
 
 def attribute_sample_size(confidence: float, tolerable_rate: float, expected_rate: float = 0.0,
@@ -37,12 +44,12 @@ def attribute_sample_size(confidence: float, tolerable_rate: float, expected_rat
     _check_rates(confidence, tolerable_rate, expected_rate)
     alpha = 1.0 - confidence
     if population is None:
-        return _first_size(lambda n: stats.binom.cdf(expected_deviations(n, expected_rate), n, tolerable_rate),
+        return _first_size(lambda n: _stats().binom.cdf(expected_deviations(n, expected_rate), n, tolerable_rate),
                            alpha, MAX_SAMPLE_SIZE, confidence, tolerable_rate, expected_rate)
     population = _check_population(population)
     tolerable_count = int(np.floor(tolerable_rate * population + _EPS))
     found = _first_size(
-        lambda n: stats.hypergeom.cdf(expected_deviations(n, expected_rate), population, tolerable_count, n),
+        lambda n: _stats().hypergeom.cdf(expected_deviations(n, expected_rate), population, tolerable_count, n),
         alpha, population, confidence, tolerable_rate, expected_rate, required=False)
     # No size below N does it (fewer than one tolerable deviation in the population): check every dossier.
     return population if found is None else found
@@ -67,12 +74,12 @@ def upper_deviation_limit(n: int, deviations: int, confidence: float, population
     if n == 0:
         return 1.0
     if population is None:
-        return 1.0 if deviations == n else float(stats.beta.ppf(confidence, deviations + 1, n - deviations))
+        return 1.0 if deviations == n else float(_stats().beta.ppf(confidence, deviations + 1, n - deviations))
     population = _check_population(population)
     if n > population:
         raise IsoauditError("sampling.sample_above_population", n=n, population=population)
     counts = np.arange(population + 1)
-    still_likely = stats.hypergeom.cdf(deviations, population, counts, n) > 1.0 - confidence
+    still_likely = _stats().hypergeom.cdf(deviations, population, counts, n) > 1.0 - confidence
     # P(X <= k) falls as M grows: the last M still likely is the limit.
     return float(counts[still_likely].max() / population)
 
