@@ -68,14 +68,17 @@ def implausible(frame: pd.DataFrame, kind: str, read_on: date | None = None) -> 
     read_on = date.today() if read_on is None else read_on
     failures = []
     reported: dict[str, np.ndarray] = {}
-    days: dict[str, pd.Series] = {}  # a date column's days, worked out once for its several rules
+    # The days of the date column whose rules run (the table lists a column's rules together): worked out once for
+    # them, and let go before the next column's (a province's ten date columns at once were 80 MB more).
+    days: tuple[str | None, pd.Series | None] = (None, None)
     for rule in plausibility_rules(kind):
         if rule.column not in frame:
             continue
         is_date = schema.column(kind, rule.column).kind in _DATE_KINDS
-        if is_date and rule.column not in days:
-            days[rule.column] = frame[rule.column].dt.normalize()
-        values = days[rule.column] if is_date else frame[rule.column]
+        if is_date and days[0] != rule.column:
+            days = (None, None)
+            days = (rule.column, frame[rule.column].dt.normalize())
+        values = days[1] if is_date else frame[rule.column]
         bound = _bound(rule.bound, is_date, read_on)
         fails = RULES[rule.rule](values, bound)
         mask = np.asarray(fails.fillna(False), dtype=bool) & ~reported.get(rule.column, False)

@@ -146,12 +146,16 @@ def check_required(frame: pd.DataFrame, kind: str, labels: dict | None = None) -
     return _then_duplicates(frame, rules, keys, ids[-1], labels)
 
 
-def match_procedures(dossiers: pd.DataFrame, procedures: pd.DataFrame, labels: dict | None = None) -> Checked:
+def match_procedures(dossiers: pd.DataFrame, procedures: pd.DataFrame, labels: dict | None = None,
+                     moving: bool = False) -> Checked:
     """Give every dossier its catalogue code and name: by code when it has one, else by normalised name.
 
-    Dossiers naming a procedure that is not in the catalogue are excluded and reported.
+    Dossiers naming a procedure that is not in the catalogue are excluded and reported. ``moving``: ``dossiers``
+    itself gets the two columns and gives up the others to the rows kept (``_rows_kept``), for a caller that lets
+    it go: a province's million dossiers held twice, once as read and once as matched, were its peak memory.
     """
-    dossiers = dossiers.copy(deep=False)  # copy-on-write: only the two columns set below are new
+    if not moving:
+        dossiers = dossiers.copy(deep=False)  # copy-on-write: only the two columns set below are new
     by_code = procedures.dropna(subset=["procedure_code"]).drop_duplicates("procedure_code")
     names = by_code.set_index("procedure_code")["procedure_name"]
     codes_by_name = dict(zip(fold_series(by_code["procedure_name"]), by_code["procedure_code"]))
@@ -171,7 +175,7 @@ def match_procedures(dossiers: pd.DataFrame, procedures: pd.DataFrame, labels: d
     dossiers["procedure_code"] = resolved.fillna(code)
     dossiers["procedure_name"] = text_of_each_distinct(resolved, names.to_dict().get).fillna(dossiers["procedure_name"])
     excluded = dossiers.loc[unknown].assign(reason="unknown_procedure").reset_index(drop=True)
-    return Checked(_rows_kept(dossiers, unknown), excluded, problems)
+    return Checked(_rows_kept(dossiers, unknown, moving), excluded, problems)
 
 
 def _then_duplicates(frame: pd.DataFrame, rules, keys: list[str], column: str, labels: dict | None,
