@@ -1,29 +1,36 @@
-"""A batch's local workers: they read records files first, and start their kernels only once the records are read
-(``UnitRunner.warm_kernels``), so that no kernel holds memory beside a province's records in the main process."""
+"""A batch's local runner: reader processes while the records are read, gone before the units; the units in
+threads of the batch's own process ("lanes"), each with one kernel, started once the records are read and shut
+down at the end; and what each unit says on standard error, in its own log only."""
 from __future__ import annotations
 
+import io
 import os
+import sys
+import threading
 import time
 
 import psutil
 
 from isoaudit.batch import workers
+from isoaudit.batch.unit_log import note, unit_log
 
 
-def _worker_pid(_job) -> int:
-    return os.getpid()
+def _where(_job) -> tuple[int, str]:
+    time.sleep(0.3)  # long enough for every lane to take a unit
+    return os.getpid(), threading.current_thread().name
 
 
-def _kernels_by_worker(workers: set[int]) -> dict[int, list[int]]:
-    """The kernels (ipykernel) the processes ``workers`` started: their pids by worker."""
-    kernels = {}
-    for process in psutil.Process().children(recursive=True):
+def _children(kind: str, others: set[int]) -> set[int]:
+    """This process's children started by the test (not ``others``): its kernels (ipykernel) or the rest."""
+    found = set()
+    for process in psutil.Process().children():
         try:
-            if process.ppid() in workers and any("ipykernel" in part for part in process.cmdline()):
-                kernels.setdefault(process.ppid(), []).append(process.pid)
+            is_kernel = any("ipykernel" in part for part in process.cmdline())
         except psutil.Error:  # ended meanwhile
             continue
-    return kernels
+        if process.pid not in others and is_kernel == (kind == "kernel"):
+            found.add(process.pid)
+    return found
 
 
 def _running(pid: int) -> bool:
@@ -43,20 +50,57 @@ def _wait_for(condition, seconds: float = 60.0):
     return condition()
 
 
-def test_workers_start_one_kernel_each_once_the_records_are_read(tmp_path):
+def test_readers_leave_before_the_units_which_run_in_lanes_of_this_process_with_a_kernel_each(tmp_path):
     others = {child.pid for child in psutil.Process().children()}  # a test process may have children already
-    runner = workers.UnitRunner(_worker_pid, 2, tmp_path / "_logs", eager=True)
+    runner = workers.UnitRunner(_where, 2, tmp_path / "_logs", eager=True)
     with runner:
-        pool_workers = {child.pid for child in psutil.Process().children()} - others
-        assert len(pool_workers) == 2
-        time.sleep(1.0)  # what a worker would have started by itself while the records are read
-        assert _kernels_by_worker(pool_workers) == {}
-        runner.warm_kernels()
-        runner.warm_kernels()  # once only
-        kernels = _wait_for(lambda: len(_kernels_by_worker(pool_workers)) == 2 and _kernels_by_worker(pool_workers))
-        assert kernels and set(kernels) == pool_workers and {len(pids) for pids in kernels.values()} == {1}
-        assert set(runner.run(["08023", "08026", "08029"], False, "vi")) <= pool_workers
-        assert _kernels_by_worker(pool_workers) == kernels  # the units do not start kernels of their own
-    kernel_pids = [pid for pids in kernels.values() for pid in pids]
-    # The workers shut their kernels down as they leave.
-    assert _wait_for(lambda: not any(_running(pid) for pid in kernel_pids), 30)
+        # This process reads too: one reader for two jobs, and no kernel beside the records being read.
+        assert len(_children("reader", others)) == 1 and runner.readers is not None
+        time.sleep(1.0)
+        assert not _children("kernel", others)
+        runner.reading_done()
+        assert runner.readers is None
+        assert _wait_for(lambda: not _children("reader", others), 10)
+        places = runner.run(["08023", "08026", "08029", "08032"], False, "vi")
+        assert {pid for pid, _ in places} == {os.getpid()}
+        assert {lane for _, lane in places} == {"isoaudit-lane-1", "isoaudit-lane-2"}
+        kernels = _children("kernel", others)
+        assert len(kernels) == 2  # one per lane, started once for all its units
+    # Each lane shuts its kernel down as the batch ends.
+    assert _wait_for(lambda: not any(_running(pid) for pid in kernels), 30)
+
+
+def test_a_run_of_one_unit_runs_it_in_this_thread(tmp_path):
+    with workers.UnitRunner(_where, 2, tmp_path / "_logs", eager=False) as runner:
+        assert runner.readers is None  # a rerun reads in this process only
+        [(pid, thread)] = runner.run(["08023"], False, "vi")
+    assert (pid, thread) == (os.getpid(), threading.current_thread().name)
+
+
+def test_each_units_standard_error_goes_to_its_own_log_only(tmp_path, monkeypatch):
+    terminal = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    both_running = threading.Barrier(2)
+
+    def unit(code: str) -> None:
+        with unit_log(tmp_path / f"{code}.txt"):
+            both_running.wait()
+            for n in range(200):
+                print(f"{code} warning {n}", file=sys.stderr)
+                if n % 50 == 0:
+                    note(f"{code} step {n}")
+                    print("progress bar", file=terminal)  # what the batch itself prints meanwhile
+                    time.sleep(0.001)
+
+    threads = [threading.Thread(target=unit, args=(code,)) for code in ("08023", "08029")]
+    for thread in threads:
+        thread.start()
+    print("from the batch's own thread", file=sys.stderr)
+    for thread in threads:
+        thread.join()
+    for code, other in (("08023", "08029"), ("08029", "08023")):
+        lines = (tmp_path / f"{code}.txt").read_text(encoding="utf-8").splitlines()
+        assert len(lines) == 204 and all(line.startswith(code) for line in lines)
+        assert f"{code} step 150" in lines and f"{other} warning 0" not in lines
+    assert "from the batch's own thread" in terminal.getvalue() and "08023" not in terminal.getvalue()
+    assert sys.stderr is terminal  # handed back once no unit runs

@@ -216,7 +216,7 @@ _finalizer_pid = None
 
 
 def worker_session(kernel_name: str, log: Path | None = None) -> KernelSession:
-    """This thread's session (a batch worker process has one thread; a Dask worker may run several), its
+    """This thread's session (a batch runs units in several threads, a Dask worker may too), its
     kernel started on first use and shut down by ``close_worker_sessions`` or when the process exits. A
     session made for another log (another batch) or inherited from the parent of a forked worker is not
     reused."""
@@ -227,6 +227,17 @@ def worker_session(kernel_name: str, log: Path | None = None) -> KernelSession:
         session.close()
     session = _local.session = KernelSession(kernel_name, log)
     return session
+
+
+def close_thread_session() -> None:
+    """Shut down the kernel of this thread's session (a batch's lane, as it ends)."""
+    session = getattr(_local, "session", None)
+    if session is None:
+        return
+    with _lock:
+        if session in _running:
+            _running.remove(session)
+    session.close()
 
 
 def close_worker_sessions() -> None:

@@ -1,8 +1,8 @@
 """Every unit's audit and management-review reports in one run, with a district roll-up.
 
 The district's records are read and validated once and handed to each unit's notebooks as a columnar cache
-(``records.cache``). Units run in worker processes, each keeping one kernel for all its units
-(``batch_workers``), or on a Dask cluster; a unit whose records are broken or whose notebook fails gets an
+(``records.cache``). Units run in threads of this process, each keeping one kernel for all its units
+(``batch.workers``), or on a Dask cluster; a unit whose records are broken or whose notebook fails gets an
 error result and the others complete. A unit's reports appear all at once
 in its folder (built beside it, then renamed), and a rerun skips units whose inputs, notebooks and
 parameters have not changed since their last successful run. A rerun reads again only the records files whose
@@ -17,8 +17,6 @@ import hashlib
 import json
 import os
 import shutil
-import sys
-import threading
 import time
 import traceback
 import uuid
@@ -30,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from isoaudit import __version__
+from isoaudit.batch.unit_log import note, unit_log
 from isoaudit.batch.unit_reports import (
     AUDIT_NOTEBOOK,
     REVIEW_NOTEBOOK,
@@ -138,24 +137,23 @@ def _run_batch(folder: Path, out: Path, jobs, units, year, lang, force, executor
     shutil.rmtree(out / PARTIAL_DIR, ignore_errors=True)  # what an interrupted run left half-built
     workers = jobs or os.cpu_count() or 1
     if units:
-        workers = min(workers, len(units))  # no idle worker warming a kernel for nothing
-    # A first run (or --force) of the whole district will run units: its workers warm up while the records
-    # are read. A rerun starts them only for units that changed, and none when nothing did; so does a run of
-    # named units, which may not exist (then nothing at all is started or written).
+        workers = min(workers, len(units))  # no idle lane warming a kernel for nothing
+    # A first run (or --force) of the whole district will run units: its readers start (or, on one job, its
+    # kernel warms up) while the records are read. A rerun starts kernels only for units that changed, and none
+    # when nothing did; so does a run of named units, which may not exist (then nothing is started or written).
     eager = not units and (force or not any(out.glob(f"*/{FINGERPRINT}")))
     with _language_of_kernels(lang), \
             UnitRunner(run_unit, workers, out / LOG_DIR, executor, scheduler, eager, lost_unit) as runner:
         clock = _Phases()
-        # The workers read the files while they wait for units; this process takes the reads as they come.
+        # The readers read the files; this process takes the reads as they come.
         records = load_records(folder, lang=lang, table_cache=inside(out, CACHE_DIR, TABLES_DIR),
                                read_in=runner.readers)
+        runner.reading_done()
         clock.done("read")
         year = year or default_year(records)
         selected = select_units(records, units, year)
         rollup = _RollupInputs.of(records, year)
         clock.done("rollup_figures")
-        if eager:
-            runner.warm_kernels()  # while this process writes the cache and works out what to run
         cache = save_cache(records, out / CACHE_DIR)
         clock.done("cache")
         inputs = unit_inputs(records)
@@ -164,12 +162,12 @@ def _run_batch(folder: Path, out: Path, jobs, units, year, lang, force, executor
         clock.done("fingerprints")
         results = [result for result in unchanged.values() if result is not None]
         pending = [job for job in jobs_list if unchanged[job.unit_code] is None]
-        # Biggest units first: a long unit started last would leave the other workers idle at the end.
+        # Biggest units first: a long unit started last would leave the other lanes idle at the end.
         sizes = records.dossiers["unit_code"].value_counts()
         pending.sort(key=lambda job: -int(sizes.get(job.unit_code, 0)))
         if pending:
-            # The units read their rows from the cache: the province's records are let go while they run
-            # (a province of a million dossiers is over a gigabyte beside each worker's and kernel's share).
+            # The units read their rows from the cache: the province's records are let go before they run
+            # (a province of a million dossiers is over a gigabyte beside the kernels').
             del records, inputs, selected, sizes
             gc.collect()
             release_freed_memory()
@@ -389,9 +387,7 @@ def run_unit(job: UnitJob) -> UnitResult:
     staging.mkdir(parents=True)
     log = staging / "log.txt"
     try:
-        # One unit at a time per process: a Dask worker with several threads would otherwise send two units'
-        # standard error (redirected process-wide below) into each other's logs.
-        with _ONE_UNIT_AT_A_TIME, _stderr_into(log):
+        with unit_log(log):  # what this thread says while the unit runs, and no other unit's
             result = _produce(job, staging, log)
     except Exception as error:  # a unit must never stop the batch; the reason goes to its row and log
         _append(log, traceback.format_exc())
@@ -408,7 +404,7 @@ def run_unit(job: UnitJob) -> UnitResult:
 
 
 def _produce(job: UnitJob, staging: Path, log: Path) -> UnitResult:
-    # Only this unit's rows (and its predecessors'; registry and problems whole): a unit's cost and a worker's
+    # Only this unit's rows (and its predecessors'; registry and problems whole): a unit's cost and a lane's
     # memory stay those of one commune, whatever the size of the province (issue #19).
     records = load_records(job.cache, unit=job.unit_code)
     errors = [p for p in records.for_unit(job.unit_code).problems if p.severity == ERROR]
@@ -417,20 +413,20 @@ def _produce(job: UnitJob, staging: Path, log: Path) -> UnitResult:
         _append(log, reasons)
         return UnitResult(job.unit_code, job.unit_name, job.folder, "failed",
                           error=label("batch.broken_records", job.lang, reasons=reasons))
-    # The worker's kernel runs every unit it is given: its start and imports are paid once per worker.
+    # The lane's kernel runs every unit it is given: its start and imports are paid once per lane.
     logs = Path(job.folder).parent / LOG_DIR
     logs.mkdir(exist_ok=True)
     session = unit_session(logs)
     common = {"lang": job.lang, "records_param": job.cache, "session": session}
     audit = audit_reports(records, job.unit_code, job.year, staging, audit_dir=job.records_folder, **common)
-    _note(f"{job.unit_code} audit: {audit.error or 'ok'}")
+    note(f"{job.unit_code} audit: {audit.error or 'ok'}")
     if not audit.ok:
         return UnitResult(job.unit_code, job.unit_name, job.folder, "failed",
                           error=label("batch.notebook_failed", job.lang, notebook="audit", error=audit.error))
     # The chair's decisions workbook is left with the reports: a batch never writes into the records folder.
     review = review_reports(job.unit_code, job.year, staging, decisions_folder=staging, base="xem_xet_lanh_dao",
                             **common)
-    _note(f"{job.unit_code} review: {review.error or 'ok'}")
+    note(f"{job.unit_code} review: {review.error or 'ok'}")
     if not review.ok:
         return UnitResult(job.unit_code, job.unit_name, job.folder, "failed",
                           error=label("batch.notebook_failed", job.lang, notebook="review", error=review.error))
@@ -455,25 +451,6 @@ def _language_of_kernels(lang: str):
             os.environ.pop("ISOAUDIT_LANG", None)
         else:
             os.environ["ISOAUDIT_LANG"] = saved
-
-
-_ONE_UNIT_AT_A_TIME = threading.Lock()
-
-
-@contextmanager
-def _stderr_into(log: Path):
-    """Send this process's standard error, and so that of the kernels it starts, to the unit's log: what a
-    kernel prints (warnings, its shutdown messages) belongs with the unit, not on the user's terminal."""
-    sys.stderr.flush()
-    saved = os.dup(2)
-    with log.open("a", encoding="utf-8") as handle:
-        os.dup2(handle.fileno(), 2)
-        try:
-            yield
-        finally:
-            sys.stderr.flush()
-            os.dup2(saved, 2)
-            os.close(saved)
 
 
 def _publish(staging: Path, folder: Path) -> None:
@@ -501,12 +478,6 @@ def _previous_run(folder: Path) -> dict | None:
         return json.loads((folder / FINGERPRINT).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-
-
-def _note(text: str) -> None:
-    """A line of the unit's log, written where its kernels' messages go (standard error, redirected to the
-    unit's log while it runs): a unit's lines found in another unit's log would show the two had mixed."""
-    os.write(2, (text.rstrip() + "\n").encode("utf-8"))
 
 
 def _append(log: Path, text: str) -> None:

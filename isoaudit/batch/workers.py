@@ -1,24 +1,31 @@
-"""Where a batch's units run: this process, a pool of worker processes, or a Dask cluster.
+"""Where a batch's units run: in threads of this process, each driving a kernel of its own, or on a Dask cluster.
 
-On a batch that will run units (a first run, or ``--force``) the local workers start before the district's
-records are read, import what they run, and read records files for the main process (``UnitRunner.readers``).
-Once the records are read, each starts its kernel and has it import what the notebooks need
-(``UnitRunner.warm_kernels``), while the main process writes the records cache: the first unit does not wait for
-them, and the kernels take no memory while the main process holds the province's records. A worker keeps its
-kernel for every unit it is given and shuts it down when it leaves. On one job the units run in this process, with
-a kernel warmed while the records are read (the tree is this process and that kernel alone).
+A unit's work is done by its kernel, a process of its own: the thread running the unit mostly waits for the
+kernel's answers (a tenth of a unit's processor time is its own: loading the unit's rows, exporting its pages).
+So the units of a local batch run in threads of the batch's own process ("lanes"), not in worker processes: each
+worker process held its own copy of pandas, Arrow and nbconvert, and a province's batch on 2 jobs took over 2 GB
+(issue #19). Each lane starts its kernel on the notebooks' imports as it starts, runs every unit it takes in that
+kernel, and shuts it down when the batch ends; lanes start with the units, once the main process has let the
+province's records go.
+
+Reading the records is another matter: a province's 1,200 files are parsed in Python, so on a batch that will
+run units (a first run, or ``--force``) with more than one job, reader processes start before the records are
+read and read records files for the main process (``UnitRunner.readers``). They leave as soon as the records are
+read (``reading_done``), their memory with them. On one job the units run in the calling thread, with a kernel
+warmed while the records are read (the tree is this process and that kernel alone).
 """
 from __future__ import annotations
 
 import contextlib
-import os
+import queue
 import re
 import signal
-from concurrent.futures import ProcessPoolExecutor, as_completed
+import threading
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from pathlib import Path
 from typing import Callable
 
-from isoaudit.batch.kernel_session import close_worker_sessions, worker_session
+from isoaudit.batch.kernel_session import close_thread_session, close_worker_sessions, worker_session
 from isoaudit.batch.kernels import KERNEL_NAME
 from isoaudit.errors import ServiceError
 from isoaudit.i18n import label
@@ -34,12 +41,13 @@ WARM_IMPORTS = ("import isoaudit.records, isoaudit.notebook.audit_form, isoaudit
 
 
 def unit_session(log_dir: Path):
-    """This worker's kernel session; its kernel's own messages go to ``log_dir/kernel-<pid>.log``."""
-    return worker_session(KERNEL_NAME, Path(log_dir) / f"kernel-{os.getpid()}.log")
+    """This thread's kernel session; its kernel's own messages go to ``log_dir/kernel-<thread id>.log`` (the
+    system's id of the thread: the process id for a process's first thread)."""
+    return worker_session(KERNEL_NAME, Path(log_dir) / f"kernel-{threading.get_native_id()}.log")
 
 
 def warm_kernel(log_dir: str) -> None:
-    """Start this process's kernel on its imports, without waiting for them. Never raises: a warm-up that fails
+    """Start this thread's kernel on its imports, without waiting for them. Never raises: a warm-up that fails
     leaves the first unit to start the kernel and report what is wrong."""
     try:
         Path(log_dir).mkdir(parents=True, exist_ok=True)
@@ -48,100 +56,68 @@ def warm_kernel(log_dir: str) -> None:
         return
 
 
-def _start_pool_worker() -> None:
-    """A pool worker leaves Ctrl-C to the main process, which stops the batch: the units being run end, no new
-    one starts, and the worker exits cleanly, shutting its kernel down. It imports what it runs for a unit now,
-    while the main process reads the records: the warm-up's whole point."""
+def _start_reader() -> None:
+    """A reader process leaves Ctrl-C to the main process, which stops the batch (and the readers with it)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    try:
-        import papermill  # noqa: F401
-
-        from isoaudit.outputs.review_html import page_exporter
-
-        page_exporter()
-    except Exception:  # noqa: BLE001 - the first unit imports them again and says what is wrong
-        return
 
 
 class UnitRunner:
-    """Runs ``run_unit`` over the batch's jobs with ``workers`` local processes or on the Dask scheduler at
-    ``scheduler``. ``eager``: start the local workers on entering, so they warm up while the caller reads the
-    records (a batch that will surely run units); otherwise they start with the first jobs, if any."""
+    """Runs ``run_unit`` over the batch's jobs in ``workers`` lanes of this process or on the Dask scheduler at
+    ``scheduler``. ``eager``: on entering, start the reader processes (or, on one job, warm the kernel) while the
+    caller reads the records (a batch that will surely run units); otherwise the units' kernels start with them."""
 
     def __init__(self, run_unit: Callable, workers: int, log_dir: Path, executor: str = "local",
                  scheduler: str | None = None, eager: bool = True, lost: Callable | None = None):
         self.run_unit = run_unit
-        self.lost = lost  # (job, error) -> the result of a job whose worker never answered; None: raise
+        self.lost = lost  # (job, error) -> the result of a job whose run never answered; None: raise
         self.workers = max(1, workers)
         self.log_dir = Path(log_dir)
         self.executor = executor
         self.scheduler = scheduler
         self.eager = eager
-        self.pool = None
+        self.pool = None  # the reader processes, while the records are read
+        self.lanes: _Lanes | None = None
         self.client = None
-        self.started = False
-        self.kernels_warmed = False
-        self.pool_size = 0  # the local worker processes started
 
     def __enter__(self) -> UnitRunner:
         if self.executor == "dask":
             self.client = dask_client(self.scheduler)  # an unreachable scheduler is said before any reading
-        if self.eager:
-            self._start(self.workers)
+        elif self.eager and self.workers == 1:
+            warm_kernel(str(self.log_dir))  # this thread runs the units; its kernel imports while records are read
+        elif self.eager:
+            # This process reads too (``load_records``): a job's worth of readers fewer, and their memory.
+            self.pool = ProcessPoolExecutor(max_workers=self.workers - 1, initializer=_start_reader)
+            self.pool.submit(int)  # launches every reader now (fork), while this process holds no records yet
         return self
-
-    def _start(self, workers: int) -> None:
-        self.started = True
-        if self.executor == "dask":
-            return
-        if workers == 1:
-            warm_kernel(str(self.log_dir))  # this process imports what it needs as it goes
-            self.kernels_warmed = True
-        else:
-            self.pool = ProcessPoolExecutor(max_workers=workers, initializer=_start_pool_worker)
-            self.pool_size = workers
-            self.pool.submit(int)  # launches every worker now (fork): their warm-up overlaps the reading
-
-    def warm_kernels(self) -> None:
-        """Have each local worker start its kernel on the notebooks' imports (once). Called when the records are
-        read, while this process writes the cache; ``run`` calls it otherwise. A task per worker: idle workers
-        take one each (one that took two has its kernel started once, and the other's starts with its first
-        unit)."""
-        if self.pool is None or self.kernels_warmed:
-            return
-        self.kernels_warmed = True
-        for _ in range(self.pool_size):
-            self.pool.submit(warm_kernel, str(self.log_dir))
 
     @property
     def readers(self):
-        """The local worker processes while they are idle before the first unit (None when there are none yet, or
-        the units run here or on Dask): a batch reads its records files in them (``load_records(read_in=...)``)."""
+        """The reader processes (None when there are none: one job, a rerun, Dask): a batch reads its records
+        files in them (``load_records(read_in=...)``) and then lets them go (``reading_done``)."""
         return self.pool
+
+    def reading_done(self) -> None:
+        """The records are read: the reader processes leave, and their memory with them."""
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool = None
 
     def __exit__(self, *exc) -> None:
         if self.client is not None:
             with contextlib.suppress(Exception):  # a scheduler gone meanwhile: nothing left to close
                 self.client.close()
             self.client = None
-        if self.pool is not None:
-            self.pool.shutdown(wait=True, cancel_futures=True)
-            self.pool = None
-        close_worker_sessions()  # this process goes on after the batch: its kernel need not
+        self.reading_done()
+        if self.lanes is not None:
+            self.lanes.stop()  # Ctrl-C included: the units being run end, no other starts
+            self.lanes = None
+        close_worker_sessions()  # this process goes on after the batch: its kernels need not
 
     def run(self, jobs: list, progress: bool, lang: str) -> list:
         """Every job's result, in the order they finish; the progress bar counts units."""
         from tqdm import tqdm
 
-        if jobs and not self.started:
-            self._start(min(self.workers, len(jobs)))
-        if self.pool is not None and getattr(self.pool, "_broken", False):
-            # A worker died reading the records (out of memory on a huge file, killed): the units get new ones.
-            self.pool.shutdown(wait=True, cancel_futures=True)
-            self.kernels_warmed = False
-            self._start(self.workers)
-        if jobs:
-            self.warm_kernels()
+        self.reading_done()
         bar = tqdm(total=len(jobs), disable=not progress, unit=label("batch.unit_word", lang), ncols=80)
         results = []
         try:
@@ -160,23 +136,67 @@ class UnitRunner:
             job_of = {future.key: job for future, job in zip(futures, jobs)}
             for future in dask_completed(futures):
                 yield self._answer(future, job_of[future.key])
-        elif self.pool is None:
+        elif min(self.workers, len(jobs)) <= 1:
             for job in jobs:
                 yield self.run_unit(job)
         else:
-            job_of = {self.pool.submit(self.run_unit, job): job for job in jobs}
+            self.lanes = _Lanes(self.run_unit, min(self.workers, len(jobs)), self.log_dir)
+            job_of = {self.lanes.submit(job): job for job in jobs}
             for future in as_completed(job_of):
                 yield self._answer(future, job_of[future])
 
     def _answer(self, future, job):
-        """The job's result; when its worker died or was lost (``run_unit`` itself never raises), the result
-        ``lost`` makes of it, so that one unit never stops the batch."""
+        """The job's result; when its run raised or its worker was lost (``run_unit`` itself never raises), the
+        result ``lost`` makes of it, so that one unit never stops the batch."""
         try:
             return future.result()
-        except Exception as error:  # noqa: BLE001 - BrokenProcessPool, KilledWorker, a lost connection ...
+        except Exception as error:  # noqa: BLE001 - KilledWorker, a lost connection, a defect in a lane ...
             if self.lost is None:
                 raise
             return self.lost(job, error)
+
+
+class _Lanes:
+    """``count`` threads of this process taking jobs in turn (``submit``), each running ``run_unit`` in a kernel
+    of its own: started on the notebooks' imports as the lane starts, shut down as it ends (``stop``)."""
+
+    def __init__(self, run_unit: Callable, count: int, log_dir: Path):
+        self.run_unit = run_unit
+        self.jobs: queue.SimpleQueue = queue.SimpleQueue()
+        self.stopping = threading.Event()
+        self.threads = [threading.Thread(target=self._lane, args=(str(log_dir),), name=f"isoaudit-lane-{n + 1}",
+                                         daemon=True) for n in range(count)]
+        for thread in self.threads:
+            thread.start()
+
+    def submit(self, job) -> Future:
+        future: Future = Future()
+        self.jobs.put((future, job))
+        return future
+
+    def _lane(self, log_dir: str) -> None:
+        warm_kernel(log_dir)
+        try:
+            while (item := self.jobs.get()) is not None:
+                future, job = item
+                if self.stopping.is_set():
+                    future.cancel()
+                if not future.set_running_or_notify_cancel():
+                    continue
+                try:
+                    future.set_result(self.run_unit(job))
+                except BaseException as error:  # noqa: BLE001 - handed to whoever waits for the job
+                    future.set_exception(error)
+        finally:
+            close_thread_session()
+
+    def stop(self) -> None:
+        """No job starts any more; the running ones end, and each lane shuts its kernel down as it leaves."""
+        self.stopping.set()
+        for _ in self.threads:
+            self.jobs.put(None)
+        for thread in self.threads:
+            thread.join()
 
 
 def dask_client(address: str):

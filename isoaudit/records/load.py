@@ -117,7 +117,7 @@ def _load_folder(folder, problems, files, units, alias_file, calendar_path, cale
     if not procedures.empty:
         # Dossiers are matched to the catalogue as written: a procedure set aside for its implausible time
         # (reported as an error) is still the procedure they name; they stay, not assessable for timeliness.
-        matched = validate.match_procedures(dossiers, catalogue, dossier_labels)
+        matched = validate.match_procedures(dossiers, catalogue, dossier_labels, moving=True)
         problems += matched.problems
         excluded.append(matched.excluded)
         dossiers = matched.kept
@@ -234,24 +234,48 @@ def _read_file(path: Path, kind: str, units: pd.DataFrame, alias_file: Path) -> 
 
 class _FilesReadElsewhere:
     """Every file of the subfolders given to ``pool``'s processes to read into ``tables`` at once, in the order
-    ``load_records`` takes them (dossier logs first: their checks run while the other files are read)."""
+    ``load_records`` takes them (dossier logs first: their checks run while the other files are read). This
+    process reads too: while it waits for a file, it reads the next ones no reader has started."""
 
     def __init__(self, pool, folder: Path, tables: TableCache, units: pd.DataFrame, alias_file: Path):
         self.tables = tables
+        self.units = units
+        self.alias_file = alias_file
         kinds = ("dossiers", "objectives", *OPTIONAL_FOLDERS)
-        self.futures = {path: pool.submit(_keep_read, tables.directory, tables.context, path, shown_path(path, folder),
-                                          kind, units, alias_file)
-                        for kind in kinds for path in find_folder_files(folder, kind)}
+        self.reads = {path: (shown_path(path, folder), kind)
+                      for kind in kinds for path in find_folder_files(folder, kind)}
+        self.futures = {path: pool.submit(_keep_read, tables.directory, tables.context, path, shown, kind, units,
+                                          alias_file)
+                        for path, (shown, kind) in self.reads.items()}
 
     def wait(self, path: Path) -> None:
-        """Until ``path``'s entry is written (or its reader gave up: then this process reads it)."""
+        """Until ``path``'s entry is written (or its reader gave up: then the caller reads it), reading here
+        meanwhile the files no reader has started."""
         future = self.futures.pop(path, None)
+        if future is not None and future.cancel():  # no reader has started it
+            self._read_here(path)
+            return
+        while future is not None and not future.done() and self._read_next_here():
+            pass
         try:
             hashed = None if future is None else future.result()
         except Exception:  # noqa: BLE001 - a worker lost, a read that failed there: this process reads the file
             return
         if hashed is not None:
             self.tables.hashed_elsewhere(path, *hashed)
+
+    def _read_next_here(self) -> bool:
+        """Read in this process the first file no reader has started (True), if there is one left (False)."""
+        for path, future in self.futures.items():
+            if future.cancel():
+                del self.futures[path]
+                self._read_here(path)
+                return True
+        return False
+
+    def _read_here(self, path: Path) -> None:
+        shown, kind = self.reads[path]
+        self.tables.keep(path, shown, kind, lambda: _read_file(path, kind, self.units, self.alias_file))
 
     def cancel(self) -> None:
         for future in self.futures.values():
