@@ -24,6 +24,7 @@ from pathlib import Path
 from isoaudit.batch.kernels import kernel_available
 
 KERNEL_START_TIMEOUT = 60  # seconds
+CLOSING_WAIT = 10  # seconds a kernel still starting is given to finish before it is shut down
 # A new session numbers cells from 1 again. Freezing what survives the reset (the imported modules) keeps the
 # garbage collector from walking pandas and matplotlib again after every notebook.
 _RESET = ("import os as _os\n_os.chdir({cwd!r})\nget_ipython().reset(new_session=True)\n"
@@ -111,6 +112,13 @@ class KernelSession:
         client, self.client = self.client, None
         if self.pid != os.getpid():
             return  # a forked worker's copy: the kernel is its parent's to shut down
+        if client is not None and not now and not self._ready:
+            # A kernel closed while still starting (a batch stopped before its units): its channels' threads
+            # are still opening their sockets, and pulling the connection from under them made one of them fail
+            # with a traceback on the user's terminal. Let it finish starting first (it takes a second).
+            with contextlib.suppress(RuntimeError, TimeoutError):
+                run_sync(client.wait_for_ready)(timeout=CLOSING_WAIT)
+        self._ready = False
         if client is not None:
             client.stop_channels()
         if manager is not None:
