@@ -8,6 +8,7 @@ import os
 import sys
 import threading
 import time
+from pathlib import Path
 
 import psutil
 
@@ -50,6 +51,15 @@ def _wait_for(condition, seconds: float = 60.0):
     return condition()
 
 
+def _modules_of(pid: int) -> set[str]:
+    """What the kernel ``pid`` has imported so far, as its open files tell (pandas' compiled parts once imported)."""
+    try:
+        return {Path(f.path).parts[-3] for f in psutil.Process(pid).memory_maps() if "site-packages" in f.path
+                and len(Path(f.path).parts) > 3}
+    except psutil.Error:
+        return set()
+
+
 def test_readers_leave_before_the_units_which_run_in_lanes_of_this_process_with_a_kernel_each(tmp_path):
     others = {child.pid for child in psutil.Process().children()}  # a test process may have children already
     runner = workers.UnitRunner(_where, 2, tmp_path / "_logs", eager=True)
@@ -61,20 +71,36 @@ def test_readers_leave_before_the_units_which_run_in_lanes_of_this_process_with_
         runner.reading_done()
         assert runner.readers is None
         assert _wait_for(lambda: not _children("reader", others), 10)
+        # The lanes' kernels start now, bare: pandas waits until the records are let go and the units come.
+        kernels = _wait_for(lambda: len(_children("kernel", others)) == 2 and _children("kernel", others), 30)
+        time.sleep(2.0)
+        assert kernels and not any("pandas" in _modules_of(pid) for pid in kernels)
         places = runner.run(["08023", "08026", "08029", "08032"], False, "vi")
         assert {pid for pid, _ in places} == {os.getpid()}
         assert {lane for _, lane in places} == {"isoaudit-lane-1", "isoaudit-lane-2"}
-        kernels = _children("kernel", others)
-        assert len(kernels) == 2  # one per lane, started once for all its units
+        assert _children("kernel", others) == kernels  # one per lane, for all its units
+        assert all(_wait_for(lambda pid=pid: "pandas" in _modules_of(pid), 30) for pid in kernels)
     # Each lane shuts its kernel down as the batch ends.
     assert _wait_for(lambda: not any(_running(pid) for pid in kernels), 30)
 
 
-def test_a_run_of_one_unit_runs_it_in_this_thread(tmp_path):
+def test_a_rerun_of_one_unit_starts_one_lane_and_no_reader(tmp_path):
+    others = {child.pid for child in psutil.Process().children()}
     with workers.UnitRunner(_where, 2, tmp_path / "_logs", eager=False) as runner:
         assert runner.readers is None  # a rerun reads in this process only
-        [(pid, thread)] = runner.run(["08023"], False, "vi")
-    assert (pid, thread) == (os.getpid(), threading.current_thread().name)
+        runner.reading_done()
+        assert not _children("kernel", others)  # nothing started before the units are known
+        [(pid, lane)] = runner.run(["08023"], False, "vi")
+        assert (pid, lane) == (os.getpid(), "isoaudit-lane-1")
+        assert len(_children("kernel", others)) == 1
+
+
+def test_a_batch_stopped_before_its_units_shuts_its_bare_kernels_down(tmp_path):
+    others = {child.pid for child in psutil.Process().children()}
+    with workers.UnitRunner(_where, 2, tmp_path / "_logs", eager=True) as runner:
+        runner.reading_done()
+        kernels = _wait_for(lambda: len(_children("kernel", others)) == 2 and _children("kernel", others), 30)
+    assert kernels and _wait_for(lambda: not any(_running(pid) for pid in kernels), 30)
 
 
 def test_each_units_standard_error_goes_to_its_own_log_only(tmp_path, monkeypatch):

@@ -1,18 +1,18 @@
 """Where a batch's units run: in threads of this process, each driving a kernel of its own, or on a Dask cluster.
 
 A unit's work is done by its kernel, a process of its own: the thread running the unit mostly waits for the
-kernel's answers (a tenth of a unit's processor time is its own: loading the unit's rows, exporting its pages).
-So the units of a local batch run in threads of the batch's own process ("lanes"), not in worker processes: each
-worker process held its own copy of pandas, Arrow and nbconvert, and a province's batch on 2 jobs took over 2 GB
-(issue #19). Each lane starts its kernel on the notebooks' imports as it starts, runs every unit it takes in that
-kernel, and shuts it down when the batch ends; lanes start with the units, once the main process has let the
-province's records go.
+kernel's answers (a seventh of a unit's processor time is its own: loading the unit's rows, exporting its pages).
+So the units of a local batch run in threads of the batch's own process ("lanes"), as many as its jobs, not in
+worker processes: each worker process held its own copy of pandas, Arrow and nbconvert, and a province's batch on
+2 jobs took over 2 GB (issue #19). Each lane starts a kernel, runs every unit it takes in it, and shuts it down
+when the batch ends.
 
-Reading the records is another matter: a province's 1,200 files are parsed in Python, so on a batch that will
-run units (a first run, or ``--force``) with more than one job, reader processes start before the records are
-read and read records files for the main process (``UnitRunner.readers``). They leave as soon as the records are
-read (``reading_done``), their memory with them. On one job the units run in the calling thread, with a kernel
-warmed while the records are read (the tree is this process and that kernel alone).
+Reading the records comes first: a province's 1,200 files are parsed in Python, so on a batch that will run units
+(a first run, or ``--force``) with more than one job, reader processes (one fewer than the jobs: the main process
+reads too) start before the records are read and read files for the main process (``UnitRunner.readers``). They
+leave as soon as the records are read (``reading_done``); the lanes then start, each starting its kernel bare,
+and the kernels import what the notebooks need only when the units are given (``run``), once the main process has
+let the province's records go: no kernel holds memory beside them.
 """
 from __future__ import annotations
 
@@ -46,12 +46,16 @@ def unit_session(log_dir: Path):
     return worker_session(KERNEL_NAME, Path(log_dir) / f"kernel-{threading.get_native_id()}.log")
 
 
-def warm_kernel(log_dir: str) -> None:
-    """Start this thread's kernel on its imports, without waiting for them. Never raises: a warm-up that fails
-    leaves the first unit to start the kernel and report what is wrong."""
+def start_kernel(log_dir: str, imports: str | None = WARM_IMPORTS) -> None:
+    """Start this thread's kernel, if it is not running, and have it run ``imports`` (None: none), without waiting
+    for either. Never raises: a start that fails leaves the first unit to start the kernel and say what is wrong."""
     try:
         Path(log_dir).mkdir(parents=True, exist_ok=True)
-        unit_session(Path(log_dir)).warm(Path.cwd(), WARM_IMPORTS)
+        session = unit_session(Path(log_dir))
+        if imports is None:
+            session.ensure_started(Path.cwd(), wait=False)
+        else:
+            session.warm(Path.cwd(), imports)
     except Exception:  # noqa: BLE001 - see the docstring
         return
 
@@ -63,8 +67,9 @@ def _start_reader() -> None:
 
 class UnitRunner:
     """Runs ``run_unit`` over the batch's jobs in ``workers`` lanes of this process or on the Dask scheduler at
-    ``scheduler``. ``eager``: on entering, start the reader processes (or, on one job, warm the kernel) while the
-    caller reads the records (a batch that will surely run units); otherwise the units' kernels start with them."""
+    ``scheduler``. ``eager``: a batch that will surely run units: the readers start on entering and the lanes once
+    the records are read; otherwise the lanes start with the units, as many as there are units, up to ``workers``.
+    """
 
     def __init__(self, run_unit: Callable, workers: int, log_dir: Path, executor: str = "local",
                  scheduler: str | None = None, eager: bool = True, lost: Callable | None = None):
@@ -82,9 +87,7 @@ class UnitRunner:
     def __enter__(self) -> UnitRunner:
         if self.executor == "dask":
             self.client = dask_client(self.scheduler)  # an unreachable scheduler is said before any reading
-        elif self.eager and self.workers == 1:
-            warm_kernel(str(self.log_dir))  # this thread runs the units; its kernel imports while records are read
-        elif self.eager:
+        elif self.eager and self.workers > 1:
             # This process reads too (``load_records``): a job's worth of readers fewer, and their memory.
             self.pool = ProcessPoolExecutor(max_workers=self.workers - 1, initializer=_start_reader)
             self.pool.submit(int)  # launches every reader now (fork), while this process holds no records yet
@@ -97,27 +100,34 @@ class UnitRunner:
         return self.pool
 
     def reading_done(self) -> None:
-        """The records are read: the reader processes leave, and their memory with them."""
+        """The records are read: the reader processes leave, and their memory with them. A batch that will run
+        units starts its lanes now, their kernels bare: their start overlaps what the batch does before the units."""
         if self.pool is not None:
             self.pool.shutdown(wait=True, cancel_futures=True)
             self.pool = None
+        if self.eager and self.executor == "local" and self.lanes is None:
+            self.lanes = _Lanes(self.run_unit, self.workers, self.log_dir)
 
     def __exit__(self, *exc) -> None:
         if self.client is not None:
             with contextlib.suppress(Exception):  # a scheduler gone meanwhile: nothing left to close
                 self.client.close()
             self.client = None
-        self.reading_done()
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool = None
         if self.lanes is not None:
             self.lanes.stop()  # Ctrl-C included: the units being run end, no other starts
             self.lanes = None
-        close_worker_sessions()  # this process goes on after the batch: its kernels need not
+        close_worker_sessions()  # the process goes on after the batch: its kernels need not
 
     def run(self, jobs: list, progress: bool, lang: str) -> list:
         """Every job's result, in the order they finish; the progress bar counts units."""
         from tqdm import tqdm
 
-        self.reading_done()
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool = None
         bar = tqdm(total=len(jobs), disable=not progress, unit=label("batch.unit_word", lang), ncols=80)
         results = []
         try:
@@ -129,6 +139,8 @@ class UnitRunner:
         return results
 
     def _results(self, jobs: list):
+        if not jobs:
+            return
         if self.executor == "dask":
             from distributed import as_completed as dask_completed
 
@@ -136,14 +148,13 @@ class UnitRunner:
             job_of = {future.key: job for future, job in zip(futures, jobs)}
             for future in dask_completed(futures):
                 yield self._answer(future, job_of[future.key])
-        elif min(self.workers, len(jobs)) <= 1:
-            for job in jobs:
-                yield self.run_unit(job)
-        else:
+            return
+        if self.lanes is None:
             self.lanes = _Lanes(self.run_unit, min(self.workers, len(jobs)), self.log_dir)
-            job_of = {self.lanes.submit(job): job for job in jobs}
-            for future in as_completed(job_of):
-                yield self._answer(future, job_of[future])
+        job_of = {self.lanes.submit(job): job for job in jobs}
+        self.lanes.go()
+        for future in as_completed(job_of):
+            yield self._answer(future, job_of[future])
 
     def _answer(self, future, job):
         """The job's result; when its run raised or its worker was lost (``run_unit`` itself never raises), the
@@ -158,11 +169,13 @@ class UnitRunner:
 
 class _Lanes:
     """``count`` threads of this process taking jobs in turn (``submit``), each running ``run_unit`` in a kernel
-    of its own: started on the notebooks' imports as the lane starts, shut down as it ends (``stop``)."""
+    of its own: started bare with the lane, given the notebooks' imports on ``go`` (the jobs are coming), shut down
+    as the lane ends (``stop``)."""
 
     def __init__(self, run_unit: Callable, count: int, log_dir: Path):
         self.run_unit = run_unit
         self.jobs: queue.SimpleQueue = queue.SimpleQueue()
+        self.going = threading.Event()
         self.stopping = threading.Event()
         self.threads = [threading.Thread(target=self._lane, args=(str(log_dir),), name=f"isoaudit-lane-{n + 1}",
                                          daemon=True) for n in range(count)]
@@ -174,9 +187,15 @@ class _Lanes:
         self.jobs.put((future, job))
         return future
 
+    def go(self) -> None:
+        self.going.set()
+
     def _lane(self, log_dir: str) -> None:
-        warm_kernel(log_dir)
         try:
+            start_kernel(log_dir, imports=None)
+            self.going.wait()
+            if not self.stopping.is_set():
+                start_kernel(log_dir)
             while (item := self.jobs.get()) is not None:
                 future, job = item
                 if self.stopping.is_set():
@@ -193,6 +212,7 @@ class _Lanes:
     def stop(self) -> None:
         """No job starts any more; the running ones end, and each lane shuts its kernel down as it leaves."""
         self.stopping.set()
+        self.going.set()
         for _ in self.threads:
             self.jobs.put(None)
         for thread in self.threads:
