@@ -8,14 +8,14 @@ The province is built once by ``province_build.py`` (CSV logs, under a minute) a
 ``benchmarks/_data/``. Each run is a whole batch as a user starts it (``run_batch``, ``--force``): reading the
 records, every unit's two notebooks, the province's pages. Prints, per number of jobs: the whole wall time and
 its steps (read, cache, fingerprints, units, roll-up), the peak resident memory of the main process, of each
-worker and kernel and of the whole process tree at once (sampled with psutil every ``SAMPLE_SECONDS``: the sum
+reader and kernel and of the whole process tree at once (sampled with psutil every ``SAMPLE_SECONDS``: the sum
 of RSS, as the issue measured it, counts shared libraries and pages once per process; the sum of PSS counts
 them once, and is printed beside it); then the cost of a unit
 against the cold floor (papermill executing an empty notebook with the same kernel, twice: a unit runs two
 notebooks), the speed-up of 2 jobs over 1, and a rerun after one commune's dossier log changed (only that
 commune should be redone). Last, every figure against its goal in the issue.
 
-Each batch runs in a process of its own, started afresh as a user's ``isoaudit batch`` is: its workers are forked
+Each batch runs in a process of its own, started afresh as a user's ``isoaudit batch`` is: its readers are forked
 from a process that holds only that batch, and its memory is measured alone (the benchmark's own process, which
 ran the floor, is left out). The runs read a copy of the cached province made of hard links, in which the changed
 log is a new file: the cache itself is never modified. Each number of jobs runs ``--rounds`` times, in turn (1 job,
@@ -63,7 +63,7 @@ class Run:
     phases: dict = field(default_factory=dict)
     statuses: dict = field(default_factory=dict)
     unit_seconds: list = field(default_factory=list)
-    peaks: dict = field(default_factory=dict)  # "main", "worker <pid>", "kernel <pid>" -> peak RSS
+    peaks: dict = field(default_factory=dict)  # "main", "reader <pid>", "kernel <pid>" -> peak RSS
     tree_peak: int = 0  # the largest sum of the tree's RSS at one instant
     tree_pss_peak: int = 0  # the same with shared pages counted once (PSS), sampled less often
 
@@ -129,7 +129,7 @@ def measured(folder: Path, out: Path, jobs: int, force: bool) -> Run:
     run = Run(jobs)
     context = multiprocessing.get_context("spawn")
     receiving, sending = context.Pipe(duplex=False)
-    # The batch's own workers start as a user's would: this Python's default way (fork on Linux), not spawn.
+    # The batch's own readers start as a user's would: this Python's default way (fork on Linux), not spawn.
     batch = context.Process(target=_batch_in_process,
                             args=(folder, out, jobs, force, sending, multiprocessing.get_start_method()))
     stop = threading.Event()
@@ -154,7 +154,7 @@ def measured(folder: Path, out: Path, jobs: int, force: bool) -> Run:
 
 
 def _batch_in_process(folder: Path, out: Path, jobs: int, force: bool, sending, start_method: str) -> None:
-    """In the batch's own process: ``run_batch`` as the command line runs it, its workers started by
+    """In the batch's own process: ``run_batch`` as the command line runs it, its readers started by
     ``start_method`` (a spawned process would spawn them); its steps, units' statuses and the seconds of the
     units done go back through ``sending`` (or the error that stopped it)."""
     multiprocessing.set_start_method(start_method, force=True)
@@ -199,8 +199,8 @@ def _sample_tree(run: Run, pid: int, stop: threading.Event) -> None:
 
 
 def _role(process: psutil.Process) -> str:
-    """A kernel runs ipykernel; any other descendant is a batch worker."""
-    return "kernel" if any("ipykernel" in part for part in process.cmdline()) else "worker"
+    """A kernel runs ipykernel; any other descendant is one of the batch's readers."""
+    return "kernel" if any("ipykernel" in part for part in process.cmdline()) else "reader"
 
 
 def change_one_log(folder: Path) -> str:
@@ -220,7 +220,7 @@ def report(run: Run) -> None:
     print(f"batch, {run.jobs} job(s): whole run {run.wall:7.1f} s   ({steps} s)   units: {units}")
     if run.unit_seconds:
         seconds = sorted(run.unit_seconds)
-        print(f"  unit seconds (in its worker): median {seconds[len(seconds) // 2]:.2f}, max {seconds[-1]:.2f}")
+        print(f"  unit seconds (in its lane): median {seconds[len(seconds) // 2]:.2f}, max {seconds[-1]:.2f}")
     peaks = ", ".join(f"{role} {size / 1e9:.2f}" for role, size in sorted(run.peaks.items()))
     print(f"  peak RSS GB: {peaks}; whole tree {run.tree_peak / 1e9:.2f} (PSS, shared pages once: "
           f"{run.tree_pss_peak / 1e9:.2f})", flush=True)
