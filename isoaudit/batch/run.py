@@ -138,9 +138,10 @@ def _run_batch(folder: Path, out: Path, jobs, units, year, lang, force, executor
     workers = jobs or os.cpu_count() or 1
     if units:
         workers = min(workers, len(units))  # no idle lane warming a kernel for nothing
-    # A first run (or --force) of the whole district will run units: its readers start (or, on one job, its
-    # kernel warms up) while the records are read. A rerun starts kernels only for units that changed, and none
-    # when nothing did; so does a run of named units, which may not exist (then nothing is started or written).
+    # A first run (or --force) of the whole province will run units: its readers (jobs - 1) read the files, and
+    # once reading is done its lanes start bare kernels while the roll-up figures and the cache are made. A rerun
+    # starts kernels only for units that changed, and none when nothing did; so does a run of named units, which
+    # may not exist (then nothing is started or written).
     eager = not units and (force or not any(out.glob(f"*/{FINGERPRINT}")))
     with _language_of_kernels(lang), \
             UnitRunner(run_unit, workers, out / LOG_DIR, executor, scheduler, eager, lost_unit) as runner:
