@@ -11,8 +11,8 @@ Prints, with each ratio to its baseline:
 - with ``--memory-rows``: the peak memory (each in its own child process) of read_dossier_log on a CSV log of that
   many rows (goal < 1 GB) and on an xlsx log against polars ``read_excel`` of it (goal < 1.2x); ``--memory-of``
   measures only one of them (``--rows 0 --memory-of csv``: the CSV alone, no xlsx log written or read).
-Times are the best of ``--repeat`` runs. Generated logs are cached in benchmarks/_data/ (a 1,000,000-row xlsx
-takes minutes to write).
+Times are the best of ``--repeat`` rounds, each running the baseline and ours in turn. Generated logs are
+cached in benchmarks/_data/ (a 1,000,000-row xlsx takes minutes to write).
 """
 from __future__ import annotations
 
@@ -55,10 +55,11 @@ def main() -> None:
     if args.rows:
         path = generated_log(args.rows)
         name, excel = excel_baseline()
-        floor = best_of(lambda: excel(path), args.repeat)
-        bare = best_of(lambda: python_calamine.CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0).to_python(),
-                       args.repeat)
-        ours = best_of(lambda: read_dossier_log(path, problems=[]), args.repeat)
+        floor, bare, ours = best_of_each(
+            lambda: excel(path),
+            lambda: python_calamine.CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0).to_python(),
+            lambda: read_dossier_log(path, problems=[]),
+            repeat=args.repeat)
         print(f"xlsx, {args.rows:,} rows")
         print(f"  {name:40s} {floor:7.2f} s")
         print(f"  {'bare python-calamine parse':40s} {bare:7.2f} s   ratio {bare / floor:5.2f}")
@@ -66,8 +67,8 @@ def main() -> None:
               + ("" if fast_xlsx.available() else "  [fastexcel missing: read cell by cell]"))
     if args.csv_rows:
         path = generated_log(args.csv_rows, ".csv")
-        floor = best_of(lambda: csv_baseline(path), args.repeat)
-        ours = best_of(lambda: read_dossier_log(path, problems=[]), args.repeat)
+        floor, ours = best_of_each(lambda: csv_baseline(path), lambda: read_dossier_log(path, problems=[]),
+                                   repeat=args.repeat)
         print(f"CSV, {args.csv_rows:,} rows")
         print(f"  {'pandas.read_csv(engine=pyarrow)':40s} {floor:7.2f} s")
         print(f"  {'read_dossier_log':40s} {ours:7.2f} s   ratio {ours / floor:5.2f}  (goal <= 2.0)")
@@ -126,12 +127,22 @@ def generated_log(rows: int, suffix: str = ".xlsx") -> Path:
 
 
 def best_of(work, repeat: int = 2) -> float:
-    times = []
+    """The best seconds of ``repeat`` runs of ``work``."""
+    return best_of_each(work, repeat=repeat)[0]
+
+
+def best_of_each(*actions, repeat: int = 2) -> list[float]:
+    """The best seconds of each of ``actions`` over ``repeat`` rounds, each round running them all in turn: this
+    machine's speed drifts by a tenth or more from minute to minute, so a baseline timed in a block of runs
+    before ours could see another machine than ours did (the 200,000-row xlsx ratio went from 1.09 to 1.26 that
+    way, the code unchanged)."""
+    times = [[] for _ in actions]
     for _ in range(repeat):
-        start = time.perf_counter()
-        work()
-        times.append(time.perf_counter() - start)
-    return min(times)
+        for action, spent in zip(actions, times):
+            start = time.perf_counter()
+            action()
+            spent.append(time.perf_counter() - start)
+    return [min(spent) for spent in times]
 
 
 if __name__ == "__main__":

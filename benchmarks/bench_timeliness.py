@@ -11,10 +11,10 @@ over the same rows with the same holidays, and their ratio (goal: at most 4, iss
 from __future__ import annotations
 
 import argparse
-import time
 
 import numpy as np
 import pandas as pd
+from bench_read import best_of_each
 
 from isoaudit.calendar import WorkCalendar
 from isoaudit.timeliness import assess
@@ -41,10 +41,10 @@ def main() -> None:
     busdaycal = np.busdaycalendar(weekmask="1111100", holidays=holidays)
 
     # Interleaved, best of each: both see the same machine load.
-    bare, ours = best_of_pair(
+    bare, ours = best_of_each(
         lambda: np.busday_offset(received_days, legal, roll="forward", busdaycal=busdaycal),
         lambda: assess(dossiers, procedures, calendar, as_of="31/12/2025"),
-        args.repeat,
+        repeat=args.repeat,
     )
     result = assess(dossiers, procedures, calendar, as_of="31/12/2025")
     print(f"rows: {len(dossiers):,}")
@@ -104,17 +104,6 @@ def generated_dossiers(rows: int, procedures: pd.DataFrame) -> pd.DataFrame:
     })
     frame["procedure_code"] = frame["procedure_code"].astype("string")
     return frame
-
-
-def best_of_pair(first, second, repeat: int) -> tuple[float, float]:
-    """The best seconds of ``first`` and of ``second`` over ``repeat`` alternating runs."""
-    times = ([], [])
-    for _ in range(repeat):
-        for action, spent in zip((first, second), times):
-            start = time.perf_counter()
-            action()
-            spent.append(time.perf_counter() - start)
-    return min(times[0]), min(times[1])
 
 
 def _vn_days_off() -> set:
