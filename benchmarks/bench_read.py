@@ -20,11 +20,11 @@ import argparse
 import resource
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pandas as pd
 import python_calamine
+from timing import best_of_each
 
 from isoaudit.records import fast_xlsx, read_dossier_log
 from isoaudit.synthetic import write_dossier_log
@@ -124,25 +124,6 @@ def generated_log(rows: int, suffix: str = ".xlsx") -> Path:
         print(f"generating {path} ...", flush=True)
         write_dossier_log(path, rows=rows, seed=7, layout="flat")
     return path
-
-
-def best_of(work, repeat: int = 2) -> float:
-    """The best seconds of ``repeat`` runs of ``work``."""
-    return best_of_each(work, repeat=repeat)[0]
-
-
-def best_of_each(*actions, repeat: int = 2) -> list[float]:
-    """The best seconds of each of ``actions`` over ``repeat`` rounds, each round running them all in turn: this
-    machine's speed drifts by a tenth or more from minute to minute, so a baseline timed in a block of runs
-    before ours could see another machine than ours did (the 200,000-row xlsx ratio went from 1.09 to 1.26 that
-    way, the code unchanged)."""
-    times = [[] for _ in actions]
-    for _ in range(repeat):
-        for action, spent in zip(actions, times):
-            start = time.perf_counter()
-            action()
-            spent.append(time.perf_counter() - start)
-    return [min(spent) for spent in times]
 
 
 if __name__ == "__main__":

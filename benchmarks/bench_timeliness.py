@@ -14,7 +14,7 @@ import argparse
 
 import numpy as np
 import pandas as pd
-from bench_read import best_of_each
+from timing import best_of_each
 
 from isoaudit.calendar import WorkCalendar
 from isoaudit.timeliness import assess
