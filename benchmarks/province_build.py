@@ -19,10 +19,13 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import multiprocessing
 import shutil
 import time
 import uuid
+from concurrent.futures import ProcessPoolExecutor
 from datetime import date
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -66,36 +69,80 @@ def province_records(communes: int = 150, dossiers: int = 1_000_000, year: int =
 
 def build_province(out: Path, communes: int, dossiers: int, year: int, seed: int) -> int:
     """Write the province into ``out``: ``communes`` units at the end of ``year`` with about ``dossiers``
-    dossiers over ``year - 1`` and ``year``. Returns the dossiers written."""
+    dossiers over ``year - 1`` and ``year``. Returns the dossiers written.
+
+    Two processes share the work (a forked helper, and this one): the logs of each year, half of the year's
+    own in each process, then the review inputs, which read the year's rows, and the audits, which read the
+    findings, here, while the helper writes the previous year's logs and the objectives. Each log and commune
+    draws from its own random stream, numbered as one process would take them in turn, so the province is the
+    same whoever writes what."""
     units = province_units(communes, year)
     scale = dossiers / expected_dossiers(units, year)
     catalogue, calendar = load_catalogue(), district_calendar(year)
     write_xlsx(out / "units.xlsx", [units_sheet(units, year)])
     write_xlsx(out / "procedures.xlsx", [procedures_sheet(catalogue, year)])
     write_calendar(out / "calendar.csv", calendar_decisions(year))
-    context = {"catalogue": catalogue, "calendar": calendar}
-    streams = iter(np.random.SeedSequence(seed).spawn(10_000))
-    current, written = {}, 0
-    for log in year_logs(units, year):
-        rows = log_dossiers(log, year, np.random.default_rng(next(streams)), units, scale, **context)
-        written += write_csv_log(out, log, rows, year, np.random.default_rng(next(streams)))
-        current[log.owner.unit_code] = rows
-    at_end = units_at_end(units, year)
-    for unit in at_end:
-        write_xlsx(out / "objectives" / f"{unit.unit_code}_muc_tieu_{year}.xlsx",
-                   [objectives_sheet(unit, year, np.random.default_rng(next(streams)))])
-    # Surveys, feedback, decisions and findings as the sample writes them; its previous-year logs are small
-    # xlsx (REVIEW_SCALE), replaced below by full-size CSV logs of the same codes.
-    write_review_inputs(out, units, current, catalogue, calendar, seed, year, REVIEW_SCALE)
-    for old in (out / "dossiers").glob(f"*_{year - 1}.xlsx"):
-        old.unlink()
-    for log in year_logs(units, year - 1):
-        rng = np.random.default_rng(next(streams))
-        rows = log_dossiers(log, year - 1, rng, units, scale, share=PREVIOUS_SHARE, until=year, **context)
-        rows = rows[rows["returned_date"].notna()].reset_index(drop=True)  # seen a year later: returned
-        written += write_csv_log(out, log, rows, year - 1, rng)
-    write_audits(out, at_end[:AUDITED], year)
-    return written
+    streams = np.random.SeedSequence(seed).spawn(10_000)
+    logs, at_end = list(year_logs(units, year)), units_at_end(units, year)
+    objectives = streams[2 * len(logs):]  # after the year's logs (two streams each), one a commune
+    previous = objectives[len(at_end):]  # then one a log of the year before
+    job = _Job(out, units, year, scale)
+    mine, helpers = [*range(len(logs))][::2], [*range(len(logs))][1::2]
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork")) as helper:
+        theirs = helper.submit(job.current_logs, [(logs[i], streams[2 * i], streams[2 * i + 1]) for i in helpers])
+        later = helper.submit(job.previous_logs_and_objectives, at_end, objectives[:len(at_end)], previous)
+        my_rows, written = job.current_logs([(logs[i], streams[2 * i], streams[2 * i + 1]) for i in mine])
+        their_rows, their_written = theirs.result()
+        rows_of = dict(zip(mine, my_rows)) | dict(zip(helpers, their_rows))
+        current = {}
+        for i, log in enumerate(logs):  # in the logs' order, as the review inputs draw their numbers by it
+            current[log.owner.unit_code] = rows_of[i]
+        # Surveys, feedback, decisions and findings as the sample writes them; its previous-year logs are small
+        # xlsx (REVIEW_SCALE), replaced by the helper's full-size CSV logs of the same codes.
+        write_review_inputs(out, units, current, catalogue, calendar, seed, year, REVIEW_SCALE)
+        for old in (out / "dossiers").glob(f"*_{year - 1}.xlsx"):
+            old.unlink()
+        write_audits(out, at_end[:AUDITED], year)
+        return written + their_written + later.result()
+
+
+@dataclasses.dataclass
+class _Job:
+    """What both processes of ``build_province`` write from: the folder, the units, the year and the scale."""
+
+    out: Path
+    units: list
+    year: int
+    scale: float
+
+    @cached_property
+    def context(self) -> dict:
+        return {"catalogue": load_catalogue(), "calendar": district_calendar(self.year)}
+
+    def current_logs(self, logs: list) -> tuple[list, int]:
+        """The year's ``logs`` (each with its two streams) written; the rows of each, and how many in all."""
+        every, written = [], 0
+        for log, stream, writing in logs:
+            rows = log_dossiers(log, self.year, np.random.default_rng(stream), self.units, self.scale,
+                                **self.context)
+            written += write_csv_log(self.out, log, rows, self.year, np.random.default_rng(writing))
+            every.append(rows)
+        return every, written
+
+    def previous_logs_and_objectives(self, at_end: list, objectives: list, previous: list) -> int:
+        """Each commune's objectives, then the previous year's logs (each from its stream): the dossiers written."""
+        year = self.year
+        for unit, stream in zip(at_end, objectives):
+            write_xlsx(self.out / "objectives" / f"{unit.unit_code}_muc_tieu_{year}.xlsx",
+                       [objectives_sheet(unit, year, np.random.default_rng(stream))])
+        written = 0
+        for log, stream in zip(year_logs(self.units, year - 1), previous):
+            rng = np.random.default_rng(stream)
+            rows = log_dossiers(log, year - 1, rng, self.units, self.scale, share=PREVIOUS_SHARE, until=year,
+                                **self.context)
+            rows = rows[rows["returned_date"].notna()].reset_index(drop=True)  # seen a year later: returned
+            written += write_csv_log(self.out, log, rows, year - 1, rng)
+        return written
 
 
 def province_units(communes: int, year: int) -> list[UnitProfile]:
