@@ -10,9 +10,9 @@ records, every unit's two notebooks, the province's pages. Prints, per number of
 its steps (read, cache, fingerprints, units, roll-up), the peak resident memory of the main process, of each
 reader and kernel and of the whole process tree at once (sampled with psutil every ``SAMPLE_SECONDS``: the sum
 of RSS, as the issue measured it, counts shared libraries and pages once per process; the sum of PSS counts
-them once, and is printed beside it); then the cost of a unit
-against the cold floor (papermill executing an empty notebook with the same kernel, twice: a unit runs two
-notebooks), the speed-up of 2 jobs over 1, and a rerun after one commune's dossier log changed (only that
+them once, and is printed beside it); then the cost of a unit against the cold floor (papermill executing an
+empty notebook with the same kernel, twice: a unit runs two notebooks), counted as the issue counted its 6.4 s:
+the units' step (in core seconds) over the units, the whole run's share printed beside it; the speed-up of 2 jobs over 1, and a rerun after one commune's dossier log changed (only that
 commune should be redone). Last, every figure against its goal in the issue.
 
 Each batch runs in a process of its own, started afresh as a user's ``isoaudit batch`` is: its readers are forked
@@ -206,7 +206,7 @@ def _role(process: psutil.Process) -> str:
 def change_one_log(folder: Path) -> str:
     """Drop the last dossier of the last commune's log of the latest year, as a new file (the hard link to
     the cache is broken, not written through). Returns the file's name."""
-    path = sorted((folder / "dossiers").glob("*.csv"), key=lambda p: (p.stem[-4:], p.name))[-1]
+    path = max((folder / "dossiers").glob("*.csv"), key=lambda p: (p.stem[-4:], p.name))
     lines = path.read_bytes().rstrip(b"\r\n").split(b"\r\n")
     path.unlink()
     path.write_bytes(b"\r\n".join(lines[:-1]) + b"\r\n")
@@ -232,14 +232,20 @@ def summary(runs: dict[int, Run], rerun: Run, floor: float, every: list[Run], ro
     last = runs[max(runs)]
     units = sum(last.statuses.values())
     basis = runs.get(1, last)
-    per_unit = basis.wall * basis.jobs / units  # core seconds per unit with more than one job
+    # A unit's cost as the issue measured it (its 6.4 s: the units' step, 488 s with 2 jobs, over 153 units): the
+    # step in which the units run, in core seconds per unit with more than one job. The whole run per unit, reading
+    # and roll-up included, is printed beside it, for the record.
+    per_unit = basis.phases.get("units", basis.wall) * basis.jobs / units
+    whole_per_unit = basis.wall * basis.jobs / units
     print()
     print(f"province: {units} units, read {last.phases.get('read', 0):.1f} s; times: the fastest of {rounds} run(s) "
           f"of each number of jobs ({', '.join(f'{n} job(s) {run.wall:.1f} s' for n, run in sorted(runs.items()))})")
     _goal(f"whole province, {last.jobs} job(s)", f"{last.wall:7.1f} s", last.wall <= GOALS["whole"],
           f"<= {GOALS['whole']:.0f} s")
-    _goal(f"per unit ({basis.jobs} job(s), {per_unit:.2f} s), ratio to floor", f"{per_unit / floor:7.2f}",
+    _goal(f"per unit ({basis.jobs} job(s), units' step {per_unit:.2f} s), to floor", f"{per_unit / floor:7.2f}",
           per_unit / floor <= GOALS["per_unit"], f"<= {GOALS['per_unit']}")
+    print(f"{'  the whole run per unit (reading, roll-up)':<48} {whole_per_unit / floor:>10.2f}   "
+          f"({whole_per_unit:.2f} s; no goal of its own)")
     memory = max(run.tree_peak for run in [*every, rerun]) / 1e9
     _goal("peak memory of the process tree (sum of RSS)", f"{memory:7.2f} GB", memory <= GOALS["memory"],
           f"<= {GOALS['memory']} GB")
