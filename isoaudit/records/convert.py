@@ -452,7 +452,8 @@ def _read_form(pattern: str, text: pa.Array, todo: np.ndarray, out: np.ndarray) 
         if name not in names:
             return np.zeros(len(parts), dtype=np.int64)
         # A part the text left out ("" from the regex) is 0: "0" + "" reads as 0, "0" + "08" as 8.
-        padded = pc.binary_join_element_wise("0", parts.field(name), "")
+        part = parts.field(name)
+        padded = pc.binary_join_element_wise(pa.scalar("0", part.type), part, pa.scalar("", part.type))
         return pc.cast(padded, pa.int64()).to_numpy()
 
     out[todo[hit]] = _assemble(*(number(name) for name in ("y", "m", "d", "H", "M", "S")))

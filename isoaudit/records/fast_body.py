@@ -43,7 +43,9 @@ _BLOCK = 1 << 24  # the body is parsed 16 MB at a time, a piece a thread, each c
 # a 1M-row log took 0.75-0.95 s to convert, 16 MB ones 0.55-0.7 s) but the pieces held at once (``_AHEAD``, and
 # those the threads work on) keep more memory: bench_read's 1M-row log peaked at 0.87-0.95 GB (its frame 0.7).
 _WORKERS = 2  # threads parsing and converting pieces, a core each on a two-core machine; the caller joins them
-_AHEAD = 2  # pieces read, parsed or converted ahead of the one the caller takes
+_AHEAD = 3  # pieces handed to the threads ahead of the one the caller takes: one more than the threads, so that a
+# thread done before the one working on the piece the caller waits for goes on at once (a piece not begun holds no
+# memory: it is read when a thread takes it)
 _BOM = codecs.BOM_UTF8
 
 
@@ -130,6 +132,8 @@ def _cuts(path, start: int):
         for nominal in _sizes():
             if start >= size:
                 return
+            if size - start < 2 * nominal:  # the last pieces smaller, so that the threads end about together
+                nominal = max(_BLOCK // 4, min(nominal, (size - start) // 4))
             end = _after_lf(handle, start + nominal, size)
             yield start, end, end >= size
             start = end
@@ -174,8 +178,9 @@ def _piece(path, start: int, end: int, last: bool, width: int, delimiter: str) -
             read_options=pv.ReadOptions(autogenerate_column_names=True, block_size=len(data) + 1, use_threads=False),
             parse_options=pv.ParseOptions(delimiter=delimiter, quote_char='"', double_quote=True, escape_char=False,
                                           newlines_in_values=True, ignore_empty_lines=False),
-            # Every column as text: codes keep their zeros, dates are read by ``convert`` as the slow path does.
-            convert_options=pv.ConvertOptions(column_types={f"f{i}": pa.string() for i in range(width)},
+            # Every column as text (the large strings pandas keeps: the conversions need not cast them): codes keep
+            # their zeros, dates are read by ``convert`` as the slow path does.
+            convert_options=pv.ConvertOptions(column_types={f"f{i}": pa.large_string() for i in range(width)},
                                               strings_can_be_null=False, quoted_strings_can_be_null=False,
                                               null_values=[], check_utf8=False),  # checked whole above
         )
@@ -184,7 +189,7 @@ def _piece(path, start: int, end: int, last: bool, width: int, delimiter: str) -
     del data, as_bytes
     if table.num_rows != lines:
         raise Unusable  # a quoted cell over line breaks, or a lone CR ending a line
-    if table.num_columns != width or any(column.type != pa.string() for column in table.columns):
+    if table.num_columns != width or any(column.type != pa.large_string() for column in table.columns):
         raise Unusable  # the first line split otherwise by Python than by Arrow
     limit = csv.field_size_limit()
     columns = [column.chunk(0) if column.num_chunks == 1 else column.combine_chunks() for column in table.columns]
