@@ -169,15 +169,17 @@ def _piece(path, start: int, end: int, last: bool, width: int, delimiter: str) -
     as_bytes = np.frombuffer(data, dtype=np.uint8)  # never empty: a piece ends after a byte of the body
     if as_bytes.min() == 0:
         raise Unusable  # an empty character: the slow path removes it and says in which cell
-    lines = int(np.count_nonzero(as_bytes == 10)) + int(as_bytes[-1] != 10)  # the last one may have no LF
+    lines = _line_feeds(as_bytes) + int(as_bytes[-1] != 10)  # the last line may have no LF
     if not _is_utf8(data):
         raise Unusable  # bytes that are not UTF-8: Python replaces them, Arrow would refuse them
     try:
         table = pv.read_csv(
             pa.BufferReader(data),
             read_options=pv.ReadOptions(autogenerate_column_names=True, block_size=len(data) + 1, use_threads=False),
+            # A piece is parsed as one block: its quoted cells over lines are read as such whatever
+            # ``newlines_in_values`` says, which only makes Arrow look for the block's last record by its quotes.
             parse_options=pv.ParseOptions(delimiter=delimiter, quote_char='"', double_quote=True, escape_char=False,
-                                          newlines_in_values=True, ignore_empty_lines=False),
+                                          newlines_in_values=False, ignore_empty_lines=False),
             # Every column as text (the large strings pandas keeps: the conversions need not cast them): codes keep
             # their zeros, dates are read by ``convert`` as the slow path does.
             convert_options=pv.ConvertOptions(column_types={f"f{i}": pa.large_string() for i in range(width)},
@@ -198,6 +200,12 @@ def _piece(path, start: int, end: int, last: bool, width: int, delimiter: str) -
     if not last and any("\n" in column[-1].as_py() for column in columns):
         raise Unusable  # a quote still open at the cut: a quoted cell over line breaks, read on in the next piece
     return columns
+
+
+def _line_feeds(as_bytes: np.ndarray) -> int:
+    """The LFs in ``as_bytes``, counted a megabyte at a time: the mask of each stays in the processor's cache."""
+    step = 1 << 20
+    return sum(int(np.count_nonzero(as_bytes[at:at + step] == 10)) for at in range(0, len(as_bytes), step))
 
 
 def _is_utf8(data: bytes) -> bool:
