@@ -34,6 +34,7 @@ from isoaudit.calendar import WorkCalendar, records_calendar
 from isoaudit.decisions import FINISHED, carried_decisions
 from isoaudit.errors import IsoauditError
 from isoaudit.findings import flag_findings
+from isoaudit.records.model import rows_of_units
 from isoaudit.records.units import answering_level
 from isoaudit.timeliness import assess
 from isoaudit.timeliness_summary import summarise
@@ -313,7 +314,7 @@ class UnitYear:
         own = self.own.decisions
         if self.unit_code is None:
             return own
-        inherited = [self.records.for_unit(key).decisions for key, _ in self.records.ancestors(self.unit_code)]
+        inherited = [rows_of_units(self.records.decisions, {key}) for key, _ in self.records.ancestors(self.unit_code)]
         inherited = [frame for frame in inherited if len(frame)]
         return pd.concat([own, *inherited], ignore_index=True) if inherited else own
 

@@ -51,9 +51,7 @@ class Records:
         codes = set(unit_codes)
 
         def own(frame: pd.DataFrame) -> pd.DataFrame:
-            mine = frame["unit_code"].isin(codes).fillna(False).to_numpy(bool)
-            # Records read for one unit hold its rows only: they need no copying row by row.
-            return (frame if mine.all() else frame[mine]).reset_index(drop=True)
+            return rows_of_units(frame, codes)
 
         files = set()
         for frame in (self.dossiers, self.objectives, self.surveys, self.feedback, self.decisions, self.findings,
@@ -156,3 +154,10 @@ def file_sha256(path: Path) -> str:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+def rows_of_units(frame: pd.DataFrame, codes: set) -> pd.DataFrame:
+    """The rows of ``frame`` whose ``unit_code`` is one of ``codes``, numbered from 0."""
+    mine = frame["unit_code"].isin(codes).fillna(False).to_numpy(bool)
+    # Records read for one unit hold its rows only: they need no copying row by row.
+    return (frame if mine.all() else frame[mine]).reset_index(drop=True)

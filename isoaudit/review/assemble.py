@@ -53,8 +53,9 @@ def assemble_review(records, unit_code: str, year: int, lang: str = "vi", as_of=
                                   (unit_year.unit_code, unit_year.year, unit_year.as_of) != (unit_code, year, as_of)):
         unit_year = None  # another unit's, year's or day's figures would be this review's
     calendar = calendar or (unit_year.calendar if unit_year is not None else records_calendar(records))
-    context = ReviewContext(records, records.for_unit(unit_code), match.iloc[0], year, lang, as_of, calendar,
-                            unit_year)
+    # The unit's records: those its figures were taken from when they are given (the same records and unit).
+    own = unit_year.own if unit_year is not None else records.for_unit(unit_code)
+    context = ReviewContext(records, own, match.iloc[0], year, lang, as_of, calendar, unit_year)
     context.proposals = opportunities(context)  # input (f) shows them; the chair's workbook lists them
     sections = [builder(context) for builder in BUILDERS]
     _number(sections)
