@@ -27,7 +27,14 @@ class SessionEngine(NBClientEngine):
             kernel_name=kernel_name, log=logger, log_output=log_output, stdout_file=stdout_file,
             stderr_file=stderr_file)
         client.kc = session.client
-        return client.execute()
+        # papermill writes the whole notebook as each cell starts and ends, for whoever watches it run. A batch
+        # runs it into a hidden file that is moved in place when it ends, watched by no one: it is written once,
+        # by ``notebook_complete``, which papermill calls after the cells, also after a failing one.
+        output_path, nb_man.output_path = nb_man.output_path, None
+        try:
+            return client.execute()
+        finally:
+            nb_man.output_path = output_path
 
 
 papermill_engines.register(ENGINE_NAME, SessionEngine)
