@@ -93,7 +93,12 @@ def _year_from_file_name(table: Table, path) -> None:
 
 def _canonical(table: Table, column: str, vocabulary: str) -> pd.Series:
     values = table.frame[column]
-    mapped, bad = canonical_words(values, vocabulary)
+    mapped = table.codes.pop(column, None)  # worked out as the column was read, a block at a time
+    if mapped is None or len(mapped) != len(values):
+        mapped, bad = canonical_words(values, vocabulary)
+    else:
+        mapped = mapped.set_axis(values.index)
+        bad = (values.notna() & mapped.isna()).to_numpy(bool)  # a word written that has no code
     for index in bad.nonzero()[0]:
         table.problems.append(Problem(f"unknown_{vocabulary}", file=table.frame["source_file"].iat[index],
                                       row=int(table.frame["source_row"].iat[index]),

@@ -30,6 +30,7 @@ from isoaudit.records.convert import CONVERTERS
 from isoaudit.records.fast_body import Unusable, csv_body
 from isoaudit.records.grid import Grid, may_open_head, open_grid, open_head, sheet_names
 from isoaudit.records.header import SCAN_ROWS, _is_column_number_row, find_header
+from isoaudit.records.vocabulary import canonical_words
 from isoaudit.text import clean, fold
 
 CHUNK_ROWS = 50_000
@@ -49,6 +50,9 @@ class Table:
     labels: dict[str, str] = field(default_factory=dict)  # canonical column -> header text in the file
     sheet: str = ""  # the sheet the table was read from ("" for a CSV)
     file: str = ""  # the file's name, as its problems name it
+    # The codes of each column of controlled words (``schema.CONTROLLED``), worked out a block of rows at a time
+    # as the column was typed (in the threads that read a CSV); ``readers.record_table`` puts them in its place.
+    codes: dict = field(default_factory=dict)
 
     @property
     def usable(self) -> bool:
@@ -129,7 +133,7 @@ def _read(path: Path, kind: str, sheet, aliases, problems: list, fast: bool) -> 
     if frame is not None:
         frame["source_file"] = pd.Series(name, index=frame.index, dtype="string")
         return Table(kind, frame[schema.columns(kind)], problems, header.title_lines, header.labels, grid.sheet,
-                     name)
+                     name, codes=_codes_of(frame))
     if fast:
         return None
     data_rows = chain(head[header.first_data_index:], rows)
@@ -152,7 +156,16 @@ def _read(path: Path, kind: str, sheet, aliases, problems: list, fast: bool) -> 
     problems += _removed_characters(grid, head, header, name)
     frame = _join_chunks(chunks) if chunks else empty_frame(kind)
     frame["source_file"] = pd.Series(name, index=frame.index, dtype="string")
-    return Table(kind, frame[schema.columns(kind)], problems, header.title_lines, header.labels, grid.sheet, name)
+    return Table(kind, frame[schema.columns(kind)], problems, header.title_lines, header.labels, grid.sheet, name,
+                 codes=_codes_of(frame))
+
+
+_CODES = "\0codes:"  # the frame's name of the codes of a column of controlled words (``_typed_columns``)
+
+
+def _codes_of(frame: pd.DataFrame) -> dict:
+    """The codes of the columns of controlled words, by column, as ``_typed_columns`` worked them out."""
+    return {name[len(_CODES):]: frame[name] for name in frame.columns if name.startswith(_CODES)}
 
 
 def _damage(error: RecordsError, name: str, sheet: str) -> Problem:
@@ -386,6 +399,7 @@ def _typed_columns(raw: dict, keep: np.ndarray, kept_numbers: np.ndarray, kind, 
     (its index among the kept rows, its column's place in the kind, its problem)."""
     columns = {}
     arrow_keep = None
+    controlled = schema.CONTROLLED.get(kind, {})
     arrow = any(isinstance(values, (pa.Array, pa.ChunkedArray)) for values in raw.values())
     for order, spec in enumerate(schema.KINDS[kind]):
         if spec.name not in raw:
@@ -408,6 +422,9 @@ def _typed_columns(raw: dict, keep: np.ndarray, kept_numbers: np.ndarray, kind, 
         index = series.index  # converters give a default index but for a chunk's cells; not copied for nothing
         default = isinstance(index, pd.RangeIndex) and index.start == 0 and index.step == 1
         columns[spec.name] = series if default else series.reset_index(drop=True)
+        vocabulary = controlled.get(spec.name)
+        if vocabulary is not None:  # its words' codes now, block by block: not over the whole file at the end
+            columns[_CODES + spec.name] = canonical_words(columns[spec.name], vocabulary)[0]
         indices = np.flatnonzero(bad)
         if isinstance(values, (pa.Array, pa.ChunkedArray)):
             cells = values.take(pa.array(indices, pa.int64())).to_pylist()
