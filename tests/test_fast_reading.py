@@ -241,3 +241,31 @@ def test_the_bytes_tell_every_text_that_may_need_cleaning():
         text = pa.array(cells, pa.string())
         if pc.any(pc.match_substring_regex(text, convert._MAY_NEED_CLEANING)).as_py():
             assert convert._may_need_cleaning(text), cells  # it may say yes for nothing, never no for something
+
+
+def test_controlled_words_are_coded_as_their_column_is_read_and_unknown_ones_said_in_order(tmp_path):
+    """Channels and states get their codes block by block as the columns are typed (``_typed_columns``); the
+    unknown words are said after the file's other problems, column by column, row by row, as before."""
+    from isoaudit.records.vocabulary import canonical_words
+
+    channels = ["Trực tuyến", "Trực tiếp", "bưu chính", "qua Zalo", "", "Trực tuyến", "fax"]
+    states = ["Đã trả kết quả", "Đang giải quyết", "treo", "Đã trả kết quả", "", "hủy ngang", "Đang giải quyết"]
+    lines = [HEADER + ",Kênh nộp,Trạng thái"] + [
+        f"H-{i},08011,1.001193,Khai sinh,0{i % 9 + 1}/03/2025 08:30,1{i % 9}/03/2025,,{channel},{state}"
+        for i, (channel, state) in enumerate(zip(channels * 3, states * 3))]
+    lines[9] = lines[9].replace("/03/2025 08:30", "/13/2025 08:30")  # an unreadable date: a problem of the read
+    path = write(tmp_path, lines)
+    assert took_fast_path(path, 1)
+    frame, problems = same(path)
+    unknown = [(p.code, p.row, p.value, p.column) for p in problems if p.code.startswith("unknown_")]
+    rows = [i + 2 for i in range(len(lines) - 1)]
+    expected = [("unknown_channel", row, channel, "Kênh nộp") for row, channel in zip(rows, channels * 3)
+                if channel in ("qua Zalo", "fax")]
+    expected += [("unknown_dossier_state", row, state, "Trạng thái") for row, state in zip(rows, states * 3)
+                 if state in ("treo", "hủy ngang")]
+    assert unknown == expected
+    assert problems.index(next(p for p in problems if p.code.startswith("unknown_"))) > \
+        problems.index(next(p for p in problems if p.code == "unreadable_datetime"))
+    written = pd.Series(channels * 3, dtype="string").replace("", pd.NA)
+    assert frame["channel"].tolist() == canonical_words(written, "channel")[0].tolist()
+    assert frame["channel"].iloc[0] == "online" and pd.isna(frame["channel"].iloc[3])
