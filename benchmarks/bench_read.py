@@ -1,6 +1,6 @@
 """Reading speed and memory of large dossier logs, each against a baseline measured in the same run (#19 item 1).
 
-    python benchmarks/bench_read.py [--rows 200000] [--csv-rows 1000000] [--memory-rows 1000000] [--repeat 2]
+    python benchmarks/bench_read.py [--rows 200000] [--csv-rows 1000000] [--memory-rows 1000000] [--repeat 5]
                                     [--memory-of csv|xlsx|both]
 
 Prints, with each ratio to its baseline:
@@ -11,8 +11,10 @@ Prints, with each ratio to its baseline:
 - with ``--memory-rows``: the peak memory (each in its own child process) of read_dossier_log on a CSV log of that
   many rows (goal < 1 GB) and on an xlsx log against polars ``read_excel`` of it (goal < 1.2x); ``--memory-of``
   measures only one of them (``--rows 0 --memory-of csv``: the CSV alone, no xlsx log written or read).
-Times are the best of ``--repeat`` rounds, each running the baseline and ours in turn. Generated logs are
-cached in benchmarks/_data/ (a 1,000,000-row xlsx takes minutes to write).
+Times are the best of ``--repeat`` rounds (5: this machine's speed drifts by a tenth and more from minute to
+minute, and the best of two or three rounds left each ratio a few hundredths to either side of its goal from run to
+run), each running the baseline and ours in turn. Generated logs are cached in benchmarks/_data/ (a 1,000,000-row
+xlsx takes minutes to write).
 """
 from __future__ import annotations
 
@@ -37,7 +39,7 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=200_000, help="rows of the xlsx log timed")
     parser.add_argument("--csv-rows", type=int, default=1_000_000, help="rows of the CSV log timed")
     parser.add_argument("--memory-rows", type=int, default=0, help="rows of the logs whose peak memory is measured")
-    parser.add_argument("--repeat", type=int, default=2)
+    parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--memory-of", choices=("csv", "xlsx", "both"), default="both",
                         help="which logs' peak memory --memory-rows measures")
     parser.add_argument("--measure-peak", help=argparse.SUPPRESS)
