@@ -39,6 +39,7 @@ from pathlib import Path
 import nbformat
 import psutil
 from province_build import DATA, province_records
+from timing import best_of
 
 from isoaudit.batch.notebook_run import execute_notebook
 from isoaudit.batch.run import run_batch
@@ -120,7 +121,7 @@ def cold_floor(work: Path) -> float:
     empty = work / "empty.ipynb"
     nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("pass")]), str(empty))
     execute_notebook(empty, work / "warm", {})  # the first kernel start pays for cold disk caches
-    return 2 * min(_timed(lambda: execute_notebook(empty, work / "floor", {})) for _ in range(3))
+    return 2 * best_of(lambda: execute_notebook(empty, work / "floor", {}), 3)
 
 
 def measured(folder: Path, out: Path, jobs: int, force: bool) -> Run:
@@ -263,12 +264,6 @@ def summary(runs: dict[int, Run], rerun: Run, floor: float, every: list[Run], ro
 
 def _goal(what: str, value: str, met: bool, goal: str) -> None:
     print(f"{what:<48} {value:>10}   goal {goal:<14} {'met' if met else 'NOT MET'}")
-
-
-def _timed(work) -> float:
-    start = time.perf_counter()
-    work()
-    return time.perf_counter() - start
 
 
 if __name__ == "__main__":
