@@ -126,6 +126,27 @@ def test_dates_as_text_serial_numbers_and_exchange_format(tmp_path):
     assert {p.value for p in problems} == {"29/02/2025", "hôm qua", "00/01/2025 10:00"}
 
 
+@pytest.mark.parametrize("quoted, fast", [
+    ('"Công nhận hộ nghèo, hộ cận nghèo"', True),
+    ('Cấp bản sao "trích lục"', True),
+    ('"Chứng thực ""bản sao"""', True),
+    ('"Đăng ký"x khai sinh', True),
+    ('"Đăng ký\nkhai sinh"', False),  # a quoted cell over two lines: the slow path checks it
+])
+def test_arrows_parse_blocks_within_a_piece_give_the_cells_of_one_parse(tmp_path, monkeypatch, quoted, fast):
+    """Arrow parses a piece in blocks of a few rows here (a megabyte in use): a block never ends inside a quoted
+    cell, and the rows of every block are numbered and split as Python's csv module reads them."""
+    import isoaudit.records.fast_body as fast_body
+
+    monkeypatch.setattr(fast_body, "_PARSE_BLOCK", 256)
+    rows = [f"H-{i},08011,1.001193,{quoted if i % 7 == 3 else 'Khai sinh'},05/03/2025,{i % 28 + 1:02d}/02/2025,"
+            for i in range(120)]
+    path = write(tmp_path, [HEADER, *rows], newline="\n")
+    assert took_fast_path(path, 1) is fast
+    frame, _ = same(path)
+    assert len(frame) == 120 and list(frame["source_row"])[-1] == 121
+
+
 @pytest.mark.parametrize("body, reason", [
     ('H-1,08011,1.001193,"Đăng ký\nkhai sinh",05/03/2025,06/03/2025,', "a quoted cell over two lines"),
     ("H-1,08011,1.001193,Khai sinh,05/03/2025", "a short row"),
