@@ -147,6 +147,18 @@ def test_arrows_parse_blocks_within_a_piece_give_the_cells_of_one_parse(tmp_path
     assert len(frame) == 120 and list(frame["source_row"])[-1] == 121
 
 
+def test_a_record_over_two_parse_blocks_is_read_by_the_slow_path(tmp_path, monkeypatch):
+    """Arrow refuses a record over two of its block boundaries: the file is read row by row, to the same frame."""
+    import isoaudit.records.fast_body as fast_body
+
+    monkeypatch.setattr(fast_body, "_PARSE_BLOCK", 256)
+    rows = [f"H-{i},08011,1.001193,{'Khai sinh ' * (70 if i == 5 else 1)},05/03/2025,06/03/2025," for i in range(20)]
+    path = write(tmp_path, [HEADER, *rows], newline="\n")
+    assert not took_fast_path(path, 1)
+    frame, _ = same(path)
+    assert len(frame) == 20 and frame["procedure_name"].iat[5] == " ".join(["Khai sinh"] * 70)
+
+
 @pytest.mark.parametrize("body, reason", [
     ('H-1,08011,1.001193,"Đăng ký\nkhai sinh",05/03/2025,06/03/2025,', "a quoted cell over two lines"),
     ("H-1,08011,1.001193,Khai sinh,05/03/2025", "a short row"),

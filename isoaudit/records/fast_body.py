@@ -15,7 +15,8 @@ such a file. The fast reader is used only when it must give the same cells:
   breaks is a note or damage that only the slow path checks (``formats_csv._check_quotes``). So the body is cut
   after any LF into pieces that threads parse apart: a piece whose rows are its lines, its last quote closed,
   is read as the whole file would be;
-- no cell is longer than Python's csv reader takes (``csv.field_size_limit``);
+- no cell is longer than Python's csv reader takes (``csv.field_size_limit``), no record over two boundaries of
+  the blocks Arrow parses (``_PARSE_BLOCK``, 1 MB: Arrow refuses such a record);
 - every record has the same number of cells: Arrow refuses ragged rows (the slow path pads short ones), and an
   empty line in a table of several columns. An empty line is read as a blank row by both readers.
 
@@ -190,7 +191,7 @@ def _piece(path, start: int, end: int, last: bool, width: int, delimiter: str) -
                                               null_values=[], check_utf8=False),  # checked whole above
         )
     except (pa.ArrowInvalid, pa.ArrowTypeError):
-        raise Unusable from None  # ragged rows
+        raise Unusable from None  # ragged rows, or a record over two parse blocks' boundaries
     del data, as_bytes
     if table.num_rows != lines:
         raise Unusable  # a quoted cell over line breaks, or a lone CR ending a line
