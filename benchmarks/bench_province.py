@@ -12,8 +12,11 @@ reader and kernel and of the whole process tree at once (sampled with psutil eve
 of RSS, as the issue measured it, counts shared libraries and pages once per process; the sum of PSS counts
 them once, and is printed beside it); then the cost of a unit against the cold floor (papermill executing an
 empty notebook with the same kernel, twice: a unit runs two notebooks), counted as the issue counted its 6.4 s:
-the units' step (in core seconds) over the units, the whole run's share printed beside it; the speed-up of 2 jobs over 1, and a rerun after one commune's dossier log changed (only that
-commune should be redone). Last, every figure against its goal in the issue.
+the units' step (in core seconds) over the units, the whole run's share printed beside it; the speed-up of 2 jobs
+over 1 (the fastest runs, and round by round), beside the machine's own ceiling for it: the same units' notebook
+work in two plain processes side by side against one (``unit_work.py``; a virtual machine's two cores seldom
+double this work); and a rerun after one commune's dossier log changed (only that commune should be redone).
+Last, every figure against its goal in the issue.
 
 Each batch runs in a process of its own, started afresh as a user's ``isoaudit batch`` is: its readers are forked
 from a process that holds only that batch, and its memory is measured alone (the benchmark's own process, which
@@ -40,10 +43,12 @@ import nbformat
 import psutil
 from province_build import DATA, province_records
 from timing import best_of
+from unit_work import scaling
 
 from isoaudit.batch.notebook_run import execute_notebook
 from isoaudit.batch.run import run_batch
 
+YEAR = 2025  # the province's last year: the batch's
 SAMPLE_SECONDS = 0.25
 PSS_EVERY = 4  # samples
 GOALS = {  # issue #19 item 2
@@ -71,7 +76,7 @@ class Run:
 
 def main() -> None:
     args = _arguments()
-    records = province_records(args.communes, args.dossiers, rebuild=args.rebuild)
+    records = province_records(args.communes, args.dossiers, YEAR, rebuild=args.rebuild)
     jobs = [int(j) for j in args.jobs.split(",") if not (args.skip_one_job and int(j) == 1)]
     with tempfile.TemporaryDirectory(prefix=".bench-province-", dir=DATA) as work:
         work = Path(work)
@@ -85,12 +90,15 @@ def main() -> None:
                 every[n].append(measured(folder, work / f"out{n}-{round_}", n, force=True))
                 report(every[n][-1])
         last = max(jobs)
+        ceiling = None
+        if args.ceiling_units >= 2 and 1 in jobs and len(jobs) > 1:
+            ceiling = machine_ceiling(work / f"out{last}-{args.rounds - 1}", folder, args.ceiling_units, work)
         changed = change_one_log(folder)
         rerun = measured(folder, work / f"out{last}-{args.rounds - 1}", last, force=False)
         print(f"rerun after {changed} changed:", flush=True)
         report(rerun)
     summary({n: fastest(runs) for n, runs in every.items()}, rerun, floor,
-            [run for runs in every.values() for run in runs], args.rounds)
+            [run for runs in every.values() for run in runs], args.rounds, ceiling)
 
 
 def fastest(runs: list[Run]) -> Run:
@@ -107,6 +115,9 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--rounds", type=int, default=2,
                         help="runs of each number of jobs, in turn; the fastest of each counts (default 2)")
     parser.add_argument("--rebuild", action="store_true", help="build the province again even if cached")
+    parser.add_argument("--ceiling-units", type=int, default=12,
+                        help="units whose notebooks' work is timed in 1 process and in 2 side by side, the "
+                             "machine's own ceiling for the speed-up (default 12; 0: not measured)")
     return parser.parse_args()
 
 
@@ -122,6 +133,18 @@ def cold_floor(work: Path) -> float:
     nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("pass")]), str(empty))
     execute_notebook(empty, work / "warm", {})  # the first kernel start pays for cold disk caches
     return 2 * best_of(lambda: execute_notebook(empty, work / "floor", {}), 3)
+
+
+def machine_ceiling(out: Path, records: Path, count: int, work: Path) -> float:
+    """The machine's own 2-core scaling for what a unit costs (``unit_work``): ``count`` units of the batch run
+    into ``out``, spread over the province, in one process against two side by side, from its records cache."""
+    codes = sorted(path.name.split("_")[0] for path in out.iterdir() if path.is_dir() and path.name[:1].isdigit())
+    step = max(1, len(codes) // count)
+    units = codes[::step][:count - count % 2]
+    alone, pair = scaling(out / "_cache", records, YEAR, units, work / "ceiling")
+    print(f"the machine's own scaling, {len(units)} units' notebook work (no kernel, no batch): 1 process "
+          f"{alone:.1f} s, 2 side by side {pair:.1f} s: {alone / pair:.2f}x", flush=True)
+    return alone / pair
 
 
 def measured(folder: Path, out: Path, jobs: int, force: bool) -> Run:
@@ -227,9 +250,11 @@ def report(run: Run) -> None:
           f"{run.tree_pss_peak / 1e9:.2f})", flush=True)
 
 
-def summary(runs: dict[int, Run], rerun: Run, floor: float, every: list[Run], rounds: int) -> None:
+def summary(runs: dict[int, Run], rerun: Run, floor: float, every: list[Run], rounds: int,
+            ceiling: float | None = None) -> None:
     """Every figure against its goal (issue #19 item 2): times from the fastest run of each number of jobs
-    (``runs``), memory from the largest of all runs (``every`` and the rerun)."""
+    (``runs``), memory from the largest of all runs (``every`` and the rerun); beside the speed-up, the
+    machine's own scaling of a unit's work (``ceiling``), which no batch can pass."""
     last = runs[max(runs)]
     units = sum(last.statuses.values())
     basis = runs.get(1, last)
@@ -257,9 +282,19 @@ def summary(runs: dict[int, Run], rerun: Run, floor: float, every: list[Run], ro
         speed_up = runs[1].wall / last.wall
         _goal(f"{last.jobs} jobs against 1, speed-up", f"{speed_up:7.2f}", speed_up >= GOALS["speed_up"],
               f">= {GOALS['speed_up']}")
+        pairs = [one.wall / many.wall for one, many in zip(every_of(every, 1), every_of(every, last.jobs))]
+        print(f"{'  round by round':<48} {', '.join(f'{ratio:.2f}' for ratio in pairs):>10}")
+        if ceiling is not None:
+            print(f"{'  the machine, notebook work: 2 processes vs 1':<48} {ceiling:>10.2f}   "
+                  f"(its ceiling; no goal of its own)")
     redone = rerun.statuses.get("done", 0) + rerun.statuses.get("failed", 0)
     _goal(f"rerun after one change ({redone} unit(s) redone)", f"{rerun.wall:7.1f} s",
           rerun.wall < GOALS["rerun"] and redone == 1, f"< {GOALS['rerun']:.0f} s, 1 unit")
+
+
+def every_of(runs: list[Run], jobs: int) -> list[Run]:
+    """The runs with ``jobs`` jobs, in the order they ran."""
+    return [run for run in runs if run.jobs == jobs]
 
 
 def _goal(what: str, value: str, met: bool, goal: str) -> None:
