@@ -15,8 +15,12 @@ import contextlib
 import io
 import multiprocessing
 import os
+import threading
 import time
 from pathlib import Path
+
+READY_SECONDS = 120  # for a process to import and do its untimed unit
+WORK_SECONDS = 900  # for a process to do its share
 
 
 def scaling(cache: Path, records: Path, year: int, units: list[str], work: Path,
@@ -42,10 +46,17 @@ def _side_by_side(job: tuple, shares: list[list[str]], work: Path) -> float:
                  for n, share in enumerate(shares)]
     for process in processes:
         process.start()
-    ready.wait()
-    spans = [results.get() for _ in processes]
-    for process in processes:
-        process.join()
+    try:
+        try:
+            ready.wait(timeout=READY_SECONDS)
+        except threading.BrokenBarrierError:  # a process failed before its share: its error says why
+            raise results.get(timeout=5) from None
+        spans = [results.get(timeout=WORK_SECONDS) for _ in processes]
+    finally:  # a process that died or hangs must not hold the benchmark
+        for process in processes:
+            process.join(timeout=5)
+            if process.is_alive():
+                process.kill()
     if any(isinstance(span, BaseException) for span in spans):
         raise next(span for span in spans if isinstance(span, BaseException))
     return max(end for _, end in spans) - min(start for start, _ in spans)
@@ -66,6 +77,7 @@ def _do_units(job: tuple, units: list[str], work: Path, ready, results) -> None:
             results.put((start, time.monotonic()))
     except BaseException as error:  # the benchmark's process says it and stops
         results.put(error)
+        ready.abort()
         raise
 
 
