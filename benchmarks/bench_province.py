@@ -69,6 +69,7 @@ class Run:
     phases: dict = field(default_factory=dict)
     statuses: dict = field(default_factory=dict)
     unit_seconds: list = field(default_factory=list)
+    done_units: list = field(default_factory=list)  # the codes of the units done, in the batch's order
     peaks: dict = field(default_factory=dict)  # "main", "reader <pid>", "kernel <pid>" -> peak RSS
     tree_peak: int = 0  # the largest sum of the tree's RSS at one instant
     tree_pss_peak: int = 0  # the same with shared pages counted once (PSS), sampled less often
@@ -92,7 +93,8 @@ def main() -> None:
         last = max(jobs)
         ceiling = None
         if args.ceiling_units >= 2 and 1 in jobs and len(jobs) > 1:
-            ceiling = machine_ceiling(work / f"out{last}-{args.rounds - 1}", folder, args.ceiling_units, work)
+            ceiling = machine_ceiling(work / f"out{last}-{args.rounds - 1}", every[last][-1].done_units, folder,
+                                      args.ceiling_units, work)
         changed = change_one_log(folder)
         rerun = measured(folder, work / f"out{last}-{args.rounds - 1}", last, force=False)
         print(f"rerun after {changed} changed:", flush=True)
@@ -135,10 +137,11 @@ def cold_floor(work: Path) -> float:
     return 2 * best_of(lambda: execute_notebook(empty, work / "floor", {}), 3)
 
 
-def machine_ceiling(out: Path, records: Path, count: int, work: Path) -> float | None:
-    """The machine's own 2-core scaling for what a unit costs (``unit_work``): ``count`` units of the batch run
-    into ``out``, spread over the province, in one process against two side by side, from its records cache."""
-    codes = sorted(path.name.split("_")[0] for path in out.iterdir() if path.is_dir() and path.name[:1].isdigit())
+def machine_ceiling(out: Path, codes: list[str], records: Path, count: int, work: Path) -> float | None:
+    """The machine's own 2-core scaling for what a unit costs (``unit_work``): ``count`` of the units ``codes``
+    that the batch run into ``out`` did, spread over the province, in one process against two side by side, from
+    that run's records cache."""
+    codes = sorted(codes)
     step = max(1, len(codes) // count)
     units = codes[::step][:count - count % 2]
     try:
@@ -175,7 +178,7 @@ def measured(folder: Path, out: Path, jobs: int, force: bool) -> Run:
         sampler.join()
     if isinstance(outcome, BaseException):
         raise outcome
-    run.phases, statuses, run.unit_seconds = outcome
+    run.phases, statuses, run.unit_seconds, run.done_units = outcome
     for status in statuses:
         run.statuses[status] = run.statuses.get(status, 0) + 1
     return run
@@ -183,13 +186,14 @@ def measured(folder: Path, out: Path, jobs: int, force: bool) -> Run:
 
 def _batch_in_process(folder: Path, out: Path, jobs: int, force: bool, sending, start_method: str) -> None:
     """In the batch's own process: ``run_batch`` as the command line runs it, its readers started by
-    ``start_method`` (a spawned process would spawn them); its steps, units' statuses and the seconds of the
-    units done go back through ``sending`` (or the error that stopped it)."""
+    ``start_method`` (a spawned process would spawn them); its steps, units' statuses and the seconds and codes
+    of the units done go back through ``sending`` (or the error that stopped it)."""
     multiprocessing.set_start_method(start_method, force=True)
     try:
         batch = run_batch(folder, out, jobs=jobs, force=force, progress=False)
-        sending.send((batch.phases, [r.status for r in batch.results],
-                      [r.seconds for r in batch.results if r.status == "done"]))
+        done = [r for r in batch.results if r.status == "done"]
+        sending.send((batch.phases, [r.status for r in batch.results], [r.seconds for r in done],
+                      [r.unit_code for r in done]))
     except BaseException as error:  # noqa: BLE001 - said by the benchmark's process, which then stops
         sending.send(error)
     finally:

@@ -1,7 +1,7 @@
 """The machine's own 2-core scaling for a unit's work, the ceiling of a batch's speed-up with 2 jobs.
 
-A batch's lanes spend nearly all their time in their kernels, running a unit's two notebooks. The work of
-those notebooks (the same calls, from a batch's records cache, writing the same Word report) run here in plain
+A batch's lanes spend nearly all their time in their kernels, running a unit's two notebooks. Those notebooks
+(their own cells, in IPython, from a batch's records cache, writing the same Word report) run here in plain
 processes, one process doing 2k units against two side by side doing k each, tells how much faster two cores
 make this work on this machine, without papermill, kernels or the batch: what two jobs could reach at best
 (a virtual machine's two cores share caches, memory and sometimes one physical core).
@@ -12,9 +12,11 @@ make this work on this machine, without papermill, kernels or the batch: what tw
 from __future__ import annotations
 
 import contextlib
+import functools
 import io
 import multiprocessing
 import os
+import queue
 import threading
 import time
 from pathlib import Path
@@ -29,9 +31,9 @@ def scaling(cache: Path, records: Path, year: int, units: list[str], work: Path,
     doing half, the best of ``rounds`` of each in turn. Each process first does one unit untimed (imports,
     first calls). ``cache``: a batch's records cache; ``records``: its records folder (the saved audits)."""
     half = len(units) // 2
+    job = (cache, records, year)
     alone, pair = [], []
     for round_ in range(rounds):
-        job = (cache, records, year)
         alone.append(_side_by_side(job, [units], work / f"alone-{round_}"))
         pair.append(_side_by_side(job, [units[:half], units[half:]], work / f"pair-{round_}"))
     return min(alone), min(pair)
@@ -49,8 +51,11 @@ def _side_by_side(job: tuple, shares: list[list[str]], work: Path) -> float:
     try:
         try:
             ready.wait(timeout=READY_SECONDS)
-        except threading.BrokenBarrierError:  # a process failed before its share: its error says why
-            raise results.get(timeout=5) from None
+        except threading.BrokenBarrierError:  # a process failed before its share (its error says why) or hangs
+            try:
+                raise results.get(timeout=5) from None
+            except queue.Empty:
+                raise TimeoutError(f"a process was not ready within {READY_SECONDS} s") from None
         spans = [results.get(timeout=WORK_SECONDS) for _ in processes]
     finally:  # a process that died or hangs must not hold the benchmark
         for process in processes:
@@ -68,7 +73,7 @@ def _do_units(job: tuple, units: list[str], work: Path, ready, results) -> None:
     os.environ.setdefault("MPLBACKEND", "agg")
     try:
         work.mkdir(parents=True, exist_ok=True)
-        with contextlib.redirect_stdout(io.StringIO()):  # display() outside a kernel prints reprs
+        with contextlib.redirect_stdout(io.StringIO()):  # IPython outside a kernel prints what is displayed
             unit_notebooks(cache, records, year, units[0], work)
             ready.wait()
             start = time.monotonic()
@@ -82,28 +87,41 @@ def _do_units(job: tuple, units: list[str], work: Path, ready, results) -> None:
 
 
 def unit_notebooks(cache: Path, records: Path, year: int, unit: str, work: Path) -> None:
-    """The calls of the audit notebook and of the review notebook for ``unit`` and ``year``, as a batch's kernel
-    makes them: the audit (saved in ``records``, read only) rendered, the review's sections shown, its Word
-    report and the chair's decisions workbook written in ``work``."""
-    from IPython.display import HTML, display
+    """The audit notebook and the review notebook of ``unit`` and ``year`` (the shipped ones, cell by cell in
+    IPython, as a batch's kernel runs them): the audit saved in ``records`` (read only) reported, the review's
+    Word report and the chair's decisions workbook written in ``work``."""
+    from isoaudit.batch.unit_reports import AUDIT_NOTEBOOK, REVIEW_NOTEBOOK
 
-    from isoaudit.notebook import (
-        assemble_review,
-        audit_screen,
-        load_records,
-        render_report,
-        save_review,
-        show_header,
-        show_section,
-    )
-    from isoaudit.review.pack import SECTION_KEYS
+    common = {"records": str(cache), "unit": unit, "year": year, "lang": "vi"}
+    _run_notebook(AUDIT_NOTEBOOK, {**common, "audit_dir": str(records), "interactive": False})
+    _run_notebook(REVIEW_NOTEBOOK, {**common, "word_report": str(Path(work) / f"{unit}.docx"),
+                                    "decisions_dir": str(work)})
 
-    screen = audit_screen(str(cache), unit, None, None, year, interactive=False, lang="vi",
-                          audit_dir=str(records), auditor="")
-    display(HTML(render_report(screen.form)))
-    province = load_records(str(cache), unit=unit)
-    pack = assemble_review(province, unit, year, lang="vi")
-    show_header(pack)
-    for key in SECTION_KEYS:
-        show_section(pack.section(key))
-    save_review(pack, province, str(Path(work) / f"{unit}.docx"), str(work), None)
+
+def _run_notebook(notebook: Path, parameters: dict) -> None:
+    """``notebook``'s code cells in a fresh namespace of this process's IPython shell, ``parameters`` set after
+    its first cell (where papermill injects them); a cell's error is raised."""
+    shell = _shell()
+    shell.reset(new_session=True)  # as the batch's kernel does before each notebook
+    cells = _code_cells(notebook)
+    for number, source in enumerate(cells):
+        shell.run_cell(source, store_history=False).raise_error()
+        if number == 0:
+            shell.user_ns.update(parameters)
+
+
+@functools.cache
+def _shell():
+    from IPython.core.interactiveshell import InteractiveShell
+    from traitlets.config import Config
+
+    config = Config()
+    config.HistoryManager.enabled = False  # the batch's kernels keep no history either
+    return InteractiveShell.instance(config=config)
+
+
+@functools.cache
+def _code_cells(notebook: Path) -> list[str]:
+    import nbformat
+
+    return [cell.source for cell in nbformat.read(str(notebook), as_version=4).cells if cell.cell_type == "code"]
