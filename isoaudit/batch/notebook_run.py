@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping
 
 from isoaudit.batch.kernels import KERNEL_NAME, kernel_available
 from isoaudit.errors import isoaudit_error_names
+from isoaudit.notebook_format import load_notebook_format
 from isoaudit.safety import inside, safe_filename
 
 DEFAULT_TIMEOUT = 900  # seconds per cell: a district's records load in well under that
@@ -37,6 +38,7 @@ def execute_notebook(notebook, out_dir, parameters: Mapping | None = None, *, na
     ``session``: a ``KernelSession`` to run in (a batch worker's); None: a new kernel for this run.
     """
     # papermill (and the engine, which needs it) take a second to import: only runs that execute pay for it.
+    load_notebook_format()
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
@@ -49,8 +51,8 @@ def execute_notebook(notebook, out_dir, parameters: Mapping | None = None, *, na
     partial = target.with_name(f".{target.stem}.{os.getpid()}.tmp.ipynb")
     failure = None
     cwd = Path(cwd or notebook.parent)
-    common = dict(parameters=dict(parameters or {}), progress_bar=False, log_output=False,
-                  request_save_on_cell_execute=False, execution_timeout=timeout, language="python")
+    common = {"parameters": dict(parameters or {}), "progress_bar": False, "log_output": False,
+              "request_save_on_cell_execute": False, "execution_timeout": timeout, "language": "python"}
     try:
         try:
             if session is not None:

@@ -21,6 +21,7 @@ from pathlib import Path
 from isoaudit.cli import add_command, whole_number
 from isoaudit.errors import EXIT_INPUT, EXIT_INTERNAL, RecordsError
 from isoaudit.i18n import DEFAULT_LANG, label
+from isoaudit.notebook_format import load_notebook_format
 from isoaudit.safety import user_path
 
 DEFAULT_PORT = 8866  # Voilà's own
@@ -104,6 +105,7 @@ def review_parameters(folder: Path, unit: str | None, lang: str) -> dict:
 def write_page(notebook: Path, parameters: dict, target: Path) -> Path:
     """``notebook`` with ``parameters`` injected after its parameters cell and its ``notebook-only`` cells left
     out, written to ``target``."""
+    load_notebook_format()
     import nbformat
     from papermill.iorw import load_notebook_node
     from papermill.parameterize import parameterize_notebook

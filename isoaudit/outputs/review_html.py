@@ -15,6 +15,7 @@ from markupsafe import Markup
 
 from isoaudit import __version__
 from isoaudit.i18n import format_date, label
+from isoaudit.notebook_format import load_notebook_format
 from isoaudit.outputs.charts import SCREEN_WIDTH_PX, chart_png
 from isoaudit.outputs.templates import render
 from isoaudit.safety import atomic_write
@@ -75,6 +76,7 @@ def export_notebook_page(executed_notebook, path, title: str, lang: str, inputs,
     """Write an executed notebook as a page without code, prompts or notebook notes (markdown cells), with a
     viewport for phones and a footer naming the input files (``inputs``: file, sha256), the parameters and
     the isoaudit version; atomically."""
+    load_notebook_format()
     import nbformat
 
     notebook = nbformat.read(str(executed_notebook), as_version=4)
@@ -103,6 +105,7 @@ def page_exporter():
 
 def _page_exporter_class():
     """nbconvert's HTML exporter without its last pass (imported when first needed: nbconvert is slow to import)."""
+    load_notebook_format()
     from nbconvert import HTMLExporter
     from nbconvert.exporters.templateexporter import TemplateExporter
     from nbconvert.filters.highlight import Highlight2HTML
