@@ -12,6 +12,7 @@ make this work on this machine, without papermill, kernels or the batch: what tw
 from __future__ import annotations
 
 import contextlib
+import copy
 import functools
 import io
 import multiprocessing
@@ -99,15 +100,15 @@ def unit_notebooks(cache: Path, records: Path, year: int, unit: str, work: Path)
 
 
 def _run_notebook(notebook: Path, parameters: dict) -> None:
-    """``notebook``'s code cells in a fresh namespace of this process's IPython shell, ``parameters`` set after
-    its first cell (where papermill injects them); a cell's error is raised."""
+    """``notebook``'s code cells, with ``parameters`` injected by papermill as a batch's run injects them, in a fresh
+    namespace of this process's IPython shell; a cell's error is raised."""
+    from papermill.parameterize import parameterize_notebook
+
     shell = _shell()
     shell.reset(new_session=True)  # as the batch's kernel does before each notebook
-    cells = _code_cells(notebook)
-    for number, source in enumerate(cells):
-        shell.run_cell(source, store_history=False).raise_error()
-        if number == 0:
-            shell.user_ns.update(parameters)
+    for cell in parameterize_notebook(_notebook(notebook), parameters).cells:
+        if cell.cell_type == "code":
+            shell.run_cell(cell.source, store_history=False).raise_error()
 
 
 @functools.cache
@@ -120,8 +121,13 @@ def _shell():
     return InteractiveShell.instance(config=config)
 
 
-@functools.cache
-def _code_cells(notebook: Path) -> list[str]:
-    import nbformat
+def _notebook(notebook: Path):
+    """A fresh copy of ``notebook`` read once (papermill's parameterising changes the copy it is given)."""
+    return copy.deepcopy(_read_notebook(notebook))
 
-    return [cell.source for cell in nbformat.read(str(notebook), as_version=4).cells if cell.cell_type == "code"]
+
+@functools.cache
+def _read_notebook(notebook: Path):
+    from papermill.iorw import load_notebook_node
+
+    return load_notebook_node(str(notebook))

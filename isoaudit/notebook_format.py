@@ -24,5 +24,5 @@ def load_notebook_format() -> None:
     try:
         import jsonschema  # noqa: F401 - imported for its side: its format checkers are made now, without IRIs
     finally:
-        if _IRI_GRAMMAR in sys.modules and sys.modules[_IRI_GRAMMAR] is None:
+        if sys.modules.get(_IRI_GRAMMAR, False) is None:  # still the refusal set above
             del sys.modules[_IRI_GRAMMAR]
