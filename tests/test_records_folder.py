@@ -132,6 +132,25 @@ def test_columnar_cache_gives_back_the_same_records(district, tmp_path):
     assert again.for_unit("02266").dossiers["dossier_id"].tolist() == ["TB-1", "TB-2"]
 
 
+def test_a_units_problems_and_files_read_without_its_figures_are_those_its_whole_rows_give(district, tmp_path):
+    """A batch reads of a unit's rows only whose and whence they are (``load_cache(columns=)``, before the unit's
+    notebooks run): the unit's problems (a broken log's error included) and input files are those its whole rows
+    give, and no other column is read."""
+    from isoaudit.batch.run import LANE_COLUMNS
+    from isoaudit.records.cache import load_cache, save_cache
+
+    cache = save_cache(load_records(district), tmp_path / "cache")
+    for unit in ("02266", "02269"):
+        whole = load_cache(cache, unit).for_unit(unit)
+        light = load_cache(cache, unit, columns=LANE_COLUMNS).for_unit(unit)
+        assert light.problems == whole.problems and light.problems
+        for frame in ("dossiers", "objectives", "excluded_dossiers"):
+            assert set(getattr(light, frame).columns) == set(LANE_COLUMNS)
+            assert getattr(light, frame)["source_file"].tolist() == getattr(whole, frame)["source_file"].tolist()
+        assert light.units.equals(whole.units)  # the registry whole
+    assert load_cache(cache, "02269", columns=LANE_COLUMNS).for_unit("02269").has_errors
+
+
 def test_a_units_rows_from_the_cache_are_those_a_filtered_read_gives(sample_records, tmp_path):
     """``load_cache(unit=...)`` decodes only the row groups that may hold the unit: every frame of every unit equals
     what reading the whole file with a filter on its unit gives, also where units' rows are interleaved (one row

@@ -56,10 +56,13 @@ def save_cache(records, directory) -> Path:
     return directory
 
 
-def load_cache(directory, unit: str | None = None) -> Records:
+def load_cache(directory, unit: str | None = None, columns: tuple[str, ...] | None = None) -> Records:
     """The ``Records`` of a cache; with ``unit``, only that unit's rows and its predecessors' (the registry,
     catalogue and calendar whole): a unit's notebooks then read a fixed share of a province, whatever its
-    size (issue #19). Problems stay whole: ``Records.for_unit`` picks a unit's."""
+    size (issue #19). Problems stay whole: ``Records.for_unit`` picks a unit's.
+
+    ``columns``: only these columns of the rows' frames (those a frame has; the registry, catalogue and calendar
+    whole), for a caller that needs only whose rows they are and from which file, not the figures."""
     directory = Path(directory)
     shared = _shared_part(directory / MANIFEST, cache_version(directory))
     frames = {name: frame.copy(deep=False) for name, frame in shared.frames.items()}  # the caller's own
@@ -67,7 +70,7 @@ def load_cache(directory, unit: str | None = None) -> Records:
     for name in FRAMES:
         if name not in frames:
             path = directory / f"{name}.parquet"
-            frames[name] = shared.unit_rows(path, keys) if keys else pd.read_parquet(path)
+            frames[name] = shared.unit_rows(path, keys, columns) if keys else _whole(path, columns)
     records = Records(folder=shared.folder, problems=list(shared.problems), files=list(shared.files), **frames)
     records.cached_digests = shared.digests.copy(deep=False)
     if shared.work is None:  # the same folder, files and registry for every read of this cache
@@ -100,20 +103,36 @@ class _SharedPart:
             self._keys[unit] = _unit_keys(self.frames["units"], unit)
         return self._keys[unit]
 
-    def unit_rows(self, path: Path, keys: list[str]) -> pd.DataFrame:
+    def unit_rows(self, path: Path, keys: list[str], columns: tuple[str, ...] | None = None) -> pd.DataFrame:
         """The rows of the units ``keys`` in the frame file ``path``, as ``pd.read_parquet`` with a filter on
         ``unit_code`` gives them: only the row groups that may hold them are decoded (each group's first and last
         unit read once per process: a filtered read worked them out anew, a third of a unit's read), and rows of
-        other units in a group of several are left out."""
+        other units in a group of several are left out. ``columns``: only those (``load_cache``)."""
         if path not in self._groups:
             metadata = pq.read_metadata(path)
             self._groups[path] = (metadata, _unit_bounds(metadata))
         metadata, bounds = self._groups[path]
         wanted = [i for i, (low, high) in enumerate(bounds) if low is None or any(low <= k <= high for k in keys)]
-        table = pq.ParquetFile(path, metadata=metadata).read_row_groups(wanted, use_pandas_metadata=True)
+        table = pq.ParquetFile(path, metadata=metadata).read_row_groups(
+            wanted, columns=_present(metadata.schema.names, columns), use_pandas_metadata=True)
         if any(bounds[i][0] is None or bounds[i][0] != bounds[i][1] for i in wanted):
             table = table.filter(pc.is_in(table["unit_code"], value_set=pa.array(keys, table["unit_code"].type)))
         return table.to_pandas()
+
+
+def _whole(path: Path, columns: tuple[str, ...] | None) -> pd.DataFrame:
+    """The frame file ``path`` whole, or only ``columns`` of it (those it has)."""
+    if columns is None:
+        return pd.read_parquet(path)
+    return pd.read_parquet(path, columns=_present(pq.read_schema(path).names, columns))
+
+
+def _present(names: list[str], columns: tuple[str, ...] | None) -> list[str] | None:
+    """``columns`` that a frame file of columns ``names`` has, unit_code always among them (rows are picked by it);
+    None: all."""
+    if columns is None:
+        return None
+    return [name for name in names if name in columns or name == "unit_code"]
 
 
 def cache_version(directory) -> tuple:
