@@ -55,8 +55,11 @@ class App:
         port = _free_port()
         env = {**os.environ, "ISOAUDIT_CONFIG_DIR": str(self.config), "PYTHONUNBUFFERED": "1"}
         command = [sys.executable, "-m", "isoaudit", "app", str(self.records), "--port", str(port)]
+        # Ctrl-C as in a terminal: a test run started in the background of a script ignores SIGINT, and the app
+        # would inherit that (Python keeps an ignored SIGINT ignored) and never hear ``stop``.
         self.process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
-                                        cwd=self.records.parent)
+                                        cwd=self.records.parent,
+                                        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
         lines = []
         reader = threading.Thread(target=lambda: lines.extend(self.process.stdout), daemon=True)
         reader.start()
