@@ -93,8 +93,7 @@ def main() -> None:
                 # The floor just before each run: the machine's speed of another minute would be in the ratio.
                 floor = cold_floor(work)
                 # A new output folder each time: a run into an earlier one would take its files' reads from there.
-                every[n].append(measured(folder, work / f"out{n}-{round_}", n, force=True))
-                every[n][-1].floor = floor
+                every[n].append(measured(folder, work / f"out{n}-{round_}", n, force=True, floor=floor))
                 report(every[n][-1])
         last = max(jobs)
         ceiling = None
@@ -160,16 +159,17 @@ def machine_ceiling(out: Path, codes: list[str], records: Path, count: int, work
     return alone / pair
 
 
-def measured(folder: Path, out: Path, jobs: int, force: bool) -> Run:
+def measured(folder: Path, out: Path, jobs: int, force: bool, floor: float = 0.0) -> Run:
     """A batch of ``folder`` into ``out`` run in a new process started as a user's command starts
     (``batch_process.py``: nothing of this one in it), while the memory of that process and all its descendants
-    is sampled. Its wall time counts its start and imports, up to the line that says the batch is done."""
-    run = Run(jobs)
-    command = [sys.executable, str(Path(__file__).with_name("batch_process.py")), str(folder), str(out), str(jobs)]
+    is sampled. Its wall time counts its start and imports, up to the line that says the batch is done;
+    ``floor``: the cold floor measured just before it, kept with the run."""
+    run = Run(jobs, floor=floor)
+    command = [sys.executable, str(Path(__file__).with_name("batch_process.py")), str(folder), str(out), str(jobs),
+               *(["--force"] if force else [])]
     stop = threading.Event()
     started = time.perf_counter()
-    batch = subprocess.Popen([*command, *(["--force"] if force else [])], stdout=subprocess.PIPE, text=True,
-                             encoding="utf-8")
+    batch = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, encoding="utf-8")
     sampler = threading.Thread(target=_sample_tree, args=(run, batch.pid, stop), daemon=True)
     sampler.start()
     try:
