@@ -27,6 +27,7 @@ from filelock import FileLock
 from isoaudit.errors import WorksheetError
 from isoaudit.workbooks.audit_file import load_audit
 from tests.conftest import REPOSITORY
+from tests.processes import sigint_as_in_a_terminal
 
 CHROMIUM = next((path for path in (os.environ.get("ISOAUDIT_CHROMIUM"), shutil.which("chromium"),
                                    shutil.which("chromium-browser"), "/usr/bin/chromium")
@@ -55,11 +56,9 @@ class App:
         port = _free_port()
         env = {**os.environ, "ISOAUDIT_CONFIG_DIR": str(self.config), "PYTHONUNBUFFERED": "1"}
         command = [sys.executable, "-m", "isoaudit", "app", str(self.records), "--port", str(port)]
-        # Ctrl-C as in a terminal: a test run started in the background of a script ignores SIGINT, and the app
-        # would inherit that (Python keeps an ignored SIGINT ignored) and never hear ``stop``.
         self.process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
                                         cwd=self.records.parent,
-                                        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+                                        preexec_fn=sigint_as_in_a_terminal)  # noqa: PLW1509 - see it
         lines = []
         reader = threading.Thread(target=lambda: lines.extend(self.process.stdout), daemon=True)
         reader.start()
