@@ -196,8 +196,8 @@ def measured(folder: Path, out: Path, jobs: int, force: bool, floor: float = 0.0
 
 def _sample_tree(run: Run, pid: int, stop: threading.Event) -> None:
     """Peak RSS by process (named by its role) of the batch process ``pid`` and its descendants, and of that whole
-    tree at one instant, until ``stop``; the tree listed again every ``TREE_EVERY`` samples and its PSS summed
-    every ``PSS_EVERY`` (see them: the sampler's own cost is kept out of the batch's cores)."""
+    tree at one instant, until ``stop``; the tree is listed again every ``TREE_EVERY`` samples and its PSS summed
+    every ``PSS_EVERY``, so that the sampler takes little of the cores the batch runs on."""
     try:
         main = psutil.Process(pid)
     except psutil.Error:  # it ended already
@@ -217,13 +217,14 @@ def _sample_tree(run: Run, pid: int, stop: threading.Event) -> None:
         for process in tree:
             try:
                 rss = process.memory_info().rss
-                if process.pid not in roles:
+                if process.pid not in roles:  # its command line read once, not at every sample
                     roles[process.pid] = f"{_role(process)} {process.pid}"
                 pss += process.memory_full_info().pss if with_pss else 0
             except psutil.Error:  # ended since the listing
                 continue
             total += rss
-            run.peaks[roles[process.pid]] = max(run.peaks.get(roles[process.pid], 0), rss)
+            role = roles[process.pid]
+            run.peaks[role] = max(run.peaks.get(role, 0), rss)
         run.tree_peak = max(run.tree_peak, total)
         run.tree_pss_peak = max(run.tree_pss_peak, pss)
 
